@@ -1,0 +1,10 @@
+//! raftlab: a Raft playground.
+//!
+//! A real Raft consensus core ([`raft`]) and an etcd-like key-value state machine ([`kv`]),
+//! driven by a deterministic simulator ([`sim`]) and compiled to WebAssembly for the page.
+//! See ARCHITECTURE.md for the module map and the data flow.
+
+pub mod build_info;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
