@@ -1,0 +1,37 @@
+// The compiled wasm, exercised through its generated bindings in Node.
+// `cargo xtask test` builds it and sets RAFTLAB_WASM_NODE to the generated CommonJS module.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const modulePath = process.env.RAFTLAB_WASM_NODE;
+if (!modulePath) {
+  throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
+}
+const core = createRequire(import.meta.url)(modulePath);
+
+const cargoToml = readFileSync(fileURLToPath(new URL('../../Cargo.toml', import.meta.url)), 'utf8');
+const cargoVersion = /^version\s*=\s*"([^"]+)"/m.exec(cargoToml)?.[1];
+
+test('the wasm reports the version from Cargo.toml', () => {
+  assert.ok(cargoVersion, 'Cargo.toml has a version');
+  assert.equal(core.version(), cargoVersion);
+});
+
+test('the build id is a git commit or "dev"', () => {
+  assert.match(core.buildId(), /^([0-9a-f]{7,40}|dev)$/);
+});
+
+test('fresh seeds are decimal u64 strings and differ between calls', () => {
+  const seeds = new Set();
+  for (let i = 0; i < 8; i++) {
+    const seed = core.freshSeed();
+    assert.match(seed, /^\d{1,20}$/);
+    assert.ok(BigInt(seed) <= 18446744073709551615n);
+    seeds.add(seed);
+  }
+  assert.ok(seeds.size > 1, 'eight fresh seeds were not all equal');
+});

@@ -1,0 +1,164 @@
+//! Builds the crate for wasm32 and generates the JS bindings with the pinned wasm-bindgen.
+//!
+//! Two outputs: `www/pkg/` (ES module for the page, `--target web` equivalent) and
+//! `target/wasm-node/` (CommonJS for the Node wasm tests). `dist` copies `www/` to a static
+//! folder with relative paths only, so it works from any sub-path (GitHub Pages).
+
+use crate::proc::{output_of, repo_root, run_step, run_step_with};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wasm_bindgen_cli_support::Bindgen;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+
+/// Where the compiled (pre-bindgen) wasm lands.
+fn raw_wasm_path() -> PathBuf {
+    repo_root()
+        .join("target")
+        .join(TARGET)
+        .join("release")
+        .join("raftlab.wasm")
+}
+
+/// Where the page's generated module goes.
+pub fn web_pkg_dir() -> PathBuf {
+    repo_root().join("www").join("pkg")
+}
+
+/// Where the Node test module goes.
+pub fn node_pkg_dir() -> PathBuf {
+    repo_root().join("target").join("wasm-node")
+}
+
+/// Adds the wasm target if the pinned toolchain lacks it (rust-toolchain.toml's `targets` line
+/// is not applied to an already-installed toolchain by `cargo build`).
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == TARGET) {
+        return Ok(());
+    }
+    run_step(
+        "add the wasm32 target",
+        "rustup",
+        &["target", "add", TARGET],
+    )
+    .map_err(|e| {
+        format!("{e}\nraftlab needs the {TARGET} target: run `rustup target add {TARGET}`")
+    })
+}
+
+/// Compiles the library for wasm32 in release mode, with the git commit as build id.
+fn compile_wasm() -> Result<PathBuf, String> {
+    ensure_wasm_target()?;
+    let build_id =
+        output_of("git", &["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "dev".into());
+    run_step_with(
+        "build the wasm (release)",
+        Command::new("cargo")
+            .args([
+                "build",
+                "--lib",
+                "--release",
+                "--target",
+                TARGET,
+                "--package",
+                "raftlab",
+            ])
+            .env("RAFTLAB_BUILD_ID", build_id),
+    )?;
+    let wasm = raw_wasm_path();
+    if wasm.is_file() {
+        Ok(wasm)
+    } else {
+        Err(format!("the wasm build did not produce {}", wasm.display()))
+    }
+}
+
+fn generate(wasm: &Path, out: &Path, node: bool) -> Result<(), String> {
+    let mut bindgen = Bindgen::new();
+    bindgen.input_path(wasm).typescript(true);
+    if node {
+        bindgen.nodejs(true).map_err(|e| format!("{e:#}"))?;
+    } else {
+        // Without omit_default_module_path(false) the generated init() cannot find the .wasm.
+        bindgen
+            .web(true)
+            .map_err(|e| format!("{e:#}"))?
+            .omit_default_module_path(false);
+    }
+    fs::create_dir_all(out).map_err(|e| format!("create {}: {e}", out.display()))?;
+    bindgen
+        .generate(out)
+        .map_err(|e| format!("wasm-bindgen generation into {}: {e:#}", out.display()))
+}
+
+/// Builds the wasm once and generates both the web and the Node bindings.
+pub fn web_and_node() -> Result<(), String> {
+    let wasm = compile_wasm()?;
+    eprintln!(
+        "\n==> generate JS bindings (wasm-bindgen {})",
+        bindgen_version()
+    );
+    generate(&wasm, &web_pkg_dir(), false)?;
+    generate(&wasm, &node_pkg_dir(), true)?;
+    // The repo's package.json says "type": "module"; the Node bindings are CommonJS.
+    let marker = node_pkg_dir().join("package.json");
+    fs::write(&marker, "{ \"type\": \"commonjs\" }\n")
+        .map_err(|e| format!("write {}: {e}", marker.display()))?;
+    let size = fs::metadata(web_pkg_dir().join("raftlab_bg.wasm"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    eprintln!("<== www/pkg/raftlab_bg.wasm: {size} bytes");
+    Ok(())
+}
+
+fn bindgen_version() -> &'static str {
+    // Kept in step with the `=` pins in both Cargo.toml files.
+    "0.2.130"
+}
+
+/// `cargo xtask dist [--out DIR]`.
+pub fn dist_command(rest: &[String]) -> Result<(), String> {
+    let mut out = repo_root().join("dist");
+    let mut i = 0;
+    while i < rest.len() {
+        if let Some(value) = crate::flag_value(rest, &mut i, "--out") {
+            out = PathBuf::from(value?);
+        } else {
+            return Err(crate::usage_error(format!("unknown option '{}'", rest[i])));
+        }
+        i += 1;
+    }
+    web_and_node()?;
+    make_dist(&out)?;
+    eprintln!(
+        "\ndist ready: {}\ncopy that folder to any static host (it uses relative paths only)",
+        out.display()
+    );
+    Ok(())
+}
+
+/// Copies `www/` (with the freshly generated `pkg/`) into `out`, replacing what was there.
+pub fn make_dist(out: &Path) -> Result<(), String> {
+    if out.exists() {
+        fs::remove_dir_all(out).map_err(|e| format!("clear {}: {e}", out.display()))?;
+    }
+    copy_dir(&repo_root().join("www"), out)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| format!("create {}: {e}", to.display()))?;
+    let entries = fs::read_dir(from).map_err(|e| format!("read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("read {}: {e}", from.display()))?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            fs::copy(&path, &target).map_err(|e| format!("copy {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}

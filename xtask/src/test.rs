@@ -1,0 +1,140 @@
+//! `cargo xtask test`: every test, in order, stopping at the first failure.
+//!
+//! fmt -> clippy -> native tests -> wasm build -> wasm tests in Node -> browser end-to-end tests
+//! in Debian's Chromium driven by npm `playwright-core`. The browser step serves `www/` at `/`
+//! and a fresh dist build at a sub-path, the way GitHub Pages would.
+
+use crate::build;
+use crate::proc::{output_of, repo_root, run_step, run_step_with};
+use crate::serve::{self, Mount};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The sub-path the dist build is served from in the end-to-end tests.
+const DIST_SUB_PATH: &str = "/raftlab-pages/";
+
+pub fn run_all() -> Result<(), String> {
+    let started = Instant::now();
+    run_step(
+        "cargo fmt --check",
+        "cargo",
+        &["fmt", "--all", "--", "--check"],
+    )?;
+    run_step(
+        "cargo clippy (warnings are errors)",
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run_step("native tests", "cargo", &["test", "--workspace"])?;
+    build::web_and_node()?;
+    wasm_tests()?;
+    browser_tests()?;
+    eprintln!(
+        "\nall test steps passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn node_test_files(dir: &str) -> Result<Vec<String>, String> {
+    let folder = repo_root().join(dir);
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .map_err(|e| format!("read {}: {e}", folder.display()))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .map(|path| path.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("no *.test.mjs files in {dir}"));
+    }
+    Ok(files)
+}
+
+fn wasm_tests() -> Result<(), String> {
+    let files = node_test_files("tests/wasm")?;
+    run_step_with(
+        "wasm tests (compiled wasm through its bindings, in Node)",
+        Command::new("node").arg("--test").args(&files).env(
+            "RAFTLAB_WASM_NODE",
+            build::node_pkg_dir().join("raftlab.js"),
+        ),
+    )
+}
+
+fn chromium_path() -> Result<PathBuf, String> {
+    let path = std::env::var_os("RAFTLAB_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "Chromium not found at {}: the browser tests need it.\n\
+             Install Debian's Chromium with `apt-get install -y chromium chromium-driver` \
+             (or run .ci/run, which does), or point RAFTLAB_CHROMIUM at a Chromium binary.",
+            path.display()
+        ))
+    }
+}
+
+/// Installs the npm dev dependencies from the committed lockfile when they are missing or stale.
+fn ensure_node_modules() -> Result<(), String> {
+    let root = repo_root();
+    let marker = root.join("node_modules").join(".package-lock.json");
+    if is_newer_or_equal(&marker, &root.join("package-lock.json")) {
+        return Ok(());
+    }
+    run_step(
+        "npm ci (browser test dependencies, from package-lock.json)",
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+    )
+}
+
+fn is_newer_or_equal(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(a), modified(b)), (Some(x), Some(y)) if x >= y)
+}
+
+fn browser_tests() -> Result<(), String> {
+    let chromium = chromium_path()?;
+    ensure_node_modules()?;
+    let dist = repo_root().join("target").join("dist-e2e");
+    build::make_dist(&dist)?;
+    let mounts = vec![
+        Mount {
+            prefix: "/".into(),
+            dir: repo_root().join("www"),
+        },
+        Mount {
+            prefix: DIST_SUB_PATH.into(),
+            dir: dist,
+        },
+    ];
+    let (addr, _workers) = serve::start(0, mounts)?;
+    let files = node_test_files("tests/e2e")?;
+    let version = output_of("cargo", &["pkgid", "--package", "raftlab"])
+        .and_then(|id| id.rsplit(['#', '@']).next().map(str::to_string))
+        .unwrap_or_default();
+    run_step_with(
+        "browser end-to-end tests (headless Chromium)",
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1"])
+            .args(&files)
+            .env("RAFTLAB_URL", format!("http://{addr}/"))
+            .env("RAFTLAB_DIST_URL", format!("http://{addr}{DIST_SUB_PATH}"))
+            .env("RAFTLAB_CHROMIUM", chromium)
+            .env("RAFTLAB_EXPECTED_VERSION", version),
+    )
+    // The server threads end with the process.
+}
