@@ -1,0 +1,229 @@
+//! The simulated network: a directed link for each ordered pair of nodes.
+//!
+//! Each direction of each pair has its own state (up or down), latency range, loss and
+//! duplication probability, so a learner can cut one direction of one link (a one-way cut) or make
+//! it slow or lossy. Reordering is not a separate knob: it follows from latency jitter, as on a
+//! real network. Partitions, isolation and healing are shorthands that set many links at once.
+
+use crate::sim::queue::TimeMs;
+use crate::sim::rng::Stream;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The behaviour of one direction of one link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinkConfig {
+    /// False when the link is cut: every message is dropped.
+    pub up: bool,
+    /// Smallest one-way delay.
+    pub latency_ms_min: TimeMs,
+    /// Largest one-way delay (inclusive).
+    pub latency_ms_max: TimeMs,
+    /// Probability (parts per million) that a message is lost.
+    pub loss_ppm: u32,
+    /// Probability (parts per million) that a delivered message arrives twice.
+    pub duplicate_ppm: u32,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            up: true,
+            latency_ms_min: 10,
+            latency_ms_max: 30,
+            loss_ppm: 0,
+            duplicate_ppm: 0,
+        }
+    }
+}
+
+/// What happens to one message sent over a link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// The link is down.
+    DroppedLinkDown,
+    /// The link lost it at random.
+    DroppedLoss,
+    /// Delivered after each of these delays (two entries when duplicated).
+    Deliver(Vec<TimeMs>),
+}
+
+/// All links of a cluster; links not set explicitly follow `default`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Network {
+    default: LinkConfig,
+    overrides: BTreeMap<(u64, u64), LinkConfig>,
+}
+
+impl Network {
+    /// A network where every link behaves like `default`.
+    pub fn new(default: LinkConfig) -> Network {
+        Network {
+            default,
+            overrides: BTreeMap::new(),
+        }
+    }
+
+    /// The default link behaviour.
+    pub fn default_link(&self) -> LinkConfig {
+        self.default
+    }
+
+    /// The behaviour of the link `from -> to`.
+    pub fn link(&self, from: u64, to: u64) -> LinkConfig {
+        self.overrides
+            .get(&(from, to))
+            .copied()
+            .unwrap_or(self.default)
+    }
+
+    /// Changes the link `from -> to`.
+    pub fn set_link(&mut self, from: u64, to: u64, config: LinkConfig) {
+        if config == self.default {
+            self.overrides.remove(&(from, to));
+        } else {
+            self.overrides.insert((from, to), config);
+        }
+    }
+
+    /// Sets one direction up or down, keeping its latency and loss.
+    pub fn set_up(&mut self, from: u64, to: u64, up: bool) {
+        let mut config = self.link(from, to);
+        config.up = up;
+        self.set_link(from, to, config);
+    }
+
+    /// Cuts or restores both directions between `a` and `b`.
+    pub fn set_both(&mut self, a: u64, b: u64, up: bool) {
+        self.set_up(a, b, up);
+        self.set_up(b, a, up);
+    }
+
+    /// Splits `nodes` into `groups`: links inside a group are up, links between groups are down.
+    /// Nodes in no group are isolated from everyone.
+    pub fn partition(&mut self, nodes: &BTreeSet<u64>, groups: &[BTreeSet<u64>]) {
+        let group_of = |n: u64| groups.iter().position(|g| g.contains(&n));
+        for &a in nodes {
+            for &b in nodes {
+                if a != b {
+                    let same = matches!((group_of(a), group_of(b)), (Some(x), Some(y)) if x == y);
+                    self.set_up(a, b, same);
+                }
+            }
+        }
+    }
+
+    /// Cuts every link to and from `node`.
+    pub fn isolate(&mut self, node: u64, nodes: &BTreeSet<u64>) {
+        for &other in nodes {
+            if other != node {
+                self.set_both(node, other, false);
+            }
+        }
+    }
+
+    /// Restores every link to the default behaviour.
+    pub fn heal_all(&mut self) {
+        self.overrides.clear();
+    }
+
+    /// Sets the default latency, loss and duplication (links already overridden keep theirs).
+    pub fn set_default(&mut self, default: LinkConfig) {
+        self.default = default;
+        self.overrides.retain(|_, config| *config != default);
+    }
+
+    /// The links that differ from the default, in a stable order (for views and hashing).
+    pub fn overrides(&self) -> impl Iterator<Item = (&(u64, u64), &LinkConfig)> {
+        self.overrides.iter()
+    }
+
+    /// Decides the fate of one message on `from -> to`, drawing from the network stream.
+    pub fn fate(&self, from: u64, to: u64, rng: &mut Stream) -> Fate {
+        let link = self.link(from, to);
+        if !link.up {
+            return Fate::DroppedLinkDown;
+        }
+        if rng.chance_ppm(link.loss_ppm) {
+            return Fate::DroppedLoss;
+        }
+        let mut delays = vec![rng.between(link.latency_ms_min, link.latency_ms_max)];
+        if rng.chance_ppm(link.duplicate_ppm) {
+            delays.push(rng.between(link.latency_ms_min, link.latency_ms_max));
+        }
+        Fate::Deliver(delays)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::PPM_ONE;
+
+    fn nodes(ids: &[u64]) -> BTreeSet<u64> {
+        ids.iter().copied().collect()
+    }
+
+    #[test]
+    fn one_way_cut_drops_only_that_direction() {
+        let mut net = Network::default();
+        let mut rng = Stream::new(1, 1);
+        net.set_up(1, 2, false);
+        assert_eq!(net.fate(1, 2, &mut rng), Fate::DroppedLinkDown);
+        assert!(matches!(net.fate(2, 1, &mut rng), Fate::Deliver(_)));
+    }
+
+    #[test]
+    fn partition_cuts_across_groups_and_heal_restores() {
+        let mut net = Network::default();
+        let all = nodes(&[1, 2, 3, 4, 5]);
+        net.partition(&all, &[nodes(&[1, 2]), nodes(&[3, 4])]);
+        assert!(net.link(1, 2).up && net.link(3, 4).up);
+        assert!(!net.link(1, 3).up && !net.link(4, 2).up);
+        assert!(
+            !net.link(5, 1).up && !net.link(1, 5).up,
+            "5 is in no group: isolated"
+        );
+        net.heal_all();
+        assert!(all.iter().all(|&a| all.iter().all(|&b| net.link(a, b).up)));
+    }
+
+    #[test]
+    fn latency_loss_and_duplication_follow_the_link() {
+        let mut net = Network::default();
+        let mut rng = Stream::new(9, 1);
+        net.set_link(
+            1,
+            2,
+            LinkConfig {
+                latency_ms_min: 50,
+                latency_ms_max: 60,
+                duplicate_ppm: PPM_ONE,
+                ..LinkConfig::default()
+            },
+        );
+        match net.fate(1, 2, &mut rng) {
+            Fate::Deliver(delays) => {
+                assert_eq!(delays.len(), 2);
+                assert!(delays.iter().all(|d| (50..=60).contains(d)));
+            }
+            other => panic!("expected two deliveries, got {other:?}"),
+        }
+        net.set_link(
+            1,
+            3,
+            LinkConfig {
+                loss_ppm: PPM_ONE,
+                ..LinkConfig::default()
+            },
+        );
+        assert_eq!(net.fate(1, 3, &mut rng), Fate::DroppedLoss);
+    }
+
+    #[test]
+    fn setting_a_link_back_to_default_forgets_the_override() {
+        let mut net = Network::default();
+        net.set_up(1, 2, false);
+        net.set_up(1, 2, true);
+        assert_eq!(net.overrides().count(), 0);
+    }
+}
