@@ -5,6 +5,8 @@
 //! See ARCHITECTURE.md for the module map and the data flow.
 
 pub mod build_info;
+pub mod raft;
+pub mod scenario;
 pub mod sim;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,380 @@
+//! Membership: the active configuration, the progress of every member, and configuration
+//! changes that are validated first and return a new configuration
+//! (etcd-io/raft's `tracker/tracker.go` and `confchange/`).
+//!
+//! Thesis §4.1 allows one voter to be added or removed at a time because any majority of the old
+//! and of the new configuration then overlap. Larger changes go through a joint configuration
+//! (thesis §4.3): while joint, elections and commitment need a majority of both the outgoing and
+//! the incoming voters. Learners (thesis §4.2.1) receive the log but neither vote nor count.
+//!
+//! A configuration takes effect when its entry is applied (etcd's choice). Together with "one
+//! pending change at a time" and "a new leader first commits an entry of its own term" this is
+//! safe; an uncommitted configuration entry that a new leader truncates never took effect.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::message::{ConfChangeSingle, ConfChangeType, ConfChangeV2, ConfState};
+use super::progress::Progress;
+use super::quorum::{JointConfig, MajorityConfig, VoteResult};
+use super::types::{Index, NodeId};
+
+/// The active membership.
+///
+/// Invariants: learners are not voters (in either half); `learners_next` are outgoing voters;
+/// when not joint, `learners_next` is empty and `auto_leave` is false.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Configuration {
+    /// Voters, possibly joint.
+    pub voters: JointConfig,
+    /// Learners.
+    pub learners: BTreeSet<NodeId>,
+    /// Outgoing voters demoted to learners when the joint configuration is left.
+    pub learners_next: BTreeSet<NodeId>,
+    /// Leave the joint configuration automatically once it is applied.
+    pub auto_leave: bool,
+}
+
+impl Configuration {
+    /// The configuration as stored in snapshots.
+    pub fn to_conf_state(&self) -> ConfState {
+        ConfState {
+            voters: self.voters.incoming.voters.clone(),
+            learners: self.learners.clone(),
+            voters_outgoing: self.voters.outgoing.voters.clone(),
+            learners_next: self.learners_next.clone(),
+            auto_leave: self.auto_leave,
+        }
+    }
+
+    /// A configuration from a snapshot's `ConfState`, validated (a malformed snapshot from the
+    /// network is refused, not trusted).
+    pub fn from_conf_state(conf: &ConfState) -> Result<Configuration, String> {
+        let config = Configuration {
+            voters: JointConfig {
+                incoming: MajorityConfig::new(conf.voters.clone()),
+                outgoing: MajorityConfig::new(conf.voters_outgoing.clone()),
+            },
+            learners: conf.learners.clone(),
+            learners_next: conf.learners_next.clone(),
+            auto_leave: conf.auto_leave,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Every member: voters of both halves, learners and next learners.
+    pub fn member_ids(&self) -> BTreeSet<NodeId> {
+        let mut ids = self.voters.ids();
+        ids.extend(self.learners.iter().copied());
+        ids.extend(self.learners_next.iter().copied());
+        ids
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.member_ids().contains(&NodeId::NONE) {
+            return Err("node id 0 is reserved".to_string());
+        }
+        let voters = self.voters.ids();
+        if let Some(id) = self.learners.intersection(&voters).next() {
+            return Err(format!("{id} is both a learner and a voter"));
+        }
+        if let Some(id) = self
+            .learners_next
+            .iter()
+            .find(|id| !self.voters.outgoing.voters.contains(id))
+        {
+            return Err(format!(
+                "{id} is in learners_next but not an outgoing voter"
+            ));
+        }
+        if !self.voters.is_joint() && (!self.learners_next.is_empty() || self.auto_leave) {
+            return Err("learners_next or auto_leave set outside a joint config".to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The membership plus every member's progress and the votes of the current election.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgressTracker {
+    /// The active configuration.
+    pub config: Configuration,
+    /// Progress of every member (voters and learners).
+    pub progress: BTreeMap<NodeId, Progress>,
+    /// Votes received in the current election.
+    pub votes: BTreeMap<NodeId, bool>,
+    /// Flow control: appends in flight per follower.
+    pub inflight_count_max: usize,
+    /// Flow control: bytes in flight per follower (0 = unlimited).
+    pub inflight_bytes_max: u64,
+}
+
+impl ProgressTracker {
+    /// An empty tracker.
+    pub fn new(inflight_count_max: usize, inflight_bytes_max: u64) -> ProgressTracker {
+        ProgressTracker {
+            config: Configuration::default(),
+            progress: BTreeMap::new(),
+            votes: BTreeMap::new(),
+            inflight_count_max,
+            inflight_bytes_max,
+        }
+    }
+
+    /// Replaces the configuration by a snapshot's, with fresh progress for every member.
+    pub fn restore(&mut self, conf: &ConfState, next: Index) -> Result<(), String> {
+        let config = Configuration::from_conf_state(conf)?;
+        let mut progress = BTreeMap::new();
+        for id in config.member_ids() {
+            let mut pr = Progress::new(next, self.inflight_count_max, self.inflight_bytes_max);
+            pr.is_learner = config.learners.contains(&id) || config.learners_next.contains(&id);
+            progress.insert(id, pr);
+        }
+        self.config = config;
+        self.progress = progress;
+        self.votes.clear();
+        Ok(())
+    }
+
+    /// The quorum used for counting. With `count_learners` (a teaching switch) learners are
+    /// counted as if they were voters, which breaks the overlap of quorums.
+    fn counting_config(&self, count_learners: bool) -> JointConfig {
+        let mut voters = self.config.voters.clone();
+        if count_learners {
+            voters
+                .incoming
+                .voters
+                .extend(self.config.learners.iter().copied());
+        }
+        voters
+    }
+
+    /// The highest index acknowledged by a quorum (§5.3).
+    pub fn committed(&self, count_learners: bool) -> Index {
+        self.counting_config(count_learners)
+            .committed_index(|id| self.progress.get(&id).map(|pr| pr.matched))
+    }
+
+    /// Clears the votes of a finished election.
+    pub fn reset_votes(&mut self) {
+        self.votes.clear();
+    }
+
+    /// Records a vote; the first answer of a voter counts.
+    pub fn record_vote(&mut self, id: NodeId, granted: bool) {
+        self.votes.entry(id).or_insert(granted);
+    }
+
+    /// Counts the votes: (granted, rejected, result).
+    pub fn tally_votes(&self, count_learners: bool) -> (usize, usize, VoteResult) {
+        let voters = self.config.voters.ids();
+        let granted = voters
+            .iter()
+            .filter(|id| self.votes.get(id) == Some(&true))
+            .count();
+        let rejected = voters
+            .iter()
+            .filter(|id| self.votes.get(id) == Some(&false))
+            .count();
+        let result = self
+            .counting_config(count_learners)
+            .vote_result(|id| self.votes.get(&id).copied());
+        (granted, rejected, result)
+    }
+
+    /// Whether a quorum was heard from recently (thesis §6.2 check-quorum). `self_id` always
+    /// counts as active.
+    pub fn quorum_active(&self, self_id: NodeId) -> bool {
+        let result = self.config.voters.vote_result(|id| {
+            if id == self_id {
+                return Some(true);
+            }
+            self.progress.get(&id).map(|pr| pr.recent_active)
+        });
+        result == VoteResult::Won
+    }
+
+    /// Whether this is a one-voter, non-joint configuration.
+    pub fn is_singleton(&self) -> bool {
+        !self.config.voters.is_joint() && self.config.voters.incoming.voters.len() == 1
+    }
+
+    /// Whether `id` may vote in this configuration.
+    pub fn is_voter(&self, id: NodeId) -> bool {
+        self.config.voters.ids().contains(&id)
+    }
+
+    /// Applies a validated change, replacing configuration and progress.
+    pub fn apply(&mut self, config: Configuration, progress: BTreeMap<NodeId, Progress>) {
+        self.config = config;
+        self.progress = progress;
+    }
+
+    /// Computes the configuration and progress that `change` produces, without changing the
+    /// tracker. `next` is where new members' progress starts probing.
+    pub fn plan_change(
+        &self,
+        change: &ConfChangeV2,
+        next: Index,
+    ) -> Result<(Configuration, BTreeMap<NodeId, Progress>), String> {
+        let mut changer = Changer {
+            config: self.config.clone(),
+            progress: self.progress.clone(),
+            next,
+            inflight_count_max: self.inflight_count_max,
+            inflight_bytes_max: self.inflight_bytes_max,
+        };
+        if change.leaves_joint() {
+            changer.leave_joint()?;
+        } else if let Some(auto_leave) = change.enters_joint() {
+            changer.enter_joint(auto_leave, &change.changes)?;
+        } else {
+            changer.simple(&change.changes)?;
+        }
+        changer.config.check()?;
+        for id in changer.config.member_ids() {
+            if !changer.progress.contains_key(&id) {
+                return Err(format!("no progress for member {id}"));
+            }
+        }
+        Ok((changer.config, changer.progress))
+    }
+}
+
+/// Working copy for one configuration change (etcd's `confchange.Changer`).
+struct Changer {
+    config: Configuration,
+    progress: BTreeMap<NodeId, Progress>,
+    next: Index,
+    inflight_count_max: usize,
+    inflight_bytes_max: u64,
+}
+
+impl Changer {
+    /// Joint consensus, first step: outgoing := incoming, then apply the changes to incoming.
+    fn enter_joint(
+        &mut self,
+        auto_leave: bool,
+        changes: &[ConfChangeSingle],
+    ) -> Result<(), String> {
+        if self.config.voters.is_joint() {
+            return Err("config is already joint".to_string());
+        }
+        if self.config.voters.incoming.voters.is_empty() {
+            return Err("can't make a zero-voter config joint".to_string());
+        }
+        self.config.voters.outgoing = self.config.voters.incoming.clone();
+        self.apply_changes(changes)?;
+        self.config.auto_leave = auto_leave;
+        Ok(())
+    }
+
+    /// Joint consensus, second step: drop the outgoing half.
+    fn leave_joint(&mut self) -> Result<(), String> {
+        if !self.config.voters.is_joint() {
+            return Err("can't leave a non-joint config".to_string());
+        }
+        let learners_next = std::mem::take(&mut self.config.learners_next);
+        for id in learners_next {
+            self.config.learners.insert(id);
+            if let Some(pr) = self.progress.get_mut(&id) {
+                pr.is_learner = true;
+            }
+        }
+        let outgoing = std::mem::take(&mut self.config.voters.outgoing.voters);
+        for id in outgoing {
+            let still_member = self.config.voters.incoming.voters.contains(&id)
+                || self.config.learners.contains(&id);
+            if !still_member {
+                self.progress.remove(&id);
+            }
+        }
+        self.config.auto_leave = false;
+        Ok(())
+    }
+
+    /// A change of at most one voter, outside a joint configuration (thesis §4.1).
+    fn simple(&mut self, changes: &[ConfChangeSingle]) -> Result<(), String> {
+        if self.config.voters.is_joint() {
+            return Err("can't apply a simple config change in a joint config".to_string());
+        }
+        let before = self.config.voters.incoming.voters.clone();
+        self.apply_changes(changes)?;
+        let after = &self.config.voters.incoming.voters;
+        if before.symmetric_difference(after).count() > 1 {
+            return Err("more than one voter changed without entering joint config".to_string());
+        }
+        Ok(())
+    }
+
+    fn apply_changes(&mut self, changes: &[ConfChangeSingle]) -> Result<(), String> {
+        for change in changes {
+            if change.node_id == NodeId::NONE {
+                return Err("node id 0 is reserved".to_string());
+            }
+            match change.change_type {
+                ConfChangeType::AddNode => self.make_voter(change.node_id),
+                ConfChangeType::AddLearnerNode => self.make_learner(change.node_id),
+                ConfChangeType::RemoveNode => self.remove(change.node_id),
+            }
+        }
+        if self.config.voters.incoming.voters.is_empty() {
+            return Err("removed all voters".to_string());
+        }
+        Ok(())
+    }
+
+    fn init_progress(&mut self, id: NodeId, is_learner: bool) {
+        let mut pr = Progress::new(self.next, self.inflight_count_max, self.inflight_bytes_max);
+        pr.is_learner = is_learner;
+        // A new member counts as recently active so check-quorum does not depose the leader
+        // before the member had a chance to answer (etcd does the same).
+        pr.recent_active = true;
+        self.progress.insert(id, pr);
+    }
+
+    fn make_voter(&mut self, id: NodeId) {
+        if !self.progress.contains_key(&id) {
+            self.init_progress(id, false);
+        }
+        if let Some(pr) = self.progress.get_mut(&id) {
+            pr.is_learner = false;
+        }
+        self.config.learners.remove(&id);
+        self.config.learners_next.remove(&id);
+        self.config.voters.incoming.voters.insert(id);
+    }
+
+    fn make_learner(&mut self, id: NodeId) {
+        if !self.progress.contains_key(&id) {
+            self.init_progress(id, true);
+            self.config.learners.insert(id);
+            return;
+        }
+        if self.config.learners.contains(&id) {
+            return;
+        }
+        self.config.voters.incoming.voters.remove(&id);
+        // A voter of the outgoing half cannot become a learner until the joint config is left.
+        if self.config.voters.outgoing.voters.contains(&id) {
+            self.config.learners_next.insert(id);
+        } else {
+            self.config.learners.insert(id);
+            if let Some(pr) = self.progress.get_mut(&id) {
+                pr.is_learner = true;
+            }
+        }
+    }
+
+    fn remove(&mut self, id: NodeId) {
+        if !self.progress.contains_key(&id) {
+            return;
+        }
+        self.config.voters.incoming.voters.remove(&id);
+        self.config.learners.remove(&id);
+        self.config.learners_next.remove(&id);
+        if !self.config.voters.outgoing.voters.contains(&id) {
+            self.progress.remove(&id);
+        }
+    }
+}

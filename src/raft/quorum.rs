@@ -1,0 +1,120 @@
+//! Quorum arithmetic, pure and independent of the rest of the core
+//! (etcd-io/raft's `quorum/` package).
+//!
+//! A majority configuration commits what more than half of its voters acknowledge (§5.3). A
+//! joint configuration (thesis §4.3) is two majority configurations, and a decision needs both.
+
+use std::collections::BTreeSet;
+
+use super::types::{Index, NodeId};
+
+/// The outcome of counting votes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VoteResult {
+    /// Not yet decided: enough voters have not answered.
+    Pending,
+    /// A quorum refused.
+    Lost,
+    /// A quorum granted.
+    Won,
+}
+
+/// A set of voters deciding by simple majority.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MajorityConfig {
+    /// The voters.
+    pub voters: BTreeSet<NodeId>,
+}
+
+impl MajorityConfig {
+    /// A majority configuration of the given voters.
+    pub fn new(voters: BTreeSet<NodeId>) -> MajorityConfig {
+        MajorityConfig { voters }
+    }
+
+    /// The largest index acknowledged by a majority. An empty configuration places no
+    /// constraint (`Index::MAX`) so that it is neutral inside a joint configuration.
+    pub fn committed_index(&self, acked: impl Fn(NodeId) -> Option<Index>) -> Index {
+        if self.voters.is_empty() {
+            return Index::MAX;
+        }
+        let mut matched: Vec<Index> = self
+            .voters
+            .iter()
+            .map(|&id| acked(id).unwrap_or_default())
+            .collect();
+        // Sorted descending, the (n/2 + 1)-th value is acknowledged by a majority.
+        matched.sort_unstable_by(|a, b| b.cmp(a));
+        let quorum_position = self.voters.len() / 2;
+        matched.get(quorum_position).copied().unwrap_or_default()
+    }
+
+    /// Counts votes (`Some(true)` granted, `Some(false)` refused, `None` missing). An empty
+    /// configuration wins, again to stay neutral inside a joint configuration.
+    pub fn vote_result(&self, votes: impl Fn(NodeId) -> Option<bool>) -> VoteResult {
+        if self.voters.is_empty() {
+            return VoteResult::Won;
+        }
+        let (mut granted, mut missing) = (0usize, 0usize);
+        for &id in &self.voters {
+            match votes(id) {
+                Some(true) => granted += 1,
+                Some(false) => {}
+                None => missing += 1,
+            }
+        }
+        let quorum = self.voters.len() / 2 + 1;
+        if granted >= quorum {
+            VoteResult::Won
+        } else if granted + missing >= quorum {
+            VoteResult::Pending
+        } else {
+            VoteResult::Lost
+        }
+    }
+}
+
+/// Incoming and outgoing majorities; outgoing is empty when not joint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct JointConfig {
+    /// The new (or only) voters.
+    pub incoming: MajorityConfig,
+    /// The old voters while joint; empty otherwise.
+    pub outgoing: MajorityConfig,
+}
+
+impl JointConfig {
+    /// Whether this is a joint configuration.
+    pub fn is_joint(&self) -> bool {
+        !self.outgoing.voters.is_empty()
+    }
+
+    /// Every voter of either half.
+    pub fn ids(&self) -> BTreeSet<NodeId> {
+        self.incoming
+            .voters
+            .union(&self.outgoing.voters)
+            .copied()
+            .collect()
+    }
+
+    /// The largest index both halves have committed.
+    pub fn committed_index(&self, acked: impl Fn(NodeId) -> Option<Index>) -> Index {
+        let incoming = self.incoming.committed_index(&acked);
+        let outgoing = self.outgoing.committed_index(&acked);
+        incoming.min(outgoing)
+    }
+
+    /// Won only if both halves won; lost if either lost.
+    pub fn vote_result(&self, votes: impl Fn(NodeId) -> Option<bool>) -> VoteResult {
+        let incoming = self.incoming.vote_result(&votes);
+        let outgoing = self.outgoing.vote_result(&votes);
+        if incoming == outgoing {
+            return incoming;
+        }
+        if incoming == VoteResult::Lost || outgoing == VoteResult::Lost {
+            return VoteResult::Lost;
+        }
+        VoteResult::Pending
+    }
+}

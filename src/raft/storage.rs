@@ -1,0 +1,227 @@
+//! The persistence contract and an in-memory durable store.
+//!
+//! What is durable (paper Figure 2, thesis §3.8): the [`HardState`] (term, vote, and a known
+//! commit index), the log entries, and the latest snapshot with its configuration. What is
+//! volatile and rebuilt after a restart: the role, the leader, per-follower progress, votes
+//! received, the applied index (the application rebuilds its state from the snapshot and the
+//! committed entries), pending reads.
+//!
+//! [`MemStorage`] holds exactly what a node has made durable. The [`RawNode`](super::RawNode)
+//! owns one and writes to it only in [`advance`](super::RawNode::advance), the moment the
+//! application says the Ready's writes reached the disk. A crash is therefore modelled by
+//! cloning [`RawNode::storage`](super::RawNode::storage) and building a new node from the clone:
+//! everything not yet advanced (the unstable tail, unsent messages) is lost, as it would be.
+
+use super::message::{ConfState, Entry, HardState, Snapshot, SnapshotMetadata};
+use super::types::{Index, Term};
+
+/// Why the storage could not answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageError {
+    /// The index is covered by the snapshot; the entries are gone.
+    Compacted,
+    /// The index is beyond the last stored entry.
+    Unavailable,
+    /// A snapshot older than the stored one was offered.
+    SnapshotOutOfDate,
+}
+
+impl std::fmt::Display for StorageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            StorageError::Compacted => "requested index is compacted",
+            StorageError::Unavailable => "requested index is unavailable",
+            StorageError::SnapshotOutOfDate => "snapshot is older than the stored one",
+        };
+        f.write_str(text)
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+/// Durable state of one node, in memory. Clone it to checkpoint a disk.
+///
+/// Invariant: `entries[i].index == snapshot.metadata.index + 1 + i` and terms never decrease.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemStorage {
+    hard_state: HardState,
+    snapshot: Snapshot,
+    entries: Vec<Entry>,
+}
+
+impl MemStorage {
+    /// An empty store whose initial configuration is `conf_state` (a bootstrapped cluster).
+    pub fn new_with_conf_state(conf_state: ConfState) -> MemStorage {
+        MemStorage {
+            hard_state: HardState::default(),
+            snapshot: Snapshot {
+                metadata: SnapshotMetadata {
+                    conf_state,
+                    index: Index(0),
+                    term: Term(0),
+                },
+                data: Vec::new(),
+            },
+            entries: Vec::new(),
+        }
+    }
+
+    /// The durable hard state and the snapshot's configuration: what a restart begins from.
+    pub fn initial_state(&self) -> (HardState, ConfState) {
+        (
+            self.hard_state.clone(),
+            self.snapshot.metadata.conf_state.clone(),
+        )
+    }
+
+    /// The durable hard state.
+    pub fn hard_state(&self) -> &HardState {
+        &self.hard_state
+    }
+
+    /// Overwrites the hard state.
+    pub fn set_hard_state(&mut self, hard_state: HardState) {
+        self.hard_state = hard_state;
+    }
+
+    /// The latest snapshot (index 0 when none was taken).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The first index still held as an entry.
+    pub fn first_index(&self) -> Index {
+        self.snapshot.metadata.index.next()
+    }
+
+    /// The last index held (the snapshot's index when there are no entries).
+    pub fn last_index(&self) -> Index {
+        self.snapshot.metadata.index.plus(self.entries.len() as u64)
+    }
+
+    /// The term of the entry at `index` (the snapshot's term at its own index).
+    pub fn term(&self, index: Index) -> Result<Term, StorageError> {
+        let snapshot_index = self.snapshot.metadata.index;
+        if index == snapshot_index {
+            return Ok(self.snapshot.metadata.term);
+        }
+        if index < snapshot_index {
+            return Err(StorageError::Compacted);
+        }
+        let offset = index.count_from(self.first_index()) as usize;
+        self.entries
+            .get(offset)
+            .map(|entry| entry.term)
+            .ok_or(StorageError::Unavailable)
+    }
+
+    /// Entries in `[low, high)`, stopping early once `bytes_max` is exceeded (at least one entry
+    /// is always returned when the range is not empty).
+    pub fn entries(
+        &self,
+        low: Index,
+        high: Index,
+        bytes_max: u64,
+    ) -> Result<Vec<Entry>, StorageError> {
+        if low < self.first_index() {
+            return Err(StorageError::Compacted);
+        }
+        if high > self.last_index().next() {
+            return Err(StorageError::Unavailable);
+        }
+        let start = low.count_from(self.first_index()) as usize;
+        let end = high.count_from(self.first_index()) as usize;
+        let slice = self.entries.get(start..end).unwrap_or(&[]);
+        Ok(limit_size(slice, bytes_max))
+    }
+
+    /// Appends entries, replacing any stored suffix from the first entry's index on.
+    /// Entries already covered by the snapshot are skipped; a gap is refused.
+    pub fn append(&mut self, entries: &[Entry]) -> Result<(), StorageError> {
+        let first_index = self.first_index();
+        let fresh: Vec<&Entry> = entries.iter().filter(|e| e.index >= first_index).collect();
+        let Some(first) = fresh.first() else {
+            return Ok(());
+        };
+        if first.index > self.last_index().next() {
+            return Err(StorageError::Unavailable);
+        }
+        let keep = first.index.count_from(first_index) as usize;
+        self.entries.truncate(keep);
+        self.entries.extend(fresh.into_iter().cloned());
+        Ok(())
+    }
+
+    /// Replaces everything with a newer snapshot (a follower installing the leader's snapshot).
+    pub fn apply_snapshot(&mut self, snapshot: Snapshot) -> Result<(), StorageError> {
+        if snapshot.metadata.index <= self.snapshot.metadata.index {
+            return Err(StorageError::SnapshotOutOfDate);
+        }
+        let index = snapshot.metadata.index;
+        let term = snapshot.metadata.term;
+        // Keep the suffix only when it continues the snapshot (log matching, §5.3).
+        let keep_suffix = self.term(index) == Ok(term);
+        let suffix: Vec<Entry> = if keep_suffix {
+            self.entries
+                .iter()
+                .filter(|e| e.index > index)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.snapshot = snapshot;
+        self.entries = suffix;
+        if self.hard_state.commit < index {
+            self.hard_state.commit = index;
+        }
+        if self.hard_state.term < term {
+            self.hard_state.term = term;
+        }
+        Ok(())
+    }
+
+    /// Takes a snapshot at `index` (which must be stored) with the given data and
+    /// configuration, and drops the entries it covers (log compaction, §7).
+    pub fn compact(
+        &mut self,
+        index: Index,
+        conf_state: ConfState,
+        data: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        if index <= self.snapshot.metadata.index {
+            return Err(StorageError::SnapshotOutOfDate);
+        }
+        let term = self.term(index)?;
+        let drop_count = index.count_from(self.snapshot.metadata.index) as usize;
+        self.entries.drain(..drop_count.min(self.entries.len()));
+        self.snapshot = Snapshot {
+            metadata: SnapshotMetadata {
+                conf_state,
+                index,
+                term,
+            },
+            data,
+        };
+        Ok(())
+    }
+
+    /// All stored entries (for inspection and tests).
+    pub fn all_entries(&self) -> &[Entry] {
+        &self.entries
+    }
+}
+
+/// The longest prefix of `entries` within `bytes_max` (at least one entry).
+pub fn limit_size(entries: &[Entry], bytes_max: u64) -> Vec<Entry> {
+    let mut total_bytes = 0u64;
+    let mut out = Vec::new();
+    for entry in entries {
+        total_bytes = total_bytes.saturating_add(entry.size_bytes());
+        if !out.is_empty() && total_bytes > bytes_max {
+            break;
+        }
+        out.push(entry.clone());
+    }
+    out
+}

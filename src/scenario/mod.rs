@@ -1,0 +1,4 @@
+//! Scenarios: the text script language shared by the scripted tests and, later, the
+//! playground's console, lessons and share links.
+
+pub mod script;
