@@ -1,9 +1,22 @@
 //! The deterministic cluster simulator: virtual time, a seeded network, disks and clients.
 //!
 //! All nondeterminism of a run lives here and is drawn from one seed ([`rng`]); events run in
-//! (time, insertion) order ([`queue`]); the network is a set of directed links ([`network`]).
-//! Same seed and same actions give the same run, natively and in the browser.
+//! (time, insertion) order ([`queue`]); the network is a set of directed links ([`network`]);
+//! each node is a Raft core, its application and its disk ([`node`]); [`cluster`] runs the loop
+//! and [`monitor`] checks the safety invariants after every step. Same seed and same actions
+//! give the same run, natively and in the browser.
 
+pub mod action;
+pub mod app;
+pub mod cluster;
+pub mod config;
+pub mod hash;
+pub mod monitor;
 pub mod network;
+pub mod node;
 pub mod queue;
 pub mod rng;
+pub mod trace;
+
+pub use cluster::Sim;
+pub use config::SimConfig;

@@ -1,0 +1,198 @@
+//! Every user intervention as data: the simulator's input.
+//!
+//! A click, a console line, a lesson step or a share link all become [`Action`]s on the
+//! scenario's timeline. Because actions are plain data (serde), a run is its seed, its config
+//! and its list of timed actions: that is what a share link encodes and what time travel replays.
+
+use crate::sim::network::LinkConfig;
+use crate::sim::queue::TimeMs;
+use serde::{Deserialize, Serialize};
+
+/// One intervention in a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Action {
+    /// The node loses its volatile state (and, with the disk fault on, its unsynced writes).
+    Crash { node: u64 },
+    /// A crashed node starts again from what it made durable.
+    Restart { node: u64 },
+    /// The node's process stops running (no ticks, messages wait) but keeps its memory.
+    Pause { node: u64 },
+    /// A paused node runs again and receives the messages that waited.
+    Resume { node: u64 },
+    /// The node's election timer fires now.
+    FireTimer { node: u64 },
+    /// Split the cluster into groups; links between groups are cut, nodes in no group isolated.
+    Partition { groups: Vec<Vec<u64>> },
+    /// Cut every link to and from the node.
+    Isolate { node: u64 },
+    /// Restore every link to the default behaviour.
+    Heal,
+    /// Cut (`up: false`) or restore one direction of one link.
+    SetLinkUp { from: u64, to: u64, up: bool },
+    /// Change latency, loss and duplication of one direction of one link.
+    SetLink {
+        from: u64,
+        to: u64,
+        link: LinkConfigData,
+    },
+    /// Change the default for every link that has not been set explicitly.
+    SetDefaultLink { link: LinkConfigData },
+    /// Keep a message in flight until released.
+    Hold { message: u64 },
+    /// Let a held message continue (it arrives now).
+    Release { message: u64 },
+    /// Lose a message in flight.
+    Drop { message: u64 },
+    /// Deliver a message in flight right now, before anything else.
+    DeliverNow { message: u64 },
+    /// Propose application data at a node (forwarded to the leader by a follower).
+    Propose { node: u64, data: String },
+    /// Ask the leader `node` to hand leadership to `to`.
+    TransferLeader { node: u64, to: u64 },
+    /// Compact the node's log up to its applied index into a snapshot.
+    Compact { node: u64 },
+    /// Ask for a linearizable read index at a node.
+    ReadIndex { node: u64 },
+    /// Propose a membership change through node `via`.
+    ChangeMembership { via: u64, change: MembershipChange },
+}
+
+/// A membership change a user can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum MembershipChange {
+    /// Add a voter (or promote a learner).
+    AddVoter { node: u64 },
+    /// Add a learner (non-voting member).
+    AddLearner { node: u64 },
+    /// Remove a member.
+    Remove { node: u64 },
+}
+
+/// [`LinkConfig`] in serializable form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkConfigData {
+    pub up: bool,
+    pub latency_ms_min: TimeMs,
+    pub latency_ms_max: TimeMs,
+    pub loss_ppm: u32,
+    pub duplicate_ppm: u32,
+}
+
+impl From<LinkConfigData> for LinkConfig {
+    fn from(d: LinkConfigData) -> LinkConfig {
+        LinkConfig {
+            up: d.up,
+            latency_ms_min: d.latency_ms_min.min(d.latency_ms_max),
+            latency_ms_max: d.latency_ms_max.max(d.latency_ms_min),
+            loss_ppm: d.loss_ppm.min(crate::sim::rng::PPM_ONE),
+            duplicate_ppm: d.duplicate_ppm.min(crate::sim::rng::PPM_ONE),
+        }
+    }
+}
+
+impl From<LinkConfig> for LinkConfigData {
+    fn from(c: LinkConfig) -> LinkConfigData {
+        LinkConfigData {
+            up: c.up,
+            latency_ms_min: c.latency_ms_min,
+            latency_ms_max: c.latency_ms_max,
+            loss_ppm: c.loss_ppm,
+            duplicate_ppm: c.duplicate_ppm,
+        }
+    }
+}
+
+/// An action at a point of virtual time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedAction {
+    pub at_ms: TimeMs,
+    pub action: Action,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Crash { node } => write!(f, "crash n{node}"),
+            Action::Restart { node } => write!(f, "restart n{node}"),
+            Action::Pause { node } => write!(f, "pause n{node}"),
+            Action::Resume { node } => write!(f, "resume n{node}"),
+            Action::FireTimer { node } => write!(f, "fire-timer n{node}"),
+            Action::Partition { groups } => {
+                let groups: Vec<String> = groups
+                    .iter()
+                    .map(|g| {
+                        g.iter()
+                            .map(|n| format!("n{n}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                write!(f, "partition {}", groups.join(" | "))
+            }
+            Action::Isolate { node } => write!(f, "isolate n{node}"),
+            Action::Heal => write!(f, "heal"),
+            Action::SetLinkUp { from, to, up } => {
+                write!(f, "link n{from}->n{to} {}", if *up { "up" } else { "down" })
+            }
+            Action::SetLink { from, to, link } => write!(
+                f,
+                "link n{from}->n{to} latency={}..{}ms loss={}ppm dup={}ppm",
+                link.latency_ms_min, link.latency_ms_max, link.loss_ppm, link.duplicate_ppm
+            ),
+            Action::SetDefaultLink { link } => write!(
+                f,
+                "default-link latency={}..{}ms loss={}ppm dup={}ppm",
+                link.latency_ms_min, link.latency_ms_max, link.loss_ppm, link.duplicate_ppm
+            ),
+            Action::Hold { message } => write!(f, "hold m{message}"),
+            Action::Release { message } => write!(f, "release m{message}"),
+            Action::Drop { message } => write!(f, "drop m{message}"),
+            Action::DeliverNow { message } => write!(f, "deliver-now m{message}"),
+            Action::Propose { node, data } => write!(f, "propose n{node} {data:?}"),
+            Action::TransferLeader { node, to } => write!(f, "transfer-leader n{node} -> n{to}"),
+            Action::Compact { node } => write!(f, "compact n{node}"),
+            Action::ReadIndex { node } => write!(f, "read-index n{node}"),
+            Action::ChangeMembership { via, change } => match change {
+                MembershipChange::AddVoter { node } => write!(f, "add-voter n{node} via n{via}"),
+                MembershipChange::AddLearner { node } => {
+                    write!(f, "add-learner n{node} via n{via}")
+                }
+                MembershipChange::Remove { node } => write!(f, "remove n{node} via n{via}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_json() {
+        let actions = vec![
+            TimedAction {
+                at_ms: 5,
+                action: Action::Crash { node: 2 },
+            },
+            TimedAction {
+                at_ms: 9,
+                action: Action::Partition {
+                    groups: vec![vec![1, 2], vec![3]],
+                },
+            },
+            TimedAction {
+                at_ms: 12,
+                action: Action::ChangeMembership {
+                    via: 1,
+                    change: MembershipChange::AddLearner { node: 4 },
+                },
+            },
+        ];
+        let json = serde_json::to_string(&actions).expect("serialize");
+        let back: Vec<TimedAction> = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, actions);
+        assert!(serde_json::from_str::<Action>(r#"{"kind":"explode"}"#).is_err());
+    }
+}

@@ -1,0 +1,450 @@
+//! Safety monitors: the invariants of SCENARIOS.md, checked after every simulator step.
+//!
+//! The numbers match the catalogue. Checks are incremental so that randomized runs over
+//! thousands of seeds stay fast: each new persisted, committed or applied entry is compared
+//! with what the whole cluster has seen before, and a new leader is compared with every entry
+//! committed so far. A violation is a structured report and stops the run at that event.
+
+use crate::raft::node::{Event, Role};
+use crate::raft::raw_node::Ready;
+use crate::raft::types::{Index, NodeId, Term};
+use crate::sim::app::NodeApp;
+use crate::sim::hash::stable_hash;
+use crate::sim::node::SimNode;
+use crate::sim::queue::TimeMs;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A broken invariant, with the evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// Which invariant, by its catalogue name.
+    pub invariant: &'static str,
+    /// The nodes involved.
+    pub nodes: Vec<u64>,
+    /// Virtual time of the violating step.
+    pub at_ms: TimeMs,
+    /// Id of the first trace event after the violating step's events.
+    pub event_id: u64,
+    /// What was seen.
+    pub evidence: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let nodes: Vec<String> = self.nodes.iter().map(|n| format!("n{n}")).collect();
+        write!(
+            f,
+            "{} at {}ms (event #{}, nodes {}): {}",
+            self.invariant,
+            self.at_ms,
+            self.event_id,
+            nodes.join(","),
+            self.evidence
+        )
+    }
+}
+
+/// The invariant names, as they appear in reports.
+pub mod names {
+    pub const ELECTION_SAFETY: &str = "1 election safety";
+    pub const LEADER_APPEND_ONLY: &str = "2 leader append-only";
+    pub const LOG_MATCHING: &str = "3 log matching";
+    pub const LEADER_COMPLETENESS: &str = "4 leader completeness";
+    pub const STATE_MACHINE_SAFETY: &str = "5 state machine safety";
+    pub const DURABLE_QUORUM: &str = "6 committed entries durable on a quorum";
+    pub const COMMITTED_NEVER_CHANGES: &str = "7 committed entries never change";
+    pub const TERM_AND_VOTE: &str = "8 term and vote monotonic";
+    pub const ORDERING: &str = "9 index ordering";
+}
+
+#[derive(Clone, Debug, Default)]
+struct NodeWatch {
+    /// Durable term and vote last seen (survive crashes).
+    term: Term,
+    vote: Option<NodeId>,
+    /// Volatile indexes last seen (reset on restart).
+    commit: Index,
+    applied: Index,
+    /// While leader: the term and the last durable index when it was last seen.
+    leading: Option<(Term, Index)>,
+}
+
+/// The monitors' memory of the run.
+#[derive(Clone, Debug, Default)]
+pub struct Monitor {
+    leaders: BTreeMap<Term, u64>,
+    /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
+    seen: BTreeMap<(Index, Term), (Term, u64)>,
+    /// Committed entries: index -> term.
+    committed: BTreeMap<Index, Term>,
+    /// Applied entries: index -> (term, data hash).
+    applied: BTreeMap<Index, (Term, u64)>,
+    /// Application state hash after applying up to an index.
+    state_at: BTreeMap<Index, (u64, u64)>,
+    nodes: BTreeMap<u64, NodeWatch>,
+    pending: Option<Violation>,
+}
+
+impl Monitor {
+    fn fire(&mut self, invariant: &'static str, nodes: Vec<u64>, at_ms: TimeMs, evidence: String) {
+        if self.pending.is_none() {
+            self.pending = Some(Violation {
+                invariant,
+                nodes,
+                at_ms,
+                event_id: 0,
+                evidence,
+            });
+        }
+    }
+
+    /// Records the starting state of every node.
+    pub fn observe_all(&mut self, nodes: &BTreeMap<u64, SimNode>) {
+        for node in nodes.values() {
+            let watch = self.nodes.entry(node.id).or_default();
+            if let Some(raft) = node.raft() {
+                watch.term = raft.raft().term;
+                watch.vote = raft.raft().vote;
+            }
+        }
+    }
+
+    /// A crash: volatile state is gone; durable term and vote are kept.
+    pub fn on_crash(&mut self, id: u64) {
+        let watch = self.nodes.entry(id).or_default();
+        watch.leading = None;
+    }
+
+    /// A restart: commit and applied restart from what the node recovered.
+    pub fn on_restart(&mut self, id: u64, nodes: &BTreeMap<u64, SimNode>) {
+        let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
+            return;
+        };
+        let watch = self.nodes.entry(id).or_default();
+        watch.commit = raft.raft().log.committed;
+        watch.applied = raft.raft().log.applied;
+        watch.leading = None;
+    }
+
+    /// A role change reported by the core.
+    pub fn on_event(
+        &mut self,
+        id: u64,
+        event: &Event,
+        nodes: &BTreeMap<u64, SimNode>,
+        now: TimeMs,
+    ) {
+        let Event::RoleChanged {
+            to_role, to_term, ..
+        } = event
+        else {
+            return;
+        };
+        let watch = self.nodes.entry(id).or_default();
+        watch.leading = None;
+        if *to_role != Role::Leader {
+            return;
+        }
+        let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
+            return;
+        };
+        let log = &raft.raft().log;
+        watch.leading = Some((*to_term, log.persisted_last_index()));
+        match self.leaders.get(to_term) {
+            Some(&other) if other != id => self.fire(
+                names::ELECTION_SAFETY,
+                vec![other, id],
+                now,
+                format!("n{other} and n{id} both leaders in term {to_term}"),
+            ),
+            _ => {
+                self.leaders.insert(*to_term, id);
+            }
+        }
+        let compacted_to = log.first_index().prev();
+        let missing = self
+            .committed
+            .range(compacted_to.next()..)
+            .find(|(index, term)| log.term(**index) != Some(**term))
+            .map(|(index, term)| (*index, *term));
+        if let Some((index, term)) = missing {
+            let has = log
+                .term(index)
+                .map_or("nothing".into(), |t| format!("term {t}"));
+            self.fire(
+                names::LEADER_COMPLETENESS,
+                vec![id],
+                now,
+                format!("new leader n{id} (term {to_term}) lacks committed entry {index}@{term}; it has {has}"),
+            );
+        }
+    }
+
+    /// A Ready was persisted (advanced) and applied by node `id`.
+    pub fn on_ready(
+        &mut self,
+        id: u64,
+        ready: &Ready,
+        nodes: &BTreeMap<u64, SimNode>,
+        app: &NodeApp,
+        now: TimeMs,
+    ) {
+        let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
+            return;
+        };
+        let log = &raft.raft().log;
+        // 2: a leader only appends after the last durable index it had when we last looked.
+        let mut watch = self.nodes.get(&id).cloned().unwrap_or_default();
+        if let (Some((term, last)), Some(first)) = (watch.leading, ready.entries.first())
+            && raft.raft().term == term
+            && raft.raft().role == Role::Leader
+            && first.index <= last
+        {
+            self.fire(
+                names::LEADER_APPEND_ONLY,
+                vec![id],
+                now,
+                format!(
+                    "leader n{id} (term {term}) rewrote its log from index {} (it had {last})",
+                    first.index
+                ),
+            );
+        }
+        if let Some((term, _)) = watch.leading
+            && raft.raft().role == Role::Leader
+        {
+            watch.leading = Some((term, log.persisted_last_index()));
+        }
+        // 8: durable term never decreases; a durable vote never changes within a term.
+        let durable = raft.storage().hard_state().clone();
+        if durable.term < watch.term {
+            self.fire(
+                names::TERM_AND_VOTE,
+                vec![id],
+                now,
+                format!(
+                    "n{id} term went back from {} to {}",
+                    watch.term, durable.term
+                ),
+            );
+        } else if durable.term == watch.term && watch.vote.is_some() && durable.vote != watch.vote {
+            self.fire(
+                names::TERM_AND_VOTE,
+                vec![id],
+                now,
+                format!(
+                    "n{id} changed its vote in term {} from {:?} to {:?}",
+                    durable.term, watch.vote, durable.vote
+                ),
+            );
+        }
+        watch.term = durable.term;
+        watch.vote = durable.vote;
+        self.nodes.insert(id, watch);
+        // 3: same index and term => same entry and the same previous term (hence, by induction,
+        // identical prefixes).
+        let mut prev_term = ready
+            .entries
+            .first()
+            .and_then(|e| log.term(e.index.prev()))
+            .unwrap_or_default();
+        for entry in &ready.entries {
+            let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
+            match self.seen.get(&(entry.index, entry.term)) {
+                Some(&(seen_prev, seen_digest))
+                    if (seen_prev, seen_digest) != (prev_term, digest) =>
+                {
+                    self.fire(
+                        names::LOG_MATCHING,
+                        vec![id],
+                        now,
+                        format!(
+                            "n{id} stored a different entry {}@{} (previous term {prev_term}, seen elsewhere with previous term {seen_prev})",
+                            entry.index, entry.term
+                        ),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    self.seen
+                        .insert((entry.index, entry.term), (prev_term, digest));
+                }
+            }
+            prev_term = entry.term;
+        }
+        // 5: every node applies the same entry at an index, and reaches the same state.
+        for entry in &ready.committed_entries {
+            let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
+            match self.applied.get(&entry.index) {
+                Some(&(term, seen)) if (term, seen) != (entry.term, digest) => self.fire(
+                    names::STATE_MACHINE_SAFETY,
+                    vec![id],
+                    now,
+                    format!(
+                        "n{id} applied {}@{} where another node applied {}@{term}",
+                        entry.index, entry.term, entry.index
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    self.applied.insert(entry.index, (entry.term, digest));
+                }
+            }
+        }
+        if !ready.committed_entries.is_empty() || ready.snapshot.is_some() {
+            let state = (app.state_hash(), app.applied_entries());
+            match self.state_at.get(&app.applied()) {
+                Some(&seen) if seen != state => self.fire(
+                    names::STATE_MACHINE_SAFETY,
+                    vec![id],
+                    now,
+                    format!(
+                        "n{id} has a different application state at applied index {}",
+                        app.applied()
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    self.state_at.insert(app.applied(), state);
+                }
+            }
+        }
+    }
+
+    /// The checks that look at every node after each step; returns the first violation.
+    pub fn check(
+        &mut self,
+        nodes: &BTreeMap<u64, SimNode>,
+        now: TimeMs,
+        event_id: u64,
+    ) -> Option<Violation> {
+        if self.pending.is_none() {
+            for node in nodes.values() {
+                self.check_node(node, nodes, now);
+                if self.pending.is_some() {
+                    break;
+                }
+            }
+        }
+        let mut violation = self.pending.take()?;
+        violation.event_id = event_id;
+        self.pending = Some(violation.clone());
+        Some(violation)
+    }
+
+    fn check_node(&mut self, node: &SimNode, nodes: &BTreeMap<u64, SimNode>, now: TimeMs) {
+        let Some(raw) = node.raft() else { return };
+        let raft = raw.raft();
+        let log = &raft.log;
+        let id = node.id;
+        // 9: snapshot <= applied <= commit <= last; leader's view of each follower: match < next.
+        let snapshot_index = raw.storage().first_index().prev();
+        if !(snapshot_index <= log.applied
+            && log.applied <= log.committed
+            && log.committed <= log.last_index())
+        {
+            self.fire(
+                names::ORDERING,
+                vec![id],
+                now,
+                format!(
+                    "n{id}: snapshot {snapshot_index}, applied {}, commit {}, last {}",
+                    log.applied,
+                    log.committed,
+                    log.last_index()
+                ),
+            );
+            return;
+        }
+        if raft.role == Role::Leader {
+            for (peer, pr) in &raft.tracker.progress {
+                if pr.matched >= pr.next {
+                    self.fire(
+                        names::ORDERING,
+                        vec![id, peer.0],
+                        now,
+                        format!(
+                            "leader n{id} has match {} >= next {} for n{peer}",
+                            pr.matched, pr.next
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        // 7: commit and applied never go back on a running node.
+        let watch = self.nodes.entry(id).or_default();
+        let (commit_before, applied_before) = (watch.commit, watch.applied);
+        if log.committed < commit_before || log.applied < applied_before {
+            self.fire(
+                names::COMMITTED_NEVER_CHANGES,
+                vec![id],
+                now,
+                format!(
+                    "n{id} moved back: commit {commit_before} -> {}, applied {applied_before} -> {}",
+                    log.committed, log.applied
+                ),
+            );
+            return;
+        }
+        watch.commit = log.committed;
+        watch.applied = log.applied;
+        if log.committed == commit_before {
+            return;
+        }
+        // 7 and 4: a newly committed entry agrees with what any node committed at that index.
+        for index in (commit_before.0 + 1)..=log.committed.0 {
+            let index = Index(index);
+            let Some(term) = log.term(index) else {
+                continue;
+            };
+            match self.committed.get(&index) {
+                Some(&seen) if seen != term => {
+                    self.fire(
+                        names::COMMITTED_NEVER_CHANGES,
+                        vec![id],
+                        now,
+                        format!("n{id} committed {index}@{term}, but {index}@{seen} was committed before"),
+                    );
+                    return;
+                }
+                Some(_) => {}
+                None => {
+                    self.committed.insert(index, term);
+                }
+            }
+            // 6: when the leader commits, a quorum of its configuration has the entry on disk.
+            if raft.role == Role::Leader {
+                let config = &raft.tracker.config.voters;
+                let durable_on = |voters: &BTreeSet<NodeId>| {
+                    voters
+                        .iter()
+                        .filter(|v| {
+                            nodes
+                                .get(&v.0)
+                                .and_then(SimNode::durable)
+                                .and_then(|d| d.term(index).ok())
+                                == Some(term)
+                        })
+                        .count()
+                };
+                for half in [&config.incoming.voters, &config.outgoing.voters] {
+                    if !half.is_empty() && durable_on(half) * 2 <= half.len() {
+                        self.fire(
+                            names::DURABLE_QUORUM,
+                            vec![id],
+                            now,
+                            format!(
+                                "leader n{id} committed {index}@{term} but only {} of {} voters have it on disk",
+                                durable_on(half),
+                                half.len()
+                            ),
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
