@@ -41,7 +41,7 @@ fn run_script(path: &Path) -> Result<(), String> {
     }
     if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
         let rendered = script::render(&parsed, &outputs);
-        std::fs::write(path, rendered + "\n").map_err(|e| e.to_string())?;
+        std::fs::write(path, rendered).map_err(|e| e.to_string())?;
         return Ok(());
     }
     if failures.is_empty() {
