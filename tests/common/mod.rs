@@ -92,6 +92,8 @@ impl Cluster {
             "status" => self.status(cmd),
             "raft-state" => Ok(self.raft_state()),
             "pending-msgs" => Ok(self.pending_msgs()),
+            "duplicate-msgs" => self.duplicate_msgs(cmd),
+            "reorder-msgs" => self.reorder_msgs(cmd),
             other => Err(format!("unknown command '{other}'")),
         };
         let mut out = match result {
@@ -388,7 +390,10 @@ impl Cluster {
         if !rd.messages.is_empty() {
             out.push_str("  Messages:\n");
             for m in &rd.messages {
-                if self.connected(m.from.0, m.to.0) {
+                let down = self.slots.get(&m.to.0).is_none_or(|s| s.node.is_none());
+                if down {
+                    let _ = writeln!(out, "    {} (dropped: node down)", describe_message(m));
+                } else if self.connected(m.from.0, m.to.0) {
                     let _ = writeln!(out, "    {}", describe_message(m));
                     self.pending.push(m.clone());
                 } else {
@@ -475,9 +480,20 @@ impl Cluster {
 
     /// Steps every pending message addressed to `id` (or drops them).
     fn deliver(&mut self, id: u64, drop: bool) -> String {
-        let (mine, rest): (Vec<Message>, Vec<Message>) = std::mem::take(&mut self.pending)
-            .into_iter()
-            .partition(|m| m.to.0 == id);
+        self.deliver_some(id, drop, usize::MAX)
+    }
+
+    /// Steps (or drops) the first `count` pending messages addressed to `id`.
+    fn deliver_some(&mut self, id: u64, drop: bool, count: usize) -> String {
+        let mut mine = Vec::new();
+        let mut rest = Vec::new();
+        for m in std::mem::take(&mut self.pending) {
+            if m.to.0 == id && mine.len() < count {
+                mine.push(m);
+            } else {
+                rest.push(m);
+            }
+        }
         self.pending = rest;
         if mine.is_empty() {
             return String::new();
@@ -508,11 +524,42 @@ impl Cluster {
 
     fn deliver_msgs_cmd(&mut self, cmd: &Command) -> Result<String, String> {
         let drop = parse_bool(cmd.value("drop"), false)?;
+        let count = parse_num(cmd.value("count"), u64::MAX)? as usize;
         let mut out = String::new();
         for id in self.ids_arg(cmd)? {
-            out.push_str(&self.deliver(id, drop));
+            out.push_str(&self.deliver_some(id, drop, count));
         }
         Ok(out)
+    }
+
+    /// Appends a copy of every pending message addressed to the given nodes (a network that
+    /// duplicates), printing the copies.
+    fn duplicate_msgs(&mut self, cmd: &Command) -> Result<String, String> {
+        let ids = self.ids_arg(cmd)?;
+        let copies: Vec<Message> = self
+            .pending
+            .iter()
+            .filter(|m| ids.contains(&m.to.0))
+            .cloned()
+            .collect();
+        let out = copies
+            .iter()
+            .map(|m| format!("duplicated {}\n", describe_message(m)))
+            .collect();
+        self.pending.extend(copies);
+        Ok(out)
+    }
+
+    /// Reverses the order of the pending messages addressed to the given nodes.
+    fn reorder_msgs(&mut self, cmd: &Command) -> Result<String, String> {
+        let ids = self.ids_arg(cmd)?;
+        let (mut mine, rest): (Vec<Message>, Vec<Message>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|m| ids.contains(&m.to.0));
+        mine.reverse();
+        self.pending = rest;
+        self.pending.extend(mine);
+        Ok(self.pending_msgs())
     }
 
     fn stabilize(&mut self, cmd: &Command) -> Result<String, String> {
