@@ -36,8 +36,11 @@ pub struct Cluster {
     /// Groups that can talk among themselves; empty = fully connected.
     pub partition: Vec<BTreeSet<u64>>,
     leaders_by_term: BTreeMap<u64, u64>,
-    applied_by_index: BTreeMap<u64, (u64, u64, Vec<u8>)>,
+    applied_by_index: BTreeMap<u64, (u64, u64, Vec<u8>, u64)>,
     violations_seen: BTreeSet<String>,
+    /// For each read context: the highest commit index any node knew when the read was issued.
+    /// A read served at a lower index misses a completed write (a linearizability violation).
+    read_floor: BTreeMap<Vec<u8>, u64>,
 }
 
 fn parse_ids(values: &[String]) -> Result<Vec<u64>, String> {
@@ -313,6 +316,14 @@ impl Cluster {
             .unwrap_or("")
             .as_bytes()
             .to_vec();
+        let floor = self
+            .slots
+            .values()
+            .filter_map(|slot| slot.node.as_ref())
+            .map(|n| n.status().commit.0)
+            .max()
+            .unwrap_or(0);
+        self.read_floor.insert(ctx.clone(), floor);
         let node = self.node_mut(id)?;
         Ok(match node.read_index(ctx) {
             Ok(()) => String::new(),
@@ -352,7 +363,7 @@ impl Cluster {
         let rd = node.ready();
         node.advance(&rd);
         let disk = node.storage().clone();
-        let role = node.status().role;
+        let node_term = node.status().term.0;
         let mut out = format!("> {id} handling Ready\n");
         if let Some(ss) = &rd.soft_state {
             let lead = ss.leader.map(|l| l.0).unwrap_or(0);
@@ -402,6 +413,14 @@ impl Cluster {
             }
         }
         for rs in &rd.read_states {
+            let floor = self.read_floor.get(&rs.request_ctx).copied().unwrap_or(0);
+            if rs.index.0 < floor {
+                self.violations_seen.insert(format!(
+                    "VIOLATION linearizability: n{id} read {:?} at index {} but index {floor} was already committed",
+                    String::from_utf8_lossy(&rs.request_ctx),
+                    rs.index
+                ));
+            }
             let _ = writeln!(
                 out,
                 "  ReadState Index:{} Ctx:{:?}",
@@ -420,17 +439,20 @@ impl Cluster {
             slot.disk = disk;
         }
         for e in &rd.committed_entries {
-            self.record_apply(id, e);
+            self.record_apply(id, e, node_term);
         }
-        let _ = role;
         out
     }
 
-    fn record_apply(&mut self, id: u64, e: &Entry) {
-        let seen = self
-            .applied_by_index
-            .entry(e.index.0)
-            .or_insert((id, e.term.0, e.data.clone()));
+    /// Records an applied entry; `term_bound` (the node's term when applying) is at least the
+    /// term in which the entry was committed.
+    fn record_apply(&mut self, id: u64, e: &Entry, term_bound: u64) {
+        let seen = self.applied_by_index.entry(e.index.0).or_insert((
+            id,
+            e.term.0,
+            e.data.clone(),
+            term_bound,
+        ));
         if seen.1 != e.term.0 || seen.2 != e.data {
             let line = format!(
                 "VIOLATION state machine safety: n{id} applied {} but n{} applied {}/{} at index {}",
@@ -451,6 +473,44 @@ impl Cluster {
             let status = node.status();
             if status.role != raftlab::raft::node::Role::Leader {
                 continue;
+            }
+            let log: BTreeMap<u64, u64> = node
+                .log_entries()
+                .iter()
+                .map(|e| (e.index.0, e.term.0))
+                .collect();
+            let first = status.first_index.0;
+            for (&index, (_, term, _, committed_by)) in &self.applied_by_index {
+                let later_leader = status.term.0 > *committed_by;
+                if later_leader && index >= first && log.get(&index) != Some(term) {
+                    fresh.push(format!(
+                        "VIOLATION leader completeness: leader n{id} of term {} lacks applied entry {term}/{index}",
+                        status.term
+                    ));
+                }
+            }
+            let commit = status.commit.0;
+            if let Some(&commit_term) = log.get(&commit) {
+                let holders = status
+                    .conf_state
+                    .voters
+                    .iter()
+                    .filter(|v| {
+                        self.slots.get(&v.0).is_some_and(|slot| {
+                            let disk = match &slot.node {
+                                Some(n) => n.storage(),
+                                None => &slot.disk,
+                            };
+                            disk.term(Index(commit)) == Ok(Term(commit_term))
+                        })
+                    })
+                    .count();
+                if holders * 2 <= status.conf_state.voters.len() {
+                    fresh.push(format!(
+                        "VIOLATION durability: leader n{id} committed index {commit} but only {holders} of {} voters hold it durably",
+                        status.conf_state.voters.len()
+                    ));
+                }
             }
             let leader = self.leaders_by_term.entry(status.term.0).or_insert(id);
             if *leader != id {
@@ -688,8 +748,12 @@ impl Cluster {
             return format!("n{id}: down\n");
         };
         let s = node.status();
+        let transfer = s
+            .lead_transferee
+            .map(|t| format!(" transferee={t}"))
+            .unwrap_or_default();
         format!(
-            "n{id}: {} term={} vote={} lead={} commit={} applied={} last={} {}{}\n",
+            "n{id}: {} term={} vote={} lead={} commit={} applied={} last={} {}{}{transfer}\n",
             s.role.name(),
             s.term,
             s.vote.map(|v| v.0).unwrap_or(0),
