@@ -432,15 +432,17 @@ impl Raft {
         if let Some(pr) = self.tracker.progress.get_mut(&self.id) {
             pr.become_replicate();
         }
-        // No configuration change before this leader's no-op is applied (thesis §4.1 fix).
+        // §5.4.2 / §8: a no-op of the new term lets the leader commit (and learn the commit
+        // index for reads) without waiting for a client.
+        self.append_entries(vec![Entry::default()]);
+        // No configuration change before this leader's no-op is applied: the fix for the
+        // single-server change bug (Ongaro, raft-dev 2015; thesis §4.1 errata). etcd stops one
+        // entry short of this; we include the no-op so the rule holds literally.
         self.pending_conf_index = if self.switch(UnsafeSwitch::NoMembershipSafeguard) {
             Index(0)
         } else {
             self.log.last_index()
         };
-        // §5.4.2 / §8: a no-op of the new term lets the leader commit (and learn the commit
-        // index for reads) without waiting for a client.
-        self.append_entries(vec![Entry::default()]);
         self.note_role_change(from_role, from_term);
     }
 
@@ -1439,7 +1441,9 @@ impl Raft {
 
     /// Applies a committed configuration change at `index` (called when the entry is applied).
     pub fn apply_conf_change(&mut self, index: Index, change: &ConfChangeV2) {
-        let next = self.log.last_index().next();
+        // New members start probing at the last entry (not after it), so the first append
+        // carries something and the probe gets an answer (etcd does the same).
+        let next = self.log.last_index();
         match self.tracker.plan_change(change, next) {
             Ok((config, progress)) => {
                 self.tracker.apply(config, progress);

@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let text = "# goal\ncmd 1\n----\nout a\nout b\n\n# step two\ncmd 2\n----\nok";
+        let text = "# goal\ncmd 1\n----\nout a\nout b\n\n# step two\ncmd 2\n----\nok\n";
         let mut script = parse(text).unwrap();
         normalize(&mut script);
         let outputs: Vec<String> = script.cases.iter().map(|c| c.expected.clone()).collect();
