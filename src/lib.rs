@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md for the module map and the data flow.
 
 pub mod build_info;
+pub mod cli;
 pub mod raft;
 pub mod scenario;
 pub mod sim;

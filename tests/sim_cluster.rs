@@ -84,3 +84,39 @@ fn debug_print() {
     println!("{}", s.trace().to_text());
     println!("{:?}", s.violation());
 }
+
+#[test]
+#[ignore]
+fn debug_fuzz_plan() {
+    use raftlab::sim::fuzz::{FuzzOptions, plan, run_seed};
+    let o = FuzzOptions::default();
+    let (c, a) = plan(3, &o);
+    println!("{c:?}\n{} actions", a.len());
+    for x in a.iter().take(30) {
+        println!("{} {}", x.at_ms, x.action);
+    }
+    let r = run_seed(3, &o);
+    println!("{:?} steps={}", r.verdict, r.steps);
+}
+
+#[test]
+#[ignore]
+fn debug_fuzz_script() {
+    use raftlab::scenario::sim_script::{run_script, script_for};
+    use raftlab::sim::fuzz::{FuzzOptions, plan};
+    let o = FuzzOptions::default();
+    let (mut c, a) = plan(3, &o);
+    c.record_trace = true;
+    let text = script_for(&c, &a, o.fault_phase_ms, Some(o.liveness_ms));
+    let text = text.replace(
+        "run-until 12000\n----\n",
+        "run-until 12000\n----\n\nstatus\n----\n",
+    );
+    let r = run_script(&text).unwrap();
+    for (i, out) in r.outputs.iter().enumerate() {
+        if out != "ok" {
+            println!("[{i}] {out}");
+        }
+    }
+    println!("trace lines {}", r.trace.lines().count());
+}

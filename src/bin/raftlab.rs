@@ -1,32 +1,24 @@
-//! The `raftlab` command-line tool. Subcommands (run, fuzz, check, bench) arrive with the
-//! simulator; for now it reports its version and rejects anything else with usage text.
+//! The `raftlab` command-line tool: thin dispatch to `raftlab::cli`.
 
+use raftlab::cli::{self, USAGE};
 use std::process::ExitCode;
-
-const USAGE: &str = "usage: raftlab <command>
-
-commands:
-  version    print the version and build id
-  help       print this message";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("version") | Some("--version") | Some("-V") => {
+    let rest = args.get(1..).unwrap_or(&[]);
+    let status = match args.first().map(String::as_str) {
+        Some("run") => cli::run::main(rest),
+        Some("fuzz") => cli::fuzz::main(rest),
+        Some("version" | "--version" | "-V") => {
             println!("{}", raftlab::build_info::version_line());
-            ExitCode::SUCCESS
+            0
         }
-        Some("help") | Some("--help") | Some("-h") => {
+        Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
-            ExitCode::SUCCESS
+            0
         }
-        Some(other) => {
-            eprintln!("raftlab: unknown command '{other}'\n\n{USAGE}");
-            ExitCode::from(2)
-        }
-        None => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+        Some(other) => cli::usage_error(&format!("unknown command '{other}'")),
+        None => cli::usage_error("no command given"),
+    };
+    ExitCode::from(status)
 }

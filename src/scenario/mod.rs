@@ -2,3 +2,4 @@
 //! playground's console, lessons and share links.
 
 pub mod script;
+pub mod sim_script;

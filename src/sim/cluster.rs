@@ -96,12 +96,12 @@ impl Sim {
         let mut queue = EventQueue::default();
         for id in config.node_ids() {
             let raft_config = raft_config_for(&config, id, rng.nodes.next_u64());
-            let conf_state = if id <= config.voters {
-                ConfState::from_voters(voters.iter().copied())
-            } else {
-                ConfState::default()
-            };
-            let storage = MemStorage::new_with_conf_state(conf_state);
+            // Every machine boots knowing the initial configuration (like etcd's
+            // --initial-cluster): spares are simply not in it. A spare that started with an
+            // empty configuration would apply a later "add me" entry to nothing and believe it
+            // is the only voter.
+            let storage =
+                MemStorage::new_with_conf_state(ConfState::from_voters(voters.iter().copied()));
             let raft = RawNode::new(&raft_config, storage).map_err(|e| e.to_string())?;
             // Nodes' clocks are not aligned: each ticks at its own phase.
             let phase_ms = rng.timers.below(config.tick_ms);
@@ -583,7 +583,10 @@ impl Sim {
         }
     }
 
-    fn send(&mut self, message: Message) {
+    fn send(&mut self, mut message: Message) {
+        if message.msg_type == MessageType::MsgSnapshot {
+            self.refresh_snapshot(&mut message);
+        }
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (from, to) = (message.from.0, message.to.0);
@@ -639,6 +642,33 @@ impl Sim {
                     self.in_flight.insert(copy.id, copy);
                 }
             }
+        }
+    }
+
+    /// Sends the sender's current state instead of an older stored snapshot, as etcd's server
+    /// does (`createMergedSnapshotMessage`): the stored snapshot may predate the recipient's own
+    /// membership, and a node refuses a snapshot whose configuration does not include it.
+    fn refresh_snapshot(&mut self, message: &mut Message) {
+        let from = message.from.0;
+        let Some(node) = self.nodes.get_mut(&from) else {
+            return;
+        };
+        let applied = node.app.applied();
+        let data = node.app.snapshot_data();
+        let Some(raft) = node.raft_mut() else { return };
+        let stale = message
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.metadata.index < applied);
+        if stale && raft.compact(applied, data).is_ok() {
+            message.snapshot = Some(raft.storage().snapshot().clone());
+            self.trace.push(
+                self.now_ms,
+                TraceKind::Snapshot {
+                    node: from,
+                    index: applied.0,
+                },
+            );
         }
     }
 

@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod cluster;
 pub mod config;
+pub mod fuzz;
 pub mod hash;
 pub mod monitor;
 pub mod network;

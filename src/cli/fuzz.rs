@@ -1,0 +1,167 @@
+//! `raftlab fuzz`: randomized fault runs over many seeds.
+
+use crate::cli::{EXIT_USAGE, usage_error};
+use crate::raft::config::UnsafeSwitch;
+use crate::scenario::sim_script::script_for;
+use crate::sim::fuzz::{FuzzOptions, Verdict, run_seed};
+use std::time::Instant;
+
+/// Scripts printed inline; more failures are listed by seed only (all are saved with --scripts).
+const INLINE_SCRIPTS_MAX: usize = 2;
+
+struct Args {
+    seeds: u64,
+    start: u64,
+    options: FuzzOptions,
+    scripts_dir: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Option<Args>, String> {
+    let mut parsed = Args {
+        seeds: 0,
+        start: 0,
+        options: FuzzOptions::default(),
+        scripts_dir: None,
+    };
+    let mut seeds_given = false;
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        let value = args
+            .get(i + 1)
+            .ok_or_else(|| format!("fuzz: {flag} needs a value"));
+        match flag {
+            "--seeds" => {
+                parsed.seeds = number(value?, "--seeds")?;
+                seeds_given = true;
+            }
+            "--start" => parsed.start = number(value?, "--start")?,
+            "--nodes" => {
+                let v = value?;
+                let (a, b) = v.split_once("..").unwrap_or((v, v));
+                parsed.options.nodes_min = number(a, "--nodes")?;
+                parsed.options.nodes_max = number(b, "--nodes")?;
+                if !(1..=9).contains(&parsed.options.nodes_min)
+                    || !(parsed.options.nodes_min..=9).contains(&parsed.options.nodes_max)
+                {
+                    return Err(format!(
+                        "fuzz: --nodes must be A..B with 1 <= A <= B <= 9, got '{v}'"
+                    ));
+                }
+            }
+            "--unsafe" => {
+                let v = value?;
+                if v == "list" {
+                    return Ok(None);
+                }
+                if UnsafeSwitch::from_name(v).is_none() {
+                    return Err(format!(
+                        "fuzz: unknown switch '{v}' (see: raftlab fuzz --unsafe list)"
+                    ));
+                }
+                parsed.options.unsafe_switch = Some(v.clone());
+            }
+            "--scripts" => parsed.scripts_dir = Some(value?.clone()),
+            other => return Err(format!("fuzz: unknown option '{other}'")),
+        }
+        i += 2;
+    }
+    if !seeds_given || parsed.seeds == 0 {
+        return Err("fuzz needs --seeds N (N >= 1)".into());
+    }
+    if parsed.start.checked_add(parsed.seeds).is_none() {
+        return Err("fuzz: --start + --seeds overflows".into());
+    }
+    Ok(Some(parsed))
+}
+
+fn number(text: &str, flag: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("fuzz: {flag} needs a whole number, got '{text}'"))
+}
+
+/// Runs the subcommand; returns the exit status.
+pub fn main(args: &[String]) -> u8 {
+    let parsed = match parse(args) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            for switch in UnsafeSwitch::all() {
+                println!("{}", switch.name());
+            }
+            return 0;
+        }
+        Err(message) => return usage_error(&message),
+    };
+    if let Some(dir) = &parsed.scripts_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("raftlab: cannot create {dir}: {e}");
+        return EXIT_USAGE;
+    }
+    let started = Instant::now();
+    let o = &parsed.options;
+    eprintln!(
+        "fuzz: seeds {}..{}, {}..{} nodes{}",
+        parsed.start,
+        parsed.start + parsed.seeds,
+        o.nodes_min,
+        o.nodes_max,
+        o.unsafe_switch
+            .as_ref()
+            .map_or(String::new(), |s| format!(", unsafe switch {s}"))
+    );
+    let progress_every = (parsed.seeds / 10).max(1);
+    let mut failures = 0usize;
+    let mut steps_total = 0u64;
+    for (done, seed) in (parsed.start..parsed.start + parsed.seeds).enumerate() {
+        let report = run_seed(seed, o);
+        steps_total += report.steps;
+        if report.verdict != Verdict::Ok {
+            failures += 1;
+            let what = match &report.verdict {
+                Verdict::Violation(v) => format!("VIOLATION {v}"),
+                Verdict::NoLiveness(why) => format!("NO LIVENESS: {why}"),
+                Verdict::Ok => String::new(),
+            };
+            println!("seed {seed} ({} voters): {what}", report.config.voters);
+            let mut again = format!(
+                "raftlab fuzz --seeds 1 --start {seed} --nodes {}..{}",
+                o.nodes_min, o.nodes_max
+            );
+            if let Some(s) = &o.unsafe_switch {
+                again.push_str(&format!(" --unsafe {s}"));
+            }
+            println!("  reproduce: {again}");
+            let until = o.fault_phase_ms;
+            let script = script_for(&report.config, &report.actions, until, Some(o.liveness_ms));
+            if let Some(dir) = &parsed.scripts_dir {
+                let path = format!("{dir}/seed-{seed}.txt");
+                match std::fs::write(&path, &script) {
+                    Ok(()) => println!("  script: {path} (raftlab run {path})"),
+                    Err(e) => eprintln!("raftlab: cannot write {path}: {e}"),
+                }
+            } else if failures <= INLINE_SCRIPTS_MAX {
+                println!("  script (save as a file, then: raftlab run FILE):");
+                for line in script.lines() {
+                    println!("    {line}");
+                }
+            }
+        }
+        let done = done as u64 + 1;
+        if done % progress_every == 0 && done < parsed.seeds {
+            eprintln!(
+                "fuzz: {done}/{} seeds, {failures} failed, {:.1} s",
+                parsed.seeds,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "fuzz: {} simulator steps in {seconds:.1} s ({:.0} steps/s)",
+        steps_total,
+        steps_total as f64 / seconds.max(1e-9)
+    );
+    println!("{} seeds, {failures} violations", parsed.seeds);
+    u8::from(failures > 0)
+}

@@ -1,0 +1,33 @@
+//! The `raftlab` command-line tool's subcommands. Each returns an exit status and writes its
+//! own output; none panics on bad arguments or unreadable files.
+
+pub mod fuzz;
+pub mod run;
+
+/// The usage text shown for `help` and for bad arguments.
+pub const USAGE: &str = "usage: raftlab <command> [options]
+
+commands:
+  run FILE [--update] [--trace]
+        run a scenario script; print each command's output and the monitors' verdict.
+        exit 1 on a violation or an output that differs from the script's expectation.
+        --update rewrites FILE with the actual outputs; --trace prints the whole trace.
+  fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
+        randomized fault runs (swarm style), then a healed liveness phase per seed.
+        prints `N seeds, V violations` and, for each failure, the seed and a script that
+        reproduces it (written to DIR with --scripts). exit 1 if any seed failed.
+  fuzz --unsafe list
+        print the names of the teaching switches (deliberate bugs), one per line.
+  version
+        print the version and build id.
+  help
+        print this message.";
+
+/// Exit status for bad arguments or unreadable input.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Prints an error and the usage text; returns the usage exit status.
+pub fn usage_error(message: &str) -> u8 {
+    eprintln!("raftlab: {message}\n\n{USAGE}");
+    EXIT_USAGE
+}

@@ -1,0 +1,542 @@
+//! Scenario scripts for the whole simulated cluster: what `raftlab run FILE` executes, what the
+//! fuzzer writes to reproduce a failure, and the base of lessons and share links.
+//!
+//! ```text
+//! # Goal: a partitioned leader steps down and the majority elects a new one.
+//! cluster voters=3 seed=7
+//! ----
+//! ok
+//!
+//! run-until 3000
+//! ----
+//! n2@0 follower -> n2@0 pre-candidate
+//! ...
+//! ```
+//!
+//! Commands: `cluster key=value...` (first), `run MS`, `run-until MS`, `status`, `leader`,
+//! `hash`, `in-flight`, `trace`, `expect-no-violation`, `liveness-check MS`, `at MS ACTION`
+//! (schedules an action), and one command per [`Action`] (applied now):
+//! `crash N`, `restart N`, `pause N`, `resume N`, `fire-timer N`, `partition 1,2 3`,
+//! `isolate N`, `heal`, `cut FROM TO`, `restore FROM TO`, `link FROM TO latency=A..B loss=PPM
+//! dup=PPM`, `default-link latency=A..B loss=PPM dup=PPM`, `hold M`, `release M`, `drop M`,
+//! `deliver-now M`, `propose N DATA`, `transfer-leader N TO`, `compact N`, `read-index N`,
+//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`.
+
+use crate::scenario::script::{self, Command, ParseError};
+use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
+use crate::sim::cluster::Sim;
+use crate::sim::config::SimConfig;
+use crate::sim::fuzz::{FuzzOptions, Verdict, check_liveness};
+use crate::sim::monitor::Violation;
+use crate::sim::network::LinkConfig;
+use crate::sim::queue::TimeMs;
+use crate::sim::trace::TraceKind;
+
+/// Bound on simulator steps for one `run` command.
+const STEPS_PER_RUN_MAX: u64 = 5_000_000;
+/// Bound on how far one `run` may go.
+const RUN_MS_MAX: TimeMs = 24 * 3600 * 1000;
+
+/// The outcome of running a script.
+#[derive(Debug)]
+pub struct ScriptRun {
+    /// The actual output of every case, in order.
+    pub outputs: Vec<String>,
+    /// Cases whose output differs from the expected: (line, expected, actual).
+    pub mismatches: Vec<(usize, String, String)>,
+    /// The first safety violation, if a monitor fired.
+    pub violation: Option<Violation>,
+    /// The final state hash.
+    pub state_hash: Option<u64>,
+    /// The whole trace as text.
+    pub trace: String,
+}
+
+/// Parses and runs a scenario script.
+pub fn run_script(text: &str) -> Result<ScriptRun, ParseError> {
+    let parsed = script::parse(text)?;
+    let mut runner = Runner {
+        sim: None,
+        trace_cursor: 0,
+        role_cursor: 0,
+    };
+    let mut outputs = Vec::new();
+    let mut mismatches = Vec::new();
+    for case in &parsed.cases {
+        let output = runner
+            .execute(&case.command)
+            .map_err(|message| ParseError {
+                line: case.command.line,
+                message,
+            })?;
+        if output != case.expected {
+            mismatches.push((case.command.line, case.expected.clone(), output.clone()));
+        }
+        outputs.push(output);
+    }
+    let (violation, state_hash, trace) = match &runner.sim {
+        Some(sim) => (
+            sim.violation().cloned(),
+            Some(sim.state_hash()),
+            sim.trace().to_text(),
+        ),
+        None => (None, None, String::new()),
+    };
+    Ok(ScriptRun {
+        outputs,
+        mismatches,
+        violation,
+        state_hash,
+        trace,
+    })
+}
+
+/// Rewrites a script with the actual outputs (for `--update` and for generated repros).
+pub fn render_with_outputs(text: &str, outputs: &[String]) -> Result<String, ParseError> {
+    let mut parsed = script::parse(text)?;
+    script::normalize(&mut parsed);
+    Ok(script::render(&parsed, outputs))
+}
+
+struct Runner {
+    sim: Option<Sim>,
+    trace_cursor: usize,
+    role_cursor: usize,
+}
+
+impl Runner {
+    fn sim(&mut self) -> Result<&mut Sim, String> {
+        self.sim
+            .as_mut()
+            .ok_or_else(|| "the script must start with 'cluster'".to_string())
+    }
+
+    fn execute(&mut self, cmd: &Command) -> Result<String, String> {
+        match cmd.name.as_str() {
+            "cluster" => {
+                if self.sim.is_some() {
+                    return Err("'cluster' may appear only once".into());
+                }
+                let config = cluster_config(cmd)?;
+                self.sim = Some(Sim::new(config)?);
+                Ok("ok".into())
+            }
+            "run" | "run-until" => {
+                let ms = number(cmd, 0)?;
+                let sim = self.sim()?;
+                let until = if cmd.name == "run" {
+                    sim.now_ms().saturating_add(ms)
+                } else {
+                    ms
+                };
+                if until.saturating_sub(sim.now_ms()) > RUN_MS_MAX {
+                    return Err(format!("cannot run more than {RUN_MS_MAX} ms at once"));
+                }
+                sim.run_until(until, STEPS_PER_RUN_MAX);
+                Ok(self.notable_since_last())
+            }
+            "status" => Ok(status(self.sim()?)),
+            "leader" => Ok(self
+                .sim()?
+                .leader()
+                .map_or("none".into(), |l| format!("n{l}"))),
+            "hash" => Ok(format!("{:016x}", self.sim()?.state_hash())),
+            "in-flight" => {
+                let sim = self.sim()?;
+                let lines: Vec<String> = sim
+                    .in_flight()
+                    .values()
+                    .map(|f| {
+                        let held = if f.held { " (held)" } else { "" };
+                        format!(
+                            "m{} due {}ms {}{held}",
+                            f.id,
+                            f.due_ms,
+                            crate::raft::message::describe_message(&f.message)
+                        )
+                    })
+                    .collect();
+                Ok(if lines.is_empty() {
+                    "none".into()
+                } else {
+                    lines.join("\n")
+                })
+            }
+            "trace" => {
+                let cursor = self.trace_cursor;
+                let sim = self.sim()?;
+                let events = sim.trace().events();
+                let from = cursor.min(events.len());
+                let lines: Vec<String> = events[from..].iter().map(|e| e.to_string()).collect();
+                self.trace_cursor = events.len();
+                Ok(lines.join("\n"))
+            }
+            "at" => {
+                let at_ms = number(cmd, 0)?;
+                let inner = shifted(cmd)?;
+                let action = parse_action(&inner)?;
+                self.sim()?.schedule(&[TimedAction { at_ms, action }]);
+                Ok("ok".into())
+            }
+            "liveness-check" => {
+                let ms = number(cmd, 0)?;
+                let sim = self.sim()?;
+                let options = FuzzOptions {
+                    liveness_ms: ms.min(RUN_MS_MAX),
+                    ..FuzzOptions::default()
+                };
+                let now = sim.now_ms();
+                let verdict = check_liveness(sim, now, &options);
+                let notes = self.notable_since_last();
+                let head = match verdict {
+                    Verdict::Ok => "converged".to_string(),
+                    Verdict::NoLiveness(why) => format!("NO LIVENESS: {why}"),
+                    Verdict::Violation(v) => format!("VIOLATION {v}"),
+                };
+                Ok(if notes == "ok" {
+                    head
+                } else {
+                    format!("{notes}\n{head}")
+                })
+            }
+            "expect-no-violation" => Ok(match self.sim()?.violation() {
+                Some(v) => format!("violation: {v}"),
+                None => "ok".into(),
+            }),
+            _ => {
+                let action = parse_action(cmd)?;
+                let sim = self.sim()?;
+                let result = sim.apply_action(&action);
+                let notes = self.notable_since_last();
+                let head = match result {
+                    Ok(()) => "ok".to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                Ok(if notes == "ok" {
+                    head
+                } else {
+                    format!("{head}\n{notes}")
+                })
+            }
+        }
+    }
+
+    /// Role changes, notes and violations since the last call: the story of a run, compact.
+    fn notable_since_last(&mut self) -> String {
+        let Some(sim) = self.sim.as_ref() else {
+            return String::new();
+        };
+        let events = sim.trace().events();
+        let from = self.role_cursor.min(events.len());
+        let lines: Vec<String> = events[from..]
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TraceKind::Role { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
+                TraceKind::Note { node, text } if *node != 0 => {
+                    Some(format!("{}ms n{node}: {text}", e.at_ms))
+                }
+                TraceKind::Note { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
+                TraceKind::Violation { .. } => sim
+                    .violation()
+                    .map(|v| format!("{}ms VIOLATION {v}", e.at_ms)),
+                _ => None,
+            })
+            .collect();
+        self.role_cursor = events.len();
+        if lines.is_empty() {
+            "ok".into()
+        } else {
+            lines.join("\n")
+        }
+    }
+}
+
+/// `at 500 crash 2` -> the command `crash 2`.
+fn shifted(cmd: &Command) -> Result<Command, String> {
+    let mut args = cmd.args.clone();
+    let first_positional =
+        |args: &Vec<crate::scenario::script::Arg>| args.iter().position(|a| a.key.is_none());
+    // Drop the time, then take the action's name.
+    let time_at =
+        first_positional(&args).ok_or("'at' needs a time and an action, like: at 500 crash 2")?;
+    args.remove(time_at);
+    let name_at = first_positional(&args)
+        .ok_or("'at' needs an action after the time, like: at 500 crash 2")?;
+    let name = args
+        .remove(name_at)
+        .values
+        .first()
+        .cloned()
+        .unwrap_or_default();
+    Ok(Command {
+        name,
+        args,
+        line: cmd.line,
+    })
+}
+
+fn number(cmd: &Command, position: usize) -> Result<u64, String> {
+    let words = cmd.positionals();
+    let word = words
+        .get(position)
+        .ok_or_else(|| format!("'{}' needs argument {}", cmd.name, position + 1))?;
+    word.trim_start_matches(['n', 'm'])
+        .parse()
+        .map_err(|_| format!("'{}': '{word}' is not a number", cmd.name))
+}
+
+fn flag(cmd: &Command, key: &str, default: bool) -> Result<bool, String> {
+    match cmd.value(key) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(format!("{key}= must be true or false, got '{other}'")),
+    }
+}
+
+fn uint(cmd: &Command, key: &str, default: u64) -> Result<u64, String> {
+    match cmd.value(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{key}= must be a number, got '{v}'")),
+    }
+}
+
+fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
+    let d = SimConfig::default();
+    Ok(SimConfig {
+        seed: uint(cmd, "seed", d.seed)?,
+        voters: uint(cmd, "voters", d.voters)?,
+        spares: uint(cmd, "spares", d.spares)?,
+        tick_ms: uint(cmd, "tick-ms", d.tick_ms)?,
+        election_timeout_ticks: uint(cmd, "election-ticks", d.election_timeout_ticks)?,
+        heartbeat_interval_ticks: uint(cmd, "heartbeat-ticks", d.heartbeat_interval_ticks)?,
+        pre_vote: flag(cmd, "prevote", d.pre_vote)?,
+        check_quorum: flag(cmd, "checkquorum", d.check_quorum)?,
+        lease_reads: flag(cmd, "lease-reads", d.lease_reads)?,
+        unsafe_switches: cmd
+            .values("unsafe")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default(),
+        disk_loses_unsynced: flag(cmd, "disk-lies", d.disk_loses_unsynced)?,
+        link: link_from(cmd, d.link)?,
+        ..d
+    })
+}
+
+fn link_from(cmd: &Command, base: LinkConfigData) -> Result<LinkConfigData, String> {
+    let mut link = base;
+    if let Some(latency) = cmd.value("latency") {
+        let (a, b) = latency.split_once("..").unwrap_or((latency, latency));
+        link.latency_ms_min = a
+            .parse()
+            .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
+        link.latency_ms_max = b
+            .parse()
+            .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
+    }
+    link.loss_ppm = uint(cmd, "loss", u64::from(link.loss_ppm))?.min(1_000_000) as u32;
+    link.duplicate_ppm = uint(cmd, "dup", u64::from(link.duplicate_ppm))?.min(1_000_000) as u32;
+    Ok(link)
+}
+
+fn parse_action(cmd: &Command) -> Result<Action, String> {
+    let node = |i| number(cmd, i);
+    let via = || -> Result<u64, String> {
+        let v = cmd
+            .value("via")
+            .ok_or_else(|| format!("'{}' needs via=NODE", cmd.name))?;
+        v.trim_start_matches('n')
+            .parse()
+            .map_err(|_| format!("via= must be a node number, got '{v}'"))
+    };
+    Ok(match cmd.name.as_str() {
+        "crash" => Action::Crash { node: node(0)? },
+        "restart" => Action::Restart { node: node(0)? },
+        "pause" => Action::Pause { node: node(0)? },
+        "resume" => Action::Resume { node: node(0)? },
+        "fire-timer" => Action::FireTimer { node: node(0)? },
+        "isolate" => Action::Isolate { node: node(0)? },
+        "heal" => Action::Heal,
+        "partition" => {
+            let groups = cmd
+                .positionals()
+                .iter()
+                .map(|g| {
+                    g.split(',')
+                        .map(|n| {
+                            n.trim_start_matches('n').parse::<u64>().map_err(|_| {
+                                format!("partition: '{g}' is not a list of nodes like 1,2")
+                            })
+                        })
+                        .collect::<Result<Vec<u64>, String>>()
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            if groups.is_empty() {
+                return Err("partition needs groups, like: partition 1,2 3".into());
+            }
+            Action::Partition { groups }
+        }
+        "cut" => Action::SetLinkUp {
+            from: node(0)?,
+            to: node(1)?,
+            up: false,
+        },
+        "restore" => Action::SetLinkUp {
+            from: node(0)?,
+            to: node(1)?,
+            up: true,
+        },
+        "link" => Action::SetLink {
+            from: node(0)?,
+            to: node(1)?,
+            link: link_from(cmd, LinkConfig::default().into())?,
+        },
+        "default-link" => Action::SetDefaultLink {
+            link: link_from(cmd, LinkConfig::default().into())?,
+        },
+        "hold" => Action::Hold { message: node(0)? },
+        "release" => Action::Release { message: node(0)? },
+        "drop" => Action::Drop { message: node(0)? },
+        "deliver-now" => Action::DeliverNow { message: node(0)? },
+        "propose" => {
+            let data = cmd
+                .positionals()
+                .get(1)
+                .map(|s| s.to_string())
+                .ok_or("propose needs NODE DATA")?;
+            Action::Propose {
+                node: node(0)?,
+                data,
+            }
+        }
+        "transfer-leader" => Action::TransferLeader {
+            node: node(0)?,
+            to: node(1)?,
+        },
+        "compact" => Action::Compact { node: node(0)? },
+        "read-index" => Action::ReadIndex { node: node(0)? },
+        "add-voter" => Action::ChangeMembership {
+            via: via()?,
+            change: MembershipChange::AddVoter { node: node(0)? },
+        },
+        "add-learner" => Action::ChangeMembership {
+            via: via()?,
+            change: MembershipChange::AddLearner { node: node(0)? },
+        },
+        "remove" => Action::ChangeMembership {
+            via: via()?,
+            change: MembershipChange::Remove { node: node(0)? },
+        },
+        other => return Err(format!("unknown command '{other}'")),
+    })
+}
+
+/// The script line for an action (the inverse of `parse_action`).
+pub fn action_line(action: &Action) -> String {
+    let link_args = |l: &LinkConfigData| {
+        format!(
+            "latency={}..{} loss={} dup={}",
+            l.latency_ms_min, l.latency_ms_max, l.loss_ppm, l.duplicate_ppm
+        )
+    };
+    match action {
+        Action::Crash { node } => format!("crash {node}"),
+        Action::Restart { node } => format!("restart {node}"),
+        Action::Pause { node } => format!("pause {node}"),
+        Action::Resume { node } => format!("resume {node}"),
+        Action::FireTimer { node } => format!("fire-timer {node}"),
+        Action::Isolate { node } => format!("isolate {node}"),
+        Action::Heal => "heal".into(),
+        Action::Partition { groups } => {
+            let groups: Vec<String> = groups
+                .iter()
+                .filter(|g| !g.is_empty())
+                .map(|g| g.iter().map(u64::to_string).collect::<Vec<_>>().join(","))
+                .collect();
+            format!("partition {}", groups.join(" "))
+        }
+        Action::SetLinkUp {
+            from,
+            to,
+            up: false,
+        } => format!("cut {from} {to}"),
+        Action::SetLinkUp { from, to, up: true } => format!("restore {from} {to}"),
+        Action::SetLink { from, to, link } => format!("link {from} {to} {}", link_args(link)),
+        Action::SetDefaultLink { link } => format!("default-link {}", link_args(link)),
+        Action::Hold { message } => format!("hold {message}"),
+        Action::Release { message } => format!("release {message}"),
+        Action::Drop { message } => format!("drop {message}"),
+        Action::DeliverNow { message } => format!("deliver-now {message}"),
+        Action::Propose { node, data } => format!("propose {node} {data:?}"),
+        Action::TransferLeader { node, to } => format!("transfer-leader {node} {to}"),
+        Action::Compact { node } => format!("compact {node}"),
+        Action::ReadIndex { node } => format!("read-index {node}"),
+        Action::ChangeMembership { via, change } => match change {
+            MembershipChange::AddVoter { node } => format!("add-voter {node} via={via}"),
+            MembershipChange::AddLearner { node } => format!("add-learner {node} via={via}"),
+            MembershipChange::Remove { node } => format!("remove {node} via={via}"),
+        },
+    }
+}
+
+/// A script that replays `config` and `actions` exactly (they are scheduled up front, as the
+/// fuzzer does), runs to `until_ms`, optionally runs the fuzzer's liveness check, and expects
+/// no violation.
+pub fn script_for(
+    config: &SimConfig,
+    actions: &[TimedAction],
+    until_ms: TimeMs,
+    liveness_ms: Option<TimeMs>,
+) -> String {
+    let mut text = String::new();
+    let unsafe_arg = if config.unsafe_switches.is_empty() {
+        String::new()
+    } else {
+        format!(" unsafe=({})", config.unsafe_switches.join(","))
+    };
+    let l = &config.link;
+    text.push_str(&format!(
+        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}\n----\n\n",
+        config.seed, config.voters, config.spares, config.pre_vote, config.check_quorum, config.lease_reads,
+        config.disk_loses_unsynced, l.latency_ms_min, l.latency_ms_max, l.loss_ppm, l.duplicate_ppm
+    ));
+    for timed in actions {
+        text.push_str(&format!(
+            "at {} {}\n----\nok\n\n",
+            timed.at_ms,
+            action_line(&timed.action)
+        ));
+    }
+    text.push_str(&format!("run-until {until_ms}\n----\n\n"));
+    if let Some(ms) = liveness_ms {
+        text.push_str(&format!("liveness-check {ms}\n----\nconverged\n\n"));
+    }
+    text.push_str("expect-no-violation\n----\nok\n");
+    text
+}
+
+fn status(sim: &Sim) -> String {
+    let mut lines = vec![format!("time {}ms", sim.now_ms())];
+    for node in sim.nodes().values() {
+        let line = match node.raft() {
+            None => format!("n{} down", node.id),
+            Some(raw) => {
+                let r = raw.raft();
+                let paused = if node.paused { " paused" } else { "" };
+                format!(
+                    "n{} {} term={} commit={} applied={} last={}{paused}",
+                    node.id,
+                    r.role.name(),
+                    r.term,
+                    r.log.committed,
+                    node.app.applied(),
+                    r.log.last_index()
+                )
+            }
+        };
+        lines.push(line);
+    }
+    lines.join("\n")
+}
