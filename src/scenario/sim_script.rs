@@ -320,6 +320,7 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
             .map(<[String]>::to_vec)
             .unwrap_or_default(),
         disk_loses_unsynced: flag(cmd, "disk-lies", d.disk_loses_unsynced)?,
+        msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
         link: link_from(cmd, d.link)?,
         ..d
     })
@@ -498,8 +499,8 @@ pub fn script_for(
     };
     let l = &config.link;
     text.push_str(&format!(
-        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}\n----\n\n",
-        config.seed, config.voters, config.spares, config.pre_vote, config.check_quorum, config.lease_reads,
+        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} msg-entries={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}\n----\n\n",
+        config.seed, config.voters, config.spares, config.pre_vote, config.check_quorum, config.lease_reads, config.msg_entries_max,
         config.disk_loses_unsynced, l.latency_ms_min, l.latency_ms_max, l.loss_ppm, l.duplicate_ppm
     ));
     for timed in actions {

@@ -278,8 +278,9 @@ impl Sim {
             Action::ReadIndex { node } => {
                 let ctx = format!("read-{}", self.trace.next_id()).into_bytes();
                 let raft = self.up_raft(*node)?;
-                raft.read_index(ctx)
+                raft.read_index(ctx.clone())
                     .map_err(|e| ActionError(format!("n{node} cannot serve a read: {e:?}")))?;
+                self.monitor.on_read_requested(&ctx);
                 self.drain_ready(*node);
             }
             Action::ChangeMembership { via, change } => {
@@ -557,6 +558,8 @@ impl Sim {
             );
         }
         for read in &ready.read_states {
+            self.monitor
+                .on_read_served(id, &read.request_ctx, read.index, now);
             self.trace.push(
                 now,
                 TraceKind::Read {
@@ -587,6 +590,7 @@ impl Sim {
         if message.msg_type == MessageType::MsgSnapshot {
             self.refresh_snapshot(&mut message);
         }
+        self.monitor.on_send(&message, self.now_ms);
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (from, to) = (message.from.0, message.to.0);
@@ -924,6 +928,7 @@ fn raft_config_for(config: &SimConfig, id: u64, seed: u64) -> Config {
     raft.seed = seed;
     raft.pre_vote = config.pre_vote;
     raft.check_quorum = config.check_quorum;
+    raft.msg_entries_max = usize::try_from(config.msg_entries_max).unwrap_or(usize::MAX);
     raft.read_only = if config.lease_reads {
         ReadOnlyOption::LeaseBased
     } else {

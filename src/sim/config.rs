@@ -34,6 +34,8 @@ pub struct SimConfig {
     pub lease_reads: bool,
     /// Teaching switches: deliberate bugs, by name.
     pub unsafe_switches: Vec<String>,
+    /// Flow control: at most this many entries per append message.
+    pub msg_entries_max: u64,
     /// Default behaviour of every link.
     pub link: LinkConfigData,
     /// Disk write latency range (a write is durable, and its acks leave, after this).
@@ -60,6 +62,7 @@ impl Default for SimConfig {
             check_quorum: true,
             lease_reads: false,
             unsafe_switches: Vec::new(),
+            msg_entries_max: 64,
             link: LinkConfig::default().into(),
             disk_latency_ms_min: 1,
             disk_latency_ms_max: 3,
@@ -92,6 +95,12 @@ impl SimConfig {
             || self.election_timeout_ticks > 1000
         {
             return Err("need 1 <= heartbeat ticks < election ticks <= 1000".into());
+        }
+        if self.msg_entries_max == 0 || self.msg_entries_max > 10_000 {
+            return Err(format!(
+                "msg_entries_max must be 1 to 10000, got {}",
+                self.msg_entries_max
+            ));
         }
         if self.disk_latency_ms_max > 60_000 || self.link.latency_ms_max > 60_000 {
             return Err("latencies must be at most 60000 ms".into());

@@ -97,7 +97,20 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         }
     }
     // Swarm testing: each kind of fault is on or off for the whole seed, at its own rate.
-    let swarm = Swarm::draw(&mut rng);
+    let mut swarm = Swarm::draw(&mut rng);
+    if options.unsafe_switch.is_some() {
+        // Hunting a planted bug: more of the churn that exposes it (elections, crashes,
+        // partitions, membership changes), and no pre-vote half the time so terms move faster.
+        swarm = swarm.hunting(&mut rng);
+        if rng.chance_ppm(500_000) {
+            config.pre_vote = false;
+        }
+        // One entry per append lets an old-term entry reach a majority without the new
+        // leader's own entry (the shape of the paper's Figure 8).
+        if rng.chance_ppm(500_000) {
+            config.msg_entries_max = 1;
+        }
+    }
     let nodes: Vec<u64> = config.node_ids().collect();
     let mut actions = Vec::new();
     let mut down: BTreeSet<u64> = BTreeSet::new();
@@ -130,6 +143,38 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             } else {
                 down.insert(node);
                 push(Action::Crash { node });
+            }
+        } else if hit(swarm.bounce) {
+            // Crash and come back soon: catches a node between voting and its next election,
+            // or between receiving an entry and acknowledging it.
+            let node = pick(&mut rng);
+            if !down.contains(&node) {
+                push(Action::Crash { node });
+                let back_ms = (at_ms + rng.between(20, 800)).min(options.fault_phase_ms - 1);
+                actions.push(TimedAction {
+                    at_ms: back_ms,
+                    action: Action::Restart { node },
+                });
+            }
+        } else if hit(swarm.duel) {
+            // Two candidates in the same term while a third node bounces: the shape in which a
+            // forgotten vote elects two leaders.
+            let (a, b, x) = (pick(&mut rng), pick(&mut rng), pick(&mut rng));
+            push(Action::FireTimer { node: a });
+            push(Action::FireTimer { node: b });
+            if !down.contains(&x) && x != a && x != b {
+                let crash_ms = at_ms + rng.between(5, 40);
+                let back_ms = crash_ms + rng.between(1, 30);
+                if back_ms < options.fault_phase_ms {
+                    actions.push(TimedAction {
+                        at_ms: crash_ms,
+                        action: Action::Crash { node: x },
+                    });
+                    actions.push(TimedAction {
+                        at_ms: back_ms,
+                        action: Action::Restart { node: x },
+                    });
+                }
             }
         } else if hit(swarm.partition) {
             let mut groups = vec![Vec::new(), Vec::new()];
@@ -222,6 +267,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
 struct Swarm {
     propose: u64,
     crash: u64,
+    bounce: u64,
+    duel: u64,
     partition: u64,
     one_way: u64,
     heal: u64,
@@ -240,6 +287,8 @@ impl Swarm {
         Swarm {
             propose: 300,
             crash: on(60),
+            bounce: on(60),
+            duel: on(30),
             partition: on(40),
             one_way: on(40),
             heal: 60,
@@ -250,6 +299,21 @@ impl Swarm {
             membership: on(40),
             timer: on(30),
             read: on(40),
+        }
+    }
+
+    /// The same swarm with every disruptive fault on, at higher rates.
+    fn hunting(self, rng: &mut Stream) -> Swarm {
+        let mut boost = |weight: u64| weight + rng.between(20, 80);
+        Swarm {
+            crash: boost(self.crash),
+            bounce: boost(self.bounce),
+            duel: boost(self.duel),
+            partition: boost(self.partition),
+            timer: boost(self.timer),
+            membership: boost(self.membership),
+            read: boost(self.read),
+            ..self
         }
     }
 

@@ -5,6 +5,7 @@
 //! with what the whole cluster has seen before, and a new leader is compared with every entry
 //! committed so far. A violation is a structured report and stops the run at that event.
 
+use crate::raft::message::EntryType;
 use crate::raft::node::{Event, Role};
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
@@ -56,6 +57,10 @@ pub mod names {
     pub const COMMITTED_NEVER_CHANGES: &str = "7 committed entries never change";
     pub const TERM_AND_VOTE: &str = "8 term and vote monotonic";
     pub const ORDERING: &str = "9 index ordering";
+    pub const STALE_READ: &str = "10 linearizable reads";
+    pub const ONE_VOTE: &str = "8 one vote per term";
+    pub const ONE_CONF_CHANGE: &str = "11 one membership change at a time";
+    pub const CURRENT_TERM_COMMIT: &str = "4 leaders commit only entries of their own term";
 }
 
 #[derive(Clone, Debug, Default)]
@@ -68,6 +73,8 @@ struct NodeWatch {
     applied: Index,
     /// While leader: the term and the last durable index when it was last seen.
     leading: Option<(Term, Index)>,
+    /// The last configuration entry this node appended as leader: (term, index).
+    conf_appended: Option<(Term, Index)>,
 }
 
 /// The monitors' memory of the run.
@@ -83,6 +90,10 @@ pub struct Monitor {
     /// Application state hash after applying up to an index.
     state_at: BTreeMap<Index, (u64, u64)>,
     nodes: BTreeMap<u64, NodeWatch>,
+    /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
+    votes: BTreeMap<(u64, Term), u64>,
+    /// Reads in progress: request context -> highest index committed when it was asked.
+    reads: BTreeMap<Vec<u8>, Index>,
     pending: Option<Violation>,
 }
 
@@ -107,6 +118,57 @@ impl Monitor {
                 watch.term = raft.raft().term;
                 watch.vote = raft.raft().vote;
             }
+        }
+    }
+
+    /// A message left a node. A granted vote is a promise for the whole term (§5.2), even
+    /// across a crash: a node that grants two candidates the same term can elect two leaders.
+    pub fn on_send(&mut self, message: &crate::raft::message::Message, now: TimeMs) {
+        use crate::raft::message::MessageType;
+        if message.msg_type != MessageType::MsgVoteResp || message.reject {
+            return;
+        }
+        let (voter, candidate, term) = (message.from.0, message.to.0, message.term);
+        match self.votes.get(&(voter, term)) {
+            Some(&earlier) if earlier != candidate => self.fire(
+                names::ONE_VOTE,
+                vec![voter, earlier, candidate],
+                now,
+                format!("n{voter} voted for n{earlier} and then for n{candidate} in term {term}"),
+            ),
+            Some(_) => {}
+            None => {
+                self.votes.insert((voter, term), candidate);
+            }
+        }
+    }
+
+    /// A linearizable read was requested: it must reflect everything committed by now.
+    pub fn on_read_requested(&mut self, ctx: &[u8]) {
+        let committed = self
+            .committed
+            .last_key_value()
+            .map_or(Index(0), |(index, _)| *index);
+        self.reads.insert(ctx.to_vec(), committed);
+    }
+
+    /// A read became servable at `index` on node `id`: it must not miss an entry that was
+    /// committed before the read was asked (SCENARIOS: a deposed leader never returns a read
+    /// that misses a newer committed write).
+    pub fn on_read_served(&mut self, id: u64, ctx: &[u8], index: Index, now: TimeMs) {
+        let Some(required) = self.reads.remove(ctx) else {
+            return;
+        };
+        if index < required {
+            self.fire(
+                names::STALE_READ,
+                vec![id],
+                now,
+                format!(
+                    "n{id} served read {:?} at index {index}, but index {required} was committed before it was asked",
+                    String::from_utf8_lossy(ctx)
+                ),
+            );
         }
     }
 
@@ -215,6 +277,42 @@ impl Monitor {
             && raft.raft().role == Role::Leader
         {
             watch.leading = Some((term, log.persisted_last_index()));
+        }
+        // 11: a leader appends a configuration change only when the previous one is committed
+        // and an entry of its own term is committed (thesis §4.1; the 2015 single-server bug).
+        if raft.raft().role == Role::Leader {
+            let term = raft.raft().term;
+            for entry in ready
+                .entries
+                .iter()
+                .filter(|e| e.entry_type != EntryType::Normal)
+            {
+                let previous = watch
+                    .conf_appended
+                    .filter(|(t, _)| *t == term)
+                    .map(|(_, i)| i);
+                let problem = match previous {
+                    Some(index) if index > log.committed => {
+                        Some(format!("the change at {index} was not committed yet"))
+                    }
+                    _ if log.term(log.committed) != Some(term) => {
+                        Some(format!("no entry of term {term} was committed yet"))
+                    }
+                    _ => None,
+                };
+                if let Some(problem) = problem {
+                    self.fire(
+                        names::ONE_CONF_CHANGE,
+                        vec![id],
+                        now,
+                        format!(
+                            "leader n{id} appended a configuration change at {}, but {problem}",
+                            entry.index
+                        ),
+                    );
+                }
+                watch.conf_appended = Some((term, entry.index));
+            }
         }
         // 8: durable term never decreases; a durable vote never changes within a term.
         let durable = raft.storage().hard_state().clone();
@@ -391,6 +489,22 @@ impl Monitor {
         watch.commit = log.committed;
         watch.applied = log.applied;
         if log.committed == commit_before {
+            return;
+        }
+        // §5.4.2: a leader counts replicas only for entries of its own term; older entries
+        // commit indirectly. So a leader's commit index always lands on an entry of its term.
+        if raft.role == Role::Leader && log.term(log.committed) != Some(raft.term) {
+            self.fire(
+                names::CURRENT_TERM_COMMIT,
+                vec![id],
+                now,
+                format!(
+                    "leader n{id} (term {}) advanced commit to {} whose entry is from term {:?}",
+                    raft.term,
+                    log.committed,
+                    log.term(log.committed).map(|t| t.0)
+                ),
+            );
             return;
         }
         // 7 and 4: a newly committed entry agrees with what any node committed at that index.
