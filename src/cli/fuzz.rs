@@ -148,7 +148,7 @@ pub fn main(args: &[String]) -> u8 {
             }
         }
         let done = done as u64 + 1;
-        if done % progress_every == 0 && done < parsed.seeds {
+        if done.is_multiple_of(progress_every) && done < parsed.seeds {
             eprintln!(
                 "fuzz: {done}/{} seeds, {failures} failed, {:.1} s",
                 parsed.seeds,

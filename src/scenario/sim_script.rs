@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Commands: `cluster key=value...` (first), `run MS`, `run-until MS`, `status`, `leader`,
-//! `hash`, `in-flight`, `trace`, `expect-no-violation`, `liveness-check MS`, `at MS ACTION`
+//! `hash`, `trace-hash`, `in-flight`, `trace`, `expect-no-violation`, `liveness-check MS`, `at MS ACTION`
 //! (schedules an action), and one command per [`Action`] (applied now):
 //! `crash N`, `restart N`, `pause N`, `resume N`, `fire-timer N`, `partition 1,2 3`,
 //! `isolate N`, `heal`, `cut FROM TO`, `restore FROM TO`, `link FROM TO latency=A..B loss=PPM
@@ -141,6 +141,15 @@ impl Runner {
                 .leader()
                 .map_or("none".into(), |l| format!("n{l}"))),
             "hash" => Ok(format!("{:016x}", self.sim()?.state_hash())),
+            "trace-hash" => {
+                let sim = self.sim()?;
+                let text = sim.trace().to_text();
+                Ok(format!(
+                    "{:016x} ({} events)",
+                    crate::sim::hash::stable_hash(&text),
+                    sim.trace().events().len()
+                ))
+            }
             "in-flight" => {
                 let sim = self.sim()?;
                 let lines: Vec<String> = sim

@@ -210,6 +210,16 @@ impl Sim {
         steps
     }
 
+    /// Moves the clock forward to `at_ms` without running anything, if no event is due before
+    /// then (used to replay an action at exactly the time it was taken). Returns whether it moved.
+    pub fn idle_until(&mut self, at_ms: TimeMs) -> bool {
+        let clear = self.queue.peek_time().is_none_or(|next| next > at_ms);
+        if clear && at_ms >= self.now_ms {
+            self.now_ms = at_ms;
+        }
+        clear
+    }
+
     /// Applies a user action now. On error nothing changed.
     pub fn apply_action(&mut self, action: &Action) -> Result<(), ActionError> {
         self.validate_action(action)?;

@@ -17,6 +17,7 @@ pub mod network;
 pub mod node;
 pub mod queue;
 pub mod rng;
+pub mod timeline;
 pub mod trace;
 
 pub use cluster::Sim;

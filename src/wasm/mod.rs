@@ -25,3 +25,25 @@ pub fn fresh_seed() -> String {
         Err(_) => "1".to_string(),
     }
 }
+
+/// Runs a scenario script (the `raftlab run` format) and returns a JSON report:
+/// `{ outputs: [..], mismatches: [{ line, expected, actual }], violation, stateHash, traceEvents }`,
+/// or `{ error }` for a script that does not parse. Used by the wasm determinism test, which
+/// compares the outputs with the same golden file the native tests check.
+#[wasm_bindgen(js_name = runScript)]
+pub fn run_script(text: &str) -> String {
+    use crate::scenario::sim_script;
+    let report = match sim_script::run_script(text) {
+        Ok(run) => serde_json::json!({
+            "outputs": run.outputs,
+            "mismatches": run.mismatches.iter().map(|(line, expected, actual)| serde_json::json!({
+                "line": line, "expected": expected, "actual": actual,
+            })).collect::<Vec<_>>(),
+            "violation": run.violation.map(|v| v.to_string()),
+            "stateHash": run.state_hash.map(|h| format!("{h:016x}")),
+            "traceEvents": run.trace.lines().count(),
+        }),
+        Err(error) => serde_json::json!({ "error": error.to_string() }),
+    };
+    report.to_string()
+}

@@ -34,6 +34,7 @@ pub fn run_all() -> Result<(), String> {
         ],
     )?;
     run_step("native tests", "cargo", &["test", "--workspace"])?;
+    fuzz_campaign()?;
     build::web_and_node()?;
     wasm_tests()?;
     browser_tests()?;
@@ -41,6 +42,50 @@ pub fn run_all() -> Result<(), String> {
         "\nall test steps passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Seeds of the healthy-core campaign (every seed must pass) and the bound within which each
+/// teaching switch must be caught.
+const FUZZ_SEEDS: &str = "2000";
+const FUZZ_SEEDS_PER_SWITCH: &str = "400";
+
+/// Randomized fault runs in release mode: 2,000 seeds across 1-9 nodes with no violation, and
+/// every teaching switch caught by the monitors (proof that they have teeth).
+fn fuzz_campaign() -> Result<(), String> {
+    run_step(
+        "build the raftlab CLI (release)",
+        "cargo",
+        &["build", "--release", "--bin", "raftlab"],
+    )?;
+    let cli = repo_root().join("target").join("release").join("raftlab");
+    let cli = cli.to_string_lossy().into_owned();
+    run_step(
+        "fuzz: healthy core, 2000 seeds, 1..9 nodes",
+        &cli,
+        &["fuzz", "--seeds", FUZZ_SEEDS, "--nodes", "1..9"],
+    )?;
+    let switches = output_of(&cli, &["fuzz", "--unsafe", "list"])
+        .ok_or("`raftlab fuzz --unsafe list` failed")?;
+    for switch in switches.lines() {
+        eprintln!(
+            "\n==> fuzz: teaching switch {switch} must be caught within {FUZZ_SEEDS_PER_SWITCH} seeds"
+        );
+        let out = Command::new(&cli)
+            .args(["fuzz", "--seeds", FUZZ_SEEDS_PER_SWITCH, "--unsafe", switch])
+            .output()
+            .map_err(|e| format!("run {cli}: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let first = stdout.lines().find(|l| l.contains("VIOLATION"));
+        match (out.status.code(), first) {
+            (Some(1), Some(line)) => eprintln!("<== caught: {line}"),
+            _ => {
+                return Err(format!(
+                    "the monitors did not catch teaching switch {switch} in {FUZZ_SEEDS_PER_SWITCH} seeds:\n{stdout}"
+                ));
+            }
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,152 @@
+//! Time travel: a run with its recorded user actions and checkpoints.
+//!
+//! The simulation is cheap to clone, so every `CHECKPOINT_EVERY_STEPS` events the timeline keeps a
+//! copy. Seeking to any moment restores the nearest earlier checkpoint and replays events and the
+//! recorded actions from there; the result is the same state (same hash) as a straight run.
+//! Acting at a moment in the past forks the timeline: the recorded future is dropped.
+
+use crate::sim::action::Action;
+use crate::sim::cluster::{ActionError, Sim};
+use crate::sim::config::SimConfig;
+use crate::sim::queue::TimeMs;
+use serde::{Deserialize, Serialize};
+
+/// A checkpoint is kept after this many simulator steps.
+pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
+/// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
+pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
+
+/// A user action with the exact point of the run where it was taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedAction {
+    /// Simulator steps completed when it was taken.
+    pub at_step: u64,
+    /// Virtual time when it was taken.
+    pub at_ms: TimeMs,
+    /// The action.
+    pub action: Action,
+}
+
+/// A run that can be scrubbed back and forth.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    sim: Sim,
+    initial: Sim,
+    checkpoints: Vec<Sim>,
+    actions: Vec<RecordedAction>,
+    /// How many of `actions` the current `sim` has applied.
+    applied_actions: usize,
+}
+
+impl Timeline {
+    /// A new run of `config`.
+    pub fn new(config: SimConfig) -> Result<Timeline, String> {
+        let sim = Sim::new(config)?;
+        Ok(Timeline {
+            initial: sim.clone(),
+            sim,
+            checkpoints: Vec::new(),
+            actions: Vec::new(),
+            applied_actions: 0,
+        })
+    }
+
+    /// The simulation at the current moment.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// The recorded actions.
+    pub fn actions(&self) -> &[RecordedAction] {
+        &self.actions
+    }
+
+    /// Number of checkpoints held.
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Runs one event (replaying any action recorded at this point first).
+    pub fn step(&mut self) -> bool {
+        self.replay_actions_here(TimeMs::MAX);
+        let stepped = self.sim.step();
+        if stepped
+            && self.sim.steps().is_multiple_of(CHECKPOINT_EVERY_STEPS)
+            && self.is_newest_checkpoint_point()
+        {
+            self.checkpoints.push(self.sim.clone());
+        }
+        stepped
+    }
+
+    /// Runs until virtual time `until_ms` (bounded), replaying recorded actions on the way.
+    pub fn run_until(&mut self, until_ms: TimeMs) {
+        for _ in 0..STEPS_PER_CALL_MAX {
+            self.replay_actions_here(until_ms);
+            match self.sim.next_event_ms() {
+                Some(t) if t <= until_ms => {
+                    if !self.step() {
+                        return;
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.sim.idle_until(until_ms);
+        self.replay_actions_here(until_ms);
+    }
+
+    /// Takes a user action now. Acting in the past forks: recorded actions after this point
+    /// and checkpoints after it are dropped. On error nothing changes.
+    pub fn act(&mut self, action: Action) -> Result<(), ActionError> {
+        let mut trial = self.sim.clone();
+        trial.apply_action(&action)?;
+        let (step, now) = (self.sim.steps(), self.sim.now_ms());
+        self.actions.truncate(self.applied_actions);
+        self.checkpoints.retain(|c| c.steps() <= step);
+        self.sim = trial;
+        self.actions.push(RecordedAction {
+            at_step: step,
+            at_ms: now,
+            action,
+        });
+        self.applied_actions = self.actions.len();
+        Ok(())
+    }
+
+    /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint.
+    pub fn seek_ms(&mut self, at_ms: TimeMs) {
+        let base = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.now_ms() <= at_ms)
+            .unwrap_or(&self.initial)
+            .clone();
+        let base_step = base.steps();
+        self.sim = base;
+        self.applied_actions = self.actions.partition_point(|a| a.at_step < base_step);
+        self.run_until(at_ms);
+    }
+
+    /// Applies the recorded actions taken at exactly the current step (and no later than
+    /// `until_ms`), at the time they were taken.
+    fn replay_actions_here(&mut self, until_ms: TimeMs) {
+        while let Some(recorded) = self.actions.get(self.applied_actions) {
+            let due = recorded.at_step == self.sim.steps() && recorded.at_ms <= until_ms;
+            if !due || !self.sim.idle_until(recorded.at_ms) {
+                return;
+            }
+            let action = recorded.action.clone();
+            // It succeeded when recorded, so it succeeds again: the state is the same.
+            let _ = self.sim.apply_action(&action);
+            self.applied_actions += 1;
+        }
+    }
+
+    fn is_newest_checkpoint_point(&self) -> bool {
+        self.checkpoints
+            .last()
+            .is_none_or(|c| c.steps() < self.sim.steps())
+    }
+}
