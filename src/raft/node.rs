@@ -921,10 +921,11 @@ impl Raft {
         if index <= self.log.committed {
             return false;
         }
-        let Ok(config) = Configuration::from_conf_state(&snapshot.metadata.conf_state) else {
-            return false;
-        };
-        if !config.member_ids().contains(&self.id) {
+        // A malformed configuration is refused. A configuration without this node is accepted:
+        // a member added after the snapshot was taken learns of its membership from the
+        // entries that follow (until then it is simply not promotable). etcd refuses this
+        // case, which leaves such a member waiting for a newer snapshot.
+        if Configuration::from_conf_state(&snapshot.metadata.conf_state).is_err() {
             return false;
         }
         if self.log.match_term(index, term) {
