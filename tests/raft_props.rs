@@ -367,21 +367,24 @@ proptest! {
 
 fn command() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => (1u64..4).prop_map(|n| format!("tick-election {n}")),
-        4 => (1u64..4).prop_map(|n| format!("tick-heartbeat {n}")),
-        6 => (1u64..4).prop_map(|n| format!("propose {n} v{n}")),
-        10 => (1u64..4).prop_map(|n| format!("process-ready {n}")),
-        10 => (1u64..4).prop_map(|n| format!("deliver-msgs {n}")),
-        2 => (1u64..4).prop_map(|n| format!("deliver-msgs {n} drop=true")),
-        1 => (1u64..4).prop_map(|n| format!("crash {n}")),
-        2 => (1u64..4).prop_map(|n| format!("restart {n}")),
-        1 => (1u64..4).prop_map(|n| format!("isolate {n}")),
+        4 => (1u64..6).prop_map(|n| format!("tick-election {n}")),
+        3 => (1u64..6).prop_map(|n| format!("tick-heartbeat {n}")),
+        6 => (1u64..6).prop_map(|n| format!("propose {n} v{n}")),
+        10 => (1u64..6).prop_map(|n| format!("process-ready {n}")),
+        10 => (1u64..6).prop_map(|n| format!("deliver-msgs {n} count=1")),
+        4 => (1u64..6).prop_map(|n| format!("deliver-msgs {n}")),
+        3 => Just("stabilize".to_string()),
+        2 => (1u64..6).prop_map(|n| format!("deliver-msgs {n} drop=true")),
+        1 => (1u64..6).prop_map(|n| format!("crash {n}")),
+        1 => (1u64..6).prop_map(|n| format!("restart {n}")),
+        1 => (1u64..6).prop_map(|n| format!("isolate {n}")),
+        1 => (1u64..6, 1u64..6).prop_map(|(a, b)| format!("partition {a} {b} / {}", (a % 5) + 1)),
         2 => Just("heal".to_string()),
-        1 => (1u64..4, 1u64..6).prop_map(|(n, i)| format!("compact {n} {i}")),
-        1 => (1u64..4).prop_map(|n| format!("read-index {n} r{n}")),
-        1 => (1u64..4, 1u64..4).prop_map(|(n, t)| format!("transfer-leader {n} {t}")),
-        1 => (1u64..4).prop_map(|n| format!("duplicate-msgs {n}")),
-        1 => (1u64..4).prop_map(|n| format!("reorder-msgs {n}")),
+        1 => (1u64..6, 1u64..6).prop_map(|(n, i)| format!("compact {n} {i}")),
+        1 => (1u64..6).prop_map(|n| format!("read-index {n} r{n}")),
+        1 => (1u64..6, 1u64..6).prop_map(|(n, t)| format!("transfer-leader {n} {t}")),
+        1 => (1u64..6).prop_map(|n| format!("duplicate-msgs {n}")),
+        1 => (1u64..6).prop_map(|n| format!("reorder-msgs {n}")),
     ]
 }
 
@@ -402,7 +405,14 @@ proptest! {
         commands in proptest::collection::vec(command(), 1..300),
     ) {
         let mut cluster = common::Cluster::default();
-        let setup = format!("add-nodes 3 voters=(1,2,3) prevote={prevote} checkquorum={prevote}");
+        // `RAFT_FUZZ_UNSAFE=<switch name>` runs the same search with a teaching switch on, to
+        // check that the harness's monitors catch the bug it introduces.
+        let unsafe_switch = std::env::var("RAFT_FUZZ_UNSAFE")
+            .map(|name| format!(" unsafe=({name})"))
+            .unwrap_or_default();
+        let setup = format!(
+            "add-nodes 5 voters=(1,2,3,4,5) prevote={prevote} checkquorum={prevote}{unsafe_switch}"
+        );
         cluster.run(&parse_command(&setup, 1).expect("valid"));
         let mut transcript = String::new();
         for (i, line) in commands.iter().enumerate() {

@@ -362,7 +362,8 @@ impl Raft {
 
     fn reset_randomized_election_timeout(&mut self) {
         let timeout = self.config.election_timeout_ticks;
-        self.randomized_election_timeout_ticks = self.rng.in_range(timeout, timeout * 2);
+        self.randomized_election_timeout_ticks =
+            self.rng.in_range(timeout, timeout.saturating_mul(2));
     }
 
     fn note_role_change(&mut self, from_role: Role, from_term: Term) {

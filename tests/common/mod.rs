@@ -323,7 +323,9 @@ impl Cluster {
             .map(|n| n.status().commit.0)
             .max()
             .unwrap_or(0);
-        self.read_floor.insert(ctx.clone(), floor);
+        // A context still pending keeps its first floor: the core ignores a duplicate request
+        // with the same context, so the answer that comes belongs to the first one.
+        self.read_floor.entry(ctx.clone()).or_insert(floor);
         let node = self.node_mut(id)?;
         Ok(match node.read_index(ctx) {
             Ok(()) => String::new(),
@@ -413,7 +415,7 @@ impl Cluster {
             }
         }
         for rs in &rd.read_states {
-            let floor = self.read_floor.get(&rs.request_ctx).copied().unwrap_or(0);
+            let floor = self.read_floor.remove(&rs.request_ctx).unwrap_or(0);
             if rs.index.0 < floor {
                 self.violations_seen.insert(format!(
                     "VIOLATION linearizability: n{id} read {:?} at index {} but index {floor} was already committed",
