@@ -66,6 +66,8 @@
 //! with [`StepError`], refused requests return [`ProposeError`], storage misuse returns
 //! [`StorageError`]. Assertions (`debug_assert!`) check only this crate's own invariants.
 
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod log;
 pub mod membership;
