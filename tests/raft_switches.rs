@@ -74,7 +74,7 @@ fn every_switch_has_a_demonstration() {
         (
             UnsafeSwitch::NoMembershipSafeguard,
             "membership_unsafe.txt",
-            false,
+            true,
         ),
     ];
     assert_eq!(demos.len(), UnsafeSwitch::all().len());
