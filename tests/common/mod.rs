@@ -41,6 +41,10 @@ pub struct Cluster {
     /// For each read context: the highest commit index any node knew when the read was issued.
     /// A read served at a lower index misses a completed write (a linearizability violation).
     read_floor: BTreeMap<Vec<u8>, u64>,
+    /// Per node since its last (re)start: commit and applied, which must never go back.
+    cursors: BTreeMap<u64, (u64, u64)>,
+    /// Per node, durable: term and the vote persisted for it, which must never change.
+    durable_votes: BTreeMap<u64, (u64, Option<u64>)>,
 }
 
 fn parse_ids(values: &[String]) -> Result<Vec<u64>, String> {
@@ -468,8 +472,65 @@ impl Cluster {
         }
     }
 
-    fn check_invariants(&mut self) -> String {
+    /// Per-node invariants (SCENARIOS.md 7-9): term and persisted vote never change backwards,
+    /// commit and applied never go back while the node runs, and
+    /// `snapshot index <= applied <= commit <= last_index`, `match < next` for every follower.
+    fn check_node_invariants(&mut self) -> Vec<String> {
         let mut fresh = Vec::new();
+        for (&id, slot) in &self.slots {
+            let hs = match &slot.node {
+                Some(n) => n.storage().hard_state().clone(),
+                None => slot.disk.hard_state().clone(),
+            };
+            let vote = hs.vote.map(|v| v.0);
+            if let Some(&(term, old_vote)) = self.durable_votes.get(&id) {
+                if hs.term.0 < term {
+                    fresh.push(format!(
+                        "VIOLATION n{id} durable term went back from {term} to {}",
+                        hs.term
+                    ));
+                } else if hs.term.0 == term && old_vote.is_some() && vote != old_vote {
+                    fresh.push(format!(
+                        "VIOLATION n{id} changed its durable vote in term {term} from {old_vote:?} to {vote:?}"
+                    ));
+                }
+            }
+            self.durable_votes.insert(id, (hs.term.0, vote));
+            let Some(node) = &slot.node else { continue };
+            let s = node.status();
+            let (commit, applied) = (s.commit.0, s.applied.0);
+            if let Some(&(old_commit, old_applied)) = self.cursors.get(&id)
+                && (commit < old_commit || applied < old_applied)
+            {
+                fresh.push(format!(
+                    "VIOLATION n{id} commit/applied went back from {old_commit}/{old_applied} to {commit}/{applied}"
+                ));
+            }
+            self.cursors.insert(id, (commit, applied));
+            // The durable snapshot: one just received waits in the unstable tail until advance.
+            let snapshot_index = node.storage().snapshot().metadata.index.0;
+            let ordered =
+                snapshot_index <= applied && applied <= commit && commit <= s.last_index.0;
+            if !ordered {
+                fresh.push(format!(
+                    "VIOLATION n{id} order: snapshot={snapshot_index} applied={applied} commit={commit} last={}",
+                    s.last_index
+                ));
+            }
+            for (peer, pr) in &s.progress {
+                if pr.matched >= pr.next {
+                    fresh.push(format!(
+                        "VIOLATION n{id} progress of {peer}: match {} >= next {}",
+                        pr.matched, pr.next
+                    ));
+                }
+            }
+        }
+        fresh
+    }
+
+    fn check_invariants(&mut self) -> String {
+        let mut fresh = self.check_node_invariants();
         for (&id, slot) in &self.slots {
             let Some(node) = &slot.node else { continue };
             let status = node.status();
@@ -690,6 +751,8 @@ impl Cluster {
             let node =
                 RawNode::restart(&slot.config, slot.disk.clone()).map_err(|e| e.to_string())?;
             slot.node = Some(node);
+            // Commit and applied are volatile: a restart may legitimately lower them.
+            self.cursors.remove(&id);
             out.push_str(&self.status_line(id));
         }
         Ok(out)
