@@ -371,6 +371,8 @@ fn command() -> impl Strategy<Value = String> {
         3 => (1u64..6).prop_map(|n| format!("tick-heartbeat {n}")),
         6 => (1u64..6).prop_map(|n| format!("propose {n} v{n}")),
         10 => (1u64..6).prop_map(|n| format!("process-ready {n}")),
+        3 => (1u64..6).prop_map(|n| format!("ready {n}")),
+        3 => (1u64..6).prop_map(|n| format!("advance {n}")),
         10 => (1u64..6).prop_map(|n| format!("deliver-msgs {n} count=1")),
         4 => (1u64..6).prop_map(|n| format!("deliver-msgs {n}")),
         3 => Just("stabilize".to_string()),

@@ -45,6 +45,8 @@ pub struct Cluster {
     cursors: BTreeMap<u64, (u64, u64)>,
     /// Per node, durable: term and the vote persisted for it, which must never change.
     durable_votes: BTreeMap<u64, (u64, Option<u64>)>,
+    /// Readies taken by `ready ID` whose disk write has not completed yet.
+    held: BTreeMap<u64, raftlab::raft::Ready>,
 }
 
 fn parse_ids(values: &[String]) -> Result<Vec<u64>, String> {
@@ -84,6 +86,8 @@ impl Cluster {
             "read-index" => self.read_index(cmd),
             "transfer-leader" => self.transfer_leader(cmd),
             "process-ready" => self.process_ready_cmd(cmd),
+            "ready" => self.for_ids(cmd, Self::take_ready),
+            "advance" => self.for_ids(cmd, Self::advance_held),
             "deliver-msgs" => self.deliver_msgs_cmd(cmd),
             "stabilize" => self.stabilize(cmd),
             "partition" => self.partition(cmd),
@@ -360,6 +364,25 @@ impl Cluster {
 
     /// Handles one node's Ready per the contract: persist, then send, then apply.
     fn process_ready(&mut self, id: u64) -> String {
+        let mut out = self.advance_held(id);
+        let Ok(node) = self.node_mut(id) else {
+            return out;
+        };
+        if !node.has_ready() {
+            return out;
+        }
+        let rd = node.ready();
+        node.advance(&rd);
+        out.push_str(&self.finish_ready(id, &rd, "handling Ready"));
+        out
+    }
+
+    /// Takes a Ready and holds it: the disk write is in progress until `advance ID`. Ticks and
+    /// messages may be processed meanwhile.
+    fn take_ready(&mut self, id: u64) -> String {
+        if self.held.contains_key(&id) {
+            return format!("> {id} already has a Ready in flight\n");
+        }
         let Ok(node) = self.node_mut(id) else {
             return String::new();
         };
@@ -367,10 +390,30 @@ impl Cluster {
             return String::new();
         }
         let rd = node.ready();
+        self.held.insert(id, rd);
+        format!("> {id} took a Ready (disk write in progress)\n")
+    }
+
+    /// Completes a held Ready: advance (now durable), then send and apply.
+    fn advance_held(&mut self, id: u64) -> String {
+        let Some(rd) = self.held.remove(&id) else {
+            return String::new();
+        };
+        let Ok(node) = self.node_mut(id) else {
+            return String::new();
+        };
         node.advance(&rd);
+        self.finish_ready(id, &rd, "handling Ready (written)")
+    }
+
+    /// Prints an advanced Ready, sends its messages and records what it applies.
+    fn finish_ready(&mut self, id: u64, rd: &raftlab::raft::Ready, title: &str) -> String {
+        let Ok(node) = self.node_mut(id) else {
+            return String::new();
+        };
         let disk = node.storage().clone();
         let node_term = node.status().term.0;
-        let mut out = format!("> {id} handling Ready\n");
+        let mut out = format!("> {id} {title}\n");
         if let Some(ss) = &rd.soft_state {
             let lead = ss.leader.map(|l| l.0).unwrap_or(0);
             let _ = writeln!(out, "  State:{} Lead:{lead}", ss.role.name());
@@ -593,6 +636,18 @@ impl Cluster {
         out
     }
 
+    fn for_ids(
+        &mut self,
+        cmd: &Command,
+        action: fn(&mut Cluster, u64) -> String,
+    ) -> Result<String, String> {
+        let mut out = String::new();
+        for id in self.ids_arg(cmd)? {
+            out.push_str(&action(self, id));
+        }
+        Ok(out)
+    }
+
     fn process_ready_cmd(&mut self, cmd: &Command) -> Result<String, String> {
         let mut out = String::new();
         for id in self.ids_arg(cmd)? {
@@ -739,6 +794,8 @@ impl Cluster {
             if let Some(node) = slot.node.take() {
                 slot.disk = node.storage().clone();
             }
+            // An unfinished disk write is lost with the node.
+            self.held.remove(&id);
             self.pending.retain(|m| m.to.0 != id);
         }
         Ok(String::new())
@@ -751,8 +808,10 @@ impl Cluster {
             let node =
                 RawNode::restart(&slot.config, slot.disk.clone()).map_err(|e| e.to_string())?;
             slot.node = Some(node);
-            // Commit and applied are volatile: a restart may legitimately lower them.
+            // Commit and applied are volatile: a restart may legitimately lower them. A Ready
+            // still in flight died with the old process.
             self.cursors.remove(&id);
+            self.held.remove(&id);
             out.push_str(&self.status_line(id));
         }
         Ok(out)
