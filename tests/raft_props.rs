@@ -426,3 +426,36 @@ proptest! {
         }
     }
 }
+
+// ----- the script parser ----------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Arbitrary text never panics the parser; whatever parses renders back to text that
+    /// parses to the same cases.
+    #[test]
+    fn script_parser_is_total_and_round_trips(
+        text in prop_oneof![
+            "[a-z0-9=()\"/# \\n-]{0,200}",
+            "((# [a-z ]{0,10}\\n)|(\\n)|([a-z]{1,5}( [a-z0-9=(),\"]{1,6}){0,3}\\n----\\n([a-z0-9 ]{1,8}\\n){0,3}\\n)){0,8}",
+        ]
+    ) {
+        use raftlab::scenario::script::{normalize, parse, render};
+        if let Ok(mut script) = parse(&text) {
+            normalize(&mut script);
+            let outputs: Vec<String> = script.cases.iter().map(|c| c.expected.clone()).collect();
+            let rendered = render(&script, &outputs);
+            let mut again = parse(&rendered).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            normalize(&mut again);
+            let commands: Vec<_> = script.cases.iter().map(|c| (&c.command, &c.expected)).collect();
+            let commands_again: Vec<_> = again.cases.iter().map(|c| (&c.command, &c.expected)).collect();
+            prop_assert_eq!(commands.len(), commands_again.len());
+            for ((a, x), (b, y)) in commands.iter().zip(&commands_again) {
+                prop_assert_eq!(&a.name, &b.name);
+                prop_assert_eq!(&a.args, &b.args);
+                prop_assert_eq!(x, y);
+            }
+        }
+    }
+}
