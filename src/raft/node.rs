@@ -81,6 +81,28 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// A (pre-)vote request was refused.
+    VoteRejected {
+        /// The node.
+        id: NodeId,
+        /// The candidate.
+        candidate: NodeId,
+        /// Whether it was a pre-vote.
+        pre_vote: bool,
+        /// Why, in words (one vote per term §5.2, or the election restriction §5.4.1).
+        reason: String,
+    },
+    /// An append was rejected by the consistency check (§5.3), with the hint sent back.
+    AppendRejected {
+        /// The node.
+        id: NodeId,
+        /// The leader.
+        leader: NodeId,
+        /// The append's previous entry (term, index) that did not match.
+        prev: (Term, Index),
+        /// The hint: our last entry at or below the probe with term <= the probe's term.
+        hint: (Term, Index),
+    },
     /// A (pre-)vote request was ignored because a leader is known to be alive (thesis §4.2.3).
     VoteIgnoredInLease {
         /// The node.
@@ -113,6 +135,26 @@ impl fmt::Display for Event {
             Event::ConfigRejected { id, reason } => {
                 write!(f, "n{id} skipped invalid config change: {reason}")
             }
+            Event::VoteRejected {
+                id,
+                candidate,
+                pre_vote,
+                reason,
+            } => write!(
+                f,
+                "n{id} rejected {} from {candidate}: {reason}",
+                if *pre_vote { "pre-vote" } else { "vote" }
+            ),
+            Event::AppendRejected {
+                id,
+                leader,
+                prev,
+                hint,
+            } => write!(
+                f,
+                "n{id} rejected append from {leader}: no entry {}/{} (hint {}/{})",
+                prev.0, prev.1, hint.0, hint.1
+            ),
             Event::VoteIgnoredInLease { id, candidate } => write!(
                 f,
                 "n{id} ignored vote from {candidate}: leader lease still valid"
@@ -704,6 +746,29 @@ impl Raft {
                 self.vote = Some(m.from);
             }
         } else {
+            let reason = if !can_vote {
+                match (self.vote, self.leader) {
+                    (Some(vote), _) => format!("already voted for {vote} in term {}", self.term),
+                    (None, Some(leader)) => {
+                        format!("follows leader {leader} in term {}", self.term)
+                    }
+                    (None, None) => format!("stale term {}", m.term),
+                }
+            } else {
+                format!(
+                    "candidate log {}/{} is behind ours {}/{}",
+                    m.log_term,
+                    m.index,
+                    self.log.last_term(),
+                    self.log.last_index()
+                )
+            };
+            self.record(Event::VoteRejected {
+                id: self.id,
+                candidate: m.from,
+                pre_vote: is_pre_vote,
+                reason,
+            });
             self.send(Message {
                 msg_type: response_type,
                 to: m.from,
@@ -867,6 +932,12 @@ impl Raft {
                 let probe_from = m.index.min(self.log.last_index());
                 let (hint_index, hint_term) =
                     self.log.find_conflict_by_term(probe_from, m.log_term);
+                self.record(Event::AppendRejected {
+                    id: self.id,
+                    leader: m.from,
+                    prev: (m.log_term, m.index),
+                    hint: (hint_term, hint_index),
+                });
                 self.send(Message {
                     msg_type: MessageType::MsgAppResp,
                     to: m.from,
