@@ -76,7 +76,7 @@ impl Raft {
         }
     }
 
-    /// Follower-side handling of a forwarded transfer request is done by the leader only.
+    /// The transport could not reach `id`: stop pipelining to it and probe again.
     pub fn report_unreachable(&mut self, id: NodeId) {
         if self.role != Role::Leader {
             return;
