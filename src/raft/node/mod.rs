@@ -255,7 +255,7 @@ pub struct Raft {
     /// Target of a leadership transfer in progress.
     pub lead_transferee: Option<NodeId>,
     /// Index of the latest configuration entry this leader appended. A new change is refused
-    /// until it is applied, and a new leader sets it to its last index, so no change is
+    /// until it is applied, and a new leader sets it to the index of its no-op, so no change is
     /// accepted before the leader's own-term no-op is applied (thesis §4.1 safeguard).
     pub pending_conf_index: Index,
     /// Pending read-index requests.
