@@ -1,7 +1,7 @@
 //! Property tests: the log against a plain `Vec` model, quorum arithmetic against brute force,
 //! random malformed messages (never a panic), and random cluster runs (never a violation).
 
-mod common;
+mod raft_harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -406,7 +406,7 @@ proptest! {
         prevote in any::<bool>(),
         commands in proptest::collection::vec(command(), 1..300),
     ) {
-        let mut cluster = common::Cluster::default();
+        let mut cluster = raft_harness::Cluster::default();
         // `RAFT_FUZZ_UNSAFE=<switch name>` runs the same search with a teaching switch on, to
         // check that the harness's monitors catch the bug it introduces.
         let unsafe_switch = std::env::var("RAFT_FUZZ_UNSAFE")

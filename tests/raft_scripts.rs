@@ -3,7 +3,7 @@
 //! the expected blocks; review the diff by hand: it must show correct Raft behaviour. A normal
 //! run fails with a line diff (`-` expected, `+` actual) for every mismatching step.
 
-mod common;
+mod raft_harness;
 
 use std::path::Path;
 
@@ -23,7 +23,7 @@ fn run_script(path: &Path) -> Result<(), String> {
             path.display()
         ));
     }
-    let mut cluster = common::Cluster::default();
+    let mut cluster = raft_harness::Cluster::default();
     let mut outputs = Vec::new();
     let mut failures = String::new();
     for case in &parsed.cases {
