@@ -1,7 +1,7 @@
 //! Property tests: the log against a plain `Vec` model, quorum arithmetic against brute force,
 //! random malformed messages (never a panic), and random cluster runs (never a violation).
 
-mod common;
+mod raft_harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -367,21 +367,26 @@ proptest! {
 
 fn command() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => (1u64..4).prop_map(|n| format!("tick-election {n}")),
-        4 => (1u64..4).prop_map(|n| format!("tick-heartbeat {n}")),
-        6 => (1u64..4).prop_map(|n| format!("propose {n} v{n}")),
-        10 => (1u64..4).prop_map(|n| format!("process-ready {n}")),
-        10 => (1u64..4).prop_map(|n| format!("deliver-msgs {n}")),
-        2 => (1u64..4).prop_map(|n| format!("deliver-msgs {n} drop=true")),
-        1 => (1u64..4).prop_map(|n| format!("crash {n}")),
-        2 => (1u64..4).prop_map(|n| format!("restart {n}")),
-        1 => (1u64..4).prop_map(|n| format!("isolate {n}")),
+        4 => (1u64..6).prop_map(|n| format!("tick-election {n}")),
+        3 => (1u64..6).prop_map(|n| format!("tick-heartbeat {n}")),
+        6 => (1u64..6).prop_map(|n| format!("propose {n} v{n}")),
+        10 => (1u64..6).prop_map(|n| format!("process-ready {n}")),
+        3 => (1u64..6).prop_map(|n| format!("ready {n}")),
+        3 => (1u64..6).prop_map(|n| format!("advance {n}")),
+        10 => (1u64..6).prop_map(|n| format!("deliver-msgs {n} count=1")),
+        4 => (1u64..6).prop_map(|n| format!("deliver-msgs {n}")),
+        3 => Just("stabilize".to_string()),
+        2 => (1u64..6).prop_map(|n| format!("deliver-msgs {n} drop=true")),
+        1 => (1u64..6).prop_map(|n| format!("crash {n}")),
+        1 => (1u64..6).prop_map(|n| format!("restart {n}")),
+        1 => (1u64..6).prop_map(|n| format!("isolate {n}")),
+        1 => (1u64..6, 1u64..6).prop_map(|(a, b)| format!("partition {a} {b} / {}", (a % 5) + 1)),
         2 => Just("heal".to_string()),
-        1 => (1u64..4, 1u64..6).prop_map(|(n, i)| format!("compact {n} {i}")),
-        1 => (1u64..4).prop_map(|n| format!("read-index {n} r{n}")),
-        1 => (1u64..4, 1u64..4).prop_map(|(n, t)| format!("transfer-leader {n} {t}")),
-        1 => (1u64..4).prop_map(|n| format!("duplicate-msgs {n}")),
-        1 => (1u64..4).prop_map(|n| format!("reorder-msgs {n}")),
+        1 => (1u64..6, 1u64..6).prop_map(|(n, i)| format!("compact {n} {i}")),
+        1 => (1u64..6).prop_map(|n| format!("read-index {n} r{n}")),
+        1 => (1u64..6, 1u64..6).prop_map(|(n, t)| format!("transfer-leader {n} {t}")),
+        1 => (1u64..6).prop_map(|n| format!("duplicate-msgs {n}")),
+        1 => (1u64..6).prop_map(|n| format!("reorder-msgs {n}")),
     ]
 }
 
@@ -401,8 +406,15 @@ proptest! {
         prevote in any::<bool>(),
         commands in proptest::collection::vec(command(), 1..300),
     ) {
-        let mut cluster = common::Cluster::default();
-        let setup = format!("add-nodes 3 voters=(1,2,3) prevote={prevote} checkquorum={prevote}");
+        let mut cluster = raft_harness::Cluster::default();
+        // `RAFT_FUZZ_UNSAFE=<switch name>` runs the same search with a teaching switch on, to
+        // check that the harness's monitors catch the bug it introduces.
+        let unsafe_switch = std::env::var("RAFT_FUZZ_UNSAFE")
+            .map(|name| format!(" unsafe=({name})"))
+            .unwrap_or_default();
+        let setup = format!(
+            "add-nodes 5 voters=(1,2,3,4,5) prevote={prevote} checkquorum={prevote}{unsafe_switch}"
+        );
         cluster.run(&parse_command(&setup, 1).expect("valid"));
         let mut transcript = String::new();
         for (i, line) in commands.iter().enumerate() {
@@ -411,6 +423,39 @@ proptest! {
             let out = cluster.run(&cmd);
             transcript.push_str(&format!("{line}\n{out}\n"));
             prop_assert!(!out.contains("VIOLATION"), "{}", transcript);
+        }
+    }
+}
+
+// ----- the script parser ----------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Arbitrary text never panics the parser; whatever parses renders back to text that
+    /// parses to the same cases.
+    #[test]
+    fn script_parser_is_total_and_round_trips(
+        text in prop_oneof![
+            "[a-z0-9=()\"/# \\n-]{0,200}",
+            "((# [a-z ]{0,10}\\n)|(\\n)|([a-z]{1,5}( [a-z0-9=(),\"]{1,6}){0,3}\\n----\\n([a-z0-9 ]{1,8}\\n){0,3}\\n)){0,8}",
+        ]
+    ) {
+        use raftlab::scenario::script::{normalize, parse, render};
+        if let Ok(mut script) = parse(&text) {
+            normalize(&mut script);
+            let outputs: Vec<String> = script.cases.iter().map(|c| c.expected.clone()).collect();
+            let rendered = render(&script, &outputs);
+            let mut again = parse(&rendered).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            normalize(&mut again);
+            let commands: Vec<_> = script.cases.iter().map(|c| (&c.command, &c.expected)).collect();
+            let commands_again: Vec<_> = again.cases.iter().map(|c| (&c.command, &c.expected)).collect();
+            prop_assert_eq!(commands.len(), commands_again.len());
+            for ((a, x), (b, y)) in commands.iter().zip(&commands_again) {
+                prop_assert_eq!(&a.name, &b.name);
+                prop_assert_eq!(&a.args, &b.args);
+                prop_assert_eq!(x, y);
+            }
         }
     }
 }

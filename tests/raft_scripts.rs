@@ -1,8 +1,9 @@
 //! Runs every script in tests/scripts/raft/ against an in-memory cluster and compares the
 //! output with the expected blocks. `UPDATE_GOLDEN=1 cargo test --test raft_scripts` rewrites
-//! the expected blocks; review the diff by hand: it must show correct Raft behaviour.
+//! the expected blocks; review the diff by hand: it must show correct Raft behaviour. A normal
+//! run fails with a line diff (`-` expected, `+` actual) for every mismatching step.
 
-mod common;
+mod raft_harness;
 
 use std::path::Path;
 
@@ -22,19 +23,18 @@ fn run_script(path: &Path) -> Result<(), String> {
             path.display()
         ));
     }
-    let mut cluster = common::Cluster::default();
+    let mut cluster = raft_harness::Cluster::default();
     let mut outputs = Vec::new();
     let mut failures = String::new();
     for case in &parsed.cases {
         let output = cluster.run(&case.command);
         if output != case.expected {
             failures.push_str(&format!(
-                "\n{}:{}: {}\n--- expected\n{}\n--- actual\n{}\n",
+                "\n{}:{}: {}\n{}",
                 path.display(),
                 case.command.line,
                 case.raw,
-                case.expected,
-                output
+                line_diff(&case.expected, &output)
             ));
         }
         outputs.push(output);
@@ -49,6 +49,38 @@ fn run_script(path: &Path) -> Result<(), String> {
     } else {
         Err(failures)
     }
+}
+
+/// A unified-style line diff (`-` expected, `+` actual) from a longest common subsequence;
+/// outputs are small, so the quadratic table is fine.
+fn line_diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
 }
 
 #[test]

@@ -14,6 +14,10 @@
 //! }
 //! ```
 //!
+//! One Ready is in flight at a time: call `advance` before the next `ready`. Ticks and
+//! messages may be processed between the two (a disk write that takes simulated time): what they
+//! produce goes into the next Ready, after the writes it may depend on.
+//!
 //! A crash between `ready` and `advance` loses the Ready (unsynced writes and unsent
 //! messages), as on a real machine. To restart, build a new node from the old one's
 //! [`RawNode::storage`]: `RawNode::restart(config, storage)`.

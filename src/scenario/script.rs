@@ -118,8 +118,7 @@ pub fn parse(text: &str) -> Result<Script, ParseError> {
     let mut script = Script::default();
     let mut preamble: Vec<String> = Vec::new();
     let mut at = 0usize;
-    while at < lines.len() {
-        let line = lines[at];
+    while let Some(&line) = lines.get(at) {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             preamble.push(line.to_string());

@@ -41,6 +41,12 @@ pub struct Cluster {
     /// For each read context: the highest commit index any node knew when the read was issued.
     /// A read served at a lower index misses a completed write (a linearizability violation).
     read_floor: BTreeMap<Vec<u8>, u64>,
+    /// Per node since its last (re)start: commit and applied, which must never go back.
+    cursors: BTreeMap<u64, (u64, u64)>,
+    /// Per node, durable: term and the vote persisted for it, which must never change.
+    durable_votes: BTreeMap<u64, (u64, Option<u64>)>,
+    /// Readies taken by `ready ID` whose disk write has not completed yet.
+    held: BTreeMap<u64, raftlab::raft::Ready>,
 }
 
 fn parse_ids(values: &[String]) -> Result<Vec<u64>, String> {
@@ -80,6 +86,8 @@ impl Cluster {
             "read-index" => self.read_index(cmd),
             "transfer-leader" => self.transfer_leader(cmd),
             "process-ready" => self.process_ready_cmd(cmd),
+            "ready" => self.for_ids(cmd, Self::take_ready),
+            "advance" => self.for_ids(cmd, Self::advance_held),
             "deliver-msgs" => self.deliver_msgs_cmd(cmd),
             "stabilize" => self.stabilize(cmd),
             "partition" => self.partition(cmd),
@@ -323,7 +331,9 @@ impl Cluster {
             .map(|n| n.status().commit.0)
             .max()
             .unwrap_or(0);
-        self.read_floor.insert(ctx.clone(), floor);
+        // A context still pending keeps its first floor: the core ignores a duplicate request
+        // with the same context, so the answer that comes belongs to the first one.
+        self.read_floor.entry(ctx.clone()).or_insert(floor);
         let node = self.node_mut(id)?;
         Ok(match node.read_index(ctx) {
             Ok(()) => String::new(),
@@ -354,6 +364,25 @@ impl Cluster {
 
     /// Handles one node's Ready per the contract: persist, then send, then apply.
     fn process_ready(&mut self, id: u64) -> String {
+        let mut out = self.advance_held(id);
+        let Ok(node) = self.node_mut(id) else {
+            return out;
+        };
+        if !node.has_ready() {
+            return out;
+        }
+        let rd = node.ready();
+        node.advance(&rd);
+        out.push_str(&self.finish_ready(id, &rd, "handling Ready"));
+        out
+    }
+
+    /// Takes a Ready and holds it: the disk write is in progress until `advance ID`. Ticks and
+    /// messages may be processed meanwhile.
+    fn take_ready(&mut self, id: u64) -> String {
+        if self.held.contains_key(&id) {
+            return format!("> {id} already has a Ready in flight\n");
+        }
         let Ok(node) = self.node_mut(id) else {
             return String::new();
         };
@@ -361,10 +390,30 @@ impl Cluster {
             return String::new();
         }
         let rd = node.ready();
+        self.held.insert(id, rd);
+        format!("> {id} took a Ready (disk write in progress)\n")
+    }
+
+    /// Completes a held Ready: advance (now durable), then send and apply.
+    fn advance_held(&mut self, id: u64) -> String {
+        let Some(rd) = self.held.remove(&id) else {
+            return String::new();
+        };
+        let Ok(node) = self.node_mut(id) else {
+            return String::new();
+        };
         node.advance(&rd);
+        self.finish_ready(id, &rd, "handling Ready (written)")
+    }
+
+    /// Prints an advanced Ready, sends its messages and records what it applies.
+    fn finish_ready(&mut self, id: u64, rd: &raftlab::raft::Ready, title: &str) -> String {
+        let Ok(node) = self.node_mut(id) else {
+            return String::new();
+        };
         let disk = node.storage().clone();
         let node_term = node.status().term.0;
-        let mut out = format!("> {id} handling Ready\n");
+        let mut out = format!("> {id} {title}\n");
         if let Some(ss) = &rd.soft_state {
             let lead = ss.leader.map(|l| l.0).unwrap_or(0);
             let _ = writeln!(out, "  State:{} Lead:{lead}", ss.role.name());
@@ -413,7 +462,7 @@ impl Cluster {
             }
         }
         for rs in &rd.read_states {
-            let floor = self.read_floor.get(&rs.request_ctx).copied().unwrap_or(0);
+            let floor = self.read_floor.remove(&rs.request_ctx).unwrap_or(0);
             if rs.index.0 < floor {
                 self.violations_seen.insert(format!(
                     "VIOLATION linearizability: n{id} read {:?} at index {} but index {floor} was already committed",
@@ -466,8 +515,65 @@ impl Cluster {
         }
     }
 
-    fn check_invariants(&mut self) -> String {
+    /// Per-node invariants (SCENARIOS.md 7-9): term and persisted vote never change backwards,
+    /// commit and applied never go back while the node runs, and
+    /// `snapshot index <= applied <= commit <= last_index`, `match < next` for every follower.
+    fn check_node_invariants(&mut self) -> Vec<String> {
         let mut fresh = Vec::new();
+        for (&id, slot) in &self.slots {
+            let hs = match &slot.node {
+                Some(n) => n.storage().hard_state().clone(),
+                None => slot.disk.hard_state().clone(),
+            };
+            let vote = hs.vote.map(|v| v.0);
+            if let Some(&(term, old_vote)) = self.durable_votes.get(&id) {
+                if hs.term.0 < term {
+                    fresh.push(format!(
+                        "VIOLATION n{id} durable term went back from {term} to {}",
+                        hs.term
+                    ));
+                } else if hs.term.0 == term && old_vote.is_some() && vote != old_vote {
+                    fresh.push(format!(
+                        "VIOLATION n{id} changed its durable vote in term {term} from {old_vote:?} to {vote:?}"
+                    ));
+                }
+            }
+            self.durable_votes.insert(id, (hs.term.0, vote));
+            let Some(node) = &slot.node else { continue };
+            let s = node.status();
+            let (commit, applied) = (s.commit.0, s.applied.0);
+            if let Some(&(old_commit, old_applied)) = self.cursors.get(&id)
+                && (commit < old_commit || applied < old_applied)
+            {
+                fresh.push(format!(
+                    "VIOLATION n{id} commit/applied went back from {old_commit}/{old_applied} to {commit}/{applied}"
+                ));
+            }
+            self.cursors.insert(id, (commit, applied));
+            // The durable snapshot: one just received waits in the unstable tail until advance.
+            let snapshot_index = node.storage().snapshot().metadata.index.0;
+            let ordered =
+                snapshot_index <= applied && applied <= commit && commit <= s.last_index.0;
+            if !ordered {
+                fresh.push(format!(
+                    "VIOLATION n{id} order: snapshot={snapshot_index} applied={applied} commit={commit} last={}",
+                    s.last_index
+                ));
+            }
+            for (peer, pr) in &s.progress {
+                if pr.matched >= pr.next {
+                    fresh.push(format!(
+                        "VIOLATION n{id} progress of {peer}: match {} >= next {}",
+                        pr.matched, pr.next
+                    ));
+                }
+            }
+        }
+        fresh
+    }
+
+    fn check_invariants(&mut self) -> String {
+        let mut fresh = self.check_node_invariants();
         for (&id, slot) in &self.slots {
             let Some(node) = &slot.node else { continue };
             let status = node.status();
@@ -528,6 +634,18 @@ impl Cluster {
             .collect();
         self.violations_seen.clear();
         out
+    }
+
+    fn for_ids(
+        &mut self,
+        cmd: &Command,
+        action: fn(&mut Cluster, u64) -> String,
+    ) -> Result<String, String> {
+        let mut out = String::new();
+        for id in self.ids_arg(cmd)? {
+            out.push_str(&action(self, id));
+        }
+        Ok(out)
     }
 
     fn process_ready_cmd(&mut self, cmd: &Command) -> Result<String, String> {
@@ -676,6 +794,8 @@ impl Cluster {
             if let Some(node) = slot.node.take() {
                 slot.disk = node.storage().clone();
             }
+            // An unfinished disk write is lost with the node.
+            self.held.remove(&id);
             self.pending.retain(|m| m.to.0 != id);
         }
         Ok(String::new())
@@ -688,6 +808,10 @@ impl Cluster {
             let node =
                 RawNode::restart(&slot.config, slot.disk.clone()).map_err(|e| e.to_string())?;
             slot.node = Some(node);
+            // Commit and applied are volatile: a restart may legitimately lower them. A Ready
+            // still in flight died with the old process.
+            self.cursors.remove(&id);
+            self.held.remove(&id);
             out.push_str(&self.status_line(id));
         }
         Ok(out)

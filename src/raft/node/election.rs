@@ -1,0 +1,147 @@
+//! Leader election (§5.2): campaigns, pre-vote (thesis §9.6), counting votes, and the voter's
+//! side: one vote per term and the election restriction (§5.4.1).
+
+use super::*;
+
+impl Raft {
+    /// Starts an election now (the application's `campaign`, or an election timeout).
+    pub fn hup(&mut self, transfer: bool) {
+        if self.role == Role::Leader || !self.promotable() {
+            return;
+        }
+        if self.has_unapplied_conf_change() {
+            // The configuration we would campaign in is about to change; wait for it.
+            return;
+        }
+        let kind = if transfer {
+            CampaignKind::Transfer
+        } else if self.config.pre_vote {
+            CampaignKind::PreElection
+        } else {
+            CampaignKind::Election
+        };
+        self.campaign(kind);
+    }
+
+    pub(super) fn has_unapplied_conf_change(&self) -> bool {
+        if self.log.committed <= self.log.applied {
+            return false;
+        }
+        self.log
+            .next_committed_entries(u64::MAX)
+            .iter()
+            .any(|e| e.entry_type != EntryType::Normal)
+    }
+
+    pub(super) fn campaign(&mut self, kind: CampaignKind) {
+        let (vote_type, term) = if kind == CampaignKind::PreElection {
+            self.become_pre_candidate();
+            // Pre-vote asks about the next term without moving to it.
+            (MessageType::MsgPreVote, self.term.next())
+        } else {
+            self.become_candidate();
+            (MessageType::MsgVote, self.term)
+        };
+        let self_id = self.id;
+        if self.poll(self_id, true) == VoteResult::Won {
+            self.win_election(kind);
+            return;
+        }
+        let last_index = self.log.last_index();
+        let last_term = self.log.last_term();
+        let context = if kind == CampaignKind::Transfer {
+            CAMPAIGN_TRANSFER.to_vec()
+        } else {
+            Vec::new()
+        };
+        for id in self.tracker.config.voters.ids() {
+            if id == self.id {
+                continue;
+            }
+            self.send(Message {
+                msg_type: vote_type,
+                to: id,
+                term,
+                log_term: last_term,
+                index: last_index,
+                context: context.clone(),
+                ..Message::default()
+            });
+        }
+    }
+
+    pub(super) fn win_election(&mut self, kind: CampaignKind) {
+        if kind == CampaignKind::PreElection {
+            self.campaign(CampaignKind::Election);
+        } else {
+            self.become_leader();
+            self.bcast_append();
+        }
+    }
+
+    pub(super) fn poll(&mut self, id: NodeId, granted: bool) -> VoteResult {
+        self.tracker.record_vote(id, granted);
+        let (_, _, result) = self
+            .tracker
+            .tally_votes(self.switch(UnsafeSwitch::CountLearnersInQuorum));
+        result
+    }
+
+    /// §5.2 one vote per term, §5.4.1 election restriction.
+    pub(super) fn handle_vote_request(&mut self, m: &Message) {
+        let is_pre_vote = m.msg_type == MessageType::MsgPreVote;
+        let response_type = if is_pre_vote {
+            MessageType::MsgPreVoteResp
+        } else {
+            MessageType::MsgVoteResp
+        };
+        let can_vote = self.vote == Some(m.from)
+            || (self.vote.is_none() && self.leader.is_none())
+            || (is_pre_vote && m.term > self.term);
+        let up_to_date = self.log.is_up_to_date(m.index, m.log_term)
+            || self.switch(UnsafeSwitch::SkipElectionRestriction);
+        if can_vote && up_to_date {
+            self.send(Message {
+                msg_type: response_type,
+                to: m.from,
+                term: m.term,
+                ..Message::default()
+            });
+            if !is_pre_vote {
+                self.election_elapsed_ticks = 0;
+                self.vote = Some(m.from);
+            }
+        } else {
+            let reason = if !can_vote {
+                match (self.vote, self.leader) {
+                    (Some(vote), _) => format!("already voted for {vote} in term {}", self.term),
+                    (None, Some(leader)) => {
+                        format!("follows leader {leader} in term {}", self.term)
+                    }
+                    (None, None) => format!("stale term {}", m.term),
+                }
+            } else {
+                format!(
+                    "candidate log {}/{} is behind ours {}/{}",
+                    m.log_term,
+                    m.index,
+                    self.log.last_term(),
+                    self.log.last_index()
+                )
+            };
+            self.record(Event::VoteRejected {
+                id: self.id,
+                candidate: m.from,
+                pre_vote: is_pre_vote,
+                reason,
+            });
+            self.send(Message {
+                msg_type: response_type,
+                to: m.from,
+                term: self.term,
+                reject: true,
+                ..Message::default()
+            });
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The follower's side of replication: the AppendEntries consistency check (§5.3), heartbeats
+//! and installing snapshots (§7).
+
+use super::*;
+
+impl Raft {
+    pub(super) fn check_append_shape(m: &Message) -> Result<(), StepError> {
+        let mut expected = m.index.next();
+        let mut last_term = m.log_term;
+        for entry in &m.entries {
+            if entry.index != expected {
+                return Err(StepError::Malformed("entries not contiguous after index"));
+            }
+            if entry.term < last_term || entry.term > m.term {
+                return Err(StepError::Malformed("entry terms out of order"));
+            }
+            expected = expected.next();
+            last_term = entry.term;
+        }
+        if m.log_term > m.term {
+            return Err(StepError::Malformed("log term above message term"));
+        }
+        Ok(())
+    }
+
+    /// §5.3 AppendEntries receiver.
+    pub(super) fn handle_append(&mut self, m: Message) -> Result<(), StepError> {
+        Self::check_append_shape(&m)?;
+        if m.index < self.log.committed {
+            // Everything up to our commit is settled; tell the leader where we are.
+            let committed = self.log.committed;
+            self.send(Message {
+                msg_type: MessageType::MsgAppResp,
+                to: m.from,
+                index: committed,
+                ..Message::default()
+            });
+            return Ok(());
+        }
+        let truncate_blindly = self.switch(UnsafeSwitch::TruncateWithoutConflict);
+        match self
+            .log
+            .maybe_append(m.index, m.log_term, m.commit, &m.entries, truncate_blindly)
+        {
+            Some(last_new) => self.send(Message {
+                msg_type: MessageType::MsgAppResp,
+                to: m.from,
+                index: last_new,
+                ..Message::default()
+            }),
+            None => {
+                let probe_from = m.index.min(self.log.last_index());
+                let (hint_index, hint_term) =
+                    self.log.find_conflict_by_term(probe_from, m.log_term);
+                self.record(Event::AppendRejected {
+                    id: self.id,
+                    leader: m.from,
+                    prev: (m.log_term, m.index),
+                    hint: (hint_term, hint_index),
+                });
+                self.send(Message {
+                    msg_type: MessageType::MsgAppResp,
+                    to: m.from,
+                    index: m.index,
+                    reject: true,
+                    reject_hint: hint_index,
+                    log_term: hint_term,
+                    ..Message::default()
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn handle_heartbeat(&mut self, m: Message) {
+        // The leader clamps the commit to what it knows we hold; never go beyond our log.
+        if m.commit <= self.log.last_index() {
+            self.log.commit_to(m.commit);
+        }
+        self.send(Message {
+            msg_type: MessageType::MsgHeartbeatResp,
+            to: m.from,
+            context: m.context,
+            ..Message::default()
+        });
+    }
+
+    pub(super) fn handle_snapshot(&mut self, m: Message) -> Result<(), StepError> {
+        let Some(snapshot) = m.snapshot else {
+            return Err(StepError::Malformed("snapshot missing"));
+        };
+        if snapshot.metadata.index.0 == 0 || snapshot.metadata.term > m.term {
+            return Err(StepError::Malformed("snapshot metadata"));
+        }
+        let index = if self.restore(snapshot) {
+            self.log.last_index()
+        } else {
+            self.log.committed
+        };
+        self.send(Message {
+            msg_type: MessageType::MsgAppResp,
+            to: m.from,
+            index,
+            ..Message::default()
+        });
+        Ok(())
+    }
+
+    /// Installs a snapshot unless it is stale; returns whether it was installed.
+    pub(super) fn restore(&mut self, snapshot: Snapshot) -> bool {
+        let index = snapshot.metadata.index;
+        let term = snapshot.metadata.term;
+        if index <= self.log.committed {
+            return false;
+        }
+        // A malformed configuration is refused. A configuration without this node is accepted:
+        // a member added after the snapshot was taken learns of its membership from the
+        // entries that follow (until then it is simply not promotable). etcd refuses this
+        // case, which leaves such a member waiting for a newer snapshot.
+        if Configuration::from_conf_state(&snapshot.metadata.conf_state).is_err() {
+            return false;
+        }
+        if self.log.match_term(index, term) {
+            // We already hold the snapshot's last entry: just learn that it is committed.
+            self.log.commit_to(index);
+            return false;
+        }
+        let conf_state = snapshot.metadata.conf_state.clone();
+        self.log.restore(snapshot);
+        if self
+            .tracker
+            .restore(&conf_state, self.log.last_index().next())
+            .is_err()
+        {
+            return false;
+        }
+        self.conf_history.clear();
+        self.is_learner = self.tracker.config.learners.contains(&self.id);
+        self.record(Event::ConfigApplied {
+            id: self.id,
+            conf_state,
+        });
+        true
+    }
+}

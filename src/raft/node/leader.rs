@@ -1,0 +1,314 @@
+//! The leader's side of replication: appending proposals, sending appends or snapshots within
+//! flow-control limits, handling acknowledgements, committing (§5.3, §5.4.2) and transfers
+//! (thesis §3.10).
+
+use super::*;
+
+impl Raft {
+    /// Appends proposals as the leader.
+    pub fn propose_as_leader(&mut self, mut entries: Vec<Entry>) -> Result<(), ProposeError> {
+        if entries.is_empty() {
+            return Err(ProposeError::Empty);
+        }
+        if !self.tracker.progress.contains_key(&self.id) {
+            return Err(ProposeError::NotMember);
+        }
+        if self.lead_transferee.is_some() {
+            return Err(ProposeError::TransferInProgress);
+        }
+        let last_index = self.log.last_index();
+        for (offset, entry) in entries.iter_mut().enumerate() {
+            if entry.entry_type == EntryType::Normal {
+                continue;
+            }
+            let change =
+                ConfChangeV2::decode(&entry.data).map_err(ProposeError::ConfChangeRefused)?;
+            self.check_conf_change_allowed(&change)?;
+            self.pending_conf_index = last_index.plus(offset as u64 + 1);
+        }
+        self.append_entries(entries);
+        self.bcast_append();
+        Ok(())
+    }
+
+    pub(super) fn check_conf_change_allowed(
+        &self,
+        change: &ConfChangeV2,
+    ) -> Result<(), ProposeError> {
+        let safeguard = !self.switch(UnsafeSwitch::NoMembershipSafeguard);
+        if safeguard && self.pending_conf_index > self.log.applied {
+            return Err(ProposeError::ConfChangeRefused(format!(
+                "possible unapplied conf change at index {} (applied {})",
+                self.pending_conf_index, self.log.applied
+            )));
+        }
+        let joint = self.tracker.config.voters.is_joint();
+        if joint && !change.leaves_joint() {
+            return Err(ProposeError::ConfChangeRefused(
+                "must leave the joint config first".into(),
+            ));
+        }
+        if !joint && change.leaves_joint() {
+            return Err(ProposeError::ConfChangeRefused(
+                "not in a joint config".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn append_entries(&mut self, mut entries: Vec<Entry>) {
+        let last_index = self.log.last_index();
+        for (offset, entry) in entries.iter_mut().enumerate() {
+            entry.term = self.term;
+            entry.index = last_index.plus(offset as u64 + 1);
+        }
+        self.log.append(&entries);
+        // The leader's own acknowledgement is counted when the entries are durable, in
+        // `on_persisted` (thesis §10.2.1: a leader may only count itself once its log is on disk).
+    }
+
+    /// The leader's log is durable up to `persisted`: count its own acknowledgement.
+    pub fn on_persisted(&mut self) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let persisted = self.log.persisted_last_index();
+        let updated = match self.tracker.progress.get_mut(&self.id) {
+            Some(pr) => pr.maybe_update(persisted),
+            None => false,
+        };
+        if updated && self.maybe_commit() {
+            self.release_pending_reads();
+            self.bcast_append();
+        }
+    }
+
+    pub(super) fn maybe_commit(&mut self) -> bool {
+        let committed = self
+            .tracker
+            .committed(self.switch(UnsafeSwitch::CountLearnersInQuorum));
+        let count_old = self.switch(UnsafeSwitch::CommitOldTermByCount);
+        self.log.maybe_commit(committed, self.term, count_old)
+    }
+
+    pub(super) fn committed_entry_in_current_term(&self) -> bool {
+        self.log.term(self.log.committed) == Some(self.term)
+    }
+
+    /// Sends entries (or a snapshot) to every follower.
+    pub fn bcast_append(&mut self) {
+        let ids: Vec<NodeId> = self.tracker.progress.keys().copied().collect();
+        for id in ids {
+            if id != self.id {
+                self.maybe_send_append(id, true);
+            }
+        }
+    }
+
+    pub(super) fn bcast_heartbeat(&mut self, ctx: Option<Vec<u8>>) {
+        let ids: Vec<NodeId> = self.tracker.progress.keys().copied().collect();
+        for id in ids {
+            if id == self.id {
+                continue;
+            }
+            let matched = self
+                .tracker
+                .progress
+                .get(&id)
+                .map(|pr| pr.matched)
+                .unwrap_or_default();
+            // Never tell a follower to commit beyond what it is known to hold (§5.3: the
+            // follower's entries past its match may still differ from ours).
+            let commit = matched.min(self.log.committed);
+            self.send(Message {
+                msg_type: MessageType::MsgHeartbeat,
+                to: id,
+                commit,
+                context: ctx.clone().unwrap_or_default(),
+                ..Message::default()
+            });
+        }
+    }
+
+    /// Sends the next append to `to` if flow control allows; returns whether one was sent.
+    pub(super) fn maybe_send_append(&mut self, to: NodeId, send_if_empty: bool) -> bool {
+        let Some(pr) = self.tracker.progress.get(&to) else {
+            return false;
+        };
+        if pr.is_paused() {
+            return false;
+        }
+        let next = pr.next;
+        let prev_index = next.prev();
+        let prev_term = self.log.term(prev_index);
+        let entries =
+            self.log
+                .entries_from(next, self.config.msg_bytes_max, self.config.msg_entries_max);
+        let (Some(prev_term), Ok(entries)) = (prev_term, entries) else {
+            return self.send_snapshot(to);
+        };
+        if entries.is_empty() && !send_if_empty {
+            return false;
+        }
+        let count = entries.len();
+        let bytes: u64 = entries.iter().map(Entry::size_bytes).sum();
+        let last = entries.last().map(|e| e.index).unwrap_or(prev_index);
+        if let Some(pr) = self.tracker.progress.get_mut(&to) {
+            pr.sent_entries(last, count, bytes);
+        }
+        let commit = self.log.committed;
+        self.send(Message {
+            msg_type: MessageType::MsgApp,
+            to,
+            index: prev_index,
+            log_term: prev_term,
+            entries,
+            commit,
+            ..Message::default()
+        });
+        true
+    }
+
+    /// §7: the entries a follower needs are compacted, send the snapshot instead.
+    pub(super) fn send_snapshot(&mut self, to: NodeId) -> bool {
+        let Some(pr) = self.tracker.progress.get(&to) else {
+            return false;
+        };
+        if !pr.recent_active {
+            return false;
+        }
+        let snapshot = self.log.snapshot();
+        if snapshot.metadata.index.0 == 0 {
+            return false;
+        }
+        if let Some(pr) = self.tracker.progress.get_mut(&to) {
+            pr.become_snapshot(snapshot.metadata.index);
+        }
+        self.send(Message {
+            msg_type: MessageType::MsgSnapshot,
+            to,
+            snapshot: Some(snapshot),
+            ..Message::default()
+        });
+        true
+    }
+
+    pub(super) fn handle_append_response(&mut self, m: &Message) {
+        let last_index = self.log.last_index();
+        let Some(pr) = self.tracker.progress.get_mut(&m.from) else {
+            return;
+        };
+        pr.recent_active = true;
+        if m.reject {
+            // Fast backtracking (§5.3, etcd's findConflictByTerm): the follower's hint names
+            // its last entry with term <= our probe's term; skip to our matching point.
+            let mut next_probe = m.reject_hint;
+            if m.log_term.0 > 0 {
+                next_probe = self.log.find_conflict_by_term(m.reject_hint, m.log_term).0;
+            }
+            let Some(pr) = self.tracker.progress.get_mut(&m.from) else {
+                return;
+            };
+            if pr.maybe_decr_to(m.index, next_probe) {
+                if pr.state == ProgressState::Replicate {
+                    pr.become_probe();
+                }
+                self.maybe_send_append(m.from, true);
+            }
+            return;
+        }
+        if m.index > last_index {
+            return;
+        }
+        let was_paused = pr.is_paused();
+        let same_probe = pr.matched == m.index && pr.state == ProgressState::Probe;
+        if !pr.maybe_update(m.index) && !same_probe {
+            return;
+        }
+        let first_index = self.log.first_index();
+        match pr.state {
+            ProgressState::Probe => pr.become_replicate(),
+            ProgressState::Snapshot if pr.matched.next() >= first_index => {
+                pr.become_probe();
+                pr.become_replicate();
+            }
+            ProgressState::Snapshot => {}
+            ProgressState::Replicate => pr.inflights.free_le(m.index),
+        }
+        if self.maybe_commit() {
+            self.release_pending_reads();
+            self.bcast_append();
+        } else if was_paused {
+            self.maybe_send_append(m.from, true);
+        }
+        // Fill the window, bounded by the inflight limit.
+        for _ in 0..=self.config.inflight_msgs_max {
+            if !self.maybe_send_append(m.from, false) {
+                break;
+            }
+        }
+        let matched = self.tracker.progress.get(&m.from).map(|pr| pr.matched);
+        if self.lead_transferee == Some(m.from) && matched == Some(self.log.last_index()) {
+            self.send_timeout_now(m.from);
+        }
+    }
+
+    pub(super) fn handle_heartbeat_response(&mut self, m: &Message) {
+        let last_index = self.log.last_index();
+        let Some(pr) = self.tracker.progress.get_mut(&m.from) else {
+            return;
+        };
+        pr.recent_active = true;
+        pr.probe_sent = false;
+        if pr.matched < last_index || pr.state == ProgressState::Probe {
+            self.maybe_send_append(m.from, true);
+        }
+        if self.read_only.option != ReadOnlyOption::Safe || m.context.is_empty() {
+            return;
+        }
+        let Some(acks) = self.read_only.recv_ack(m.from, &m.context) else {
+            return;
+        };
+        let acks = acks.clone();
+        let result = self
+            .tracker
+            .config
+            .voters
+            .vote_result(|id| acks.contains(&id).then_some(true));
+        if result != VoteResult::Won {
+            return;
+        }
+        for status in self.read_only.advance(&m.context) {
+            self.respond_read_index(status.request, status.index);
+        }
+    }
+
+    pub(super) fn handle_transfer_leader(&mut self, transferee: NodeId) {
+        let Some(pr) = self.tracker.progress.get(&transferee) else {
+            return;
+        };
+        if pr.is_learner || transferee == self.id {
+            return;
+        }
+        if self.lead_transferee == Some(transferee) {
+            return;
+        }
+        let caught_up = pr.matched == self.log.last_index();
+        // The transfer must finish within one election timeout (thesis §3.10).
+        self.election_elapsed_ticks = 0;
+        self.lead_transferee = Some(transferee);
+        if caught_up {
+            self.send_timeout_now(transferee);
+        } else {
+            self.maybe_send_append(transferee, true);
+        }
+    }
+
+    pub(super) fn send_timeout_now(&mut self, to: NodeId) {
+        self.send(Message {
+            msg_type: MessageType::MsgTimeoutNow,
+            to,
+            ..Message::default()
+        });
+    }
+}

@@ -1,0 +1,752 @@
+//! The protocol: one `step` that handles terms for every role, then a handler per role
+//! (etcd-io/raft's `raft.go`). Only the `become_*` functions change the role.
+//!
+//! This file holds the node's state, role changes, ticks and message dispatch; the handlers
+//! live in one file per concern: `election`, `follower`, `leader`, `reads`,
+//! `requests` (this node's own application) and `config_change`.
+
+mod config_change;
+mod election;
+mod follower;
+mod leader;
+mod reads;
+mod requests;
+
+use std::fmt;
+
+use super::config::{Config, UnsafeSwitch};
+use super::log::RaftLog;
+use super::membership::{Configuration, ProgressTracker};
+use super::message::{
+    ConfChangeV2, ConfState, Entry, EntryType, HardState, Message, MessageType, Snapshot,
+};
+use super::progress::{Progress, ProgressState};
+use super::quorum::VoteResult;
+use super::read_only::{ReadOnly, ReadOnlyOption, ReadState};
+use super::storage::MemStorage;
+use super::types::{Index, NodeId, SeededRng, Term};
+
+/// Context of a vote request sent because of a leadership transfer: it may bypass the
+/// check-quorum lease, since the current leader asked for it (thesis §3.10).
+pub const CAMPAIGN_TRANSFER: &[u8] = b"CampaignTransfer";
+
+/// Bound on recorded events between two drains.
+const EVENTS_MAX: usize = 4096;
+
+/// Bound on reads waiting for the leader's first own-term commit.
+const READS_WAITING_MAX: usize = 4096;
+
+/// A node's role (paper Figure 4, plus thesis §9.6's pre-candidate).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Passive: answers leaders and candidates.
+    #[default]
+    Follower,
+    /// Asking whether it could win, without raising its term (pre-vote).
+    PreCandidate,
+    /// Asking for votes in a new term.
+    Candidate,
+    /// Handles proposals and replicates the log.
+    Leader,
+}
+
+impl Role {
+    /// Stable lower-case name: `follower`, `pre-candidate`, `candidate`, `leader`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// Something noteworthy that happened inside the core, for traces and teaching.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Role or term changed: prints as `n1@1 candidate -> n1@1 leader`.
+    RoleChanged {
+        /// The node.
+        id: NodeId,
+        /// Role before.
+        from_role: Role,
+        /// Term before.
+        from_term: Term,
+        /// Role after.
+        to_role: Role,
+        /// Term after.
+        to_term: Term,
+    },
+    /// A committed configuration change was applied.
+    ConfigApplied {
+        /// The node.
+        id: NodeId,
+        /// The new configuration.
+        conf_state: ConfState,
+    },
+    /// A committed configuration change was invalid and skipped.
+    ConfigRejected {
+        /// The node.
+        id: NodeId,
+        /// Why.
+        reason: String,
+    },
+    /// A (pre-)vote request was refused.
+    VoteRejected {
+        /// The node.
+        id: NodeId,
+        /// The candidate.
+        candidate: NodeId,
+        /// Whether it was a pre-vote.
+        pre_vote: bool,
+        /// Why, in words (one vote per term §5.2, or the election restriction §5.4.1).
+        reason: String,
+    },
+    /// An append was rejected by the consistency check (§5.3), with the hint sent back.
+    AppendRejected {
+        /// The node.
+        id: NodeId,
+        /// The leader.
+        leader: NodeId,
+        /// The append's previous entry (term, index) that did not match.
+        prev: (Term, Index),
+        /// The hint: our last entry at or below the probe with term <= the probe's term.
+        hint: (Term, Index),
+    },
+    /// A (pre-)vote request was ignored because a leader is known to be alive (thesis §4.2.3).
+    VoteIgnoredInLease {
+        /// The node.
+        id: NodeId,
+        /// The candidate.
+        candidate: NodeId,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::RoleChanged {
+                id,
+                from_role,
+                from_term,
+                to_role,
+                to_term,
+            } => write!(
+                f,
+                "n{id}@{from_term} {} -> n{id}@{to_term} {}",
+                from_role.name(),
+                to_role.name()
+            ),
+            Event::ConfigApplied { id, conf_state } => write!(
+                f,
+                "n{id} applied config {}",
+                super::message::describe_conf_state(conf_state)
+            ),
+            Event::ConfigRejected { id, reason } => {
+                write!(f, "n{id} skipped invalid config change: {reason}")
+            }
+            Event::VoteRejected {
+                id,
+                candidate,
+                pre_vote,
+                reason,
+            } => write!(
+                f,
+                "n{id} rejected {} from {candidate}: {reason}",
+                if *pre_vote { "pre-vote" } else { "vote" }
+            ),
+            Event::AppendRejected {
+                id,
+                leader,
+                prev,
+                hint,
+            } => write!(
+                f,
+                "n{id} rejected append from {leader}: no entry {}/{} (hint {}/{})",
+                prev.0, prev.1, hint.0, hint.1
+            ),
+            Event::VoteIgnoredInLease { id, candidate } => write!(
+                f,
+                "n{id} ignored vote from {candidate}: leader lease still valid"
+            ),
+        }
+    }
+}
+
+/// Why a proposal, read, transfer or campaign was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProposeError {
+    /// No leader is known to forward to.
+    NoLeader,
+    /// Only the leader can do this.
+    NotLeader,
+    /// A leadership transfer is in progress (thesis §3.10: proposals wait).
+    TransferInProgress,
+    /// This node is not a member of the configuration.
+    NotMember,
+    /// Proposals must carry at least one entry.
+    Empty,
+    /// A configuration change was refused, with the reason.
+    ConfChangeRefused(String),
+}
+
+impl fmt::Display for ProposeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProposeError::NoLeader => f.write_str("no leader known"),
+            ProposeError::NotLeader => f.write_str("not the leader"),
+            ProposeError::TransferInProgress => f.write_str("leadership transfer in progress"),
+            ProposeError::NotMember => f.write_str("not a member of the configuration"),
+            ProposeError::Empty => f.write_str("empty proposal"),
+            ProposeError::ConfChangeRefused(reason) => {
+                write!(f, "configuration change refused: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ProposeError {}
+
+/// Why a message was refused without being processed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+    /// Addressed to another node.
+    WrongRecipient,
+    /// Fields that cannot come from a correct sender; the reason names the field.
+    Malformed(&'static str),
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::WrongRecipient => f.write_str("message addressed to another node"),
+            StepError::Malformed(why) => write!(f, "malformed message: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CampaignKind {
+    PreElection,
+    Election,
+    Transfer,
+}
+
+/// The state of one Raft node. Driven through [`RawNode`](super::RawNode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Raft {
+    /// This node.
+    pub id: NodeId,
+    /// Current term (durable).
+    pub term: Term,
+    /// Vote in the current term (durable).
+    pub vote: Option<NodeId>,
+    /// The log.
+    pub log: RaftLog,
+    /// Configuration, progress and votes.
+    pub tracker: ProgressTracker,
+    /// Current role.
+    pub role: Role,
+    /// The leader this node follows, if known.
+    pub leader: Option<NodeId>,
+    /// Target of a leadership transfer in progress.
+    pub lead_transferee: Option<NodeId>,
+    /// Index of the latest configuration entry this leader appended. A new change is refused
+    /// until it is applied, and a new leader sets it to the index of its no-op, so no change is
+    /// accepted before the leader's own-term no-op is applied (thesis §4.1 safeguard).
+    pub pending_conf_index: Index,
+    /// Pending read-index requests.
+    pub read_only: ReadOnly,
+    /// Reads confirmed and ready for the application.
+    pub read_states: Vec<ReadState>,
+    /// Reads that arrived before this leader committed an entry of its term (thesis §6.4).
+    pending_read_index_messages: Vec<Message>,
+    /// Ticks since the last election timeout reset.
+    pub election_elapsed_ticks: u64,
+    /// Ticks since the last heartbeat (leader).
+    pub heartbeat_elapsed_ticks: u64,
+    /// This round's timeout, drawn from `[T, 2T)`.
+    pub randomized_election_timeout_ticks: u64,
+    /// Whether this node is a learner.
+    pub is_learner: bool,
+    /// Configurations applied since the durable snapshot, for compaction.
+    conf_history: Vec<(Index, ConfState)>,
+    config: Config,
+    rng: SeededRng,
+    msgs: Vec<Message>,
+    events: Vec<Event>,
+}
+
+impl Raft {
+    /// A node restarting from durable storage (a fresh node is a restart with empty storage).
+    pub fn new(config: &Config, storage: MemStorage) -> Result<Raft, super::config::ConfigError> {
+        config.validate()?;
+        let (hard_state, conf_state) = storage.initial_state();
+        let log = RaftLog::new(storage);
+        let mut tracker = ProgressTracker::new(config.inflight_msgs_max, config.inflight_bytes_max);
+        tracker
+            .restore(&conf_state, log.last_index().next())
+            .map_err(super::config::ConfigError)?;
+        let mut raft = Raft {
+            id: config.id,
+            term: hard_state.term,
+            vote: hard_state.vote,
+            log,
+            tracker,
+            role: Role::Follower,
+            leader: None,
+            lead_transferee: None,
+            pending_conf_index: Index(0),
+            read_only: ReadOnly::new(config.read_only),
+            read_states: Vec::new(),
+            pending_read_index_messages: Vec::new(),
+            election_elapsed_ticks: 0,
+            heartbeat_elapsed_ticks: 0,
+            randomized_election_timeout_ticks: config.election_timeout_ticks,
+            is_learner: false,
+            conf_history: Vec::new(),
+            rng: SeededRng::new(config.seed ^ config.id.0.rotate_left(32)),
+            config: config.clone(),
+            msgs: Vec::new(),
+            events: Vec::new(),
+        };
+        raft.is_learner = raft.tracker.config.learners.contains(&raft.id);
+        let term = raft.term;
+        raft.reset(term);
+        Ok(raft)
+    }
+
+    /// The configuration this node runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current hard state.
+    pub fn hard_state(&self) -> HardState {
+        HardState {
+            term: self.term,
+            vote: self.vote,
+            commit: self.log.committed,
+        }
+    }
+
+    fn switch(&self, switch: UnsafeSwitch) -> bool {
+        self.config.is_on(switch)
+    }
+
+    /// Takes the messages produced so far.
+    pub fn take_messages(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.msgs)
+    }
+
+    /// Whether messages wait to be sent.
+    pub fn has_messages(&self) -> bool {
+        !self.msgs.is_empty()
+    }
+
+    /// Takes the events recorded so far.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    fn record(&mut self, event: Event) {
+        if self.events.len() < EVENTS_MAX {
+            self.events.push(event);
+        }
+    }
+
+    fn send(&mut self, mut m: Message) {
+        m.from = self.id;
+        let keeps_own_term = matches!(
+            m.msg_type,
+            MessageType::MsgVote
+                | MessageType::MsgVoteResp
+                | MessageType::MsgPreVote
+                | MessageType::MsgPreVoteResp
+        );
+        let local_request = matches!(m.msg_type, MessageType::MsgProp | MessageType::MsgReadIndex);
+        if !keeps_own_term && !local_request {
+            m.term = self.term;
+        }
+        self.msgs.push(m);
+    }
+
+    /// Whether this node may become leader: a voter of its own configuration.
+    pub fn promotable(&self) -> bool {
+        self.tracker.is_voter(self.id)
+    }
+
+    // ----- role changes -------------------------------------------------------------------
+
+    fn reset(&mut self, term: Term) {
+        if self.term != term {
+            self.term = term;
+            self.vote = None;
+        }
+        self.leader = None;
+        self.election_elapsed_ticks = 0;
+        self.heartbeat_elapsed_ticks = 0;
+        self.reset_randomized_election_timeout();
+        self.lead_transferee = None;
+        self.tracker.reset_votes();
+        let next = self.log.last_index().next();
+        let persisted = self.log.persisted_last_index();
+        let (count_max, bytes_max) = (
+            self.tracker.inflight_count_max,
+            self.tracker.inflight_bytes_max,
+        );
+        let self_id = self.id;
+        for (&id, pr) in self.tracker.progress.iter_mut() {
+            let is_learner = pr.is_learner;
+            *pr = Progress::new(next, count_max, bytes_max);
+            pr.is_learner = is_learner;
+            pr.recent_active = false;
+            if id == self_id {
+                pr.matched = persisted;
+                pr.recent_active = true;
+            }
+        }
+        self.read_only.reset();
+        self.pending_read_index_messages.clear();
+    }
+
+    fn reset_randomized_election_timeout(&mut self) {
+        let timeout = self.config.election_timeout_ticks;
+        self.randomized_election_timeout_ticks =
+            self.rng.in_range(timeout, timeout.saturating_mul(2));
+    }
+
+    fn note_role_change(&mut self, from_role: Role, from_term: Term) {
+        let event = Event::RoleChanged {
+            id: self.id,
+            from_role,
+            from_term,
+            to_role: self.role,
+            to_term: self.term,
+        };
+        self.record(event);
+    }
+
+    /// Becomes a follower of `leader` in `term`.
+    pub fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        let (from_role, from_term) = (self.role, self.term);
+        self.reset(term);
+        self.leader = leader;
+        self.role = Role::Follower;
+        if from_role != Role::Follower || from_term != term {
+            self.note_role_change(from_role, from_term);
+        }
+    }
+
+    fn become_pre_candidate(&mut self) {
+        debug_assert!(
+            self.role != Role::Leader,
+            "n{} term {}: leader cannot become pre-candidate",
+            self.id,
+            self.term
+        );
+        let (from_role, from_term) = (self.role, self.term);
+        // Pre-vote changes neither the term nor the vote (thesis §9.6).
+        self.tracker.reset_votes();
+        self.leader = None;
+        self.role = Role::PreCandidate;
+        self.note_role_change(from_role, from_term);
+    }
+
+    fn become_candidate(&mut self) {
+        debug_assert!(
+            self.role != Role::Leader,
+            "n{} term {}: leader cannot become candidate",
+            self.id,
+            self.term
+        );
+        let (from_role, from_term) = (self.role, self.term);
+        let term = self.term.next();
+        self.reset(term);
+        self.vote = Some(self.id);
+        self.role = Role::Candidate;
+        self.note_role_change(from_role, from_term);
+    }
+
+    fn become_leader(&mut self) {
+        debug_assert!(
+            self.role != Role::Follower,
+            "n{} term {}: follower cannot become leader directly",
+            self.id,
+            self.term
+        );
+        let (from_role, from_term) = (self.role, self.term);
+        let term = self.term;
+        self.reset(term);
+        self.leader = Some(self.id);
+        self.role = Role::Leader;
+        if let Some(pr) = self.tracker.progress.get_mut(&self.id) {
+            pr.become_replicate();
+        }
+        // §5.4.2 / §8: a no-op of the new term lets the leader commit (and learn the commit
+        // index for reads) without waiting for a client.
+        self.append_entries(vec![Entry::default()]);
+        // No configuration change before this leader's no-op is applied: the fix for the
+        // single-server change bug (Ongaro, raft-dev 2015; thesis §4.1 errata). etcd stops one
+        // entry short of this; we include the no-op so the rule holds literally.
+        self.pending_conf_index = if self.switch(UnsafeSwitch::NoMembershipSafeguard) {
+            Index(0)
+        } else {
+            self.log.last_index()
+        };
+        self.note_role_change(from_role, from_term);
+    }
+
+    // ----- ticks ---------------------------------------------------------------------------
+
+    /// Advances logical time by one tick.
+    pub fn tick(&mut self) {
+        match self.role {
+            Role::Leader => self.tick_heartbeat(),
+            _ => self.tick_election(),
+        }
+    }
+
+    fn tick_election(&mut self) {
+        self.election_elapsed_ticks += 1;
+        if self.promotable()
+            && self.election_elapsed_ticks >= self.randomized_election_timeout_ticks
+        {
+            self.election_elapsed_ticks = 0;
+            self.hup(false);
+        }
+    }
+
+    fn tick_heartbeat(&mut self) {
+        self.heartbeat_elapsed_ticks += 1;
+        self.election_elapsed_ticks += 1;
+        if self.election_elapsed_ticks >= self.config.election_timeout_ticks {
+            self.election_elapsed_ticks = 0;
+            if self.config.check_quorum {
+                let active = self.tracker.quorum_active(self.id);
+                let self_id = self.id;
+                for (&id, pr) in self.tracker.progress.iter_mut() {
+                    if id != self_id {
+                        pr.recent_active = false;
+                    }
+                }
+                if !active {
+                    // Thesis §6.2: a leader that cannot reach a quorum steps down.
+                    let term = self.term;
+                    self.become_follower(term, None);
+                    return;
+                }
+            }
+            // Transfer did not finish within an election timeout: give up (thesis §3.10).
+            self.lead_transferee = None;
+            // A snapshot may have been lost on the way; probe again.
+            for pr in self.tracker.progress.values_mut() {
+                if pr.state == ProgressState::Snapshot {
+                    pr.become_probe();
+                }
+            }
+        }
+        if self.role != Role::Leader {
+            return;
+        }
+        if self.heartbeat_elapsed_ticks >= self.config.heartbeat_interval_ticks {
+            self.heartbeat_elapsed_ticks = 0;
+            let ctx = self.read_only.last_pending_request_ctx();
+            self.bcast_heartbeat(ctx);
+        }
+    }
+
+    // ----- step ----------------------------------------------------------------------------
+
+    /// Handles a message from another node (§5.1: terms first, then the role's handler).
+    pub fn step(&mut self, m: Message) -> Result<(), StepError> {
+        if m.to != self.id {
+            return Err(StepError::WrongRecipient);
+        }
+        if m.from == NodeId::NONE || m.from == self.id {
+            return Err(StepError::Malformed("sender"));
+        }
+        if m.term.0 == 0 {
+            // Only forwarded requests travel without a term.
+            if !matches!(m.msg_type, MessageType::MsgProp | MessageType::MsgReadIndex) {
+                return Err(StepError::Malformed("term 0"));
+            }
+        } else if m.term > self.term {
+            if !self.step_higher_term(&m) {
+                return Ok(());
+            }
+        } else if m.term < self.term {
+            self.step_lower_term(&m);
+            return Ok(());
+        }
+        match m.msg_type {
+            MessageType::MsgVote | MessageType::MsgPreVote => {
+                self.handle_vote_request(&m);
+                Ok(())
+            }
+            _ => match self.role {
+                Role::Follower => self.step_follower(m),
+                Role::PreCandidate | Role::Candidate => self.step_candidate(m),
+                Role::Leader => self.step_leader(m),
+            },
+        }
+    }
+
+    /// Handles a message from a later term; returns false when the message is to be dropped.
+    fn step_higher_term(&mut self, m: &Message) -> bool {
+        let is_vote = matches!(m.msg_type, MessageType::MsgVote | MessageType::MsgPreVote);
+        if is_vote {
+            let forced = m.context == CAMPAIGN_TRANSFER;
+            let in_lease = self.config.check_quorum
+                && self.leader.is_some()
+                && self.election_elapsed_ticks < self.config.election_timeout_ticks;
+            if !forced && in_lease {
+                // Thesis §4.2.3: a server that heard from a leader within the minimum
+                // election timeout does not let a (possibly removed) server disrupt it.
+                self.record(Event::VoteIgnoredInLease {
+                    id: self.id,
+                    candidate: m.from,
+                });
+                return false;
+            }
+        }
+        match m.msg_type {
+            // A pre-vote does not move terms (thesis §9.6).
+            MessageType::MsgPreVote => {}
+            // A granted pre-vote carries the term we will campaign in, not a newer leader's.
+            MessageType::MsgPreVoteResp if !m.reject => {}
+            MessageType::MsgApp | MessageType::MsgHeartbeat | MessageType::MsgSnapshot => {
+                self.become_follower(m.term, Some(m.from));
+            }
+            _ => self.become_follower(m.term, None),
+        }
+        true
+    }
+
+    fn step_lower_term(&mut self, m: &Message) {
+        let from_leader = matches!(m.msg_type, MessageType::MsgHeartbeat | MessageType::MsgApp);
+        if (self.config.check_quorum || self.config.pre_vote) && from_leader {
+            // A stale leader would otherwise never learn the new term: with check-quorum or
+            // pre-vote this node ignores its higher-term candidates, so answer it instead.
+            self.send(Message {
+                msg_type: MessageType::MsgAppResp,
+                to: m.from,
+                ..Message::default()
+            });
+        } else if m.msg_type == MessageType::MsgPreVote {
+            self.send(Message {
+                msg_type: MessageType::MsgPreVoteResp,
+                to: m.from,
+                term: self.term,
+                reject: true,
+                ..Message::default()
+            });
+        }
+    }
+
+    fn step_follower(&mut self, m: Message) -> Result<(), StepError> {
+        match m.msg_type {
+            MessageType::MsgApp => {
+                self.election_elapsed_ticks = 0;
+                self.leader = Some(m.from);
+                self.handle_append(m)
+            }
+            MessageType::MsgHeartbeat => {
+                self.election_elapsed_ticks = 0;
+                self.leader = Some(m.from);
+                self.handle_heartbeat(m);
+                Ok(())
+            }
+            MessageType::MsgSnapshot => {
+                self.election_elapsed_ticks = 0;
+                self.leader = Some(m.from);
+                self.handle_snapshot(m)
+            }
+            MessageType::MsgTimeoutNow => {
+                // Transfers skip pre-vote: the leader asked for it, no partition to guard.
+                self.hup(true);
+                Ok(())
+            }
+            MessageType::MsgReadIndexResp => {
+                self.read_states.push(ReadState {
+                    index: m.index,
+                    request_ctx: m.context,
+                });
+                Ok(())
+            }
+            // Requests forwarded to a non-leader are dropped rather than forwarded again, so
+            // nothing can loop between followers with stale leader knowledge.
+            _ => Ok(()),
+        }
+    }
+
+    fn step_candidate(&mut self, m: Message) -> Result<(), StepError> {
+        let my_response = if self.role == Role::PreCandidate {
+            MessageType::MsgPreVoteResp
+        } else {
+            MessageType::MsgVoteResp
+        };
+        match m.msg_type {
+            MessageType::MsgApp => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_append(m)
+            }
+            MessageType::MsgHeartbeat => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_heartbeat(m);
+                Ok(())
+            }
+            MessageType::MsgSnapshot => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_snapshot(m)
+            }
+            t if t == my_response => {
+                let kind = if self.role == Role::PreCandidate {
+                    CampaignKind::PreElection
+                } else {
+                    CampaignKind::Election
+                };
+                match self.poll(m.from, !m.reject) {
+                    VoteResult::Won => self.win_election(kind),
+                    VoteResult::Lost => {
+                        let term = self.term;
+                        self.become_follower(term, None);
+                    }
+                    VoteResult::Pending => {}
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn step_leader(&mut self, m: Message) -> Result<(), StepError> {
+        match m.msg_type {
+            MessageType::MsgProp => {
+                // Errors of forwarded proposals are the forwarding client's timeout to handle.
+                let _ = self.propose_as_leader(m.entries);
+                Ok(())
+            }
+            MessageType::MsgReadIndex => {
+                self.leader_read_index(m);
+                Ok(())
+            }
+            MessageType::MsgAppResp => {
+                self.handle_append_response(&m);
+                Ok(())
+            }
+            MessageType::MsgHeartbeatResp => {
+                self.handle_heartbeat_response(&m);
+                Ok(())
+            }
+            MessageType::MsgTransferLeader => {
+                self.handle_transfer_leader(m.from);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
