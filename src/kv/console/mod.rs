@@ -188,8 +188,10 @@ fn exec_error(error: &ExecError) -> ConsoleOutput {
 fn watch_error(error: &ExecError) -> ConsoleOutput {
     match error {
         ExecError::Kv(_) => ConsoleOutput {
-            stdout: format!("watch was canceled ({error})\n"),
-            stderr: "Error: watch is canceled by the server\n".to_string(),
+            stdout: String::new(),
+            stderr: format!(
+                "watch was canceled ({error})\nError: watch is canceled by the server\n"
+            ),
             success: false,
         },
         other => exec_error(other),
