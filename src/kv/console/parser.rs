@@ -400,7 +400,7 @@ fn too_many(extra: &Word) -> ParseError {
     )
 }
 
-/// An error about a missing argument, pointing just after the command word.
-fn missing(command: &Word, message: &str) -> ParseError {
-    ParseError::at(message, command.column, command.width)
+/// An error about a missing argument, pointing just after the last word given.
+fn missing(last: &Word, message: &str) -> ParseError {
+    ParseError::at(message, last.column + last.width + 1, 1)
 }
