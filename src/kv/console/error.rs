@@ -48,7 +48,7 @@ impl ParseError {
     /// and the usage line.
     pub fn render(&self, line: &str) -> String {
         let chars: Vec<char> = line.chars().collect();
-        let width = self.width.max(1);
+        let width = self.width.clamp(1, CONTEXT_CHARS_MAX);
         let start = self
             .column
             .saturating_sub(CONTEXT_CHARS_MAX / 2)
@@ -62,11 +62,10 @@ impl ParseError {
             .collect();
         let prefix = if start > 0 { "..." } else { "" };
         let suffix = if end < chars.len() { "..." } else { "" };
-        let caret_width = width.min(CONTEXT_CHARS_MAX);
         let caret_column = self.column - start + prefix.len();
         let mut text = format!("Error: {}\n  {prefix}{window}{suffix}\n  ", self.message);
         text.push_str(&" ".repeat(caret_column));
-        text.push_str(&"^".repeat(caret_width));
+        text.push_str(&"^".repeat(width));
         text.push('\n');
         if let Some(usage) = self.usage {
             text.push_str("Usage: ");
