@@ -180,8 +180,14 @@ pub fn render_events(
     }
 }
 
+/// Print an execution error as etcdctl does (`Error: etcdserver: ...`), for callers that
+/// execute asynchronously and print the answer later.
+pub fn render_exec_error(error: &ExecError) -> String {
+    format!("Error: {error}\n")
+}
+
 fn exec_error(error: &ExecError) -> ConsoleOutput {
-    ConsoleOutput::error(format!("Error: {error}\n"))
+    ConsoleOutput::error(render_exec_error(error))
 }
 
 /// etcdctl's two lines for a watch the server cancels (e.g. a compacted start revision).
