@@ -81,6 +81,26 @@ pub fn parse_line(line: &str) -> Result<Option<ConsoleCommand>, ParseError> {
         Some(usage_line) => error.with_usage(usage_line),
         None => error,
     })?;
+    if output == OutputFormat::Json
+        && matches!(
+            action,
+            Action::Get {
+                print_value_only: true,
+                ..
+            }
+        )
+    {
+        let flag = words
+            .iter()
+            .find(|word| word.text.starts_with("--print-value-only"));
+        let (column, width) = flag.map_or((0, 1), |word| (word.column, word.width));
+        return Err(ParseError::at(
+            "print-value-only is only for `--write-out=simple`",
+            column,
+            width,
+        )
+        .with_usage(usage::GET));
+    }
     Ok(Some(ConsoleCommand {
         endpoint,
         output,
