@@ -288,3 +288,19 @@ fn watch_resumed_from_last_seen_revision_plus_one_has_no_gap_and_no_repeat() {
     seen.extend(resumed.iter().map(|event| event.kv.mod_revision));
     assert_eq!(seen, vec![2, 3, 4, 5], "every revision once, in order");
 }
+
+#[test]
+fn entries_show_keys_and_values_as_text_and_binary_round_trips() {
+    let text = Command::new(put("mykey", "myvalue")).encode();
+    let shown = String::from_utf8(text).expect("json is utf-8");
+    assert!(
+        shown.contains("\"mykey\"") && shown.contains("\"myvalue\""),
+        "{shown}"
+    );
+    let binary = Command::new(Request::Put(PutRequest {
+        key: vec![0xff, 0],
+        value: vec![0x80],
+        prev_kv: false,
+    }));
+    assert_eq!(Command::decode(&binary.encode()), Ok(binary));
+}

@@ -38,7 +38,8 @@
 //!   [`range`] key ranges, sort and limit; [`compare`] txn guards.
 //! - [`request`], [`response`], [`types`]: plain data shaped like etcd's API.
 //! - [`command`] encoding into log entries; [`state_machine`] `apply(index, bytes)`;
-//!   [`session`] exactly-once; [`watch`] a node's watchers; [`state_hash`] the hash.
+//!   [`session`] exactly-once; [`watch`] a node's watchers; [`state_hash`] the hash;
+//!   [`text_bytes`] keys and values as text in entries.
 //! - [`console`] the etcdctl console: parser, executor trait, etcdctl-like output.
 
 pub mod command;
@@ -52,6 +53,7 @@ pub mod session;
 pub mod state_hash;
 pub mod state_machine;
 pub mod store;
+pub mod text_bytes;
 pub mod types;
 pub mod watch;
 pub mod writer;

@@ -40,8 +40,10 @@ pub enum SortTarget {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeRequest {
     /// First key (or the only key when `range_end` is empty).
+    #[serde(with = "super::text_bytes")]
     pub key: Vec<u8>,
     /// End of the range, see the module docs.
+    #[serde(with = "super::text_bytes")]
     pub range_end: Vec<u8>,
     /// At most this many keys; 0 means no limit.
     pub limit: i64,
@@ -64,8 +66,10 @@ pub struct RangeRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PutRequest {
     /// The key.
+    #[serde(with = "super::text_bytes")]
     pub key: Vec<u8>,
     /// The new value.
+    #[serde(with = "super::text_bytes")]
     pub value: Vec<u8>,
     /// Return the previous key-value in the response.
     pub prev_kv: bool,
@@ -75,8 +79,10 @@ pub struct PutRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteRangeRequest {
     /// First key (or the only key).
+    #[serde(with = "super::text_bytes")]
     pub key: Vec<u8>,
     /// End of the range, see the module docs.
+    #[serde(with = "super::text_bytes")]
     pub range_end: Vec<u8>,
     /// Return the deleted key-values.
     pub prev_kv: bool,
@@ -116,15 +122,17 @@ pub enum CompareTarget {
     /// The key's mod revision (0 when absent).
     Mod(Revision),
     /// The key's value (a compare on an absent key's value is always false, like etcd).
-    Value(Vec<u8>),
+    Value(#[serde(with = "super::text_bytes")] Vec<u8>),
 }
 
 /// One guard of a txn (etcd's `Compare`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Compare {
     /// The key compared.
+    #[serde(with = "super::text_bytes")]
     pub key: Vec<u8>,
     /// If set, every key in `[key, range_end)` must satisfy the compare.
+    #[serde(with = "super::text_bytes")]
     pub range_end: Vec<u8>,
     /// The relation.
     pub result: CompareResult,

@@ -13,6 +13,7 @@ pub type Revision = i64;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyValue {
     /// The key's bytes.
+    #[serde(with = "super::text_bytes")]
     pub key: Vec<u8>,
     /// Revision of the put that created this incarnation of the key (a delete ends it).
     pub create_revision: Revision,
@@ -21,6 +22,7 @@ pub struct KeyValue {
     /// Number of puts since the key was (re)created: 1 after creation.
     pub version: i64,
     /// The value's bytes.
+    #[serde(with = "super::text_bytes")]
     pub value: Vec<u8>,
 }
 
