@@ -24,6 +24,8 @@
 //!   `"Canceled":true`; raftlab prints only the two error lines. The error kind is compared.
 //! - compaction keeps a tombstone at exactly the compaction revision (etcd drops it, so its
 //!   watch from that revision misses the delete): not in the corpus, see `kv/history.rs`.
+//! - leases: etcd's lease ids are random and time is real; raftlab's are derived from the Raft
+//!   index and time is logical. Covered by `tests/scripts/kv/09_leases.txt`, not the corpus.
 //! - a watch's response header revision (etcd batches events in responses at its own pace):
 //!   only the events are compared.
 

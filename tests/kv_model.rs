@@ -72,6 +72,7 @@ impl Model {
                 mod_revision: revision,
                 version: previous.as_ref().map_or(1, |kv| kv.version + 1),
                 value: vec![value],
+                lease: 0,
             },
         );
     }
@@ -102,6 +103,7 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
                     key: KEYS[*k].into(),
                     value: vec![*v],
                     prev_kv: true,
+                    lease: 0,
                 };
                 let (response, events) = store.put(&request).expect("put");
                 prop_assert_eq!(
@@ -142,6 +144,7 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
                         key: KEYS[*b].into(),
                         value: vec![*v],
                         prev_kv: false,
+                        lease: 0,
                     })],
                     failure: vec![RequestOp::DeleteRange(DeleteRangeRequest {
                         key: KEYS[*a].into(),

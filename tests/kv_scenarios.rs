@@ -14,6 +14,7 @@ fn put(key: &str, value: &str) -> Request {
         key: key.into(),
         value: value.into(),
         prev_kv: false,
+        lease: 0,
     })
 }
 
@@ -49,6 +50,7 @@ fn cas(key: &str, expected: i64, value: &str) -> Request {
             key: key.into(),
             value: value.into(),
             prev_kv: false,
+            lease: 0,
         })],
         failure: Vec::new(),
     })
@@ -170,6 +172,7 @@ fn revision_and_raft_index_are_different_clocks() {
                     key: key.as_bytes().to_vec(),
                     value: b"v".to_vec(),
                     prev_kv: false,
+                    lease: 0,
                 })
             })
             .collect(),
@@ -301,6 +304,65 @@ fn entries_show_keys_and_values_as_text_and_binary_round_trips() {
         key: vec![0xff, 0],
         value: vec![0x80],
         prev_kv: false,
+        lease: 0,
     }));
     assert_eq!(Command::decode(&binary.encode()), Ok(binary));
+}
+
+#[test]
+fn leases_expire_only_when_the_leader_proposes_the_revoke() {
+    use raftlab::kv::{LeaseGrantRequest, LeaseTimeToLiveRequest};
+    // The leader proposes a grant stamped with its logical time 1000 ms, TTL 5 s, and a put
+    // attached to it. Two nodes apply the same entries.
+    let grant = Command::new(Request::LeaseGrant(LeaseGrantRequest {
+        id: 0,
+        ttl_seconds: 5,
+        now_ms: 1000,
+    }));
+    let mut nodes = [KvStateMachine::new(), KvStateMachine::new()];
+    let mut lease_id = 0;
+    for node in &mut nodes {
+        let outcome = node.apply(1, &grant.encode());
+        if let Ok(raftlab::kv::Response {
+            body: ResponseBody::LeaseGrant { id, .. },
+            ..
+        }) = outcome.response
+        {
+            lease_id = id;
+        }
+    }
+    assert_ne!(lease_id, 0, "the grant assigned an id");
+    let put = Command::new(Request::Put(PutRequest {
+        key: "lock".into(),
+        value: "me".into(),
+        prev_kv: false,
+        lease: lease_id,
+    }));
+    for node in &mut nodes {
+        node.apply(2, &put.encode());
+    }
+    // Long after expiry, the follower still has the lease and the key: nobody applies time.
+    let follower = &nodes[1];
+    assert_eq!(follower.store().leases().expired(60_000), vec![lease_id]);
+    assert!(
+        read(follower, "lock").is_some(),
+        "apply never reads a clock"
+    );
+    let remaining = follower.query(&Request::LeaseTimeToLive(LeaseTimeToLiveRequest {
+        id: lease_id,
+        keys: true,
+        now_ms: 3000,
+    }));
+    assert!(
+        matches!(remaining, Some(Ok(raftlab::kv::Response { body: ResponseBody::LeaseTimeToLive(ref ttl), .. })) if ttl.ttl_seconds == 3 && ttl.keys == vec![b"lock".to_vec()])
+    );
+    // The leader sees the expiry with its clock and proposes the revoke; every node applies it:
+    // the key is deleted in one revision, the same on both nodes.
+    let revoke = Command::new(Request::LeaseRevoke(lease_id));
+    for node in &mut nodes {
+        let outcome = node.apply(3, &revoke.encode());
+        assert_eq!(outcome.events.len(), 1);
+        assert_eq!(read(node, "lock"), None);
+    }
+    assert_eq!(nodes[0].state_hash(), nodes[1].state_hash());
 }

@@ -5,7 +5,9 @@
 //! [`LocalExecutor`] per file; the lines after each input up to the next input are its
 //! expected output (stdout, then stderr). Lines starting with `#` before the first input are
 //! comments (each script opens with its goal). The directive `> @events` prints the live watch
-//! events delivered since the last `@events`, as `watch N:` followed by the simple output.
+//! events delivered since the last `@events`, as `watch N:` followed by the simple output;
+//! `> @advance MS` advances logical time and lets the executor, acting as leader, revoke
+//! expired leases.
 //!
 //! Regenerate after an intended change with `RAFTLAB_BLESS=1 cargo test --test kv_scripts`
 //! and review the diff.
@@ -33,6 +35,19 @@ fn run_script(text: &str) -> String {
 }
 
 fn execute(executor: &mut LocalExecutor, input: &str) -> String {
+    if let Some(elapsed) = input.trim().strip_prefix("@advance ") {
+        let elapsed_ms: u64 = elapsed.trim().parse().expect("@advance takes milliseconds");
+        let revoked: Vec<String> = executor
+            .advance_time(elapsed_ms)
+            .iter()
+            .map(|id| format!("{id:016x}"))
+            .collect();
+        return format!(
+            "time {} ms; leader revoked [{}]\n",
+            executor.now_ms(),
+            revoked.join(" ")
+        );
+    }
     if input.trim() == "@events" {
         let mut out = String::new();
         for (id, event) in executor.take_watch_events() {

@@ -27,6 +27,7 @@ fn holds(keys: &BTreeMap<Vec<u8>, KeyHistory>, compare: &Compare) -> bool {
             mod_revision: 0,
             version: 0,
             value: Vec::new(),
+            lease: 0,
         };
         return holds_on(&absent, compare);
     }

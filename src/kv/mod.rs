@@ -35,7 +35,8 @@
 //! # Map
 //!
 //! - [`store`] the MVCC store; [`writer`] one write txn; [`history`] one key's history;
-//!   [`range`] key ranges, sort and limit; [`compare`] txn guards.
+//!   [`range`] key ranges, sort and limit; [`compare`] txn guards; [`lease`] leases with
+//!   leader-proposed time.
 //! - [`request`], [`response`], [`types`]: plain data shaped like etcd's API.
 //! - [`command`] encoding into log entries; [`state_machine`] `apply(index, bytes)`;
 //!   [`session`] exactly-once; [`watch`] a node's watchers; [`state_hash`] the hash;
@@ -46,6 +47,7 @@ pub mod command;
 pub mod compare;
 pub mod console;
 pub mod history;
+pub mod lease;
 pub mod range;
 pub mod request;
 pub mod response;
@@ -59,13 +61,15 @@ pub mod watch;
 pub mod writer;
 
 pub use command::Command;
+pub use lease::{Lease, LeaseId, Lessor};
 pub use request::{
-    CompactionRequest, Compare, CompareResult, CompareTarget, DeleteRangeRequest, PutRequest,
-    RangeRequest, Request, RequestOp, SortOrder, SortTarget, TxnRequest, prefix_range_end,
+    CompactionRequest, Compare, CompareResult, CompareTarget, DeleteRangeRequest,
+    LeaseGrantRequest, LeaseKeepAliveRequest, LeaseTimeToLiveRequest, PutRequest, RangeRequest,
+    Request, RequestOp, SortOrder, SortTarget, TxnRequest, prefix_range_end,
 };
 pub use response::{
-    DeleteRangeResponse, PutResponse, RangeResponse, Response, ResponseBody, ResponseHeader,
-    ResponseOp, TxnResponse,
+    DeleteRangeResponse, LeaseTimeToLiveResponse, PutResponse, RangeResponse, Response,
+    ResponseBody, ResponseHeader, ResponseOp, TxnResponse,
 };
 pub use session::SessionStamp;
 pub use state_machine::{ApplyOutcome, KvStateMachine};

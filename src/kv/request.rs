@@ -5,6 +5,7 @@
 //! Key ranges follow etcd: an empty `range_end` means the single key `key`; `range_end == [0]`
 //! means every key `>= key`; otherwise the half-open range `[key, range_end)`.
 
+use super::lease::LeaseId;
 use super::types::Revision;
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,9 @@ pub struct PutRequest {
     pub value: Vec<u8>,
     /// Return the previous key-value in the response.
     pub prev_kv: bool,
+    /// Attach the key to this lease (0 = none; a put without a lease detaches the key).
+    #[serde(default)]
+    pub lease: LeaseId,
 }
 
 /// Delete a key or a range (etcd's `DeleteRangeRequest`).
@@ -159,6 +163,37 @@ pub struct CompactionRequest {
     pub revision: Revision,
 }
 
+/// Grant a lease. `now_ms` is the proposing leader's logical time (see `kv/lease.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseGrantRequest {
+    /// The id wanted; 0 lets the state machine assign one from the entry's Raft index.
+    pub id: LeaseId,
+    /// Time to live in seconds.
+    pub ttl_seconds: i64,
+    /// The leader's logical time when proposing.
+    pub now_ms: u64,
+}
+
+/// Renew a lease for its TTL from `now_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseKeepAliveRequest {
+    /// The lease.
+    pub id: LeaseId,
+    /// The leader's logical time when proposing.
+    pub now_ms: u64,
+}
+
+/// Ask how long a lease has left (a read: it does not go through the log).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseTimeToLiveRequest {
+    /// The lease.
+    pub id: LeaseId,
+    /// Also list its keys.
+    pub keys: bool,
+    /// The time to measure from.
+    pub now_ms: u64,
+}
+
 /// Every request the state machine applies.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
@@ -172,6 +207,16 @@ pub enum Request {
     Txn(TxnRequest),
     /// Compaction.
     Compact(CompactionRequest),
+    /// Grant a lease.
+    LeaseGrant(LeaseGrantRequest),
+    /// Revoke a lease and delete its keys (one revision).
+    LeaseRevoke(LeaseId),
+    /// Renew a lease.
+    LeaseKeepAlive(LeaseKeepAliveRequest),
+    /// Read a lease's remaining time.
+    LeaseTimeToLive(LeaseTimeToLiveRequest),
+    /// List leases.
+    LeaseLeases,
 }
 
 impl Request {
@@ -180,13 +225,31 @@ impl Request {
     /// its branches writes.
     pub fn is_write(&self) -> bool {
         match self {
-            Request::Range(_) => false,
-            Request::Put(_) | Request::DeleteRange(_) | Request::Compact(_) => true,
+            Request::Range(_) | Request::LeaseTimeToLive(_) | Request::LeaseLeases => false,
+            Request::Put(_)
+            | Request::DeleteRange(_)
+            | Request::Compact(_)
+            | Request::LeaseGrant(_)
+            | Request::LeaseRevoke(_)
+            | Request::LeaseKeepAlive(_) => true,
             Request::Txn(txn) => txn
                 .success
                 .iter()
                 .chain(txn.failure.iter())
                 .any(|op| !matches!(op, RequestOp::Range(_))),
+        }
+    }
+}
+
+impl Request {
+    /// Stamp lease requests with the proposer's logical time (other requests ignore it).
+    /// The leader calls this when proposing; apply never reads a clock.
+    pub fn stamp_time(&mut self, now_ms: u64) {
+        match self {
+            Request::LeaseGrant(grant) => grant.now_ms = now_ms,
+            Request::LeaseKeepAlive(keep_alive) => keep_alive.now_ms = now_ms,
+            Request::LeaseTimeToLive(time_to_live) => time_to_live.now_ms = now_ms,
+            _ => {}
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Responses, shaped like etcd's, plus a header that carries both clocks: the store revision
 //! (etcd's `header.revision`) and the Raft index of the entry that produced the response.
 
+use super::lease::LeaseId;
 use super::types::{KeyValue, Revision};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,39 @@ pub enum ResponseBody {
     Txn(TxnResponse),
     /// From a compaction (nothing but the header).
     Compact,
+    /// From a lease grant.
+    LeaseGrant {
+        /// The lease id (assigned if the request left it 0).
+        id: LeaseId,
+        /// Its TTL in seconds.
+        ttl_seconds: i64,
+    },
+    /// From a lease revoke.
+    LeaseRevoke,
+    /// From a keep-alive.
+    LeaseKeepAlive {
+        /// The lease id.
+        id: LeaseId,
+        /// The TTL it was renewed for.
+        ttl_seconds: i64,
+    },
+    /// From a time-to-live query.
+    LeaseTimeToLive(LeaseTimeToLiveResponse),
+    /// From a lease list.
+    LeaseLeases(Vec<LeaseId>),
+}
+
+/// How long a lease has left.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaseTimeToLiveResponse {
+    /// The lease.
+    pub id: LeaseId,
+    /// Seconds left.
+    pub ttl_seconds: i64,
+    /// The TTL it was granted with.
+    pub granted_ttl_seconds: i64,
+    /// Attached keys, when asked for.
+    pub keys: Vec<Vec<u8>>,
 }
 
 /// A full response.

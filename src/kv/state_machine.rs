@@ -4,6 +4,7 @@
 //! that applied the same log have equal [`KvStateMachine::state_hash`]es.
 
 use super::command::Command;
+use super::lease::LEASE_ID_BASE;
 use super::request::{RangeRequest, Request};
 use super::response::{Response, ResponseBody, ResponseHeader};
 use super::session::{SessionVerdict, Sessions};
@@ -106,12 +107,30 @@ impl KvStateMachine {
         hasher.finish()
     }
 
-    /// Run a request against the store.
+    /// Answer a read-only request (range, lease time-to-live, lease list) from local state;
+    /// `None` when the request is not read-only.
+    pub fn query(&self, request: &Request) -> Option<Result<Response, KvError>> {
+        let result = self.store.read(request)?;
+        Some(result.map(|body| Response {
+            header: self.header(self.applied_index),
+            body,
+        }))
+    }
+
+    /// Run a request against the store. A lease grant without an id gets one derived from the
+    /// entry's index, so every node assigns the same id.
     fn execute(
         &mut self,
         index: u64,
         request: &Request,
     ) -> (Result<Response, KvError>, Vec<Event>) {
+        if let Request::LeaseGrant(grant) = request
+            && grant.id == 0
+        {
+            let mut assigned = grant.clone();
+            assigned.id = LEASE_ID_BASE + (index as i64 & 0xffff_ffff_ffff);
+            return self.execute(index, &Request::LeaseGrant(assigned));
+        }
         match self.store.execute(request) {
             Ok((body, events)) => (
                 Ok(Response {

@@ -6,9 +6,12 @@
 //! same on every node, natively and in wasm.
 
 use super::history::{Change, KeyHistory, Stamp};
+use super::lease::Lessor;
 use super::range::{RangeSelector, sort_and_limit};
 use super::request::{DeleteRangeRequest, PutRequest, RangeRequest, Request};
-use super::response::{DeleteRangeResponse, PutResponse, RangeResponse, ResponseBody};
+use super::response::{
+    DeleteRangeResponse, LeaseTimeToLiveResponse, PutResponse, RangeResponse, ResponseBody,
+};
 use super::state_hash::StateHasher;
 use super::types::{Event, EventType, KeyValue, KvError, Revision};
 use super::writer::Writer;
@@ -24,6 +27,8 @@ pub struct MvccStore {
     pub(super) compacted: Revision,
     /// Every key with a kept history, by key bytes.
     pub(super) keys: BTreeMap<Vec<u8>, KeyHistory>,
+    /// Leases and the keys attached to them.
+    pub(super) leases: Lessor,
 }
 
 impl Default for MvccStore {
@@ -39,6 +44,7 @@ impl MvccStore {
             current: 1,
             compacted: 0,
             keys: BTreeMap::new(),
+            leases: Lessor::default(),
         }
     }
 
@@ -58,6 +64,34 @@ impl MvccStore {
             .values()
             .filter(|history| history.latest().is_some())
             .count()
+    }
+
+    /// The leases.
+    pub fn leases(&self) -> &Lessor {
+        &self.leases
+    }
+
+    /// Answer a request that does not change the store (range, lease time-to-live, lease
+    /// list) without going through [`MvccStore::execute`]; `None` for any other request.
+    pub fn read(&self, request: &Request) -> Option<Result<ResponseBody, KvError>> {
+        Some(match request {
+            Request::Range(range) => self.range(range).map(ResponseBody::Range),
+            Request::LeaseLeases => Ok(ResponseBody::LeaseLeases(self.leases.ids())),
+            Request::LeaseTimeToLive(query) => match self.leases.get(query.id) {
+                None => Err(KvError::LeaseNotFound),
+                Some(lease) => Ok(ResponseBody::LeaseTimeToLive(LeaseTimeToLiveResponse {
+                    id: lease.id,
+                    ttl_seconds: lease.remaining_seconds(query.now_ms),
+                    granted_ttl_seconds: lease.ttl_seconds,
+                    keys: if query.keys {
+                        lease.keys.iter().cloned().collect()
+                    } else {
+                        Vec::new()
+                    },
+                })),
+            },
+            _ => return None,
+        })
     }
 
     /// Run one request as one transaction. Returns the body and the watch events it produced;
@@ -83,6 +117,39 @@ impl MvccStore {
                 self.compact(compaction.revision)?;
                 Ok((ResponseBody::Compact, Vec::new()))
             }
+            Request::LeaseGrant(grant) => {
+                let lease = self
+                    .leases
+                    .grant(grant.id, grant.ttl_seconds, grant.now_ms)?;
+                Ok((
+                    ResponseBody::LeaseGrant {
+                        id: lease.id,
+                        ttl_seconds: lease.ttl_seconds,
+                    },
+                    Vec::new(),
+                ))
+            }
+            Request::LeaseKeepAlive(keep_alive) => {
+                let lease = self.leases.keep_alive(keep_alive.id, keep_alive.now_ms)?;
+                Ok((
+                    ResponseBody::LeaseKeepAlive {
+                        id: lease.id,
+                        ttl_seconds: lease.ttl_seconds,
+                    },
+                    Vec::new(),
+                ))
+            }
+            Request::LeaseRevoke(id) => {
+                let mut writer = Writer::begin(self);
+                let revoked = writer.revoke(*id);
+                let events = writer.finish();
+                revoked?;
+                Ok((ResponseBody::LeaseRevoke, events))
+            }
+            Request::LeaseTimeToLive(_) | Request::LeaseLeases => match self.read(request) {
+                Some(result) => Ok((result?, Vec::new())),
+                None => Ok((ResponseBody::LeaseLeases(Vec::new()), Vec::new())),
+            },
         }
     }
 
@@ -169,6 +236,16 @@ impl MvccStore {
 
     /// Feed the store's contents into `hasher` (the state machine adds its sessions after).
     pub fn hash_into(&self, hasher: &mut StateHasher) {
+        hasher.u64(self.leases.len() as u64);
+        for lease in self.leases.iter() {
+            hasher.i64(lease.id);
+            hasher.i64(lease.ttl_seconds);
+            hasher.u64(lease.expiry_ms);
+            hasher.u64(lease.keys.len() as u64);
+            for key in &lease.keys {
+                hasher.bytes(key);
+            }
+        }
         hasher.i64(self.current);
         hasher.i64(self.compacted);
         hasher.u64(self.keys.len() as u64);
@@ -185,6 +262,7 @@ impl MvccStore {
                         hasher.i64(kv.create_revision);
                         hasher.i64(kv.mod_revision);
                         hasher.i64(kv.version);
+                        hasher.i64(kv.lease);
                         hasher.bytes(&kv.value);
                     }
                 }
@@ -241,6 +319,7 @@ fn event_of(key: &[u8], stamp: Stamp, change: &Change, previous: Option<&KeyValu
                 mod_revision: stamp.main,
                 version: 0,
                 value: Vec::new(),
+                lease: 0,
             },
             prev_kv: previous.cloned(),
         },

@@ -24,6 +24,9 @@ pub struct KeyValue {
     /// The value's bytes.
     #[serde(with = "super::text_bytes")]
     pub value: Vec<u8>,
+    /// The lease the key is attached to (0 = none).
+    #[serde(default)]
+    pub lease: i64,
 }
 
 /// What happened to a key in a watch event.
@@ -63,6 +66,14 @@ pub enum KvError {
     RequestTooLarge,
     /// A log entry whose bytes are not a command (corrupt or from another program).
     BadCommand(String),
+    /// A put or keep-alive named a lease that does not exist (or was revoked).
+    LeaseNotFound,
+    /// A grant asked for an id already in use.
+    LeaseExists,
+    /// A grant asked for a TTL of zero or less.
+    LeaseTtlInvalid,
+    /// [`crate::kv::lease::LEASES_MAX`] leases exist.
+    TooManyLeases,
     /// A session retry older than the latest request of that client: its cached response is gone.
     StaleSequence {
         /// The client of the session.
@@ -82,6 +93,12 @@ impl fmt::Display for KvError {
             KvError::DuplicateKey => write!(f, "duplicate key given in txn request"),
             KvError::EmptyKey => write!(f, "key is not provided"),
             KvError::RequestTooLarge => write!(f, "request is too large"),
+            KvError::LeaseNotFound => write!(f, "requested lease not found"),
+            KvError::LeaseExists => write!(f, "lease already exists"),
+            KvError::LeaseTtlInvalid => {
+                write!(f, "raftlab: a lease needs a TTL of at least 1 second")
+            }
+            KvError::TooManyLeases => write!(f, "raftlab: too many leases"),
             KvError::BadCommand(why) => write!(f, "raftlab: undecodable log entry: {why}"),
             KvError::StaleSequence {
                 client_id,

@@ -14,11 +14,14 @@ pub const WATCHERS_MAX: usize = 256;
 /// A watch's id on its node.
 pub type WatchId = i64;
 
+/// One open watch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Watcher {
     key: Vec<u8>,
     range_end: Vec<u8>,
     prev_kv: bool,
+    /// Events below this revision are not delivered (a watch may start in the future).
+    start_revision: Revision,
 }
 
 /// The watchers of one node.
@@ -65,6 +68,7 @@ impl WatchHub {
                 key: key.to_vec(),
                 range_end: range_end.to_vec(),
                 prev_kv,
+                start_revision: start,
             },
         );
         Ok((id, replay))
@@ -90,10 +94,9 @@ impl WatchHub {
         let mut routed = Vec::new();
         for (id, watcher) in &self.watchers {
             let selector = RangeSelector::new(&watcher.key, &watcher.range_end);
-            for event in events
-                .iter()
-                .filter(|event| selector.contains(&event.kv.key))
-            {
+            for event in events.iter().filter(|event| {
+                selector.contains(&event.kv.key) && event.kv.mod_revision >= watcher.start_revision
+            }) {
                 let mut event = event.clone();
                 if !watcher.prev_kv {
                     event.prev_kv = None;

@@ -46,6 +46,7 @@ impl<'s> Writer<'s> {
     /// Put one key.
     pub fn put(&mut self, request: &PutRequest) -> Result<PutResponse, KvError> {
         check_put(request)?;
+        self.check_lease(request)?;
         Ok(self.apply_put(request))
     }
 
@@ -101,6 +102,7 @@ impl<'s> Writer<'s> {
                 }
                 RequestOp::Put(put) => {
                     check_put(put)?;
+                    self.check_lease(put)?;
                     if put_keys.contains(&put.key.as_slice()) {
                         return Err(KvError::DuplicateKey);
                     }
@@ -120,6 +122,27 @@ impl<'s> Writer<'s> {
                     return Err(KvError::DuplicateKey);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Revoke a lease: delete every key attached to it (one revision) and forget it.
+    pub fn revoke(&mut self, id: crate::kv::lease::LeaseId) -> Result<(), KvError> {
+        let lease = self.store.leases.remove(id)?;
+        for key in &lease.keys {
+            self.apply_delete(&DeleteRangeRequest {
+                key: key.clone(),
+                range_end: Vec::new(),
+                prev_kv: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// A put may only name a lease that exists.
+    fn check_lease(&self, request: &PutRequest) -> Result<(), KvError> {
+        if request.lease != 0 && self.store.leases.get(request.lease).is_none() {
+            return Err(KvError::LeaseNotFound);
         }
         Ok(())
     }
@@ -149,8 +172,16 @@ impl<'s> Writer<'s> {
             mod_revision: stamp.main,
             version: previous.as_ref().map_or(1, |kv| kv.version + 1),
             value: request.value.clone(),
+            lease: request.lease,
         };
         history.push(stamp, Change::Put(kv.clone()));
+        let previous_lease = previous.as_ref().map_or(0, |kv| kv.lease);
+        if previous_lease != 0 && previous_lease != request.lease {
+            self.store.leases.detach(previous_lease, &request.key);
+        }
+        if request.lease != 0 {
+            self.store.leases.attach(request.lease, &request.key);
+        }
         self.events.push(Event {
             kind: EventType::Put,
             kv,
@@ -173,12 +204,16 @@ impl<'s> Writer<'s> {
             if let Some(history) = self.store.keys.get_mut(&kv.key) {
                 history.push(stamp, Change::Tombstone);
             }
+            if kv.lease != 0 {
+                self.store.leases.detach(kv.lease, &kv.key);
+            }
             let tombstone = KeyValue {
                 key: kv.key.clone(),
                 create_revision: 0,
                 mod_revision: stamp.main,
                 version: 0,
                 value: Vec::new(),
+                lease: 0,
             };
             self.events.push(Event {
                 kind: EventType::Delete,

@@ -2,7 +2,11 @@
 //! simulator can route the [`Action`]'s request through Raft; [`super::LocalExecutor`] runs it
 //! on one store.
 
-use crate::kv::request::{DeleteRangeRequest, PutRequest, RangeRequest, Request, TxnRequest};
+use crate::kv::lease::LeaseId;
+use crate::kv::request::{
+    DeleteRangeRequest, LeaseGrantRequest, LeaseKeepAliveRequest, LeaseTimeToLiveRequest,
+    PutRequest, RangeRequest, Request, TxnRequest,
+};
 use crate::kv::types::Revision;
 
 /// How to print results.
@@ -67,10 +71,36 @@ pub enum Action {
     EndpointStatus,
     /// `help [command]`
     Help(Option<String>),
+    /// `lease grant|revoke|keep-alive|timetolive|list`
+    Lease(LeaseAction),
+}
+
+/// A `lease` subcommand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaseAction {
+    /// `lease grant TTL`
+    Grant {
+        /// Seconds.
+        ttl_seconds: i64,
+    },
+    /// `lease revoke ID`
+    Revoke(LeaseId),
+    /// `lease keep-alive [--once] ID` (always once here: a console line cannot stream).
+    KeepAlive(LeaseId),
+    /// `lease timetolive ID [--keys]`
+    TimeToLive {
+        /// The lease.
+        id: LeaseId,
+        /// `--keys`.
+        keys: bool,
+    },
+    /// `lease list`
+    List,
 }
 
 impl Action {
-    /// The KV request behind the command, for commands that are one.
+    /// The KV request behind the command, for commands that are one. Lease requests carry
+    /// `now_ms = 0`: whoever proposes them stamps the time ([`Request::stamp_time`]).
     pub fn request(&self) -> Option<Request> {
         match self {
             Action::Put(put) => Some(Request::Put(put.clone())),
@@ -82,6 +112,25 @@ impl Action {
                     revision: *revision,
                 }))
             }
+            Action::Lease(lease) => Some(match lease {
+                LeaseAction::Grant { ttl_seconds } => Request::LeaseGrant(LeaseGrantRequest {
+                    id: 0,
+                    ttl_seconds: *ttl_seconds,
+                    now_ms: 0,
+                }),
+                LeaseAction::Revoke(id) => Request::LeaseRevoke(*id),
+                LeaseAction::KeepAlive(id) => {
+                    Request::LeaseKeepAlive(LeaseKeepAliveRequest { id: *id, now_ms: 0 })
+                }
+                LeaseAction::TimeToLive { id, keys } => {
+                    Request::LeaseTimeToLive(LeaseTimeToLiveRequest {
+                        id: *id,
+                        keys: *keys,
+                        now_ms: 0,
+                    })
+                }
+                LeaseAction::List => Request::LeaseLeases,
+            }),
             Action::Watch { .. }
             | Action::MemberList
             | Action::EndpointStatus

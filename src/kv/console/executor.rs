@@ -194,6 +194,8 @@ pub struct LocalExecutor {
     pub cluster: ClusterInfo,
     /// Live events routed to watches since the last [`LocalExecutor::take_watch_events`].
     pending_events: Vec<(WatchId, Event)>,
+    /// Logical time in milliseconds, stamped on lease requests (this executor plays leader).
+    now_ms: u64,
 }
 
 /// Live events kept for watchers at most before the oldest are dropped.
@@ -203,6 +205,34 @@ impl LocalExecutor {
     /// A fresh store with the default one-member cluster.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The executor's logical time.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Advance logical time and, acting as the leader, revoke every lease that expired (each
+    /// revoke is applied like a committed entry). Returns the revoked lease ids.
+    pub fn advance_time(&mut self, elapsed_ms: u64) -> Vec<crate::kv::lease::LeaseId> {
+        self.now_ms = self.now_ms.saturating_add(elapsed_ms);
+        let expired = self.machine.store().leases().expired(self.now_ms);
+        for id in &expired {
+            // A lease listed as expired exists, so its revoke cannot fail.
+            let _ = self.propose(Request::LeaseRevoke(*id));
+        }
+        expired
+    }
+
+    /// Apply a write as the next log entry and route its events to the watches.
+    fn propose(&mut self, request: Request) -> Result<Response, KvError> {
+        let index = self.machine.applied_index() + 1;
+        let outcome = self.machine.apply(index, &Command::new(request).encode());
+        self.pending_events
+            .extend(self.watches.notify(&outcome.events));
+        let overflow = self.pending_events.len().saturating_sub(PENDING_EVENTS_MAX);
+        self.pending_events.drain(..overflow);
+        outcome.response
     }
 
     /// Take the live watch events produced since the last call.
@@ -218,18 +248,12 @@ impl KvExecutor for LocalExecutor {
         request: &Request,
     ) -> Result<Response, ExecError> {
         self.cluster.resolve(endpoint)?;
-        if let Request::Range(range) = request {
-            return Ok(self.machine.read(range)?);
+        let mut request = request.clone();
+        request.stamp_time(self.now_ms);
+        if let Some(answer) = self.machine.query(&request) {
+            return Ok(answer?);
         }
-        let index = self.machine.applied_index() + 1;
-        let outcome = self
-            .machine
-            .apply(index, &Command::new(request.clone()).encode());
-        self.pending_events
-            .extend(self.watches.notify(&outcome.events));
-        let overflow = self.pending_events.len().saturating_sub(PENDING_EVENTS_MAX);
-        self.pending_events.drain(..overflow);
-        Ok(outcome.response?)
+        Ok(self.propose(request)?)
     }
 
     fn watch(

@@ -88,6 +88,21 @@ const FLAG_SPECS: &[FlagSpec] = &[
         short: Some("h"),
         takes_value: false,
     },
+    FlagSpec {
+        long: "lease",
+        short: None,
+        takes_value: true,
+    },
+    FlagSpec {
+        long: "once",
+        short: None,
+        takes_value: false,
+    },
+    FlagSpec {
+        long: "keys",
+        short: None,
+        takes_value: false,
+    },
 ];
 
 /// One flag as given.

@@ -12,6 +12,7 @@ pub mod command;
 pub mod error;
 pub mod executor;
 pub mod flags;
+pub mod lease_syntax;
 pub mod lexer;
 pub mod output_json;
 pub mod output_simple;
@@ -19,7 +20,7 @@ pub mod parser;
 pub mod txn_syntax;
 pub mod usage;
 
-pub use command::{Action, ConsoleCommand, OutputFormat};
+pub use command::{Action, ConsoleCommand, LeaseAction, OutputFormat};
 pub use error::ParseError;
 pub use executor::{
     ClusterInfo, EndpointStatus, ExecError, HeaderInfo, KvExecutor, LocalExecutor, MemberInfo,
@@ -125,7 +126,7 @@ pub fn execute(executor: &mut dyn KvExecutor, command: &ConsoleCommand) -> Conso
     }
 }
 
-/// Print a response to a put/get/del/txn/compact command.
+/// Print a response to a put/get/del/txn/compact/lease command.
 pub fn render_response(command: &ConsoleCommand, info: &HeaderInfo, response: &Response) -> String {
     let mut out = String::new();
     let header = || JsonHeader::new(info, &response.header);
@@ -153,6 +154,11 @@ pub fn render_response(command: &ConsoleCommand, info: &HeaderInfo, response: &R
         (ResponseBody::Compact, _) => {
             out = format!("compacted revision {}\n", response.header.revision)
         }
+        (ResponseBody::LeaseRevoke, Action::Lease(command::LeaseAction::Revoke(id))) if !json => {
+            out = format!("lease {id:016x} revoked\n")
+        }
+        (body, _) if json => out = output_json::lease(header(), body),
+        (body, _) => output_simple::lease(&mut out, body),
     }
     out
 }

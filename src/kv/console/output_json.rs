@@ -5,7 +5,8 @@
 
 use super::executor::{EndpointStatus, HeaderInfo, MemberInfo};
 use crate::kv::response::{
-    DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp, TxnResponse,
+    DeleteRangeResponse, PutResponse, RangeResponse, ResponseBody, ResponseHeader, ResponseOp,
+    TxnResponse,
 };
 use crate::kv::types::{Event, EventType, KeyValue};
 use base64::Engine;
@@ -71,6 +72,8 @@ struct JsonKeyValue {
     version: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
     value: String,
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    lease: i64,
 }
 
 fn json_kv(kv: &KeyValue) -> JsonKeyValue {
@@ -80,6 +83,7 @@ fn json_kv(kv: &KeyValue) -> JsonKeyValue {
         mod_revision: kv.mod_revision,
         version: kv.version,
         value: STANDARD.encode(&kv.value),
+        lease: kv.lease,
     }
 }
 
@@ -333,4 +337,55 @@ pub fn endpoint_status(status: &EndpointStatus) -> String {
         endpoint: status.endpoint.clone(),
         status: body,
     }])
+}
+
+#[derive(Serialize)]
+struct JsonLease {
+    header: JsonHeader,
+    #[serde(rename = "ID", skip_serializing_if = "is_zero_i64")]
+    id: i64,
+    #[serde(rename = "TTL", skip_serializing_if = "is_zero_i64")]
+    ttl: i64,
+    #[serde(rename = "grantedTTL", skip_serializing_if = "is_zero_i64")]
+    granted_ttl: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    keys: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    leases: Vec<JsonLeaseId>,
+}
+
+#[derive(Serialize)]
+struct JsonLeaseId {
+    #[serde(rename = "ID")]
+    id: i64,
+}
+
+/// Lease commands in JSON (etcd's field names: `ID`, `TTL`, `grantedTTL`, `keys`, `leases`).
+pub fn lease(header: JsonHeader, body: &ResponseBody) -> String {
+    let mut json = JsonLease {
+        header,
+        id: 0,
+        ttl: 0,
+        granted_ttl: 0,
+        keys: Vec::new(),
+        leases: Vec::new(),
+    };
+    match body {
+        ResponseBody::LeaseGrant { id, ttl_seconds }
+        | ResponseBody::LeaseKeepAlive { id, ttl_seconds } => {
+            json.id = *id;
+            json.ttl = *ttl_seconds;
+        }
+        ResponseBody::LeaseTimeToLive(ttl) => {
+            json.id = ttl.id;
+            json.ttl = ttl.ttl_seconds;
+            json.granted_ttl = ttl.granted_ttl_seconds;
+            json.keys = ttl.keys.iter().map(|key| STANDARD.encode(key)).collect();
+        }
+        ResponseBody::LeaseLeases(ids) => {
+            json.leases = ids.iter().map(|id| JsonLeaseId { id: *id }).collect()
+        }
+        _ => {}
+    }
+    to_line(&json)
 }

@@ -4,7 +4,7 @@
 
 use super::executor::{EndpointStatus, MemberInfo};
 use crate::kv::response::{
-    DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse,
+    DeleteRangeResponse, PutResponse, RangeResponse, ResponseBody, ResponseOp, TxnResponse,
 };
 use crate::kv::types::{Event, EventType, KeyValue};
 
@@ -123,5 +123,40 @@ fn human_bytes(size: i64) -> String {
         format!("{value:.1} {}", units[unit])
     } else {
         format!("{value:.0} {}", units[unit])
+    }
+}
+
+/// Lease commands, as etcdctl prints them (ids in 16 hex digits).
+pub fn lease(out: &mut String, body: &ResponseBody) {
+    match body {
+        ResponseBody::LeaseGrant { id, ttl_seconds } => out.push_str(&format!(
+            "lease {id:016x} granted with TTL({ttl_seconds}s)\n"
+        )),
+        ResponseBody::LeaseRevoke => out.push_str("lease revoked\n"),
+        ResponseBody::LeaseKeepAlive { id, ttl_seconds } => out.push_str(&format!(
+            "lease {id:016x} keepalived with TTL({ttl_seconds})\n"
+        )),
+        ResponseBody::LeaseTimeToLive(ttl) => {
+            out.push_str(&format!(
+                "lease {:016x} granted with TTL({}s), remaining({}s)",
+                ttl.id, ttl.granted_ttl_seconds, ttl.ttl_seconds
+            ));
+            if !ttl.keys.is_empty() {
+                let keys: Vec<String> = ttl
+                    .keys
+                    .iter()
+                    .map(|key| String::from_utf8_lossy(key).into_owned())
+                    .collect();
+                out.push_str(&format!(", attached keys([{}])", keys.join(" ")));
+            }
+            out.push('\n');
+        }
+        ResponseBody::LeaseLeases(ids) => {
+            out.push_str(&format!("found {} leases\n", ids.len()));
+            for id in ids {
+                out.push_str(&format!("{id:016x}\n"));
+            }
+        }
+        _ => {}
     }
 }

@@ -3,7 +3,7 @@
 //! ```text
 //! line     := [ "ETCDCTL_API=3" ] [ "etcdctl" ] command { global-flag }
 //! global   := --endpoints=URL|NAME | -w simple|json | --write-out=simple|json
-//! command  := put KEY VALUE [--prev-kv]
+//! command  := put KEY VALUE [--prev-kv] [--lease=HEX-ID]
 //!           | get KEY [RANGE_END] [--prefix|--from-key] [--rev=N] [--limit=N] [--keys-only]
 //!                 [--count-only] [--print-value-only] [--consistency=l|s]
 //!                 [--sort-by=KEY|CREATE|MODIFY|VALUE|VERSION] [--order=ASCEND|DESCEND]
@@ -11,6 +11,8 @@
 //!           | txn 'COMPARES' 'THEN-OPS' ['ELSE-OPS']      (see `txn_syntax`)
 //!           | watch KEY [RANGE_END] [--prefix] [--rev=N] [--prev-kv]
 //!           | compact REV [--physical]
+//!           | lease grant TTL | lease revoke ID | lease keep-alive [--once] ID
+//!           | lease timetolive ID [--keys] | lease list
 //!           | member list | endpoint status | help [COMMAND]
 //! ```
 
@@ -149,6 +151,7 @@ fn parse_action(command: &Word, mut sorted: SortedWords) -> Result<Action, Parse
         "compact" => parse_compact(command, sorted),
         "member" => parse_subcommand(command, sorted, "list", Action::MemberList),
         "endpoint" => parse_subcommand(command, sorted, "status", Action::EndpointStatus),
+        "lease" => super::lease_syntax::parse_lease(command, sorted),
         "help" => {
             sorted.reject_rest()?;
             match sorted.positionals.as_slice() {
@@ -159,7 +162,7 @@ fn parse_action(command: &Word, mut sorted: SortedWords) -> Result<Action, Parse
         }
         other => Err(ParseError::at(
             format!(
-                "unknown command \"{other}\" (commands: put get del txn watch compact member endpoint help)"
+                "unknown command \"{other}\" (commands: put get del txn watch compact lease member endpoint help)"
             ),
             command.column,
             command.width,
@@ -170,6 +173,19 @@ fn parse_action(command: &Word, mut sorted: SortedWords) -> Result<Action, Parse
 /// `put KEY VALUE [--prev-kv]` (also used inside txn).
 pub fn parse_put(command: &Word, mut sorted: SortedWords) -> Result<PutRequest, ParseError> {
     let prev_kv = sorted.take_bool("prev-kv");
+    let lease = match sorted.take("lease") {
+        None => 0,
+        Some(flag) => parse_lease_id(&flag.value).ok_or_else(|| {
+            ParseError::at(
+                format!(
+                    "bad lease ID \"{}\": expected a hexadecimal ID as `lease grant` prints it",
+                    flag.value
+                ),
+                flag.column,
+                flag.width,
+            )
+        })?,
+    };
     sorted.reject_rest()?;
     match sorted.positionals.as_slice() {
         [key, value] => {
@@ -194,6 +210,7 @@ pub fn parse_put(command: &Word, mut sorted: SortedWords) -> Result<PutRequest, 
                 key: key.text.clone().into_bytes(),
                 value: value.text.clone().into_bytes(),
                 prev_kv,
+                lease,
             })
         }
         [_, _, extra, ..] => Err(too_many(extra)),
@@ -412,7 +429,12 @@ fn key_range(
     Ok((key, range_end))
 }
 
-fn too_many(extra: &Word) -> ParseError {
+/// A lease id as etcdctl prints and reads it: hexadecimal, without `0x`.
+pub fn parse_lease_id(text: &str) -> Option<i64> {
+    i64::from_str_radix(text, 16).ok().filter(|id| *id > 0)
+}
+
+pub(super) fn too_many(extra: &Word) -> ParseError {
     ParseError::at(
         format!("too many arguments: unexpected \"{}\"", extra.text),
         extra.column,
@@ -421,6 +443,6 @@ fn too_many(extra: &Word) -> ParseError {
 }
 
 /// An error about a missing argument, pointing just after the last word given.
-fn missing(last: &Word, message: &str) -> ParseError {
+pub(super) fn missing(last: &Word, message: &str) -> ParseError {
     ParseError::at(message, last.column + last.width + 1, 1)
 }

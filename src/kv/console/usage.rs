@@ -2,7 +2,7 @@
 //! form (etcdctl reads txn from stdin, which a one-line console cannot offer).
 
 /// `put`
-pub const PUT: &str = "etcdctl put [options] <key> <value>  (options: --prev-kv)";
+pub const PUT: &str = "etcdctl put [options] <key> <value>  (options: --prev-kv --lease=ID)";
 /// `get`
 pub const GET: &str = "etcdctl get [options] <key> [range_end]  (options: --prefix --from-key --rev=N --limit=N --keys-only --count-only --print-value-only --consistency=l|s --sort-by=KEY|CREATE|MODIFY|VALUE|VERSION --order=ASCEND|DESCEND)";
 /// `del`
@@ -19,6 +19,8 @@ pub const COMPACT: &str = "etcdctl compact [options] <revision>  (options: --phy
 pub const MEMBER: &str = "etcdctl member list";
 /// `endpoint status`
 pub const ENDPOINT: &str = "etcdctl endpoint status";
+/// `lease`
+pub const LEASE: &str = "etcdctl lease grant <TTL> | revoke <ID> | keep-alive [--once] <ID> | timetolive <ID> [--keys] | list";
 /// `help`
 pub const HELP: &str = "etcdctl help [command]";
 
@@ -31,7 +33,7 @@ Global options:
   -w, --write-out=simple|json
 
 Commands:
-  put <key> <value> [--prev-kv]
+  put <key> <value> [--prev-kv] [--lease=ID]
   get <key> [range_end] [--prefix] [--from-key] [--rev=N] [--limit=N] [--keys-only]
       [--count-only] [--print-value-only] [--consistency=l|s] [--sort-by=T] [--order=O]
   del <key> [range_end] [--prefix] [--from-key] [--prev-kv]
@@ -41,6 +43,7 @@ Commands:
       example:  txn 'mod(\"k\") = \"5\"' 'put k new' 'get k'
   watch <key> [range_end] [--prefix] [--rev=N] [--prev-kv]
   compact <revision>
+  lease grant <TTL> | revoke <ID> | keep-alive [--once] <ID> | timetolive <ID> [--keys] | list
   member list
   endpoint status
   help [command]
@@ -59,6 +62,7 @@ pub fn of(command: &str) -> Option<&'static str> {
         "compact" => COMPACT,
         "member" => MEMBER,
         "endpoint" => ENDPOINT,
+        "lease" => LEASE,
         "help" => HELP,
         _ => return None,
     })
