@@ -5,12 +5,16 @@
 //! Everything is a `BTreeMap` so iteration order, and hence output and the state hash, is the
 //! same on every node, natively and in wasm.
 
+use super::compare::all_hold;
 use super::history::{Change, KeyHistory, Stamp};
 use super::lease::Lessor;
 use super::range::{RangeSelector, sort_and_limit};
-use super::request::{DeleteRangeRequest, PutRequest, RangeRequest, Request};
+use super::request::{
+    DeleteRangeRequest, PutRequest, RangeRequest, Request, RequestOp, TxnRequest,
+};
 use super::response::{
     DeleteRangeResponse, LeaseTimeToLiveResponse, PutResponse, RangeResponse, ResponseBody,
+    ResponseOp, TxnResponse,
 };
 use super::state_hash::StateHasher;
 use super::types::{Event, EventType, KeyValue, KvError, Revision};
@@ -71,11 +75,12 @@ impl MvccStore {
         &self.leases
     }
 
-    /// Answer a request that does not change the store (range, lease time-to-live, lease
-    /// list) without going through [`MvccStore::execute`]; `None` for any other request.
+    /// Answer a request that does not change the store (range, read-only txn, lease
+    /// time-to-live, lease list) without going through [`MvccStore::execute`]; `None` for any other request.
     pub fn read(&self, request: &Request) -> Option<Result<ResponseBody, KvError>> {
         Some(match request {
             Request::Range(range) => self.range(range).map(ResponseBody::Range),
+            Request::Txn(txn) if !request.is_write() => self.read_only_txn(txn),
             Request::LeaseLeases => Ok(ResponseBody::LeaseLeases(self.leases.ids())),
             Request::LeaseTimeToLive(query) => match self.leases.get(query.id) {
                 None => Err(KvError::LeaseNotFound),
@@ -92,6 +97,31 @@ impl MvccStore {
             },
             _ => return None,
         })
+    }
+
+    /// A txn whose branches only read: evaluate the compares and run the reads on `&self`,
+    /// so it can be served by read-index like a range.
+    fn read_only_txn(&self, txn: &TxnRequest) -> Result<ResponseBody, KvError> {
+        let succeeded = all_hold(&self.keys, &txn.compare);
+        let branch = if succeeded {
+            &txn.success
+        } else {
+            &txn.failure
+        };
+        let mut responses = Vec::with_capacity(branch.len());
+        for op in branch {
+            match op {
+                RequestOp::Range(range) => responses.push(ResponseOp::Range(self.range(range)?)),
+                // `is_write` said no op writes; keep the invariant visible if that ever changes.
+                RequestOp::Put(_) | RequestOp::DeleteRange(_) => {
+                    debug_assert!(false, "read-only txn with a write op");
+                }
+            }
+        }
+        Ok(ResponseBody::Txn(TxnResponse {
+            succeeded,
+            responses,
+        }))
     }
 
     /// Run one request as one transaction. Returns the body and the watch events it produced;
