@@ -4,6 +4,10 @@
 //! values, revisions, create/mod revisions, versions, counts, `more`, deleted counts, prev-kvs,
 //! txn outcomes and results, watch events, compaction, and the kind of error.
 //!
+//! The whole corpus runs twice: with `-w json` (parsed and compared field by field after
+//! normalizing revisions) and in the simple format (compared byte for byte: it shows no
+//! revisions except `compacted revision N`, which is made relative).
+//!
 //! One etcd serves every sequence. Before each sequence the test deletes every key and reads
 //! the revision R0; raftlab starts fresh at revision 1, so etcd revision `r` corresponds to
 //! raftlab revision `r - R0 + 1`. Corpus lines write revisions as `{N}` (raftlab's number);
@@ -130,11 +134,31 @@ struct Run {
 
 /// Run etcdctl with `-w json`; `stdin` for txn. Watches are stopped after [`WATCH_WAIT`].
 fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    etcdctl_as(endpoint, args, stdin, Output::Json)
+}
+
+/// The two output formats compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    /// `-w json`: parsed, normalized, compared field by field.
+    Json,
+    /// The default simple format: compared byte for byte (it shows no revisions, except
+    /// `compacted revision N`, which is made relative).
+    Simple,
+}
+
+/// Run etcdctl in the given output format.
+fn etcdctl_as(endpoint: &str, args: &[&str], stdin: Option<&str>, output: Output) -> Run {
+    let format = if output == Output::Json {
+        "json"
+    } else {
+        "simple"
+    };
     let is_watch = args.first() == Some(&"watch");
     let mut child = Command::new(ETCDCTL)
         .env("ETCDCTL_API", "3")
         .arg(format!("--endpoints={endpoint}"))
-        .args(["-w", "json", "--command-timeout=5s"])
+        .args(["-w", format, "--command-timeout=5s"])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -282,7 +306,14 @@ fn normalize(value: &Value, offset: i64) -> Value {
 }
 
 /// What the user saw, in a comparable form.
-fn observed(is_watch: bool, success: bool, stdout: &str, stderr: &str, offset: i64) -> String {
+fn observed(
+    output: Output,
+    is_watch: bool,
+    success: bool,
+    stdout: &str,
+    stderr: &str,
+    offset: i64,
+) -> String {
     let all_output = format!("{stdout}{stderr}");
     if let Some(start) = all_output.find("watch was canceled (") {
         return format!("error: {}", error_kind(&all_output[start..]));
@@ -298,6 +329,9 @@ fn observed(is_watch: bool, success: bool, stdout: &str, stderr: &str, offset: i
     if let Some(revision) = stdout.trim().strip_prefix("compacted revision ") {
         let number: i64 = revision.trim().parse().unwrap_or(-1);
         return format!("compacted revision {}", number - offset);
+    }
+    if output == Output::Simple {
+        return stdout.to_string();
     }
     let mut events = Vec::new();
     let mut documents = Vec::new();
@@ -332,59 +366,77 @@ fn raftlab_console_matches_real_etcd() {
     let etcd = start_etcd();
     let mut mismatches = Vec::new();
     let mut commands = 0;
-    for sequence in &corpus {
-        let reset = etcdctl(&etcd.endpoint, &["del", "", "--from-key"], None);
-        assert_eq!(reset.code, Some(0), "cleanup failed: {}", reset.stderr);
-        let probe = etcdctl(&etcd.endpoint, &["get", "", "--from-key"], None);
-        let header: Value = serde_json::from_str(probe.stdout.trim()).expect("etcd json");
-        let start_revision = header["header"]["revision"]
-            .as_i64()
-            .expect("header revision");
-        let offset = start_revision - 1;
-        let mut raftlab = LocalExecutor::new();
-        for line in &sequence.lines {
-            commands += 1;
-            let ours_line = substitute(line, 0);
-            let theirs_line = substitute(line, offset);
-            let words = split_words(&theirs_line).expect("corpus lines lex");
-            // etcdctl itself is the program here: drop the optional `ETCDCTL_API=3 etcdctl`.
-            let skip = words
-                .iter()
-                .take_while(|word| word.text.starts_with("ETCDCTL_API=") || word.text == "etcdctl")
-                .count();
-            let words = &words[skip..];
-            let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-            let is_watch = texts.first() == Some(&"watch");
-            let theirs = if texts.first() == Some(&"txn") {
-                etcdctl(&etcd.endpoint, &["txn"], Some(&etcdctl_stdin(&words[1..])))
-            } else {
-                etcdctl(&etcd.endpoint, &texts, None)
-            };
-            let ours = run_line(&mut raftlab, &format!("{ours_line} -w json"));
-            let seen_etcd = observed(
-                is_watch,
-                theirs.code == Some(0),
-                &theirs.stdout,
-                &theirs.stderr,
-                offset,
-            );
-            let seen_raftlab = observed(is_watch, ours.success, &ours.stdout, &ours.stderr, 0);
-            if std::env::var_os("RAFTLAB_DIFF_VERBOSE").is_some() {
-                println!(
-                    "[{}] {line}\n  etcd:    {seen_etcd}\n  raftlab: {seen_raftlab}",
-                    sequence.name
+    for output in [Output::Json, Output::Simple] {
+        for sequence in &corpus {
+            let reset = etcdctl(&etcd.endpoint, &["del", "", "--from-key"], None);
+            assert_eq!(reset.code, Some(0), "cleanup failed: {}", reset.stderr);
+            let probe = etcdctl(&etcd.endpoint, &["get", "", "--from-key"], None);
+            let header: Value = serde_json::from_str(probe.stdout.trim()).expect("etcd json");
+            let start_revision = header["header"]["revision"]
+                .as_i64()
+                .expect("header revision");
+            let offset = start_revision - 1;
+            let mut raftlab = LocalExecutor::new();
+            for line in &sequence.lines {
+                commands += 1;
+                let ours_line = substitute(line, 0);
+                let theirs_line = substitute(line, offset);
+                let words = split_words(&theirs_line).expect("corpus lines lex");
+                // etcdctl itself is the program here: drop the optional `ETCDCTL_API=3 etcdctl`.
+                let skip = words
+                    .iter()
+                    .take_while(|word| {
+                        word.text.starts_with("ETCDCTL_API=") || word.text == "etcdctl"
+                    })
+                    .count();
+                let words = &words[skip..];
+                let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+                let is_watch = texts.first() == Some(&"watch");
+                let theirs = if texts.first() == Some(&"txn") {
+                    let stdin = etcdctl_stdin(&words[1..]);
+                    etcdctl_as(&etcd.endpoint, &["txn"], Some(&stdin), output)
+                } else {
+                    etcdctl_as(&etcd.endpoint, &texts, None, output)
+                };
+                let format_flag = if output == Output::Json {
+                    " -w json"
+                } else {
+                    ""
+                };
+                let ours = run_line(&mut raftlab, &format!("{ours_line}{format_flag}"));
+                let seen_etcd = observed(
+                    output,
+                    is_watch,
+                    theirs.code == Some(0),
+                    &theirs.stdout,
+                    &theirs.stderr,
+                    offset,
                 );
-            }
-            if seen_etcd != seen_raftlab {
-                mismatches.push(format!(
-                    "[{}] {line}\n  etcd:    {seen_etcd}\n  raftlab: {seen_raftlab}",
+                let seen_raftlab = observed(
+                    output,
+                    is_watch,
+                    ours.success,
+                    &ours.stdout,
+                    &ours.stderr,
+                    0,
+                );
+                if std::env::var_os("RAFTLAB_DIFF_VERBOSE").is_some() {
+                    println!(
+                        "[{} {output:?}] {line}\n  etcd:    {seen_etcd}\n  raftlab: {seen_raftlab}",
+                        sequence.name
+                    );
+                }
+                if seen_etcd != seen_raftlab {
+                    mismatches.push(format!(
+                    "[{} {output:?}] {line}\n  etcd:    {seen_etcd:?}\n  raftlab: {seen_raftlab:?}",
                     sequence.name
                 ));
+                }
             }
         }
     }
     println!(
-        "etcd differential: {} sequences, {commands} commands, {} mismatches",
+        "etcd differential (json and simple output): {} sequences, {commands} commands, {} mismatches",
         corpus.len(),
         mismatches.len()
     );
