@@ -5,8 +5,8 @@
 
 use raftlab::kv::console::{LocalExecutor, run_line};
 use raftlab::kv::{
-    Command, Compare, CompareResult, CompareTarget, KvError, KvStateMachine, MAX_REQUEST_BYTES,
-    MvccStore, PutRequest, RangeRequest, Request, RequestOp, ResponseBody, TxnRequest, WatchHub,
+    Command, Compare, CompareResult, CompareTarget, KvError, KvStateMachine, MvccStore, PutRequest,
+    REQUEST_BYTES_MAX, RangeRequest, Request, RequestOp, ResponseBody, TxnRequest, WatchHub,
 };
 
 fn put(key: &str, value: &str) -> Request {
@@ -233,7 +233,7 @@ fn commands_survive_encoding() {
 #[test]
 fn oversized_values_get_a_clear_error_and_change_nothing() {
     let mut executor = LocalExecutor::new();
-    let huge = "x".repeat(MAX_REQUEST_BYTES + 1);
+    let huge = "x".repeat(REQUEST_BYTES_MAX + 1);
     let output = run_line(&mut executor, &format!("put big {huge}"));
     assert!(!output.success);
     assert!(

@@ -81,4 +81,4 @@ pub use watch::{WatchHub, WatchId};
 /// is 1.5 MiB; the playground is deliberately smaller because every value is copied into every
 /// node's log, snapshots, trace and view model at every step, and a pasted megabyte should get
 /// a clear error instead of slowing the page to a crawl.
-pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+pub const REQUEST_BYTES_MAX: usize = 64 * 1024;

@@ -62,7 +62,7 @@ pub enum KvError {
     DuplicateKey,
     /// A request without a key.
     EmptyKey,
-    /// A key or value above the documented limit ([`crate::kv::MAX_REQUEST_BYTES`]).
+    /// A key or value above the documented limit ([`crate::kv::REQUEST_BYTES_MAX`]).
     RequestTooLarge,
     /// A log entry whose bytes are not a command (corrupt or from another program).
     BadCommand(String),

@@ -3,7 +3,7 @@
 //! whole multi-op txn is exactly one revision. The revision only advances if something
 //! changed: a delete that matches nothing, or a txn whose branch only reads, leaves it alone.
 
-use super::MAX_REQUEST_BYTES;
+use super::REQUEST_BYTES_MAX;
 use super::compare::all_hold;
 use super::history::{Change, Stamp};
 use super::range::RangeSelector;
@@ -244,7 +244,7 @@ fn check_put(request: &PutRequest) -> Result<(), KvError> {
     if request.key.is_empty() {
         return Err(KvError::EmptyKey);
     }
-    if request.key.len() + request.value.len() > MAX_REQUEST_BYTES {
+    if request.key.len() + request.value.len() > REQUEST_BYTES_MAX {
         return Err(KvError::RequestTooLarge);
     }
     Ok(())

@@ -22,20 +22,20 @@ use super::flags::{SortedWords, sort_words};
 use super::lexer::{Word, split_words};
 use super::txn_syntax::parse_txn;
 use super::usage;
-use crate::kv::MAX_REQUEST_BYTES;
+use crate::kv::REQUEST_BYTES_MAX;
 use crate::kv::request::{
     DeleteRangeRequest, PutRequest, RangeRequest, SortOrder, SortTarget, prefix_range_end,
 };
 
 /// Longest line accepted: the largest put plus room for the command and flags.
-pub const LINE_BYTES_MAX: usize = MAX_REQUEST_BYTES + 4096;
+pub const LINE_BYTES_MAX: usize = REQUEST_BYTES_MAX + 4096;
 
 /// Parse one console line. `Ok(None)` for a blank line.
 pub fn parse_line(line: &str) -> Result<Option<ConsoleCommand>, ParseError> {
     if line.len() > LINE_BYTES_MAX {
         return Err(ParseError::at(
             format!(
-                "the line is {} bytes; raftlab accepts at most {LINE_BYTES_MAX} bytes per line and {MAX_REQUEST_BYTES} bytes of key plus value (etcd allows 1.5 MiB)",
+                "the line is {} bytes; raftlab accepts at most {LINE_BYTES_MAX} bytes per line and {REQUEST_BYTES_MAX} bytes of key plus value (etcd allows 1.5 MiB)",
                 line.len()
             ),
             0,
@@ -190,10 +190,10 @@ pub fn parse_put(command: &Word, mut sorted: SortedWords) -> Result<PutRequest, 
     match sorted.positionals.as_slice() {
         [key, value] => {
             let size = key.text.len() + value.text.len();
-            if size > MAX_REQUEST_BYTES {
+            if size > REQUEST_BYTES_MAX {
                 return Err(ParseError::at(
                     format!(
-                        "key plus value is {size} bytes; raftlab accepts at most {MAX_REQUEST_BYTES} (64 KiB; etcd allows 1.5 MiB)"
+                        "key plus value is {size} bytes; raftlab accepts at most {REQUEST_BYTES_MAX} (64 KiB; etcd allows 1.5 MiB)"
                     ),
                     value.column,
                     value.width,
