@@ -366,3 +366,24 @@ fn leases_expire_only_when_the_leader_proposes_the_revoke() {
     }
     assert_eq!(nodes[0].state_hash(), nodes[1].state_hash());
 }
+
+#[test]
+fn snapshot_bytes_round_trip_and_damaged_bytes_are_refused() {
+    use raftlab::kv::command::Command;
+    use raftlab::kv::request::Request;
+    use raftlab::kv::state_machine::KvStateMachine;
+    let mut machine = KvStateMachine::new();
+    for (index, line) in ["put a 1", "put b 2", "del a"].iter().enumerate() {
+        let parsed = raftlab::kv::console::parse_line(line)
+            .expect("console line")
+            .expect("a command");
+        let request: Request = parsed.action.request().expect("a request");
+        machine.apply(index as u64 + 1, &Command::new(request).encode());
+    }
+    let bytes = machine.snapshot_bytes();
+    let restored = KvStateMachine::from_snapshot_bytes(&bytes).expect("restore");
+    assert_eq!(restored, machine);
+    assert_eq!(restored.state_hash(), machine.state_hash());
+    assert!(KvStateMachine::from_snapshot_bytes(&bytes[..bytes.len() / 2]).is_err());
+    assert!(KvStateMachine::from_snapshot_bytes(b"not a snapshot").is_err());
+}

@@ -6,7 +6,9 @@ use super::types::{KeyValue, Revision};
 
 /// Where in the revision sequence a change happened: `main` is the store revision of the write
 /// txn, `sub` orders the changes inside that txn (etcd's `revision{main, sub}`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Stamp {
     /// The store revision of the write txn.
     pub main: Revision,
@@ -15,7 +17,7 @@ pub struct Stamp {
 }
 
 /// One change to a key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// The key got this key-value.
     Put(KeyValue),
@@ -24,7 +26,7 @@ pub enum Change {
 }
 
 /// All kept changes to one key, in increasing stamp order (invariant, asserted on append).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyHistory {
     /// (stamp, change), oldest first.
     pub entries: Vec<(Stamp, Change)>,

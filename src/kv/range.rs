@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 /// Which keys a `(key, range_end)` pair names, in etcd's encoding.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 pub enum RangeSelector<'a> {
     /// Exactly one key (`range_end` empty).
     Single(&'a [u8]),

@@ -27,7 +27,7 @@ pub struct SessionStamp {
 }
 
 /// What a session says about an incoming command.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SessionVerdict {
     /// A new request: apply it.
     Apply,
@@ -38,7 +38,7 @@ pub enum SessionVerdict {
 }
 
 /// The latest request of one client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct SessionEntry {
     sequence: u64,
     outcome: Result<Response, KvError>,
@@ -47,7 +47,7 @@ struct SessionEntry {
 }
 
 /// Every client's latest request.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sessions {
     clients: BTreeMap<u64, SessionEntry>,
 }

@@ -13,7 +13,7 @@ use super::store::MvccStore;
 use super::types::{Event, KvError};
 
 /// What applying one entry produced.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ApplyOutcome {
     /// The Raft index applied.
     pub index: u64,
@@ -27,7 +27,7 @@ pub struct ApplyOutcome {
 }
 
 /// One node's KV state: store, sessions and the applied index.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KvStateMachine {
     store: MvccStore,
     sessions: Sessions,
@@ -49,6 +49,20 @@ impl KvStateMachine {
     /// The sessions (for the page's view).
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    /// The whole state as bytes, for a Raft snapshot (MessagePack: compact, self-describing,
+    /// the same on every platform, so a snapshot taken natively restores in wasm).
+    pub fn snapshot_bytes(&self) -> Vec<u8> {
+        // Serializing plain owned data into a Vec cannot fail; an empty result would only make
+        // restore refuse the snapshot, never corrupt state.
+        rmp_serde::to_vec(self).unwrap_or_default()
+    }
+
+    /// Rebuilds a state machine from [`snapshot_bytes`](Self::snapshot_bytes). Damaged bytes are
+    /// refused with an error; nothing is half-restored.
+    pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<KvStateMachine, String> {
+        rmp_serde::from_slice(bytes).map_err(|e| format!("damaged KV snapshot: {e}"))
     }
 
     /// The highest applied Raft index.

@@ -22,7 +22,7 @@ use super::writer::Writer;
 use std::collections::BTreeMap;
 
 /// The key space at every kept revision.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MvccStore {
     /// Revision of the latest write txn; 1 for an empty store, like etcd.
     /// Invariant: `compacted <= current`.
