@@ -6,6 +6,7 @@
 
 pub mod build_info;
 pub mod cli;
+pub mod kv;
 pub mod raft;
 pub mod scenario;
 pub mod sim;

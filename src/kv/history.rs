@@ -1,0 +1,82 @@
+//! The history of one key: every put and delete still kept, oldest first. This is the "key
+//! index" of etcd's mvcc, flattened: instead of generations, a delete is a tombstone entry and
+//! the entry after it starts a new incarnation (new create revision, version 1).
+
+use super::types::{KeyValue, Revision};
+
+/// Where in the revision sequence a change happened: `main` is the store revision of the write
+/// txn, `sub` orders the changes inside that txn (etcd's `revision{main, sub}`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Stamp {
+    /// The store revision of the write txn.
+    pub main: Revision,
+    /// The change's position inside that txn, from 0.
+    pub sub: i64,
+}
+
+/// One change to a key.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Change {
+    /// The key got this key-value.
+    Put(KeyValue),
+    /// The key was deleted.
+    Tombstone,
+}
+
+/// All kept changes to one key, in increasing stamp order (invariant, asserted on append).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyHistory {
+    /// (stamp, change), oldest first.
+    pub entries: Vec<(Stamp, Change)>,
+}
+
+impl KeyHistory {
+    /// The key-value visible at revision `rev`, if the key was live then.
+    pub fn at(&self, rev: Revision) -> Option<&KeyValue> {
+        let position = self.entries.partition_point(|(stamp, _)| stamp.main <= rev);
+        match self.entries.get(position.checked_sub(1)?) {
+            Some((_, Change::Put(kv))) => Some(kv),
+            _ => None,
+        }
+    }
+
+    /// The latest key-value, if the key is live now.
+    pub fn latest(&self) -> Option<&KeyValue> {
+        match self.entries.last() {
+            Some((_, Change::Put(kv))) => Some(kv),
+            _ => None,
+        }
+    }
+
+    /// Append a change; stamps must grow (a violated order is our bug, not the user's).
+    pub fn push(&mut self, stamp: Stamp, change: Change) {
+        if let Some((last, _)) = self.entries.last() {
+            assert!(
+                *last < stamp,
+                "history of a key must grow: {last:?} then {stamp:?}"
+            );
+        }
+        self.entries.push((stamp, change));
+    }
+
+    /// Drop what a compaction at `rev` makes unreachable: every change before `rev` except the
+    /// newest change at or below `rev` when that change is a put (reads at `rev` and later
+    /// still need it). A tombstone below `rev` goes too. Returns true when nothing is left, so
+    /// the caller can forget the key.
+    ///
+    /// One deliberate difference from etcd: a tombstone *at* `rev` is kept until the next
+    /// compaction. etcd drops it, so a watch from the compaction revision (which etcd allows)
+    /// silently misses that delete; raftlab's watch replay from `rev` stays complete.
+    pub fn compact(&mut self, rev: Revision) -> bool {
+        let position = self.entries.partition_point(|(stamp, _)| stamp.main <= rev);
+        let keep_from = match position.checked_sub(1).and_then(|i| self.entries.get(i)) {
+            Some((_, Change::Put(_))) => position - 1,
+            Some((stamp, Change::Tombstone)) if stamp.main == rev => position - 1,
+            _ => position,
+        };
+        self.entries.drain(..keep_from);
+        self.entries.is_empty()
+    }
+}

@@ -1,0 +1,251 @@
+//! One write transaction on the store. Every change made through a [`Writer`] gets the same
+//! main revision (the store's next one) and its own sub revision, so a put, a delete or a
+//! whole multi-op txn is exactly one revision. The revision only advances if something
+//! changed: a delete that matches nothing, or a txn whose branch only reads, leaves it alone.
+
+use super::REQUEST_BYTES_MAX;
+use super::compare::all_hold;
+use super::history::{Change, Stamp};
+use super::range::RangeSelector;
+use super::request::{DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest};
+use super::response::{DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse};
+use super::store::MvccStore;
+use super::types::{Event, EventType, KeyValue, KvError, Revision};
+
+/// An open write transaction. Call [`Writer::finish`] to commit its revision.
+pub struct Writer<'s> {
+    store: &'s mut MvccStore,
+    /// The revision this txn writes at: the store's current revision + 1.
+    main: Revision,
+    /// Changes made so far (the next change's sub revision).
+    sub: i64,
+    /// Watch events produced so far, in change order.
+    events: Vec<Event>,
+}
+
+impl<'s> Writer<'s> {
+    /// Open a write txn on `store`.
+    pub fn begin(store: &'s mut MvccStore) -> Self {
+        let main = store.current + 1;
+        Writer {
+            store,
+            main,
+            sub: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// Close the txn: advance the store's revision if anything changed; return the events.
+    pub fn finish(self) -> Vec<Event> {
+        if self.sub > 0 {
+            self.store.current = self.main;
+        }
+        self.events
+    }
+
+    /// Put one key.
+    pub fn put(&mut self, request: &PutRequest) -> Result<PutResponse, KvError> {
+        check_put(request)?;
+        self.check_lease(request)?;
+        Ok(self.apply_put(request))
+    }
+
+    /// Delete a key or a range.
+    pub fn delete_range(
+        &mut self,
+        request: &DeleteRangeRequest,
+    ) -> Result<DeleteRangeResponse, KvError> {
+        if request.key.is_empty() {
+            return Err(KvError::EmptyKey);
+        }
+        Ok(self.apply_delete(request))
+    }
+
+    /// Run a txn: validate both branches first (so an invalid txn changes nothing), evaluate
+    /// the compares, then run the chosen branch's ops in order; later ops see earlier writes.
+    pub fn txn(&mut self, request: &TxnRequest) -> Result<TxnResponse, KvError> {
+        self.check_ops(&request.success)?;
+        self.check_ops(&request.failure)?;
+        let succeeded = all_hold(&self.store.keys, &request.compare);
+        let branch = if succeeded {
+            &request.success
+        } else {
+            &request.failure
+        };
+        let mut responses = Vec::with_capacity(branch.len());
+        for op in branch {
+            responses.push(match op {
+                RequestOp::Range(range) => ResponseOp::Range(self.apply_range(range)?),
+                RequestOp::Put(put) => ResponseOp::Put(self.apply_put(put)),
+                RequestOp::DeleteRange(delete) => {
+                    ResponseOp::DeleteRange(self.apply_delete(delete))
+                }
+            });
+        }
+        Ok(TxnResponse {
+            succeeded,
+            responses,
+        })
+    }
+
+    /// Reject a branch etcd would reject: empty keys, oversized puts, unreadable revisions,
+    /// and a key written twice (two puts, or a put inside a deleted range).
+    fn check_ops(&self, ops: &[RequestOp]) -> Result<(), KvError> {
+        let mut put_keys: Vec<&[u8]> = Vec::new();
+        for op in ops {
+            match op {
+                RequestOp::Range(range) => {
+                    if range.key.is_empty() {
+                        return Err(KvError::EmptyKey);
+                    }
+                    self.store.check_read_revision(range.revision)?;
+                }
+                RequestOp::Put(put) => {
+                    check_put(put)?;
+                    self.check_lease(put)?;
+                    if put_keys.contains(&put.key.as_slice()) {
+                        return Err(KvError::DuplicateKey);
+                    }
+                    put_keys.push(&put.key);
+                }
+                RequestOp::DeleteRange(delete) => {
+                    if delete.key.is_empty() {
+                        return Err(KvError::EmptyKey);
+                    }
+                }
+            }
+        }
+        for op in ops {
+            if let RequestOp::DeleteRange(delete) = op {
+                let selector = RangeSelector::new(&delete.key, &delete.range_end);
+                if put_keys.iter().any(|key| selector.contains(key)) {
+                    return Err(KvError::DuplicateKey);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Revoke a lease: delete every key attached to it (one revision) and forget it.
+    pub fn revoke(&mut self, id: crate::kv::lease::LeaseId) -> Result<(), KvError> {
+        let lease = self.store.leases.remove(id)?;
+        for key in &lease.keys {
+            self.apply_delete(&DeleteRangeRequest {
+                key: key.clone(),
+                range_end: Vec::new(),
+                prev_kv: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// A put may only name a lease that exists.
+    fn check_lease(&self, request: &PutRequest) -> Result<(), KvError> {
+        if request.lease != 0 && self.store.leases.get(request.lease).is_none() {
+            return Err(KvError::LeaseNotFound);
+        }
+        Ok(())
+    }
+
+    /// A read inside the txn: at revision 0 it sees this txn's own earlier writes.
+    fn apply_range(&self, request: &RangeRequest) -> Result<RangeResponse, KvError> {
+        let read_revision = if request.revision > 0 {
+            self.store.check_read_revision(request.revision)?
+        } else if self.sub > 0 {
+            self.main
+        } else {
+            self.store.current
+        };
+        self.store.range_at(request, read_revision)
+    }
+
+    /// Record a put (already validated).
+    fn apply_put(&mut self, request: &PutRequest) -> PutResponse {
+        let stamp = self.next_stamp();
+        let history = self.store.keys.entry(request.key.clone()).or_default();
+        let previous = history.latest().cloned();
+        let kv = KeyValue {
+            key: request.key.clone(),
+            create_revision: previous
+                .as_ref()
+                .map_or(stamp.main, |kv| kv.create_revision),
+            mod_revision: stamp.main,
+            version: previous.as_ref().map_or(1, |kv| kv.version + 1),
+            value: request.value.clone(),
+            lease: request.lease,
+        };
+        history.push(stamp, Change::Put(kv.clone()));
+        let previous_lease = previous.as_ref().map_or(0, |kv| kv.lease);
+        if previous_lease != 0 && previous_lease != request.lease {
+            self.store.leases.detach(previous_lease, &request.key);
+        }
+        if request.lease != 0 {
+            self.store.leases.attach(request.lease, &request.key);
+        }
+        self.events.push(Event {
+            kind: EventType::Put,
+            kv,
+            prev_kv: previous.clone(),
+        });
+        PutResponse {
+            prev_kv: if request.prev_kv { previous } else { None },
+        }
+    }
+
+    /// Record tombstones for every live key in the range (already validated).
+    fn apply_delete(&mut self, request: &DeleteRangeRequest) -> DeleteRangeResponse {
+        let selector = RangeSelector::new(&request.key, &request.range_end);
+        let doomed: Vec<KeyValue> = selector
+            .select(&self.store.keys)
+            .filter_map(|(_, history)| history.latest().cloned())
+            .collect();
+        for kv in &doomed {
+            let stamp = self.next_stamp();
+            if let Some(history) = self.store.keys.get_mut(&kv.key) {
+                history.push(stamp, Change::Tombstone);
+            }
+            if kv.lease != 0 {
+                self.store.leases.detach(kv.lease, &kv.key);
+            }
+            let tombstone = KeyValue {
+                key: kv.key.clone(),
+                create_revision: 0,
+                mod_revision: stamp.main,
+                version: 0,
+                value: Vec::new(),
+                lease: 0,
+            };
+            self.events.push(Event {
+                kind: EventType::Delete,
+                kv: tombstone,
+                prev_kv: Some(kv.clone()),
+            });
+        }
+        let deleted = doomed.len() as i64;
+        DeleteRangeResponse {
+            deleted,
+            prev_kvs: if request.prev_kv { doomed } else { Vec::new() },
+        }
+    }
+
+    /// The stamp for the next change of this txn.
+    fn next_stamp(&mut self) -> Stamp {
+        let stamp = Stamp {
+            main: self.main,
+            sub: self.sub,
+        };
+        self.sub += 1;
+        stamp
+    }
+}
+
+/// Reject a put etcd would reject (empty key) or that is over raftlab's size limit.
+fn check_put(request: &PutRequest) -> Result<(), KvError> {
+    if request.key.is_empty() {
+        return Err(KvError::EmptyKey);
+    }
+    if request.key.len() + request.value.len() > REQUEST_BYTES_MAX {
+        return Err(KvError::RequestTooLarge);
+    }
+    Ok(())
+}
