@@ -84,7 +84,8 @@ pub struct Monitor {
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
     seen: BTreeMap<(Index, Term), (Term, u64)>,
     /// Committed entries: index -> term.
-    committed: BTreeMap<Index, Term>,
+    /// Committed entries: index -> (entry term, term in which it was first seen committed).
+    committed: BTreeMap<Index, (Term, Term)>,
     /// Applied entries: index -> (term, data hash).
     applied: BTreeMap<Index, (Term, u64)>,
     /// Application state hash after applying up to an index.
@@ -225,11 +226,15 @@ impl Monitor {
             }
         }
         let compacted_to = log.first_index().prev();
+        // The property speaks of leaders of later terms than the commit (§5.4): a candidate of
+        // an older term may still win with votes cast before the commit happened.
         let missing = self
             .committed
             .range(compacted_to.next()..)
-            .find(|(index, term)| log.term(**index) != Some(**term))
-            .map(|(index, term)| (*index, *term));
+            .find(|(index, (term, commit_term))| {
+                commit_term < to_term && log.term(**index) != Some(*term)
+            })
+            .map(|(index, (term, _))| (*index, *term));
         if let Some((index, term)) = missing {
             let has = log
                 .term(index)
@@ -513,8 +518,8 @@ impl Monitor {
             let Some(term) = log.term(index) else {
                 continue;
             };
-            match self.committed.get(&index) {
-                Some(&seen) if seen != term => {
+            match self.committed.get(&index).map(|(seen, _)| *seen) {
+                Some(seen) if seen != term => {
                     self.fire(
                         names::COMMITTED_NEVER_CHANGES,
                         vec![id],
@@ -525,7 +530,7 @@ impl Monitor {
                 }
                 Some(_) => {}
                 None => {
-                    self.committed.insert(index, term);
+                    self.committed.insert(index, (term, raft.term));
                 }
             }
             // 6: when the leader commits, a quorum of its configuration has the entry on disk.
