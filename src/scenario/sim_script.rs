@@ -20,7 +20,9 @@
 //! `isolate N`, `heal`, `cut FROM TO`, `restore FROM TO`, `link FROM TO latency=A..B loss=PPM
 //! dup=PPM`, `default-link latency=A..B loss=PPM dup=PPM`, `hold M`, `release M`, `drop M`,
 //! `deliver-now M`, `propose N DATA`, `transfer-leader N TO`, `compact N`, `read-index N`,
-//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`.
+//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `console client=C node=N
+//! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
+//! operations with their answers).
 
 use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
@@ -64,7 +66,7 @@ pub fn run_script(text: &str) -> Result<ScriptRun, ParseError> {
     let mut mismatches = Vec::new();
     for case in &parsed.cases {
         let output = runner
-            .execute(&case.command)
+            .execute(&case.command, &case.raw)
             .map_err(|message| ParseError {
                 line: case.command.line,
                 message,
@@ -111,8 +113,9 @@ impl Runner {
             .ok_or_else(|| "the script must start with 'cluster'".to_string())
     }
 
-    fn execute(&mut self, cmd: &Command) -> Result<String, String> {
+    fn execute(&mut self, cmd: &Command, raw: &str) -> Result<String, String> {
         match cmd.name.as_str() {
+            "ops" => Ok(ops_listing(self.sim()?)),
             "cluster" => {
                 if self.sim.is_some() {
                     return Err("'cluster' may appear only once".into());
@@ -183,7 +186,8 @@ impl Runner {
             "at" => {
                 let at_ms = number(cmd, 0)?;
                 let inner = shifted(cmd)?;
-                let action = parse_action(&inner)?;
+                let inner_raw = raw.split_whitespace().skip(2).collect::<Vec<_>>().join(" ");
+                let action = parse_action(&inner, &inner_raw)?;
                 self.sim()?.schedule(&[TimedAction { at_ms, action }]);
                 Ok("ok".into())
             }
@@ -213,7 +217,7 @@ impl Runner {
                 None => "ok".into(),
             }),
             _ => {
-                let action = parse_action(cmd)?;
+                let action = parse_action(cmd, raw)?;
                 let sim = self.sim()?;
                 let result = sim.apply_action(&action);
                 let notes = self.notable_since_last();
@@ -330,6 +334,8 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
             .unwrap_or_default(),
         disk_loses_unsynced: flag(cmd, "disk-lies", d.disk_loses_unsynced)?,
         msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
+        sessions: flag(cmd, "sessions", d.sessions)?,
+        client_timeout_ms: uint(cmd, "client-timeout", d.client_timeout_ms)?,
         link: link_from(cmd, d.link)?,
         ..d
     })
@@ -351,7 +357,22 @@ fn link_from(cmd: &Command, base: LinkConfigData) -> Result<LinkConfigData, Stri
     Ok(link)
 }
 
-fn parse_action(cmd: &Command) -> Result<Action, String> {
+/// `console client=1 node=2 put k v` -> the etcdctl line `put k v` (as written, quotes kept).
+fn console_line(raw: &str) -> String {
+    let mut rest = raw.trim_start();
+    rest = rest.strip_prefix("console").unwrap_or(rest).trim_start();
+    loop {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        if word.starts_with("client=") || word.starts_with("node=") {
+            rest = rest[word_end..].trim_start();
+        } else {
+            return rest.to_string();
+        }
+    }
+}
+
+fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
     let node = |i| number(cmd, i);
     let via = || -> Result<u64, String> {
         let v = cmd
@@ -427,6 +448,15 @@ fn parse_action(cmd: &Command) -> Result<Action, String> {
         },
         "compact" => Action::Compact { node: node(0)? },
         "read-index" => Action::ReadIndex { node: node(0)? },
+        "console" => Action::Console {
+            client: uint(cmd, "client", 1)?,
+            node: uint(cmd, "node", 1)?,
+            line: console_line(raw),
+        },
+        "retry" => Action::Retry {
+            op: node(0)?,
+            node: uint(cmd, "node", 1)?,
+        },
         "add-voter" => Action::ChangeMembership {
             via: via()?,
             change: MembershipChange::AddVoter { node: node(0)? },
@@ -483,6 +513,10 @@ pub fn action_line(action: &Action) -> String {
         Action::TransferLeader { node, to } => format!("transfer-leader {node} {to}"),
         Action::Compact { node } => format!("compact {node}"),
         Action::ReadIndex { node } => format!("read-index {node}"),
+        Action::Console { client, node, line } => {
+            format!("console client={client} node={node} {line}")
+        }
+        Action::Retry { op, node } => format!("retry {op} node={node}"),
         Action::ChangeMembership { via, change } => match change {
             MembershipChange::AddVoter { node } => format!("add-voter {node} via={via}"),
             MembershipChange::AddLearner { node } => format!("add-learner {node} via={via}"),
@@ -525,6 +559,31 @@ pub fn script_for(
     }
     text.push_str("expect-no-violation\n----\nok\n");
     text
+}
+
+fn ops_listing(sim: &Sim) -> String {
+    use crate::sim::client::OpState;
+    let lines: Vec<String> = sim
+        .ops()
+        .values()
+        .map(|op| {
+            let when = match (op.state, op.return_ms) {
+                (OpState::Done, Some(r)) => format!("{}..{}ms", op.call_ms, r),
+                (OpState::TimedOut, _) => format!("{}ms..timeout", op.call_ms),
+                _ => format!("{}ms..pending", op.call_ms),
+            };
+            let output = op.output.trim_end().replace('\n', " | ");
+            format!(
+                "op{} c{} n{} {when} {} => {output}",
+                op.id, op.client, op.node, op.line
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        "none".into()
+    } else {
+        lines.join("\n")
+    }
 }
 
 fn status(sim: &Sim) -> String {

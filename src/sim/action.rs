@@ -54,6 +54,14 @@ pub enum Action {
     Compact { node: u64 },
     /// Ask for a linearizable read index at a node.
     ReadIndex { node: u64 },
+    /// A client sends an etcdctl command line to a node (`--endpoints` may name another).
+    Console {
+        client: u64,
+        node: u64,
+        line: String,
+    },
+    /// A client sends an earlier write again, unchanged (same session stamp), to `node`.
+    Retry { op: u64, node: u64 },
     /// Propose a membership change through node `via`.
     ChangeMembership { via: u64, change: MembershipChange },
 }
@@ -154,6 +162,10 @@ impl std::fmt::Display for Action {
             Action::TransferLeader { node, to } => write!(f, "transfer-leader n{node} -> n{to}"),
             Action::Compact { node } => write!(f, "compact n{node}"),
             Action::ReadIndex { node } => write!(f, "read-index n{node}"),
+            Action::Console { client, node, line } => {
+                write!(f, "client c{client} -> n{node}: {line}")
+            }
+            Action::Retry { op, node } => write!(f, "retry op{op} -> n{node}"),
             Action::ChangeMembership { via, change } => match change {
                 MembershipChange::AddVoter { node } => write!(f, "add-voter n{node} via n{via}"),
                 MembershipChange::AddLearner { node } => {

@@ -1,44 +1,76 @@
-//! The application each simulated node applies committed entries to.
+//! The application each simulated node applies committed entries to: the etcd-like key-value
+//! state machine ([`crate::kv`]), plus a running hash over every applied entry.
 //!
-//! The simulator only needs four things from it: apply an entry, take and restore a snapshot,
-//! and a state hash (so the monitors can check that nodes at the same applied index hold the
-//! same state). This is the one place the key-value store plugs in.
+//! The simulator needs four things from it: apply an entry, take and restore a snapshot, and a
+//! state hash (so the monitors can check that nodes at the same applied index hold the same
+//! state). Entries proposed by simulated clients carry an envelope with the client operation's
+//! id, so the node the client talks to can answer that operation when it applies the entry.
 
+use crate::kv::state_machine::{ApplyOutcome, KvStateMachine};
 use crate::raft::message::{Entry, EntryType};
 use crate::raft::types::Index;
 use crate::sim::hash::stable_hash;
 
-/// A node's applied state: a running hash over every applied normal entry.
+/// First byte of an entry proposed by a simulated client: `[TAG][op id: u64 LE][command]`.
+const ENVELOPE_TAG: u8 = 0xC1;
+
+/// Wraps a KV command with the id of the client operation that proposed it.
+pub fn envelope(op_id: u64, command: &[u8]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(9 + command.len());
+    data.push(ENVELOPE_TAG);
+    data.extend_from_slice(&op_id.to_le_bytes());
+    data.extend_from_slice(command);
+    data
+}
+
+/// Splits an entry's data into (client op id, KV command bytes); raw data has no op id.
+pub fn open_envelope(data: &[u8]) -> (Option<u64>, &[u8]) {
+    match (data.first(), data.get(1..9), data.get(9..)) {
+        (Some(&ENVELOPE_TAG), Some(id), Some(rest)) => {
+            let id = id.try_into().map(u64::from_le_bytes).ok();
+            (id, rest)
+        }
+        _ => (None, data),
+    }
+}
+
+/// A node's applied state.
 ///
-/// Two nodes that applied the same entries in the same order have the same hash; any
-/// divergence (a different entry at some index) changes every later hash, which is exactly
-/// what the state-machine-safety monitor needs to see.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// `chain` hashes every applied normal entry in order (including raw proposals that are not KV
+/// commands), so two nodes that applied different entries differ even where the KV store would
+/// not show it; `kv` is the key-value state clients read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeApp {
     applied: Index,
     chain: u64,
     applied_entries: u64,
+    kv: KvStateMachine,
 }
 
 impl NodeApp {
-    /// Applies one committed entry (configuration changes only move the applied index).
-    pub fn apply(&mut self, entry: &Entry) {
+    /// Applies one committed entry; returns the client op it answers and the KV outcome.
+    pub fn apply(&mut self, entry: &Entry) -> Option<(Option<u64>, ApplyOutcome)> {
         if entry.index <= self.applied {
-            return;
+            return None;
         }
         self.applied = entry.index;
-        if entry.entry_type == EntryType::Normal && !entry.data.is_empty() {
-            self.chain = stable_hash(&(self.chain, entry.index.0, entry.term.0, &entry.data));
-            self.applied_entries += 1;
+        if entry.entry_type != EntryType::Normal || entry.data.is_empty() {
+            self.kv.skip(entry.index.0);
+            return None;
         }
+        self.chain = stable_hash(&(self.chain, entry.index.0, entry.term.0, &entry.data));
+        self.applied_entries += 1;
+        let (op, command) = open_envelope(&entry.data);
+        Some((op, self.kv.apply(entry.index.0, command)))
     }
 
     /// The snapshot payload: enough to restore this state exactly.
     pub fn snapshot_data(&self) -> Vec<u8> {
-        let mut data = Vec::with_capacity(24);
+        let mut data = Vec::with_capacity(64);
         data.extend_from_slice(&self.applied.0.to_le_bytes());
         data.extend_from_slice(&self.chain.to_le_bytes());
         data.extend_from_slice(&self.applied_entries.to_le_bytes());
+        data.extend_from_slice(&self.kv.snapshot_bytes());
         data
     }
 
@@ -55,18 +87,24 @@ impl NodeApp {
                 .map(u64::from_le_bytes)
                 .ok_or_else(|| format!("snapshot payload of {} bytes is damaged", data.len()))
         };
-        let restored = NodeApp {
+        let kv = KvStateMachine::from_snapshot_bytes(data.get(24..).unwrap_or_default())?;
+        *self = NodeApp {
             applied: Index(word(0)?),
             chain: word(1)?,
             applied_entries: word(2)?,
+            kv,
         };
-        *self = restored;
         Ok(())
     }
 
     /// The hash that the monitors compare between nodes at the same applied index.
     pub fn state_hash(&self) -> u64 {
-        stable_hash(self)
+        stable_hash(&(
+            self.applied.0,
+            self.chain,
+            self.applied_entries,
+            self.kv.state_hash(),
+        ))
     }
 
     /// The last applied index.
@@ -78,6 +116,11 @@ impl NodeApp {
     pub fn applied_entries(&self) -> u64 {
         self.applied_entries
     }
+
+    /// The key-value state.
+    pub fn kv(&self) -> &KvStateMachine {
+        &self.kv
+    }
 }
 
 #[cfg(test)]
@@ -85,30 +128,50 @@ mod tests {
     use super::*;
     use crate::raft::types::Term;
 
-    fn entry(index: u64, data: &str) -> Entry {
+    fn entry(index: u64, data: &[u8]) -> Entry {
         Entry {
             index: Index(index),
             term: Term(1),
-            data: data.as_bytes().to_vec(),
+            data: data.to_vec(),
             ..Entry::default()
         }
     }
 
     #[test]
     fn same_entries_same_hash_and_snapshot_round_trip() {
+        let put = crate::kv::console::parse_line("put k v")
+            .ok()
+            .flatten()
+            .and_then(|c| c.action.request())
+            .map(|r| crate::kv::command::Command::new(r).encode())
+            .expect("a put command");
         let mut a = NodeApp::default();
         let mut b = NodeApp::default();
-        for (i, d) in [(1, "x"), (2, "y")] {
-            a.apply(&entry(i, d));
-            b.apply(&entry(i, d));
+        for (i, d) in [(1, envelope(7, &put)), (2, b"raw".to_vec())] {
+            a.apply(&entry(i, &d));
+            b.apply(&entry(i, &d));
         }
         assert_eq!(a.state_hash(), b.state_hash());
+        assert_eq!(a.kv().store().revision(), 2, "the put applied");
         let mut c = NodeApp::default();
         c.restore(&a.snapshot_data()).expect("restore");
         assert_eq!(c, a);
-        b.apply(&entry(3, "z"));
+        b.apply(&entry(3, b"z"));
         assert_ne!(a.state_hash(), b.state_hash());
         assert!(c.restore(&[1, 2, 3]).is_err());
         assert_eq!(c, a, "a damaged snapshot changes nothing");
+    }
+
+    #[test]
+    fn envelopes_round_trip_and_raw_data_has_no_op() {
+        assert_eq!(
+            open_envelope(&envelope(42, b"cmd")),
+            (Some(42), &b"cmd"[..])
+        );
+        assert_eq!(open_envelope(b"plain"), (None, &b"plain"[..]));
+        assert_eq!(
+            open_envelope(&[ENVELOPE_TAG, 1]),
+            (None, &[ENVELOPE_TAG, 1][..])
+        );
     }
 }

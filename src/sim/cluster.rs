@@ -16,6 +16,7 @@ use crate::raft::storage::MemStorage;
 use crate::raft::types::NodeId;
 use crate::sim::action::{Action, MembershipChange, TimedAction};
 use crate::sim::app::NodeApp;
+use crate::sim::client::ClientOp;
 use crate::sim::config::SimConfig;
 use crate::sim::hash::stable_hash;
 use crate::sim::monitor::{Monitor, Violation};
@@ -42,6 +43,8 @@ pub enum Event {
     Flush { node: u64, epoch: u64 },
     /// A user action from the scenario's timeline.
     Act(Action),
+    /// A client gives up waiting for operation `op`.
+    ClientTimeout { op: u64 },
 }
 
 /// A message on the wire.
@@ -84,7 +87,13 @@ pub struct Sim {
     monitor: Monitor,
     steps: u64,
     violation: Option<Violation>,
+    ops: BTreeMap<u64, ClientOp>,
+    next_op_id: u64,
+    /// Per client: the last session sequence number used.
+    client_seq: BTreeMap<u64, u64>,
 }
+
+mod ops;
 
 impl Sim {
     /// A fresh cluster: voters 1..=n in one configuration, spares outside it, all up.
@@ -138,6 +147,9 @@ impl Sim {
             monitor: Monitor::default(),
             steps: 0,
             violation: None,
+            ops: BTreeMap::new(),
+            next_op_id: 0,
+            client_seq: BTreeMap::new(),
         };
         if sim.config.disk_loses_unsynced {
             for node in sim.nodes.values_mut() {
@@ -173,6 +185,10 @@ impl Sim {
             Event::Deliver { message } => self.on_deliver(message),
             Event::DiskDone { node, epoch } => self.on_disk_done(node, epoch),
             Event::Flush { node, epoch } => self.on_flush(node, epoch),
+            Event::ClientTimeout { op } => {
+                self.on_client_timeout(op);
+                None
+            }
             Event::Act(action) => {
                 // A scheduled action that no longer applies (say, restart of a running node) is
                 // noted in the trace and skipped: the run goes on.
@@ -293,6 +309,8 @@ impl Sim {
                 self.monitor.on_read_requested(&ctx);
                 self.drain_ready(*node);
             }
+            Action::Console { client, node, line } => self.client_send(*client, *node, line)?,
+            Action::Retry { op, node } => self.client_retry(*op, *node)?,
             Action::ChangeMembership { via, change } => {
                 let change = conf_change(*change);
                 let raft = self.up_raft(*via)?;
@@ -327,6 +345,7 @@ impl Sim {
                 check(node)?
             }
             Action::ReadIndex { node } => check(node)?,
+            Action::Console { node, .. } | Action::Retry { node, .. } => check(node)?,
             Action::TransferLeader { node, to } => {
                 check(node)?;
                 check(to)?;
@@ -541,14 +560,16 @@ impl Sim {
             .nodes
             .get_mut(&id)
             .expect("node exists: looked up above");
+        let mut answers = Vec::new();
         for entry in &ready.committed_entries {
-            node.app.apply(entry);
+            if let Some((Some(op), outcome)) = node.app.apply(entry) {
+                answers.push((op, outcome));
+            }
         }
-        let app = node.app.clone();
         let commit_after = node
             .raft()
             .map_or(commit_before, |r| r.raft().log.committed);
-        self.monitor.on_ready(id, &ready, &self.nodes, &app, now);
+        self.monitor.on_ready(id, &ready, &self.nodes, now);
         if commit_after > commit_before {
             self.trace.push(
                 now,
@@ -567,7 +588,9 @@ impl Sim {
                 },
             );
         }
+        self.answer_writes(id, answers);
         for read in &ready.read_states {
+            self.note_read_index(id, &read.request_ctx, read.index.0);
             self.monitor
                 .on_read_served(id, &read.request_ctx, read.index, now);
             self.trace.push(
@@ -578,6 +601,7 @@ impl Sim {
                 },
             );
         }
+        self.serve_reads(id);
         self.record_events(id);
         for message in ready.messages {
             self.send(message);
@@ -859,6 +883,10 @@ impl Sim {
     /// The trace so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
+    }
+    /// Client operations by id.
+    pub fn ops(&self) -> &BTreeMap<u64, ClientOp> {
+        &self.ops
     }
     /// The first safety violation, if a monitor fired.
     pub fn violation(&self) -> Option<&Violation> {

@@ -45,6 +45,11 @@ pub struct SimConfig {
     /// Disk fault: writes are acknowledged before they are durable, and a crash loses those
     /// not yet flushed (a lying fsync). Off: the disk is honest.
     pub disk_loses_unsynced: bool,
+    /// A client gives up on an operation after this long (its outcome is then unknown).
+    pub client_timeout_ms: TimeMs,
+    /// Client sessions (client id + sequence number, deduplicated by the state machine): a
+    /// retried write applies once. Off: a retry applies twice.
+    pub sessions: bool,
     /// Record the trace (off in randomized runs for speed; ids still count).
     pub record_trace: bool,
 }
@@ -67,6 +72,8 @@ impl Default for SimConfig {
             disk_latency_ms_min: 1,
             disk_latency_ms_max: 3,
             disk_loses_unsynced: false,
+            client_timeout_ms: 5_000,
+            sessions: true,
             record_trace: true,
         }
     }
@@ -95,6 +102,12 @@ impl SimConfig {
             || self.election_timeout_ticks > 1000
         {
             return Err("need 1 <= heartbeat ticks < election ticks <= 1000".into());
+        }
+        if self.client_timeout_ms == 0 || self.client_timeout_ms > 3_600_000 {
+            return Err(format!(
+                "client_timeout_ms must be 1 to 3600000, got {}",
+                self.client_timeout_ms
+            ));
         }
         if self.msg_entries_max == 0 || self.msg_entries_max > 10_000 {
             return Err(format!(

@@ -9,7 +9,6 @@ use crate::raft::message::EntryType;
 use crate::raft::node::{Event, Role};
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
-use crate::sim::app::NodeApp;
 use crate::sim::hash::stable_hash;
 use crate::sim::node::SimNode;
 use crate::sim::queue::TimeMs;
@@ -254,10 +253,11 @@ impl Monitor {
         id: u64,
         ready: &Ready,
         nodes: &BTreeMap<u64, SimNode>,
-        app: &NodeApp,
         now: TimeMs,
     ) {
-        let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
+        let Some(node) = nodes.get(&id) else { return };
+        let app = &node.app;
+        let Some(raft) = node.raft() else {
             return;
         };
         let log = &raft.raft().log;

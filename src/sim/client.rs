@@ -1,0 +1,107 @@
+//! Simulated clients: etcdctl lines sent to a node, answered when the cluster answers.
+//!
+//! A write is proposed through Raft and answered by the contacted node when it applies the
+//! entry; a linearizable read asks for a read index and is served once the node has applied
+//! up to it; a serializable read (`--consistency=s`) is served from the node's local state at
+//! once, possibly stale. An operation with no answer within the client timeout ends with an
+//! unknown outcome: it may or may not have taken effect, and the history checker allows both.
+
+use crate::kv::console::{self, ConsoleCommand};
+use crate::kv::request::Request;
+use crate::sim::queue::TimeMs;
+use serde::Serialize;
+
+/// Where an operation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpState {
+    /// Sent, no answer yet.
+    Pending,
+    /// Answered (successfully or with an error).
+    Done,
+    /// No answer within the client timeout: unknown outcome.
+    TimedOut,
+}
+
+/// One client operation, for the console, the page and the history checker.
+#[derive(Clone, Debug)]
+pub struct ClientOp {
+    /// Stable id, in call order.
+    pub id: u64,
+    /// The client.
+    pub client: u64,
+    /// The node the client talks to.
+    pub node: u64,
+    /// The line as typed.
+    pub line: String,
+    /// The parsed command (for printing the answer).
+    pub command: ConsoleCommand,
+    /// The request, if the command has one.
+    pub request: Option<Request>,
+    /// The encoded command proposed to Raft (writes), kept for retries.
+    pub proposal: Option<Vec<u8>>,
+    /// When it was sent.
+    pub call_ms: TimeMs,
+    /// When it was answered.
+    pub return_ms: Option<TimeMs>,
+    /// Pending, done or timed out.
+    pub state: OpState,
+    /// What etcdctl would print.
+    pub output: String,
+    /// False when the answer is an error.
+    pub ok: bool,
+    /// For a linearizable read: the read index once the leader confirmed it.
+    pub read_index: Option<u64>,
+}
+
+/// How a request travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Through the log.
+    Propose,
+    /// Read index, then local read.
+    LinearizableRead,
+    /// Local read now.
+    LocalRead,
+    /// No request: answered from the cluster view (member list, endpoint status, help).
+    Info,
+}
+
+/// Decides how a parsed command travels.
+pub fn route(command: &ConsoleCommand) -> Route {
+    match command.action.request() {
+        None => Route::Info,
+        Some(request) if request.is_write() => Route::Propose,
+        Some(Request::Range(range)) if range.serializable => Route::LocalRead,
+        Some(_) => Route::LinearizableRead,
+    }
+}
+
+/// Parses a console line, or returns the error text (message, caret line and usage).
+pub fn parse(line: &str) -> Result<ConsoleCommand, String> {
+    match console::parse_line(line) {
+        Err(error) => Err(error.render(line)),
+        Ok(None) => {
+            Err("empty command: type an etcdctl command such as `put mykey myvalue`".into())
+        }
+        Ok(Some(command)) => Ok(command),
+    }
+}
+
+/// The client URL of node `id`, following etcd's local-cluster convention (2379, 22379, ...).
+pub fn client_url(id: u64) -> String {
+    if id <= 1 {
+        "http://localhost:2379".to_string()
+    } else {
+        format!("http://localhost:{}2379", id)
+    }
+}
+
+/// The peer URL of node `id` (2380, 22380, ...).
+pub fn peer_url(id: u64) -> String {
+    if id <= 1 {
+        "http://localhost:2380".to_string()
+    } else {
+        format!("http://localhost:{}2380", id)
+    }
+}

@@ -1,0 +1,433 @@
+//! The simulator's side of client operations: sending, answering, timing out.
+
+use super::{ActionError, Event, Sim};
+use crate::kv::command::Command;
+use crate::kv::console::executor::{EndpointStatus, ExecError, HeaderInfo, KvExecutor, MemberInfo};
+use crate::kv::console::{self, ConsoleCommand};
+use crate::kv::request::Request;
+use crate::kv::response::Response;
+use crate::kv::state_machine::ApplyOutcome;
+use crate::kv::types::{Event as KvEvent, Revision};
+use crate::kv::watch::WatchId;
+use crate::raft::node::Role;
+use crate::sim::app::envelope;
+use crate::sim::client::{self, ClientOp, OpState, Route};
+use crate::sim::trace::TraceKind;
+
+/// The cluster id shown in response headers (etcd's ids are random; ours is fixed).
+pub const CLUSTER_ID: u64 = 0x7261_6674_6c61_6221;
+
+/// Read contexts of client operations: `op-<id>`.
+fn read_ctx(op: u64) -> Vec<u8> {
+    format!("op-{op}").into_bytes()
+}
+
+fn op_of_ctx(ctx: &[u8]) -> Option<u64> {
+    std::str::from_utf8(ctx)
+        .ok()?
+        .strip_prefix("op-")?
+        .parse()
+        .ok()
+}
+
+impl Sim {
+    /// A client sends `line` to `node` (or to the node `--endpoints` names).
+    pub(super) fn client_send(
+        &mut self,
+        client: u64,
+        node: u64,
+        line: &str,
+    ) -> Result<(), ActionError> {
+        let command = client::parse(line).map_err(ActionError)?;
+        let node = match command.endpoint.as_deref() {
+            Some(endpoint) => self.resolve_endpoint(endpoint).map_err(ActionError)?,
+            None => node,
+        };
+        let mut request = command.action.request();
+        if let Some(r) = request.as_mut() {
+            r.stamp_time(self.now_ms);
+        }
+        let id = self.next_op_id;
+        let op = ClientOp {
+            id,
+            client,
+            node,
+            line: line.to_string(),
+            command: command.clone(),
+            request: request.clone(),
+            proposal: None,
+            call_ms: self.now_ms,
+            return_ms: None,
+            state: OpState::Pending,
+            output: String::new(),
+            ok: false,
+            read_index: None,
+        };
+        self.next_op_id += 1;
+        self.ops.insert(id, op);
+        self.queue.push(
+            self.now_ms + self.config.client_timeout_ms,
+            Event::ClientTimeout { op: id },
+        );
+        match (client::route(&command), request) {
+            (Route::Info, _) | (_, None) => {
+                let output = {
+                    let mut view = ClusterView { sim: self, node };
+                    console::execute(&mut view, &command)
+                };
+                let text = if output.success {
+                    output.stdout
+                } else {
+                    output.stderr
+                };
+                self.finish_op(id, text, output.success);
+            }
+            (Route::LocalRead, Some(request)) => self.serve_read_now(id, node, &request),
+            (Route::LinearizableRead, Some(_)) => {
+                let result = self.up_raft(node).and_then(|raft| {
+                    raft.read_index(read_ctx(id))
+                        .map_err(|e| ActionError(format!("{e:?}")))
+                });
+                match result {
+                    Ok(()) => {
+                        self.monitor.on_read_requested(&read_ctx(id));
+                        self.drain_ready(node);
+                    }
+                    Err(ActionError(why)) => self.finish_op(id, unavailable(&why), false),
+                }
+            }
+            (Route::Propose, Some(request)) => {
+                let command_bytes = if self.config.sessions {
+                    let seq = self.client_seq.entry(client).or_insert(0);
+                    *seq += 1;
+                    Command::with_session(request, client, *seq).encode()
+                } else {
+                    Command::new(request).encode()
+                };
+                if let Some(op) = self.ops.get_mut(&id) {
+                    op.proposal = Some(command_bytes.clone());
+                }
+                self.propose_for(id, node, &command_bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// A client sends an earlier write again, unchanged: with sessions the state machine
+    /// recognises it; without, it applies a second time.
+    pub(super) fn client_retry(&mut self, op: u64, node: u64) -> Result<(), ActionError> {
+        let original = self
+            .ops
+            .get(&op)
+            .ok_or_else(|| ActionError(format!("there is no operation op{op}")))?;
+        let proposal = original.proposal.clone().ok_or_else(|| {
+            ActionError(format!("op{op} is not a write; only writes are retried"))
+        })?;
+        let mut retry = original.clone();
+        let id = self.next_op_id;
+        self.next_op_id += 1;
+        retry.id = id;
+        retry.node = node;
+        retry.line = format!("{} (retry of op{op})", original.line);
+        retry.call_ms = self.now_ms;
+        retry.return_ms = None;
+        retry.state = OpState::Pending;
+        retry.output.clear();
+        self.ops.insert(id, retry);
+        self.queue.push(
+            self.now_ms + self.config.client_timeout_ms,
+            Event::ClientTimeout { op: id },
+        );
+        self.propose_for(id, node, &proposal);
+        Ok(())
+    }
+
+    fn propose_for(&mut self, id: u64, node: u64, command_bytes: &[u8]) {
+        let data = envelope(id, command_bytes);
+        let result = self.up_raft(node).and_then(|raft| {
+            raft.propose(data)
+                .map_err(|e| ActionError(format!("{e:?}")))
+        });
+        match result {
+            Ok(()) => self.drain_ready(node),
+            Err(ActionError(why)) => self.finish_op(id, unavailable(&why), false),
+        }
+    }
+
+    /// Answers the writes that node `id` just applied for its own clients.
+    pub(super) fn answer_writes(&mut self, id: u64, answers: Vec<(u64, ApplyOutcome)>) {
+        for (op, outcome) in answers {
+            let Some(pending) = self.ops.get(&op) else {
+                continue;
+            };
+            if pending.node != id || pending.state != OpState::Pending {
+                continue;
+            }
+            let command = pending.command.clone();
+            let (text, ok) = self.render(id, &command, outcome.response);
+            self.finish_op(op, text, ok);
+        }
+    }
+
+    /// Records the read index the leader confirmed for a client read.
+    pub(super) fn note_read_index(&mut self, id: u64, ctx: &[u8], index: u64) {
+        if let Some(op) = op_of_ctx(ctx).and_then(|op| self.ops.get_mut(&op))
+            && op.node == id
+            && op.state == OpState::Pending
+        {
+            op.read_index = Some(index);
+        }
+    }
+
+    /// Serves the linearizable reads at node `id` whose read index it has applied.
+    pub(super) fn serve_reads(&mut self, id: u64) {
+        let Some(applied) = self.nodes.get(&id).map(|n| n.app.applied().0) else {
+            return;
+        };
+        let ready: Vec<(u64, Request)> = self
+            .ops
+            .values()
+            .filter(|op| op.node == id && op.state == OpState::Pending)
+            .filter(|op| op.read_index.is_some_and(|r| r <= applied))
+            .filter_map(|op| op.request.clone().map(|r| (op.id, r)))
+            .collect();
+        for (op, request) in ready {
+            self.serve_read_now(op, id, &request);
+        }
+    }
+
+    fn serve_read_now(&mut self, op: u64, node: u64, request: &Request) {
+        let Some(sim_node) = self.nodes.get(&node) else {
+            return;
+        };
+        if !sim_node.is_up() {
+            self.finish_op(op, unavailable("the node is down"), false);
+            return;
+        }
+        let kv = sim_node.app.kv();
+        let result = match request {
+            Request::Range(range) => kv.read(range),
+            other => match kv.query(other) {
+                Some(result) => result,
+                None => return,
+            },
+        };
+        let Some(command) = self.ops.get(&op).map(|o| o.command.clone()) else {
+            return;
+        };
+        let (text, ok) = self.render(node, &command, result);
+        self.finish_op(op, text, ok);
+    }
+
+    fn render(
+        &self,
+        node: u64,
+        command: &ConsoleCommand,
+        result: Result<Response, crate::kv::types::KvError>,
+    ) -> (String, bool) {
+        match result {
+            Ok(response) => (
+                console::render_response(command, &self.header_info(node), &response),
+                true,
+            ),
+            Err(error) => (console::render_exec_error(&ExecError::Kv(error)), false),
+        }
+    }
+
+    pub(super) fn on_client_timeout(&mut self, op: u64) {
+        let Some(pending) = self.ops.get_mut(&op) else {
+            return;
+        };
+        if pending.state != OpState::Pending {
+            return;
+        }
+        pending.state = OpState::TimedOut;
+        pending.output = "Error: context deadline exceeded\n".to_string();
+        let (client, node) = (pending.client, pending.node);
+        self.trace.push(
+            self.now_ms,
+            TraceKind::Note {
+                node,
+                text: format!("client c{client}: op{op} timed out (outcome unknown)"),
+            },
+        );
+    }
+
+    fn finish_op(&mut self, op: u64, output: String, ok: bool) {
+        let now = self.now_ms;
+        let Some(pending) = self.ops.get_mut(&op) else {
+            return;
+        };
+        if pending.state != OpState::Pending {
+            return;
+        }
+        pending.state = OpState::Done;
+        pending.return_ms = Some(now);
+        pending.output = output;
+        pending.ok = ok;
+        let (node, client) = (pending.node, pending.client);
+        let summary = pending.output.lines().next().unwrap_or("").to_string();
+        self.trace.push(
+            now,
+            TraceKind::Note {
+                node,
+                text: format!("client c{client}: op{op} answered: {summary}"),
+            },
+        );
+    }
+
+    fn header_info(&self, node: u64) -> HeaderInfo {
+        let raft_term = self
+            .nodes
+            .get(&node)
+            .and_then(|n| n.raft())
+            .map_or(0, |r| r.raft().term.0);
+        HeaderInfo {
+            cluster_id: CLUSTER_ID,
+            member_id: node,
+            raft_term,
+        }
+    }
+
+    fn resolve_endpoint(&self, endpoint: &str) -> Result<u64, String> {
+        let strip = |url: &str| -> String {
+            url.trim_start_matches("http://")
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+                .to_string()
+        };
+        for wanted in endpoint.split(',').map(str::trim) {
+            let found = self.nodes.keys().copied().find(|&id| {
+                wanted == format!("n{id}")
+                    || wanted == id.to_string()
+                    || strip(wanted) == strip(&client::client_url(id))
+            });
+            if let Some(id) = found {
+                return Ok(id);
+            }
+        }
+        let known: Vec<String> = self
+            .nodes
+            .keys()
+            .map(|&id| format!("n{id} ({})", client::client_url(id)))
+            .collect();
+        Err(format!(
+            "Error: unknown endpoint '{endpoint}'; this cluster has {}",
+            known.join(", ")
+        ))
+    }
+
+    fn members(&self) -> Vec<MemberInfo> {
+        let conf = self
+            .leader()
+            .and_then(|l| self.nodes.get(&l))
+            .and_then(|n| n.raft())
+            .or_else(|| self.nodes.values().find_map(|n| n.raft()))
+            .map(|r| r.raft().tracker.config.to_conf_state())
+            .unwrap_or_default();
+        conf.voters
+            .iter()
+            .chain(conf.voters_outgoing.iter())
+            .chain(conf.learners.iter())
+            .map(|id| id.0)
+            .collect::<std::collections::BTreeSet<u64>>()
+            .into_iter()
+            .map(|id| MemberInfo {
+                id,
+                name: format!("n{id}"),
+                peer_urls: vec![client::peer_url(id)],
+                client_urls: vec![client::client_url(id)],
+                is_learner: conf.learners.contains(&crate::raft::types::NodeId(id)),
+            })
+            .collect()
+    }
+
+    fn endpoint_status(&self, node: u64) -> Result<EndpointStatus, ExecError> {
+        let sim_node = self
+            .nodes
+            .get(&node)
+            .ok_or_else(|| ExecError::Unavailable(format!("no node n{node}")))?;
+        let raft = sim_node
+            .raft()
+            .ok_or_else(|| ExecError::Unavailable(format!("n{node} is down")))?;
+        let r = raft.raft();
+        Ok(EndpointStatus {
+            endpoint: client::client_url(node),
+            header: self.header_info(node),
+            revision: sim_node.app.kv().store().revision(),
+            version: crate::build_info::VERSION.to_string(),
+            db_size: sim_node.app.kv().snapshot_bytes().len() as i64,
+            leader: r.leader.map_or(0, |l| l.0),
+            raft_index: r.log.last_index().0,
+            raft_term: r.term.0,
+            raft_applied_index: sim_node.app.applied().0,
+            is_learner: r.is_learner && r.role != Role::Leader,
+        })
+    }
+}
+
+fn unavailable(why: &str) -> String {
+    let reason = match why {
+        "NoLeader" => "etcdserver: no leader".to_string(),
+        "TransferInProgress" => {
+            "etcdserver: leader changed (a leadership transfer is in progress)".to_string()
+        }
+        other => format!("etcdserver: {other}"),
+    };
+    console::render_exec_error(&ExecError::Unavailable(reason))
+}
+
+/// A read-only view of the cluster for commands answered without the log.
+struct ClusterView<'a> {
+    sim: &'a Sim,
+    node: u64,
+}
+
+impl ClusterView<'_> {
+    fn node_for(&self, endpoint: Option<&str>) -> Result<u64, ExecError> {
+        match endpoint {
+            None => Ok(self.node),
+            Some(e) => self
+                .sim
+                .resolve_endpoint(e)
+                .map_err(ExecError::UnknownEndpoint),
+        }
+    }
+}
+
+impl KvExecutor for ClusterView<'_> {
+    fn execute(
+        &mut self,
+        _endpoint: Option<&str>,
+        _request: &Request,
+    ) -> Result<Response, ExecError> {
+        Err(ExecError::Unavailable(
+            "this command goes through the cluster".into(),
+        ))
+    }
+
+    fn watch(
+        &mut self,
+        _endpoint: Option<&str>,
+        _key: &[u8],
+        _range_end: &[u8],
+        _start: Revision,
+        _prev_kv: bool,
+    ) -> Result<(WatchId, Vec<KvEvent>, Revision), ExecError> {
+        Err(ExecError::Unavailable(
+            "watch is not available in the cluster console yet".into(),
+        ))
+    }
+
+    fn header(&self, endpoint: Option<&str>) -> Result<HeaderInfo, ExecError> {
+        Ok(self.sim.header_info(self.node_for(endpoint)?))
+    }
+
+    fn members(&self) -> Vec<MemberInfo> {
+        self.sim.members()
+    }
+
+    fn endpoint_status(&self, endpoint: Option<&str>) -> Result<EndpointStatus, ExecError> {
+        self.sim.endpoint_status(self.node_for(endpoint)?)
+    }
+}
