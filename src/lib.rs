@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md for the module map and the data flow.
 
 pub mod build_info;
+pub mod check;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: raftlab <command>
 
 commands:
+  check FILE check a JSON history for linearizability (docs/history-format.md);
+             exit status 0 ok, 1 violation, 2 bad input, 3 unknown (budget spent)
   version    print the version and build id
   help       print this message";
 
@@ -16,6 +18,22 @@ fn main() -> ExitCode {
             println!("{}", raftlab::build_info::version_line());
             ExitCode::SUCCESS
         }
+        Some("check") => match args.as_slice() {
+            [_, path] => match raftlab::check::check_file(std::path::Path::new(path)) {
+                Ok((verdict, text)) => {
+                    print!("{text}");
+                    ExitCode::from(verdict.exit_code())
+                }
+                Err(message) => {
+                    eprintln!("raftlab check: {message}");
+                    ExitCode::from(2)
+                }
+            },
+            _ => {
+                eprintln!("usage: raftlab check FILE");
+                ExitCode::from(2)
+            }
+        },
         Some("help") | Some("--help") | Some("-h") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,0 +1,97 @@
+//! The checker's entry point: partition by key, search each key, explain each violation.
+
+use super::history::History;
+use super::linearize::{Outcome, search};
+use super::partition::{KeyHistory, KeyOp, partition};
+use super::report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
+use super::shrink::shrink;
+
+/// Budgets that bound the checker's work, so that it always answers, and answers the same on
+/// every machine (steps are counted, not timed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckConfig {
+    /// Search steps allowed per key before that key's verdict is [`Verdict::Unknown`].
+    pub steps_max_per_key: u64,
+    /// Search steps allowed per violating key for shrinking and explaining it.
+    pub shrink_steps_max: u64,
+}
+
+impl Default for CheckConfig {
+    /// Generous for the playground's histories (a 10,000-operation run needs about one step
+    /// per event), small enough to answer within a frame or two when a history is hard.
+    fn default() -> Self {
+        CheckConfig {
+            steps_max_per_key: 1_000_000,
+            shrink_steps_max: 1_000_000,
+        }
+    }
+}
+
+/// Checks a history for linearizability against the per-key register model.
+pub fn check_history(history: &History, config: &CheckConfig) -> CheckReport {
+    let keys: Vec<KeyReport> = partition(history)
+        .iter()
+        .map(|key| check_key(key, config))
+        .collect();
+    CheckReport {
+        verdict: keys
+            .iter()
+            .fold(Verdict::Ok, |verdict, key| verdict.combine(key.verdict)),
+        op_count: history.len(),
+        steps: keys.iter().map(|key| key.steps).sum(),
+        keys,
+    }
+}
+
+fn check_key(key: &KeyHistory, config: &CheckConfig) -> KeyReport {
+    let result = search(&key.ops, config.steps_max_per_key, false);
+    let (verdict, violation) = match result.outcome {
+        Outcome::Linearizable => (Verdict::Ok, None),
+        Outcome::BudgetExceeded => (Verdict::Unknown, None),
+        Outcome::NotLinearizable => (Verdict::Violation, Some(explain(key, config))),
+    };
+    KeyReport {
+        key: key.key.clone(),
+        verdict,
+        op_count: key.ops.len(),
+        steps: result.steps,
+        violation,
+    }
+}
+
+/// Shrinks a violating key history and finds the longest linearization of the failing set.
+fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
+    let shrunk = shrink(&key.ops, config.shrink_steps_max);
+    let failing: Vec<KeyOp> = shrunk
+        .kept
+        .iter()
+        .map(|&index| key.ops[index].clone())
+        .collect();
+    let steps_left = config.shrink_steps_max.saturating_sub(shrunk.steps);
+    let longest = search(&failing, steps_left, true);
+    let mut placed = vec![false; failing.len()];
+    let longest_linearization = longest
+        .longest
+        .iter()
+        .map(|&(index, state)| {
+            placed[index] = true;
+            LinearizedOp {
+                op: failing[index].history_index,
+                value_after: key.state_value(state),
+            }
+        })
+        .collect();
+    let unplaced_ops = failing
+        .iter()
+        .zip(&placed)
+        .filter(|(_, placed)| !**placed)
+        .map(|(op, _)| op.history_index)
+        .collect();
+    Violation {
+        failing_ops: failing.iter().map(|op| op.history_index).collect(),
+        shrink_complete: shrunk.complete,
+        shrink_steps: shrunk.steps + longest.steps,
+        longest_linearization,
+        unplaced_ops,
+    }
+}

@@ -1,0 +1,120 @@
+//! Splitting a history by key and interning its values.
+//!
+//! Linearizability is *local* (Herlihy & Wing 1990): a history of independent objects is
+//! linearizable exactly when each object's sub-history is. Keys of a KV map are independent
+//! registers, so the checker searches each key on its own, which turns one search exponential
+//! in the whole history into many small ones.
+//!
+//! Values are replaced by dense ids so that a search state is one `Option<u32>`, cheap to
+//! copy, compare and hash in the memo cache.
+
+use std::collections::BTreeMap;
+
+use super::history::{History, Time};
+use super::model::{Input, Output};
+
+/// One operation of a key's sub-history, with values interned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOp {
+    /// Index of the operation in the whole history.
+    pub history_index: usize,
+    /// Call time.
+    pub call: Time,
+    /// Return time; `None` for an unknown outcome.
+    pub ret: Option<Time>,
+    /// Input, with values as ids.
+    pub input: Input<u32>,
+    /// Output, with values as ids; `None` for an unknown outcome.
+    pub output: Option<Output<u32>>,
+}
+
+impl KeyOp {
+    /// Whether the client got an answer.
+    pub fn is_completed(&self) -> bool {
+        self.ret.is_some()
+    }
+}
+
+/// The sub-history of one key.
+#[derive(Clone, Debug)]
+pub struct KeyHistory {
+    /// The key.
+    pub key: String,
+    /// Its operations, in history order.
+    pub ops: Vec<KeyOp>,
+    /// Interned values: id `i` is `values[i]`.
+    pub values: Vec<String>,
+}
+
+impl KeyHistory {
+    /// The readable value of a search state, for reports.
+    pub fn state_value(&self, state: Option<u32>) -> Option<String> {
+        state.and_then(|id| self.values.get(id as usize)).cloned()
+    }
+}
+
+/// Splits `history` into per-key sub-histories, in key order (a `BTreeMap`, so the order that
+/// reaches reports is deterministic).
+pub fn partition(history: &History) -> Vec<KeyHistory> {
+    let mut builders: BTreeMap<&str, Builder> = BTreeMap::new();
+    for (index, op) in history.ops().iter().enumerate() {
+        let builder = builders.entry(op.key.as_str()).or_default();
+        let input = match &op.input {
+            Input::Put { value } => Input::Put {
+                value: builder.intern(value),
+            },
+            Input::Get => Input::Get,
+            Input::Delete => Input::Delete,
+            Input::Cas { expect, value } => Input::Cas {
+                expect: expect.as_deref().map(|value| builder.intern(value)),
+                value: builder.intern(value),
+            },
+        };
+        let output = op.output.as_ref().map(|output| match output {
+            Output::Put => Output::Put,
+            Output::Get { value } => Output::Get {
+                value: value.as_deref().map(|value| builder.intern(value)),
+            },
+            Output::Delete { deleted } => Output::Delete { deleted: *deleted },
+            Output::Cas { succeeded } => Output::Cas {
+                succeeded: *succeeded,
+            },
+        });
+        builder.ops.push(KeyOp {
+            history_index: index,
+            call: op.call,
+            ret: op.ret,
+            input,
+            output,
+        });
+    }
+    builders
+        .into_iter()
+        .map(|(key, builder)| KeyHistory {
+            key: key.to_string(),
+            ops: builder.ops,
+            values: builder.values,
+        })
+        .collect()
+}
+
+#[derive(Default)]
+struct Builder {
+    ops: Vec<KeyOp>,
+    values: Vec<String>,
+    ids: BTreeMap<String, u32>,
+}
+
+impl Builder {
+    fn intern(&mut self, value: &str) -> u32 {
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        // History::new caps the number of operations far below u32::MAX, and each operation
+        // brings at most two values, so ids always fit.
+        let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        self.values.push(value.to_string());
+        self.ids.insert(value.to_string(), id);
+        id
+    }
+}

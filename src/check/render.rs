@@ -1,0 +1,126 @@
+//! A check report as text, for `raftlab check` and for test failure messages.
+//!
+//! Keys and values come from users, so they are printed as JSON string literals: quoted, with
+//! control characters escaped, never able to forge a line of the report.
+
+use std::fmt::Write as _;
+
+use super::history::{History, Operation};
+use super::model::{Input, Output};
+use super::report::{CheckReport, KeyReport, Verdict, Violation};
+
+/// Renders `report` (of `history`) as a few lines per key that needs attention.
+pub fn render_text(history: &History, report: &CheckReport) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} operations on {} key(s), {} search steps",
+        report.op_count,
+        report.keys.len(),
+        report.steps
+    );
+    for key in &report.keys {
+        render_key(&mut text, history, key);
+    }
+    let _ = writeln!(text, "verdict: {}", report.verdict.name());
+    text
+}
+
+fn render_key(text: &mut String, history: &History, key: &KeyReport) {
+    match (&key.verdict, &key.violation) {
+        (Verdict::Ok, _) => {}
+        (Verdict::Unknown, _) => {
+            let _ = writeln!(
+                text,
+                "key {}: unknown, step budget spent ({} steps, {} operations)",
+                quote(&key.key),
+                key.steps,
+                key.op_count
+            );
+        }
+        (Verdict::Violation, Some(violation)) => render_violation(text, history, key, violation),
+        (Verdict::Violation, None) => {
+            let _ = writeln!(text, "key {}: violation", quote(&key.key));
+        }
+    }
+}
+
+fn render_violation(text: &mut String, history: &History, key: &KeyReport, violation: &Violation) {
+    let _ = writeln!(
+        text,
+        "key {}: NOT linearizable; these {} of its {} operations cannot be ordered{}:",
+        quote(&key.key),
+        violation.failing_ops.len(),
+        key.op_count,
+        if violation.shrink_complete {
+            ""
+        } else {
+            " (shrinking stopped at its budget)"
+        }
+    );
+    for &index in &violation.failing_ops {
+        if let Some(op) = history.ops().get(index) {
+            let _ = writeln!(text, "  {}", describe(index, op));
+        }
+    }
+    let order: Vec<String> = violation
+        .longest_linearization
+        .iter()
+        .map(|step| {
+            format!(
+                "#{} (then {})",
+                step.op,
+                show_value(step.value_after.as_deref())
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        text,
+        "  longest linearization: {}",
+        if order.is_empty() {
+            "none".to_string()
+        } else {
+            order.join(", ")
+        }
+    );
+    let unplaced: Vec<String> = violation
+        .unplaced_ops
+        .iter()
+        .map(|index| format!("#{index}"))
+        .collect();
+    let _ = writeln!(text, "  cannot be placed after it: {}", unplaced.join(", "));
+}
+
+/// One operation as `#3 client 2 [40, 50] get -> "1"`.
+pub fn describe(index: usize, op: &Operation) -> String {
+    let interval = match op.ret {
+        Some(ret) => format!("[{}, {}]", op.call, ret),
+        None => format!("[{}, ?]", op.call),
+    };
+    let input = match &op.input {
+        Input::Put { value } => format!("put {}", quote(value)),
+        Input::Get => "get".to_string(),
+        Input::Delete => "delete".to_string(),
+        Input::Cas { expect, value } => {
+            format!("cas {} -> {}", show_value(expect.as_deref()), quote(value))
+        }
+    };
+    let output = match &op.output {
+        None => " => unknown outcome".to_string(),
+        Some(Output::Put) => String::new(),
+        Some(Output::Get { value }) => format!(" => {}", show_value(value.as_deref())),
+        Some(Output::Delete { deleted }) => format!(" => deleted {deleted}"),
+        Some(Output::Cas { succeeded }) => {
+            format!(" => {}", if *succeeded { "succeeded" } else { "failed" })
+        }
+    };
+    format!("#{index} client {} {interval} {input}{output}", op.client)
+}
+
+fn show_value(value: Option<&str>) -> String {
+    value.map_or_else(|| "absent".to_string(), quote)
+}
+
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"?\"".to_string())
+}
