@@ -17,6 +17,9 @@ pub const FORMAT_VERSION: u64 = 1;
 #[serde(deny_unknown_fields)]
 struct RawHistory {
     version: u64,
+    /// Free text for people (what the history shows); ignored by the checker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
     ops: Vec<RawOp>,
 }
 
@@ -121,6 +124,7 @@ pub fn from_json(text: &str) -> Result<History, HistoryError> {
 pub fn to_json(history: &History) -> String {
     let raw = RawHistory {
         version: FORMAT_VERSION,
+        description: None,
         ops: history.ops().iter().map(to_raw).collect(),
     };
     // Serializing plain structs of strings, integers and booleans into a String cannot fail;

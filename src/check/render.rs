@@ -48,7 +48,7 @@ fn render_key(text: &mut String, history: &History, key: &KeyReport) {
 fn render_violation(text: &mut String, history: &History, key: &KeyReport, violation: &Violation) {
     let _ = writeln!(
         text,
-        "key {}: NOT linearizable; these {} of its {} operations cannot be ordered{}:",
+        "key {}: NOT linearizable: no order explains these {} (of {}) operations{}:",
         quote(&key.key),
         violation.failing_ops.len(),
         key.op_count,
