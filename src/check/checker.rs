@@ -1,10 +1,10 @@
 //! The checker's entry point: partition by key, search each key, explain each violation.
 
 use super::history::History;
-use super::linearize::{Outcome, search};
+use super::linearize::{Outcome, Search, search};
 use super::partition::{KeyHistory, KeyOp, partition};
 use super::report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
-use super::shrink::shrink;
+use super::shrink::{mentioned_states, shrink};
 
 /// Budgets that bound the checker's work, so that it always answers, and answers the same on
 /// every machine (steps are counted, not timed).
@@ -44,7 +44,7 @@ pub fn check_history(history: &History, config: &CheckConfig) -> CheckReport {
 }
 
 fn check_key(key: &KeyHistory, config: &CheckConfig) -> KeyReport {
-    let result = search(&key.ops, config.steps_max_per_key, false);
+    let result = search(&key.ops, None, config.steps_max_per_key, false);
     let (verdict, violation) = match result.outcome {
         Outcome::Linearizable => (Verdict::Ok, None),
         Outcome::BudgetExceeded => (Verdict::Unknown, None),
@@ -67,8 +67,36 @@ fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
         .iter()
         .map(|&index| key.ops[index].clone())
         .collect();
-    let steps_left = config.shrink_steps_max.saturating_sub(shrunk.steps);
-    let longest = search(&failing, steps_left, true);
+    // The longest linearization from an absent key, or, when the failing set fails from every
+    // initial value, from the mentioned value that lets the search go furthest (ties: the
+    // first, so the choice is deterministic).
+    let initials = if shrunk.any_initial {
+        mentioned_states(&failing)
+    } else {
+        vec![None]
+    };
+    let mut steps = shrunk.steps;
+    let mut best: Option<(Option<u32>, Search)> = None;
+    for initial in initials {
+        let steps_left = config.shrink_steps_max.saturating_sub(steps);
+        let result = search(&failing, initial, steps_left, true);
+        steps += result.steps;
+        if best
+            .as_ref()
+            .is_none_or(|(_, best)| result.longest.len() > best.longest.len())
+        {
+            best = Some((initial, result));
+        }
+    }
+    // `initials` always holds at least the absent state, so `best` is set.
+    let (initial, longest) = best.unwrap_or_else(|| {
+        let nothing = Search {
+            outcome: Outcome::BudgetExceeded,
+            steps: 0,
+            longest: Vec::new(),
+        };
+        (None, nothing)
+    });
     let mut placed = vec![false; failing.len()];
     let longest_linearization = longest
         .longest
@@ -90,7 +118,9 @@ fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
     Violation {
         failing_ops: failing.iter().map(|op| op.history_index).collect(),
         shrink_complete: shrunk.complete,
-        shrink_steps: shrunk.steps + longest.steps,
+        shrink_steps: steps,
+        any_initial_value: shrunk.any_initial,
+        initial_value: key.state_value(initial),
         longest_linearization,
         unplaced_ops,
     }

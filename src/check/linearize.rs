@@ -169,17 +169,18 @@ fn state_word(state: Option<u32>) -> u64 {
     state.map_or(0, |id| u64::from(id) + 1)
 }
 
-/// Searches for a linearization of `ops` (one key, starting absent) within `steps_max` steps.
-/// With `track_longest`, also records the longest linearized sequence (costly on long
-/// histories: use it on small ones, such as a shrunk failing set).
-pub fn search(ops: &[KeyOp], steps_max: u64, track_longest: bool) -> Search {
+/// Searches for a linearization of `ops` (one key, holding `initial` at the start: `None` is
+/// absent, as in a fresh store) within `steps_max` steps. With `track_longest`, also records
+/// the longest linearized sequence (costly on long histories: use it on small ones, such as a
+/// shrunk failing set).
+pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest: bool) -> Search {
     let mut events = Events::new(ops);
     let mut linearized = Bitset::new(ops.len());
     let mut memo = Memo::default();
     // Each entry: the call node chosen and the state before it.
     let mut stack: Vec<(usize, Option<u32>)> = Vec::new();
     let mut longest: Vec<(usize, Option<u32>)> = Vec::new();
-    let mut state: Option<u32> = None;
+    let mut state: Option<u32> = initial;
     let mut completed_left = ops.iter().filter(|op| op.is_completed()).count();
     let mut steps: u64 = 0;
     let mut node = events.next[0];

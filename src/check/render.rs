@@ -74,6 +74,13 @@ fn render_violation(text: &mut String, history: &History, key: &KeyReport, viola
             )
         })
         .collect();
+    if violation.any_initial_value {
+        let _ = writeln!(
+            text,
+            "  (whatever the key held before them; shown from {})",
+            show_value(violation.initial_value.as_deref())
+        );
+    }
     let _ = writeln!(
         text,
         "  longest linearization: {}",

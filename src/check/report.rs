@@ -95,6 +95,12 @@ pub struct Violation {
     pub shrink_complete: bool,
     /// Search steps spent shrinking and explaining.
     pub shrink_steps: u64,
+    /// True when the failing set cannot be ordered whatever value the key held before it (the
+    /// operations before it were cut away); false when it fails from an absent key, as the
+    /// history starts.
+    pub any_initial_value: bool,
+    /// The key's value at the start of `longest_linearization` (`None`: absent).
+    pub initial_value: Option<String>,
     /// The longest sequence of failing operations the search could linearize, each with the
     /// value the key held after it: where a correct store's story runs out.
     pub longest_linearization: Vec<LinearizedOp>,

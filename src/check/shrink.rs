@@ -15,10 +15,25 @@
 //!    binary search finds the shortest failing prefix.
 //! 2. An operation that leaves the register unchanged as observed: a get, a delete that deleted
 //!    nothing, a cas that failed. Dropping it from a linearization changes no state.
-//! 3. A write (a put, a successful cas, a delete of one key) that nothing else in the set can
-//!    tell apart from its absence: no remaining operation reads or compares against the value
-//!    it leaves (for a delete: against "absent"), and no failed cas, deleting delete or
-//!    unknown-outcome cas remains whose answer could flip.
+//! 3. A completed write `w` (a put, a successful cas, a delete that deleted) that nothing can
+//!    tell apart from its absence (and, for a readable failing set, whose value nobody in the
+//!    set reads or compares against, even outside the window described next). Dropping `w` changes the state only between `w` and the next
+//!    write `m` of a linearization, so it is sound when no operation that can sit in that window
+//!    reads or compares against the state `w` leaves (for a delete: "absent"), and none there
+//!    has an answer that could flip if the register held the state from before `w` instead (a
+//!    failed or unknown-outcome cas that might then match, a delete that deleted when the key
+//!    might then be absent). Before a successful cas the state is exactly its `expect`, before
+//!    a delete that deleted it is present, before a put it is unknown. An operation cannot sit in the window if it returned
+//!    before `w` was called, or if a completed put lies wholly between `w` and it in real time.
+//!
+//! 4. The completed operations of a quiescent prefix, when the rest fails from *every* initial
+//!    state of the key (absent, each value it mentions, and one value it does not): whatever
+//!    the prefix left behind, the rest cannot follow it. Unknown-outcome operations of the
+//!    prefix stay, since they may take effect later. From then on, later removals must keep that stronger property.
+//!
+//! Rules 2 and 3 are applied delta-debugging style (Zeller's ddmin): try to drop half of the
+//! candidates at once, then quarters, down to single operations, so that a large history
+//! shrinks in a few dozen searches instead of one per operation.
 
 use super::linearize::{Outcome, search};
 use super::model::{Input, Output};
@@ -29,23 +44,56 @@ use super::partition::KeyOp;
 pub struct Shrunk {
     /// Indices into the key's operations, in call order; non-linearizable on their own.
     pub kept: Vec<usize>,
+    /// True when a prefix was cut (rule 4): then `kept` fails from every initial value, not
+    /// only from an absent key.
+    pub any_initial: bool,
     /// False when the budget ran out before no further removal was possible.
     pub complete: bool,
     /// Search steps spent.
     pub steps: u64,
 }
 
+/// A value id no history interns (ids count values, which are far fewer): it stands for "any
+/// value the failing set never mentions", which no operation in it can tell apart.
+const UNMENTIONED: u32 = u32::MAX;
+
+/// The initial states worth trying for `ops`: absent and every value they mention. Any other
+/// value behaves like [`UNMENTIONED`] (and like every other unmentioned value).
+pub fn mentioned_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
+    let mut states = vec![None];
+    for op in ops {
+        let input_values = match &op.input {
+            Input::Put { value } => [Some(*value), None],
+            Input::Cas { expect, value } => [Some(*value), *expect],
+            Input::Get | Input::Delete => [None, None],
+        };
+        let output_value = match &op.output {
+            Some(Output::Get { value }) => *value,
+            _ => None,
+        };
+        for value in input_values.into_iter().chain([output_value]).flatten() {
+            states.push(Some(value));
+        }
+    }
+    states.sort_unstable();
+    states.dedup();
+    states
+}
+
 struct Shrinker<'a> {
     ops: &'a [KeyOp],
+    /// Whether a check must fail from every initial state (after rule 4) or from absent.
+    any_initial: bool,
     steps: u64,
     steps_max: u64,
     out_of_budget: bool,
 }
 
 impl Shrinker<'_> {
-    /// Whether the subset is proven non-linearizable. `false` also when unproven for lack of
-    /// budget, which then stops the shrinking.
-    fn violates(&mut self, subset: &[usize]) -> bool {
+    /// Whether the subset is proven non-linearizable (from every initial state when
+    /// `any_initial`). `false` also when unproven for lack of budget, which then stops the
+    /// shrinking.
+    fn violates(&mut self, subset: &[usize], any_initial: bool) -> bool {
         if self.out_of_budget {
             return false;
         }
@@ -53,24 +101,39 @@ impl Shrinker<'_> {
             .iter()
             .map(|&index| self.ops[index].clone())
             .collect();
-        let result = search(&ops, self.steps_max - self.steps, false);
-        self.steps += result.steps;
-        match result.outcome {
-            Outcome::NotLinearizable => true,
-            Outcome::Linearizable => false,
-            Outcome::BudgetExceeded => {
-                self.out_of_budget = true;
-                false
+        let initials = if any_initial {
+            let mut states = mentioned_states(&ops);
+            states.push(Some(UNMENTIONED));
+            states
+        } else {
+            vec![None]
+        };
+        for initial in initials {
+            let result = search(&ops, initial, self.steps_max - self.steps, false);
+            self.steps += result.steps;
+            match result.outcome {
+                Outcome::NotLinearizable => {}
+                Outcome::Linearizable => return false,
+                Outcome::BudgetExceeded => {
+                    self.out_of_budget = true;
+                    return false;
+                }
             }
         }
+        true
+    }
+
+    fn still_fails(&mut self, subset: &[usize]) -> bool {
+        self.violates(subset, self.any_initial)
     }
 }
 
-/// Shrinks `ops` (a key history already proven non-linearizable) within `steps_max` search
-/// steps in total.
+/// Shrinks `ops` (a key history already proven non-linearizable from an absent key) within
+/// `steps_max` search steps in total.
 pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
     let mut shrinker = Shrinker {
         ops,
+        any_initial: false,
         steps: 0,
         steps_max,
         out_of_budget: false,
@@ -78,37 +141,35 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
     let mut kept: Vec<usize> = (0..ops.len()).collect();
     kept.sort_by_key(|&index| (ops[index].call, index));
     kept = shortest_failing_prefix(&mut shrinker, kept);
-    // Each pass tries every operation once; a pass that removes nothing ends the loop, and
-    // every other pass removes at least one, so there are at most `len + 1` passes.
-    let mut changed = true;
-    while changed && !shrinker.out_of_budget {
-        changed = false;
-        let mut position = 0;
-        while position < kept.len() && !shrinker.out_of_budget {
-            let candidate = kept[position];
-            if removable(ops, &kept, candidate) {
-                let mut smaller = kept.clone();
-                smaller.remove(position);
-                if shrinker.violates(&smaller) {
-                    kept = smaller;
-                    changed = true;
-                    continue;
-                }
-            }
-            position += 1;
-        }
+    kept = drop_until_stable(&mut shrinker, kept);
+    if let Some(cut) = latest_failing_suffix(&mut shrinker, &kept) {
+        kept = without_completed_prefix(ops, &kept, cut);
+        shrinker.any_initial = true;
+        kept = drop_until_stable(&mut shrinker, kept);
     }
     Shrunk {
         kept,
+        any_initial: shrinker.any_initial,
         complete: !shrinker.out_of_budget,
         steps: shrinker.steps,
     }
 }
 
-/// Rule 1: binary search over quiescent cut points of `kept` (in call order).
-fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec<usize> {
-    let ops = shrinker.ops;
-    // Prefix lengths at which every completed operation so far returned before the next call.
+/// Applies rules 2 and 3 until a round removes nothing. Each other round removes at least
+/// one operation, so this ends.
+fn drop_until_stable(shrinker: &mut Shrinker<'_>, mut kept: Vec<usize>) -> Vec<usize> {
+    loop {
+        let before = kept.len();
+        kept = drop_candidates(shrinker, kept);
+        if kept.len() == before || shrinker.out_of_budget {
+            return kept;
+        }
+    }
+}
+
+/// Quiescent cut points of `kept` (in call order): prefix lengths at which every completed
+/// operation so far returned before the next call. Ascending, excluding 0 and `kept.len()`.
+fn quiescent_cuts(ops: &[KeyOp], kept: &[usize]) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut ret_max: Option<u64> = None;
     for (length, &index) in kept.iter().enumerate() {
@@ -119,12 +180,49 @@ fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec
             ret_max = Some(ret_max.map_or(ret, |max| max.max(ret)));
         }
     }
+    cuts
+}
+
+/// `kept` without the completed operations among its first `cut`. Unknown-outcome operations
+/// stay: they may take effect during the suffix.
+fn without_completed_prefix(ops: &[KeyOp], kept: &[usize], cut: usize) -> Vec<usize> {
+    let pending = kept[..cut]
+        .iter()
+        .copied()
+        .filter(|&index| !ops[index].is_completed());
+    pending.chain(kept[cut..].iter().copied()).collect()
+}
+
+/// Rule 4: the latest quiescent cut whose suffix fails from every initial state. Whatever
+/// state the prefix leaves, the suffix cannot follow it, so the suffix alone proves the
+/// violation. Failing from every initial state is monotone in the cut (a longer suffix is the
+/// shorter one after some prefix), so a binary search finds it.
+fn latest_failing_suffix(shrinker: &mut Shrinker<'_>, kept: &[usize]) -> Option<usize> {
+    let cuts = quiescent_cuts(shrinker.ops, kept);
+    // Invariant: the suffix at cuts[low - 1] (when low > 0) is proven to fail from every
+    // state; those at cuts[high..] are not.
+    let (mut low, mut high) = (0, cuts.len());
+    while low < high && !shrinker.out_of_budget {
+        let middle = low + (high - low) / 2;
+        let suffix = without_completed_prefix(shrinker.ops, kept, cuts[middle]);
+        if shrinker.violates(&suffix, true) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low.checked_sub(1).map(|position| cuts[position])
+}
+
+/// Rule 1: binary search over quiescent cut points of `kept` (in call order).
+fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec<usize> {
+    let mut cuts = quiescent_cuts(shrinker.ops, &kept);
     cuts.push(kept.len());
     // Invariant: the prefix at cuts[high] is proven to fail; those below `low` are not.
     let (mut low, mut high) = (0, cuts.len() - 1);
     while low < high && !shrinker.out_of_budget {
         let middle = low + (high - low) / 2;
-        if shrinker.violates(&kept[..cuts[middle]]) {
+        if shrinker.still_fails(&kept[..cuts[middle]]) {
             high = middle;
         } else {
             low = middle + 1;
@@ -135,41 +233,136 @@ fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec
     prefix
 }
 
+/// Rules 2 and 3 by ddmin: drop chunks of candidates while the rest still fails.
+fn drop_candidates(shrinker: &mut Shrinker<'_>, mut kept: Vec<usize>) -> Vec<usize> {
+    let ops = shrinker.ops;
+    let mut candidates: Vec<usize> = kept
+        .iter()
+        .copied()
+        .filter(|&candidate| removable(ops, &kept, candidate))
+        .collect();
+    let mut chunk = candidates.len().div_ceil(2).max(1);
+    while !candidates.is_empty() && !shrinker.out_of_budget {
+        let mut removed_any = false;
+        let mut start = 0;
+        while start < candidates.len() && !shrinker.out_of_budget {
+            let end = (start + chunk).min(candidates.len());
+            let (smaller, dropped) = sound_removal(ops, &kept, &candidates[start..end]);
+            if !dropped.is_empty() && shrinker.still_fails(&smaller) {
+                kept = smaller;
+                candidates.retain(|candidate| !dropped.contains(candidate));
+                removed_any = true;
+            } else {
+                start = end;
+            }
+        }
+        if !removed_any {
+            if chunk == 1 {
+                break;
+            }
+            chunk = chunk.div_ceil(2);
+        }
+    }
+    kept
+}
+
+/// Removes the `batch` members of `kept` one by one, skipping any whose removal is not sound
+/// in the set left by the ones before it. Returns the smaller set and what was dropped.
+fn sound_removal(ops: &[KeyOp], kept: &[usize], batch: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut smaller = kept.to_vec();
+    let mut dropped = Vec::new();
+    // Latest first: a write's blockers come after it, so they get the first chance to go.
+    for &candidate in batch.iter().rev() {
+        if removable(ops, &smaller, candidate) {
+            smaller.retain(|&index| index != candidate);
+            dropped.push(candidate);
+        }
+    }
+    (smaller, dropped)
+}
+
 /// Rules 2 and 3: whether dropping `candidate` from `kept` keeps linearizable sets
 /// linearizable.
 fn removable(ops: &[KeyOp], kept: &[usize], candidate: usize) -> bool {
     let op = &ops[candidate];
+    let (observed_state, before) = match (&op.input, &op.output) {
+        (Input::Get, _) => return true,
+        (Input::Delete, Some(Output::Delete { deleted: 0 })) => return true,
+        (Input::Cas { .. }, Some(Output::Cas { succeeded: false })) => return true,
+        (Input::Put { value }, Some(_)) => (Some(*value), Before::Unknown),
+        (Input::Cas { expect, value }, Some(Output::Cas { succeeded: true })) => {
+            (Some(*value), Before::Exactly(*expect))
+        }
+        (Input::Delete, Some(Output::Delete { .. })) => (None, Before::Present),
+        _ => return false,
+    };
+    let Some(ret) = op.ret else {
+        return false;
+    };
+    // The earliest return of a completed put called after `candidate` returned: anything
+    // called after it comes after that put in every linearization, outside the window.
+    let separator = kept
+        .iter()
+        .map(|&index| &ops[index])
+        .filter(|other| matches!(other.input, Input::Put { .. }) && other.call > ret)
+        .filter_map(|other| other.ret)
+        .min();
     let others = || {
         kept.iter()
             .filter(move |&&index| index != candidate)
             .map(|&index| &ops[index])
     };
-    match (&op.input, &op.output) {
-        (Input::Get, _) => true,
-        (Input::Delete, Some(Output::Delete { deleted: 0 })) => true,
-        (Input::Cas { .. }, Some(Output::Cas { succeeded: false })) => true,
-        (Input::Put { value }, Some(_))
-        | (Input::Cas { value, .. }, Some(Output::Cas { succeeded: true })) => {
-            no_flippable_answers(others()) && others().all(|other| !observes(other, Some(*value)))
+    // Observers anywhere keep `w`, even those a separator shields (where dropping `w` would
+    // still be sound): a failing set whose read shows a value nobody in the set wrote proves
+    // the violation but explains it badly.
+    // Absence needs no writer, so only observers in the window keep a delete.
+    let in_window = |other: &&KeyOp| {
+        other.ret.is_none_or(|other_ret| other_ret >= op.call)
+            && separator.is_none_or(|separator| other.call <= separator)
+    };
+    let observed = match observed_state {
+        Some(_) => others().any(|other| observes(other, observed_state)),
+        None => others()
+            .filter(in_window)
+            .any(|other| observes(other, observed_state)),
+    };
+    !observed
+        && others()
+            .filter(in_window)
+            .all(|other| !may_flip(other, before))
+}
+
+/// What is known of the register just before a write: after a successful cas, exactly its
+/// `expect`; after a delete that deleted, some value; after a put, nothing.
+#[derive(Clone, Copy)]
+enum Before {
+    Unknown,
+    Present,
+    Exactly(Option<u32>),
+}
+
+impl Before {
+    fn could_be(self, state: Option<u32>) -> bool {
+        match self {
+            Before::Unknown => true,
+            Before::Present => state.is_some(),
+            Before::Exactly(known) => known == state,
         }
-        (Input::Delete, Some(Output::Delete { .. })) => {
-            no_flippable_answers(others()) && others().all(|other| !observes(other, None))
-        }
-        _ => false,
     }
 }
 
-/// No failed cas, no delete that deleted, and no unknown-outcome cas: the answers that could
-/// change if an earlier write vanished.
-fn no_flippable_answers<'a>(mut others: impl Iterator<Item = &'a KeyOp>) -> bool {
-    others.all(|other| {
-        !matches!(
-            (&other.input, &other.output),
-            (Input::Cas { .. }, Some(Output::Cas { succeeded: false }))
-                | (Input::Cas { .. }, None)
-                | (Input::Delete, Some(Output::Delete { deleted: 1 }))
-        )
-    })
+/// Whether `op`'s answer or effect could change if the write before it vanished and the
+/// register held `before` instead: a failed or unknown-outcome cas that might now match, or a
+/// delete that deleted when the key might now be absent. (Readers of the vanished write's own
+/// state are handled by [`observes`].)
+fn may_flip(op: &KeyOp, before: Before) -> bool {
+    match (&op.input, &op.output) {
+        (Input::Cas { expect, .. }, Some(Output::Cas { succeeded: false }) | None) => {
+            before.could_be(*expect)
+        }
+        (Input::Delete, Some(Output::Delete { deleted: 1 })) => before.could_be(None),
+        _ => false,
+    }
 }
 
 /// Whether `op` reads or compares against the register holding `value` (`None`: absent).
