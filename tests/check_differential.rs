@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
+use raftlab::check::partition::partition;
+use raftlab::check::shrink::removable;
 use raftlab::check::{CheckConfig, History, Input, Operation, Output, Verdict, check_history};
 
 /// One generated operation before outputs are known.
@@ -153,9 +155,23 @@ fn build(specs: &[Spec]) -> History {
 
 /// Tries every real-time-respecting order; unknown-outcome operations may be left out.
 fn brute_force(history: &History) -> bool {
+    brute_force_from(history, &BTreeMap::new())
+}
+
+/// [`brute_force`] from a given initial map.
+fn brute_force_from(history: &History, initial: &BTreeMap<String, String>) -> bool {
     let ops = history.ops();
     let mut placed = vec![false; ops.len()];
-    extend(ops, &mut placed, &BTreeMap::new())
+    extend(ops, &mut placed, initial)
+}
+
+/// Initial maps that set `key` to each value the generator uses, one it never uses, or nothing.
+fn initial_maps(key: &str) -> Vec<BTreeMap<String, String>> {
+    let mut maps = vec![BTreeMap::new()];
+    for value in ["v0", "v1", "v2", "other"] {
+        maps.push(BTreeMap::from([(key.to_string(), value.to_string())]));
+    }
+    maps
 }
 
 fn extend(ops: &[Operation], placed: &mut [bool], map: &BTreeMap<String, String>) -> bool {
@@ -212,6 +228,45 @@ proptest! {
                 .collect();
             let failing = History::new(failing).expect("a subset of a valid history is valid");
             prop_assert!(!brute_force(&failing), "failing set is linearizable: {:?}", violation);
+            if violation.any_initial_value {
+                let key = &history.ops()[violation.failing_ops[0]].key;
+                for initial in initial_maps(key) {
+                    prop_assert!(
+                        !brute_force_from(&failing, &initial),
+                        "failing set is linearizable from {:?}: {:?}", initial, violation
+                    );
+                }
+            }
+        }
+    }
+
+    /// The promise behind the failing sets: a removal the shrinker calls sound never turns a
+    /// linearizable history into a non-linearizable one.
+    #[test]
+    fn sound_removals_keep_linearizable_histories_linearizable(
+        specs in prop::collection::vec(spec(), 0..=7)
+    ) {
+        // Uncorrupted, so linearizable by construction (the assumption only double-checks).
+        let specs: Vec<Spec> = specs.into_iter().map(|spec| Spec { corrupt: false, ..spec }).collect();
+        let history = build(&specs);
+        prop_assume!(brute_force(&history));
+        for key in partition(&history) {
+            let kept: Vec<usize> = (0..key.ops.len()).collect();
+            for candidate in 0..key.ops.len() {
+                if !removable(&key.ops, &kept, candidate) {
+                    continue;
+                }
+                let dropped = key.ops[candidate].history_index;
+                let rest: Vec<Operation> = history
+                    .ops()
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, _)| *index != dropped)
+                    .map(|(_, op)| op.clone())
+                    .collect();
+                let rest = History::new(rest).expect("valid");
+                prop_assert!(brute_force(&rest), "dropping #{} broke {:#?}", dropped, history.ops());
+            }
         }
     }
 }

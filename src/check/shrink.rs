@@ -281,9 +281,9 @@ fn sound_removal(ops: &[KeyOp], kept: &[usize], batch: &[usize]) -> (Vec<usize>,
     (smaller, dropped)
 }
 
-/// Rules 2 and 3: whether dropping `candidate` from `kept` keeps linearizable sets
-/// linearizable.
-fn removable(ops: &[KeyOp], kept: &[usize], candidate: usize) -> bool {
+/// Rules 2 and 3: whether dropping `candidate` from `kept` (indices into `ops`) keeps
+/// linearizable sets linearizable. Public so that tests can check that promise directly.
+pub fn removable(ops: &[KeyOp], kept: &[usize], candidate: usize) -> bool {
     let op = &ops[candidate];
     let (observed_state, before) = match (&op.input, &op.output) {
         (Input::Get, _) => return true,
