@@ -214,3 +214,23 @@ fn check_json_is_the_one_call_for_the_page() {
     assert_eq!(names, ["k0", "k1", "k2", "k3", "k4"]);
     assert!(check_json("not json").is_err());
 }
+
+#[test]
+fn the_documented_example_is_the_one_in_the_corpus() {
+    let docs = include_str!("../docs/history-format.md");
+    let start = docs.find("```json\n").expect("a json block") + "```json\n".len();
+    let end = start + docs[start..].find("```").expect("block end");
+    let corpus = include_str!("histories/violation-doc-example.json");
+    assert_eq!(
+        &docs[start..end],
+        corpus,
+        "docs/history-format.md and the corpus file differ"
+    );
+    let report = check_json(corpus).expect("the documented example is valid");
+    assert_eq!(report.verdict, Verdict::Violation);
+    let text = raftlab::check::render_text(&from_json(corpus).expect("valid"), &report);
+    assert!(
+        docs.contains(&text),
+        "the documented report is out of date:\n{text}"
+    );
+}
