@@ -176,7 +176,7 @@ fn state_word(state: Option<u32>) -> u64 {
 pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest: bool) -> Search {
     let mut events = Events::new(ops);
     let mut linearized = Bitset::new(ops.len());
-    let mut memo = Memo::default();
+    let mut memo = Memo::with_capacity(ops.len());
     // Each entry: the call node chosen and the state before it.
     let mut stack: Vec<(usize, Option<u32>)> = Vec::new();
     let mut longest: Vec<(usize, Option<u32>)> = Vec::new();

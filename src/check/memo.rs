@@ -21,6 +21,15 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// An empty cache sized for a search over `ops` operations (about one entry each when the
+    /// history is easy).
+    pub fn with_capacity(ops: usize) -> Memo {
+        Memo {
+            seen: HashSet::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
+            scratch: Vec::new(),
+        }
+    }
+
     /// Records `(linearized, state_word)`; returns `false` if it was already there.
     pub fn insert(&mut self, linearized: &[u64], state_word: u64) -> bool {
         self.scratch.clear();

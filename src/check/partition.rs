@@ -8,9 +8,11 @@
 //! Values are replaced by dense ids so that a search state is one `Option<u32>`, cheap to
 //! copy, compare and hash in the memo cache.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use super::history::{History, Time};
+use super::memo::FxHasher;
 use super::model::{Input, Output};
 
 /// One operation of a key's sub-history, with values interned.
@@ -53,12 +55,17 @@ impl KeyHistory {
     }
 }
 
-/// Splits `history` into per-key sub-histories, in key order (a `BTreeMap`, so the order that
-/// reaches reports is deterministic).
+/// Splits `history` into per-key sub-histories, in key order (sorted at the end, so the order
+/// that reaches reports is deterministic whatever the hash maps do inside).
 pub fn partition(history: &History) -> Vec<KeyHistory> {
-    let mut builders: BTreeMap<&str, Builder> = BTreeMap::new();
+    let mut slots: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut builders: Vec<(&str, Builder<'_>)> = Vec::new();
     for (index, op) in history.ops().iter().enumerate() {
-        let builder = builders.entry(op.key.as_str()).or_default();
+        let slot = *slots.entry(op.key.as_str()).or_insert_with(|| {
+            builders.push((op.key.as_str(), Builder::default()));
+            builders.len() - 1
+        });
+        let builder = &mut builders[slot].1;
         let input = match &op.input {
             Input::Put { value } => Input::Put {
                 value: builder.intern(value),
@@ -88,33 +95,39 @@ pub fn partition(history: &History) -> Vec<KeyHistory> {
             output,
         });
     }
+    builders.sort_unstable_by_key(|(key, _)| *key);
     builders
         .into_iter()
         .map(|(key, builder)| KeyHistory {
             key: key.to_string(),
             ops: builder.ops,
-            values: builder.values,
+            values: builder.values.into_iter().map(str::to_string).collect(),
         })
         .collect()
 }
 
+/// Hash maps with the fixed Fx hasher: only looked up, never iterated, so their order cannot
+/// reach a report.
+type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Collects one key's operations; ids are handed out in order of first appearance.
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     ops: Vec<KeyOp>,
-    values: Vec<String>,
-    ids: BTreeMap<String, u32>,
+    values: Vec<&'a str>,
+    ids: FxHashMap<&'a str, u32>,
 }
 
-impl Builder {
-    fn intern(&mut self, value: &str) -> u32 {
+impl<'a> Builder<'a> {
+    fn intern(&mut self, value: &'a str) -> u32 {
         if let Some(id) = self.ids.get(value) {
             return *id;
         }
         // History::new caps the number of operations far below u32::MAX, and each operation
         // brings at most two values, so ids always fit.
         let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-        self.values.push(value.to_string());
-        self.ids.insert(value.to_string(), id);
+        self.values.push(value);
+        self.ids.insert(value, id);
         id
     }
 }
