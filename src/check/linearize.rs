@@ -12,7 +12,8 @@
 //!   last choice was wrong: it pops the stack, puts the operation back, and tries the next call
 //!   after it.
 //!
-//! The search succeeds when every completed operation is linearized and fails when it must
+//! At each frontier, state-preserving reads that fit are taken first and for good, then the
+//! completed calls are tried, then the unknown-outcome ones (see [`Phase`]). The search succeeds when every completed operation is linearized and fails when it must
 //! backtrack with an empty stack. Operations with an unknown outcome have no return event: they
 //! can be linearized at any point after their call, and those never chosen are as good as
 //! placed after everything else, where no one can observe them ("never took effect").
@@ -21,7 +22,7 @@
 //! [`Outcome::BudgetExceeded`], at the same step on every machine.
 
 use super::memo::Memo;
-use super::model;
+use super::model::{self, Input, Output};
 use super::partition::KeyOp;
 
 /// How a search ended.
@@ -50,17 +51,28 @@ pub struct Search {
 
 const NIL: usize = usize::MAX;
 
-/// One node of the event list. Node 0 is the head sentinel.
+/// Head sentinel of the list of completed operations' calls and returns.
+const MAIN: usize = 0;
+/// Head sentinel of the list of unknown-outcome operations' calls (they have no return).
+const PENDING: usize = 1;
+
+/// One node of an event list.
 #[derive(Clone, Copy)]
 struct Event {
     op: usize,
     /// For a call: the node of its return, or `NIL` for an unknown outcome. For a return: `NIL`.
     ret_node: usize,
     is_call: bool,
+    time: u64,
 }
 
-/// The event list with dancing-links removal: lifted nodes keep their own links, so undoing
-/// removals in reverse order restores the list exactly.
+/// Two event lists with dancing-links removal: lifted nodes keep their own links, so undoing
+/// removals in reverse order restores the lists exactly.
+///
+/// Completed operations live in the main list, in time order. Unknown-outcome calls live in a
+/// list of their own: they never return, so in one list they would pile up at the front and
+/// every scan would walk past all of them. Unknown-outcome gets are left out altogether: they
+/// change nothing and their answer is unconstrained, so placing them never helps.
 struct Events {
     events: Vec<Event>,
     prev: Vec<usize>,
@@ -69,43 +81,56 @@ struct Events {
 
 impl Events {
     fn new(ops: &[KeyOp]) -> Events {
-        // (time, return after call, op) gives a total, deterministic order.
-        let mut order: Vec<(u64, bool, usize)> = Vec::with_capacity(ops.len() * 2);
+        // (time, return after call, op) gives a total, deterministic order in each list.
+        let mut main: Vec<(u64, bool, usize)> = Vec::with_capacity(ops.len() * 2);
+        let mut pending: Vec<(u64, bool, usize)> = Vec::new();
         for (index, op) in ops.iter().enumerate() {
-            order.push((op.call, false, index));
-            if let Some(ret) = op.ret {
-                order.push((ret, true, index));
+            match op.ret {
+                Some(ret) => {
+                    main.push((op.call, false, index));
+                    main.push((ret, true, index));
+                }
+                None if matches!(op.input, Input::Get) => {}
+                None => pending.push((op.call, false, index)),
             }
         }
-        order.sort_unstable();
+        main.sort_unstable();
+        pending.sort_unstable();
         let sentinel = Event {
             op: NIL,
             ret_node: NIL,
             is_call: false,
+            time: 0,
         };
-        let mut events = vec![sentinel; order.len() + 1];
+        let count = 2 + main.len() + pending.len();
+        let mut events = vec![sentinel; count];
+        let mut prev = vec![NIL; count];
+        let mut next = vec![NIL; count];
         let mut ret_node_of_op = vec![NIL; ops.len()];
-        for (position, &(_, is_return, op)) in order.iter().enumerate() {
-            let node = position + 1;
-            events[node] = Event {
-                op,
-                ret_node: NIL,
-                is_call: !is_return,
-            };
-            if is_return {
-                ret_node_of_op[op] = node;
+        let mut node = 2;
+        for (head, order) in [(MAIN, &main), (PENDING, &pending)] {
+            let mut last = head;
+            for &(time, is_return, op) in order {
+                events[node] = Event {
+                    op,
+                    ret_node: NIL,
+                    is_call: !is_return,
+                    time,
+                };
+                if is_return {
+                    ret_node_of_op[op] = node;
+                }
+                prev[node] = last;
+                next[last] = node;
+                last = node;
+                node += 1;
             }
         }
-        for event in events.iter_mut().skip(1) {
+        for event in events.iter_mut().skip(2) {
             if event.is_call {
                 event.ret_node = ret_node_of_op[event.op];
             }
         }
-        let count = events.len();
-        let prev = (0..count).map(|node| node.wrapping_sub(1)).collect();
-        let next = (0..count)
-            .map(|node| if node + 1 < count { node + 1 } else { NIL })
-            .collect();
         Events { events, prev, next }
     }
 
@@ -144,25 +169,98 @@ impl Events {
     }
 }
 
-/// A fixed-size set of operation indices.
-struct Bitset {
-    words: Vec<u64>,
+/// The linearized operations: completed ones in a bitset with a Zobrist hash kept up to date
+/// as bits flip (so the memo never rehashes a long bitset), unknown-outcome ones in a small
+/// bitset of their own (see [`Memo`] on dominance).
+struct Linearized {
+    completed: Vec<u64>,
+    hash: u64,
+    keys: Vec<u64>,
+    pending: Vec<u64>,
+    /// For each operation: its bit in `pending` for an unknown outcome, `None` otherwise.
+    pending_bit: Vec<Option<usize>>,
 }
 
-impl Bitset {
-    fn new(bits: usize) -> Bitset {
-        Bitset {
-            words: vec![0; bits.div_ceil(64)],
+impl Linearized {
+    fn new(ops: &[KeyOp]) -> Linearized {
+        let mut pending_count: usize = 0;
+        let pending_bit = ops
+            .iter()
+            .map(|op| {
+                (!op.is_completed()).then(|| {
+                    pending_count += 1;
+                    pending_count - 1
+                })
+            })
+            .collect();
+        Linearized {
+            completed: vec![0; ops.len().div_ceil(64)],
+            hash: 0,
+            keys: (0..ops.len() as u64).map(splitmix64).collect(),
+            pending: vec![0; pending_count.div_ceil(64)],
+            pending_bit,
         }
     }
 
-    fn set(&mut self, bit: usize) {
-        self.words[bit / 64] |= 1 << (bit % 64);
+    fn flip(&mut self, op: usize) {
+        match self.pending_bit[op] {
+            Some(bit) => self.pending[bit / 64] ^= 1 << (bit % 64),
+            None => {
+                self.completed[op / 64] ^= 1 << (op % 64);
+                self.hash ^= self.keys[op];
+            }
+        }
     }
+}
 
-    fn clear(&mut self, bit: usize) {
-        self.words[bit / 64] &= !(1 << (bit % 64));
-    }
+/// SplitMix64's output function: a fixed, well-mixed 64-bit value per input.
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Which calls the scan of the current frontier considers, in this order:
+///
+/// 1. `Reads`: completed operations that leave the register unchanged (a get, a failed cas, a
+///    delete of nothing). If one fits the current state it is taken *for good*: any
+///    linearization from here can be rearranged to start with it (it is a candidate, so
+///    nothing must precede it, and moving a state-preserving operation earlier changes no other
+///    answer). If the search fails below it, this frontier fails too, with no alternatives to
+///    try. This partial-order reduction removes most of the search on busy keys.
+/// 2. `Completed`: every completed operation, in time order.
+/// 3. `Pending`: the unknown-outcome operations, only after the completed ones lead nowhere, so
+///    the search does not wander through the ways of placing timed-out writes nobody needs.
+///
+/// Phases 2 and 3 together try every candidate once, as Wing & Gong's search does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Reads,
+    Completed,
+    Pending,
+}
+
+/// Whether `op`, wherever it fits, leaves the register as it found it.
+fn preserves_state(op: &KeyOp) -> bool {
+    matches!(
+        (&op.input, &op.output),
+        (Input::Get, _)
+            | (Input::Delete, Some(Output::Delete { deleted: 0 }))
+            | (Input::Cas { .. }, Some(Output::Cas { succeeded: false }))
+    )
+}
+
+/// One choice on the search stack.
+struct Frame {
+    /// The call node of the operation linearized.
+    call_node: usize,
+    /// The state before it.
+    state_before: Option<u32>,
+    /// The phase it was chosen in; a `Reads` choice is final (see [`Phase`]).
+    phase: Phase,
+    /// In the `Pending` phase: the time of the frontier's first return.
+    frontier_time: u64,
 }
 
 fn state_word(state: Option<u32>) -> u64 {
@@ -175,15 +273,18 @@ fn state_word(state: Option<u32>) -> u64 {
 /// shrunk failing set).
 pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest: bool) -> Search {
     let mut events = Events::new(ops);
-    let mut linearized = Bitset::new(ops.len());
+    let mut linearized = Linearized::new(ops);
     let mut memo = Memo::with_capacity(ops.len());
-    // Each entry: the call node chosen and the state before it.
-    let mut stack: Vec<(usize, Option<u32>)> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
     let mut longest: Vec<(usize, Option<u32>)> = Vec::new();
     let mut state: Option<u32> = initial;
     let mut completed_left = ops.iter().filter(|op| op.is_completed()).count();
     let mut steps: u64 = 0;
-    let mut node = events.next[0];
+    let mut node = events.next[MAIN];
+    let mut phase = Phase::Reads;
+    // Unknown-outcome calls at or before this time are candidates (calls sort before returns
+    // at the same instant). Meaningful in the `Pending` phase only.
+    let mut frontier_time = u64::MAX;
 
     let finish = |outcome, steps, longest| Search {
         outcome,
@@ -198,18 +299,36 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
             return finish(Outcome::BudgetExceeded, steps, longest);
         }
         steps += 1;
-        let event = if node == NIL {
-            None
-        } else {
-            Some(events.events[node])
+        let event = match node {
+            NIL => None,
+            _ if phase == Phase::Pending && events.events[node].time > frontier_time => None,
+            _ => Some(events.events[node]),
         };
+        // Set when this frontier is known to fail: pop choices until one has alternatives.
+        let mut backtrack = false;
         match event {
             Some(event) if event.is_call => {
                 let op = &ops[event.op];
-                if let Some(next_state) = model::step(&state, &op.input, op.output.as_ref()) {
-                    linearized.set(event.op);
-                    if memo.insert(&linearized.words, state_word(next_state)) {
-                        stack.push((node, state));
+                let next_state = if phase != Phase::Reads || preserves_state(op) {
+                    model::step(&state, &op.input, op.output.as_ref())
+                } else {
+                    None
+                };
+                if let Some(next_state) = next_state {
+                    linearized.flip(event.op);
+                    let new = memo.insert(
+                        &linearized.completed,
+                        linearized.hash,
+                        state_word(next_state),
+                        &linearized.pending,
+                    );
+                    if new {
+                        stack.push(Frame {
+                            call_node: node,
+                            state_before: state,
+                            phase,
+                            frontier_time,
+                        });
                         state = next_state;
                         events.lift(node);
                         if op.is_completed() {
@@ -221,28 +340,46 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
                         if completed_left == 0 {
                             return finish(Outcome::Linearizable, steps, longest);
                         }
-                        node = events.next[0];
+                        node = events.next[MAIN];
+                        phase = Phase::Reads;
                         continue;
                     }
-                    linearized.clear(event.op);
+                    linearized.flip(event.op);
+                    // A read that fits but leads to an explored dead end dooms the frontier.
+                    backtrack = phase == Phase::Reads;
                 }
                 node = events.next[node];
             }
-            // A return of an operation not yet linearized (or, defensively, the end of the
-            // list, which cannot be reached while a completed operation is left): backtrack.
-            _ => {
-                let Some((call_node, previous_state)) = stack.pop() else {
-                    return finish(Outcome::NotLinearizable, steps, longest);
-                };
-                let op = events.events[call_node].op;
-                linearized.clear(op);
-                state = previous_state;
-                events.unlift(call_node);
-                if ops[op].is_completed() {
-                    completed_left += 1;
+            // The end of the frontier: a return of an operation not yet linearized (or,
+            // defensively, the end of a list). Rescan in the next phase, or backtrack.
+            _ => match phase {
+                Phase::Reads => {
+                    phase = Phase::Completed;
+                    node = events.next[MAIN];
                 }
-                node = events.next[call_node];
+                Phase::Completed => {
+                    phase = Phase::Pending;
+                    frontier_time = event.map_or(u64::MAX, |event| event.time);
+                    node = events.next[PENDING];
+                }
+                Phase::Pending => backtrack = true,
+            },
+        }
+        while backtrack {
+            let Some(frame) = stack.pop() else {
+                return finish(Outcome::NotLinearizable, steps, longest);
+            };
+            let op = events.events[frame.call_node].op;
+            linearized.flip(op);
+            state = frame.state_before;
+            events.unlift(frame.call_node);
+            if ops[op].is_completed() {
+                completed_left += 1;
             }
+            node = events.next[frame.call_node];
+            phase = frame.phase;
+            frontier_time = frame.frontier_time;
+            backtrack = phase == Phase::Reads;
         }
     }
 }
@@ -250,13 +387,15 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
 /// The stack as a sequence of (operation, state after it).
 fn linearization(
     events: &Events,
-    stack: &[(usize, Option<u32>)],
+    stack: &[Frame],
     state: Option<u32>,
 ) -> Vec<(usize, Option<u32>)> {
     let mut sequence = Vec::with_capacity(stack.len());
-    for (position, &(call_node, _)) in stack.iter().enumerate() {
-        let after = stack.get(position + 1).map_or(state, |&(_, before)| before);
-        sequence.push((events.events[call_node].op, after));
+    for (position, frame) in stack.iter().enumerate() {
+        let after = stack
+            .get(position + 1)
+            .map_or(state, |next| next.state_before);
+        sequence.push((events.events[frame.call_node].op, after));
     }
     sequence
 }

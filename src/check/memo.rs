@@ -6,18 +6,34 @@
 //! future, so the second one can be cut. A key is the bitset's words followed by one word for
 //! the state.
 //!
-//! The cache is a `HashSet` with a small fixed hasher (the FxHash mixing step used by rustc):
+//! The cache is a `HashMap` with a small fixed hasher (the FxHash mixing step used by rustc):
 //! it is only ever queried for membership, never iterated, so no hash order can reach a report,
 //! and the fixed hasher makes the run identical natively and in wasm.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// The set of explored (linearized bitset, state) pairs.
+/// The explored configurations, bucketed by a hash the search keeps up to date incrementally
+/// (Zobrist hashing), so an insert costs one bitset copy and no rehash of it. Entries in a
+/// bucket are compared in full: a hash collision costs time, never a wrong answer.
+///
+/// A configuration is (completed operations linearized, state, unknown-outcome operations
+/// linearized). One with the same completed set and state as an explored one, and a superset
+/// of its unknown-outcome operations, is *dominated*: the explored one could have left those
+/// extra operations out (they may never take effect), so it already had every future this one
+/// has. Recognising that keeps timed-out writes from multiplying the search.
 #[derive(Default)]
 pub struct Memo {
-    seen: HashSet<Box<[u64]>, BuildHasherDefault<FxHasher>>,
+    buckets: HashMap<u64, Vec<Entry>, BuildHasherDefault<FxHasher>>,
     scratch: Vec<u64>,
+}
+
+/// The explored configurations sharing one completed set and state.
+struct Entry {
+    /// The completed set's words followed by the state word.
+    key: Box<[u64]>,
+    /// The unknown-outcome sets explored with it.
+    pending_sets: Vec<Box<[u64]>>,
 }
 
 impl Memo {
@@ -25,22 +41,51 @@ impl Memo {
     /// history is easy).
     pub fn with_capacity(ops: usize) -> Memo {
         Memo {
-            seen: HashSet::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
+            buckets: HashMap::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
             scratch: Vec::new(),
         }
     }
 
-    /// Records `(linearized, state_word)`; returns `false` if it was already there.
-    pub fn insert(&mut self, linearized: &[u64], state_word: u64) -> bool {
+    /// Records a configuration (`set_hash` is a hash of `completed`); returns `false` if it,
+    /// or one that dominates it, was already there.
+    pub fn insert(
+        &mut self,
+        completed: &[u64],
+        set_hash: u64,
+        state_word: u64,
+        pending: &[u64],
+    ) -> bool {
         self.scratch.clear();
-        self.scratch.extend_from_slice(linearized);
+        self.scratch.extend_from_slice(completed);
         self.scratch.push(state_word);
-        if self.seen.contains(self.scratch.as_slice()) {
-            return false;
+        let hash = set_hash ^ state_word.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let bucket = self.buckets.entry(hash).or_default();
+        match bucket.iter_mut().find(|entry| *entry.key == *self.scratch) {
+            Some(entry) => {
+                if entry
+                    .pending_sets
+                    .iter()
+                    .any(|seen| is_subset(seen, pending))
+                {
+                    return false;
+                }
+                entry.pending_sets.push(pending.into());
+            }
+            None => bucket.push(Entry {
+                key: self.scratch.clone().into_boxed_slice(),
+                pending_sets: vec![pending.into()],
+            }),
         }
-        self.seen.insert(self.scratch.clone().into_boxed_slice());
         true
     }
+}
+
+/// Whether every bit of `small` is set in `large` (same length).
+fn is_subset(small: &[u64], large: &[u64]) -> bool {
+    small
+        .iter()
+        .zip(large)
+        .all(|(small, large)| small & !large == 0)
 }
 
 /// FxHash: one rotate, xor and multiply per word. Fast and fixed; not DoS-resistant, which is
@@ -94,11 +139,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn memo_remembers_pairs() {
+    fn memo_remembers_pairs_even_when_hashes_collide() {
         let mut memo = Memo::default();
-        assert!(memo.insert(&[0b101], 3));
-        assert!(!memo.insert(&[0b101], 3));
-        assert!(memo.insert(&[0b101], 4));
-        assert!(memo.insert(&[0b111], 3));
+        // Every insert claims the same set hash: buckets must compare the entries themselves.
+        assert!(memo.insert(&[0b101], 7, 3, &[]));
+        assert!(!memo.insert(&[0b101], 7, 3, &[]));
+        assert!(memo.insert(&[0b101], 7, 4, &[]));
+        assert!(memo.insert(&[0b111], 7, 3, &[]));
+        assert!(!memo.insert(&[0b111], 7, 3, &[]));
+    }
+
+    #[test]
+    fn more_unknown_outcomes_taken_are_dominated() {
+        let mut memo = Memo::default();
+        assert!(memo.insert(&[0b1], 1, 0, &[0b01]));
+        assert!(
+            !memo.insert(&[0b1], 1, 0, &[0b11]),
+            "a superset is dominated"
+        );
+        assert!(
+            memo.insert(&[0b1], 1, 0, &[0b10]),
+            "an incomparable set is new"
+        );
+        assert!(memo.insert(&[0b1], 1, 0, &[0b00]), "a subset is new");
+        assert!(!memo.insert(&[0b1], 1, 0, &[0b10]));
     }
 }
