@@ -210,11 +210,28 @@ fn extend(ops: &[Operation], placed: &mut [bool], map: &BTreeMap<String, String>
     false
 }
 
+/// 2000 cases by default; set `PROPTEST_CASES` for a longer run.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(2000)
+}
+
+/// At most this many operations (7 by default; `DIFFERENTIAL_OPS_MAX` raises it, at a
+/// factorial cost in the brute force).
+fn ops_max() -> usize {
+    std::env::var("DIFFERENTIAL_OPS_MAX")
+        .ok()
+        .and_then(|ops| ops.parse().ok())
+        .unwrap_or(7)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn checker_agrees_with_brute_force(specs in prop::collection::vec(spec(), 0..=7)) {
+    fn checker_agrees_with_brute_force(specs in prop::collection::vec(spec(), 0..=ops_max())) {
         let history = build(&specs);
         let report = check_history(&history, &CheckConfig::default());
         let expected = if brute_force(&history) { Verdict::Ok } else { Verdict::Violation };
@@ -244,7 +261,7 @@ proptest! {
     /// linearizable history into a non-linearizable one.
     #[test]
     fn sound_removals_keep_linearizable_histories_linearizable(
-        specs in prop::collection::vec(spec(), 0..=7)
+        specs in prop::collection::vec(spec(), 0..=ops_max())
     ) {
         // Uncorrupted, so linearizable by construction (the assumption only double-checks).
         let specs: Vec<Spec> = specs.into_iter().map(|spec| Spec { corrupt: false, ..spec }).collect();
