@@ -66,3 +66,30 @@ fn missing_file_and_bad_usage_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("usage: raftlab check FILE"));
 }
+
+#[test]
+fn a_history_over_the_step_budget_exits_3() {
+    // Twenty concurrent writes, then a read of a value none of them wrote: proving that
+    // impossible means trying every order of the writes, more than the default budget allows.
+    let mut ops: Vec<String> = (0..20)
+        .map(|client| {
+            format!(
+                r#"{{"client": {client}, "call": {client}, "return": 100, "kind": "put", "key": "x", "input": {{"value": "v{client}"}}}}"#
+            )
+        })
+        .collect();
+    ops.push(
+        r#"{"client": 99, "call": 200, "return": 210, "kind": "get", "key": "x", "output": {"value": "nobody"}}"#
+            .to_string(),
+    );
+    let dir = std::env::temp_dir().join(format!("raftlab-check-cli-hard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("hard.json");
+    let text = format!("{{\"version\": 1, \"ops\": [{}]}}", ops.join(",\n"));
+    std::fs::write(&path, text).expect("write temp file");
+    let output = raftlab(&["check", &path.display().to_string()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("unknown, step budget spent"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
