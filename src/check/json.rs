@@ -3,7 +3,7 @@
 //! Reading goes in two steps: serde parses the text into loose `Raw*` structs (so syntax and
 //! type errors come with serde's line and column), then each operation is converted and checked
 //! on its own (so rule errors name the operation index and the field). Nothing here panics on
-//! any input; sizes are bounded by [`limits`](super::history::limits).
+//! any input; sizes are bounded by [`limits`].
 
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -5,18 +5,28 @@
 //! search walks the list from its head:
 //!
 //! - at a *call*, it tries to linearize that operation next: if the model accepts its output
-//!   from the current state and the resulting (linearized set, state) pair is new to the memo
-//!   cache, it pushes the choice on a stack, lifts the call and its return out of the list and
-//!   starts again from the head;
+//!   from the current state and the resulting configuration (linearized set, state) is new to
+//!   the memo cache, it pushes the choice on a stack, lifts the call and its return out of the
+//!   list and starts again from the head;
 //! - at a *return*, some operation that has already returned is still not linearized, so the
 //!   last choice was wrong: it pops the stack, puts the operation back, and tries the next call
 //!   after it.
 //!
-//! At each frontier, state-preserving reads that fit are taken first and for good, then the
-//! completed calls are tried, then the unknown-outcome ones (see [`Phase`]). The search succeeds when every completed operation is linearized and fails when it must
+//! The search succeeds when every completed operation is linearized and fails when it must
 //! backtrack with an empty stack. Operations with an unknown outcome have no return event: they
 //! can be linearized at any point after their call, and those never chosen are as good as
 //! placed after everything else, where no one can observe them ("never took effect").
+//!
+//! Three refinements keep busy keys and timed-out writes cheap, without changing the answer
+//! (the differential test against a brute-force checker guards that):
+//!
+//! - the calls before the first return (the *frontier*) are scanned in phases: first the
+//!   state-preserving reads that fit, taken for good; then all completed calls; then the
+//!   unknown-outcome ones (see `Phase`);
+//! - unknown-outcome calls sit in a list of their own, so scans of the completed ones do not
+//!   walk past them (they never return, and would pile up at the front);
+//! - the memo treats a configuration as explored when one with the same completed set and
+//!   state, and fewer unknown-outcome operations taken, was explored (see [`Memo`]).
 //!
 //! Every loop iteration is one step; past `steps_max` the search gives up with
 //! [`Outcome::BudgetExceeded`], at the same step on every machine.
@@ -257,7 +267,7 @@ struct Frame {
     call_node: usize,
     /// The state before it.
     state_before: Option<u32>,
-    /// The phase it was chosen in; a `Reads` choice is final (see [`Phase`]).
+    /// The phase it was chosen in; a `Reads` choice is final (see `Phase`).
     phase: Phase,
     /// In the `Pending` phase: the time of the frontier's first return.
     frontier_time: u64,

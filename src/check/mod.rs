@@ -19,16 +19,25 @@
 //! Concurrency and Computation: Practice and Experience, 2017) made that search practical with a
 //! memo cache of (set of linearized operations, specification state): two paths that reach the
 //! same pair have the same future, so only one is explored. Porcupine (Anish Athalye's Go
-//! checker, used for etcd and MIT 6.824) adds the two ideas this module also uses: partition the
+//! checker, <https://github.com/anishathalye/porcupine>, used by etcd's robustness tests and MIT
+//! 6.824) adds the two ideas this module also uses: partition the
 //! history by key first, since linearizability is local and keys are independent objects, and
 //! report partial linearizations so a person can see where the story breaks.
 //!
 //! Operations with an unknown outcome (a timed-out write) may take effect at any time after
-//! their call or never; their outputs are unconstrained ([`linearize`]). The search counts its
-//! steps and stops at a budget, answering [`Verdict::Unknown`] rather than hanging the page, at
-//! the same step on every machine. On a violation, [`shrink`] cuts the key's history down to a
-//! small set of operations that still cannot be ordered, using only removals that can never make
-//! a linearizable history non-linearizable, so that small set is a proof and not a guess.
+//! their call or never; their outputs are unconstrained ([`linearize`]). Three refinements of
+//! our own keep busy keys and timed-out writes cheap without changing any answer: reads that
+//! fit the current state are placed at once and never reconsidered (a partial-order
+//! reduction), unknown-outcome operations are tried only when the completed ones lead nowhere,
+//! and the memo treats a configuration as explored when one with fewer unknown-outcome
+//! operations taken was. A differential test against a brute-force checker holds them to it.
+//!
+//! The search counts its steps and stops at a budget, answering [`Verdict::Unknown`] rather
+//! than hanging the page, at the same step on every machine. On a violation, [`shrink`] cuts
+//! the key's history down to a small set of operations that still cannot be ordered, using
+//! only removals that can never make a linearizable history non-linearizable (so the small set
+//! is a proof, not a guess), and the search's longest partial linearization of that set shows
+//! where the story breaks.
 //!
 //! # Codemap
 //!

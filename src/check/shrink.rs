@@ -58,7 +58,7 @@ pub struct Shrunk {
 const UNMENTIONED: u32 = u32::MAX;
 
 /// The initial states worth trying for `ops`: absent and every value they mention. Any other
-/// value behaves like [`UNMENTIONED`] (and like every other unmentioned value).
+/// value behaves like any other unmentioned one, which the shrinker tries as one more state.
 pub fn mentioned_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
     let mut states = vec![None];
     for op in ops {
@@ -354,7 +354,7 @@ impl Before {
 /// Whether `op`'s answer or effect could change if the write before it vanished and the
 /// register held `before` instead: a failed or unknown-outcome cas that might now match, or a
 /// delete that deleted when the key might now be absent. (Readers of the vanished write's own
-/// state are handled by [`observes`].)
+/// state are handled by `observes`.)
 fn may_flip(op: &KeyOp, before: Before) -> bool {
     match (&op.input, &op.output) {
         (Input::Cas { expect, .. }, Some(Output::Cas { succeeded: false }) | None) => {
