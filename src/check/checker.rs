@@ -4,7 +4,7 @@ use super::history::History;
 use super::linearize::{Outcome, Search, search};
 use super::partition::{KeyHistory, KeyOp, partition};
 use super::report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
-use super::shrink::{mentioned_states, shrink};
+use super::shrink::{observable_states, shrink};
 
 /// Budgets that bound the checker's work, so that it always answers, and answers the same on
 /// every machine (steps are counted, not timed).
@@ -68,10 +68,10 @@ fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
         .map(|&index| key.ops[index].clone())
         .collect();
     // The longest linearization from an absent key, or, when the failing set fails from every
-    // initial value, from the mentioned value that lets the search go furthest (ties: the
+    // initial value, from the observable value that lets the search go furthest (ties: the
     // first, so the choice is deterministic).
     let initials = if shrunk.any_initial {
-        mentioned_states(&failing)
+        observable_states(&failing)
     } else {
         vec![None]
     };

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-use super::history::{History, HistoryError, Operation};
+use super::history::{History, HistoryError, Operation, limits};
 use super::model::{self, Input};
 
 /// The shape of a generated history.
@@ -19,7 +19,7 @@ use super::model::{self, Input};
 pub struct GenerateConfig {
     /// Number of operations.
     pub ops: usize,
-    /// Number of concurrent clients.
+    /// Number of concurrent clients (at most [`CLIENTS_MAX`]).
     pub clients: u64,
     /// Number of distinct keys.
     pub keys: u64,
@@ -35,10 +35,21 @@ struct Planned {
     effect_at: Option<u64>,
 }
 
-/// Generates a linearizable history (see the module documentation).
+/// Most clients the generator simulates; more are clamped to it.
+pub const CLIENTS_MAX: u64 = 1024;
+
+/// Generates a linearizable history (see the module documentation). Fails when `ops` is over
+/// the history limit.
 pub fn generate_linearizable(config: &GenerateConfig) -> Result<History, HistoryError> {
+    if config.ops > limits::OPS_MAX {
+        return Err(HistoryError::TooLarge {
+            what: "operations",
+            limit: limits::OPS_MAX,
+            actual: config.ops,
+        });
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let clients = config.clients.max(1);
+    let clients = config.clients.clamp(1, CLIENTS_MAX);
     let keys = config.keys.max(1);
     let mut client_time: Vec<u64> = (0..clients).map(|_| below(&mut rng, 10)).collect();
     // Values written per key so far, to give compare-and-swaps plausible expectations.

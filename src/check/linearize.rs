@@ -28,7 +28,8 @@
 //! - the memo treats a configuration as explored when one with the same completed set and
 //!   state, and fewer unknown-outcome operations taken, was explored (see [`Memo`]).
 //!
-//! Every loop iteration is one step; past `steps_max` the search gives up with
+//! Every loop iteration is one step (and, when the longest linearization is tracked, every
+//! operation copied into it); past `steps_max` the search gives up with
 //! [`Outcome::BudgetExceeded`], at the same step on every machine.
 
 use super::memo::Memo;
@@ -346,6 +347,8 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
                         }
                         if track_longest && stack.len() > longest.len() {
                             longest = linearization(&events, &stack, state);
+                            // Copying is work too: charge it, so tracking stays bounded.
+                            steps = steps.saturating_add(stack.len() as u64);
                         }
                         if completed_left == 0 {
                             return finish(Outcome::Linearizable, steps, longest);

@@ -22,11 +22,20 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// of its unknown-outcome operations, is *dominated*: the explored one could have left those
 /// extra operations out (they may never take effect), so it already had every future this one
 /// has. Recognising that keeps timed-out writes from multiplying the search.
+///
+/// The cache is capped at [`MEMO_WORDS_MAX`]: past it, new configurations are no longer
+/// stored. The search stays correct (the cache only prunes) and bounded (by its step budget);
+/// it only loses speed, on histories so large that memory matters more (one stored
+/// configuration costs a bit per completed operation of the key).
 #[derive(Default)]
 pub struct Memo {
     buckets: HashMap<u64, Vec<Entry>, BuildHasherDefault<FxHasher>>,
     scratch: Vec<u64>,
+    words_stored: usize,
 }
+
+/// Most 64-bit words the cache stores for one search: 32 MiB.
+pub const MEMO_WORDS_MAX: usize = 4 * 1024 * 1024;
 
 /// The explored configurations sharing one completed set and state.
 struct Entry {
@@ -43,6 +52,7 @@ impl Memo {
         Memo {
             buckets: HashMap::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
             scratch: Vec::new(),
+            words_stored: 0,
         }
     }
 
@@ -59,6 +69,7 @@ impl Memo {
         self.scratch.extend_from_slice(completed);
         self.scratch.push(state_word);
         let hash = set_hash ^ state_word.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let full = self.words_stored + self.scratch.len() + pending.len() > MEMO_WORDS_MAX;
         let bucket = self.buckets.entry(hash).or_default();
         match bucket.iter_mut().find(|entry| *entry.key == *self.scratch) {
             Some(entry) => {
@@ -69,12 +80,19 @@ impl Memo {
                 {
                     return false;
                 }
-                entry.pending_sets.push(pending.into());
+                if !full {
+                    entry.pending_sets.push(pending.into());
+                    self.words_stored += pending.len();
+                }
             }
-            None => bucket.push(Entry {
-                key: self.scratch.clone().into_boxed_slice(),
-                pending_sets: vec![pending.into()],
-            }),
+            None if !full => {
+                bucket.push(Entry {
+                    key: self.scratch.clone().into_boxed_slice(),
+                    pending_sets: vec![pending.into()],
+                });
+                self.words_stored += self.scratch.len() + pending.len();
+            }
+            None => {}
         }
         true
     }

@@ -20,9 +20,9 @@
 //! memo cache of (set of linearized operations, specification state): two paths that reach the
 //! same pair have the same future, so only one is explored. Porcupine (Anish Athalye's Go
 //! checker, <https://github.com/anishathalye/porcupine>, used by etcd's robustness tests and MIT
-//! 6.824) adds the two ideas this module also uses: partition the
-//! history by key first, since linearizability is local and keys are independent objects, and
-//! report partial linearizations so a person can see where the story breaks.
+//! 6.824) adds the two ideas this module also uses: partition the history by key first, since
+//! linearizability is local and keys are independent objects, and report partial
+//! linearizations so a person can see where the story breaks.
 //!
 //! Operations with an unknown outcome (a timed-out write) may take effect at any time after
 //! their call or never; their outputs are unconstrained ([`linearize`]). Three refinements of

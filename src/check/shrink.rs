@@ -27,7 +27,7 @@
 //!    before `w` was called, or if a completed put lies wholly between `w` and it in real time.
 //!
 //! 4. The completed operations of a quiescent prefix, when the rest fails from *every* initial
-//!    state of the key (absent, each value it mentions, and one value it does not): whatever
+//!    state of the key (absent, each value it reads or compares against, and one it does not): whatever
 //!    the prefix left behind, the rest cannot follow it. Unknown-outcome operations of the
 //!    prefix stay, since they may take effect later. From then on, later removals must keep that stronger property.
 //!
@@ -57,22 +57,21 @@ pub struct Shrunk {
 /// value the failing set never mentions", which no operation in it can tell apart.
 const UNMENTIONED: u32 = u32::MAX;
 
-/// The initial states worth trying for `ops`: absent and every value they mention. Any other
-/// value behaves like any other unmentioned one, which the shrinker tries as one more state.
-pub fn mentioned_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
+/// The initial states worth trying for `ops`: absent and every value they read or compare
+/// against. Any other value (one only written, or not mentioned at all) is indistinguishable
+/// from an unmentioned one, which the shrinker tries as one more state.
+pub fn observable_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
     let mut states = vec![None];
     for op in ops {
-        let input_values = match &op.input {
-            Input::Put { value } => [Some(*value), None],
-            Input::Cas { expect, value } => [Some(*value), *expect],
-            Input::Get | Input::Delete => [None, None],
-        };
-        let output_value = match &op.output {
-            Some(Output::Get { value }) => *value,
-            _ => None,
-        };
-        for value in input_values.into_iter().chain([output_value]).flatten() {
-            states.push(Some(value));
+        if let Input::Cas {
+            expect: Some(value),
+            ..
+        } = &op.input
+        {
+            states.push(Some(*value));
+        }
+        if let Some(Output::Get { value: Some(value) }) = &op.output {
+            states.push(Some(*value));
         }
     }
     states.sort_unstable();
@@ -102,7 +101,7 @@ impl Shrinker<'_> {
             .map(|&index| self.ops[index].clone())
             .collect();
         let initials = if any_initial {
-            let mut states = mentioned_states(&ops);
+            let mut states = observable_states(&ops);
             states.push(Some(UNMENTIONED));
             states
         } else {
@@ -126,6 +125,37 @@ impl Shrinker<'_> {
     fn still_fails(&mut self, subset: &[usize]) -> bool {
         self.violates(subset, self.any_initial)
     }
+
+    /// Counts bookkeeping work (one step per operation looked at) against the budget, so that
+    /// shrinking a huge key stays bounded too. Returns whether budget is left.
+    fn charge(&mut self, work: usize) -> bool {
+        self.steps = self.steps.saturating_add(work as u64);
+        if self.steps > self.steps_max {
+            self.out_of_budget = true;
+        }
+        !self.out_of_budget
+    }
+
+    /// [`removable`], charged to the budget (and `false` once it is spent).
+    fn removable(&mut self, kept: &[usize], candidate: usize) -> bool {
+        self.charge(kept.len()) && removable(self.ops, kept, candidate)
+    }
+
+    /// Removes the `batch` members of `kept` one by one, skipping any whose removal is not
+    /// sound in the set left by the ones before it. Returns the smaller set and what was
+    /// dropped.
+    fn sound_removal(&mut self, kept: &[usize], batch: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let mut smaller = kept.to_vec();
+        let mut dropped = Vec::new();
+        // Latest first: a write's blockers come after it, so they get the first chance to go.
+        for &candidate in batch.iter().rev() {
+            if self.removable(&smaller, candidate) {
+                smaller.retain(|&index| index != candidate);
+                dropped.push(candidate);
+            }
+        }
+        (smaller, dropped)
+    }
 }
 
 /// Shrinks `ops` (a key history already proven non-linearizable from an absent key) within
@@ -141,10 +171,15 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
     let mut kept: Vec<usize> = (0..ops.len()).collect();
     kept.sort_by_key(|&index| (ops[index].call, index));
     kept = shortest_failing_prefix(&mut shrinker, kept);
-    kept = drop_until_stable(&mut shrinker, kept);
-    if let Some(cut) = latest_failing_suffix(&mut shrinker, &kept) {
-        kept = without_completed_prefix(ops, &kept, cut);
-        shrinker.any_initial = true;
+    // Rule 4 first when it applies (it is the cheapest large cut), then rules 2 and 3; after
+    // those, quiet moments may have appeared, so rule 4 gets a second chance.
+    for _ in 0..2 {
+        if !shrinker.any_initial
+            && let Some(cut) = latest_failing_suffix(&mut shrinker, &kept)
+        {
+            kept = without_completed_prefix(ops, &kept, cut);
+            shrinker.any_initial = true;
+        }
         kept = drop_until_stable(&mut shrinker, kept);
     }
     Shrunk {
@@ -199,19 +234,38 @@ fn without_completed_prefix(ops: &[KeyOp], kept: &[usize], cut: usize) -> Vec<us
 /// shorter one after some prefix), so a binary search finds it.
 fn latest_failing_suffix(shrinker: &mut Shrinker<'_>, kept: &[usize]) -> Option<usize> {
     let cuts = quiescent_cuts(shrinker.ops, kept);
-    // Invariant: the suffix at cuts[low - 1] (when low > 0) is proven to fail from every
-    // state; those at cuts[high..] are not.
-    let (mut low, mut high) = (0, cuts.len());
+    let fails_from_anywhere = |shrinker: &mut Shrinker<'_>, position: usize| {
+        let suffix = without_completed_prefix(shrinker.ops, kept, cuts[position]);
+        shrinker.violates(&suffix, true)
+    };
+    // Gallop from the end (short suffixes are cheap to check, and a violation is usually
+    // near the end of what rule 1 kept), then binary search between the last two probes.
+    // Invariant: cuts[failing] is proven to fail from every state; cuts[unproven..] are not.
+    let mut unproven = cuts.len();
+    let mut distance = 1;
+    let failing = loop {
+        if unproven == 0 || shrinker.out_of_budget {
+            return None;
+        }
+        let probe = unproven.saturating_sub(distance);
+        if fails_from_anywhere(shrinker, probe) {
+            break probe;
+        }
+        unproven = probe;
+        distance *= 2;
+    };
+    let (mut low, mut high) = (failing + 1, unproven);
+    let mut latest = failing;
     while low < high && !shrinker.out_of_budget {
         let middle = low + (high - low) / 2;
-        let suffix = without_completed_prefix(shrinker.ops, kept, cuts[middle]);
-        if shrinker.violates(&suffix, true) {
+        if fails_from_anywhere(shrinker, middle) {
+            latest = middle;
             low = middle + 1;
         } else {
             high = middle;
         }
     }
-    low.checked_sub(1).map(|position| cuts[position])
+    Some(cuts[latest])
 }
 
 /// Rule 1: binary search over quiescent cut points of `kept` (in call order).
@@ -236,21 +290,26 @@ fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec
 /// Rules 2 and 3 by ddmin: drop chunks of candidates while the rest still fails.
 fn drop_candidates(shrinker: &mut Shrinker<'_>, mut kept: Vec<usize>) -> Vec<usize> {
     let ops = shrinker.ops;
-    let mut candidates: Vec<usize> = kept
-        .iter()
-        .copied()
-        .filter(|&candidate| removable(ops, &kept, candidate))
-        .collect();
+    let mut candidates = Vec::new();
+    for &candidate in &kept {
+        if shrinker.removable(&kept, candidate) {
+            candidates.push(candidate);
+        }
+    }
+    let mut dropped_mask = vec![false; ops.len()];
     let mut chunk = candidates.len().div_ceil(2).max(1);
     while !candidates.is_empty() && !shrinker.out_of_budget {
         let mut removed_any = false;
         let mut start = 0;
         while start < candidates.len() && !shrinker.out_of_budget {
             let end = (start + chunk).min(candidates.len());
-            let (smaller, dropped) = sound_removal(ops, &kept, &candidates[start..end]);
+            let (smaller, dropped) = shrinker.sound_removal(&kept, &candidates[start..end]);
             if !dropped.is_empty() && shrinker.still_fails(&smaller) {
                 kept = smaller;
-                candidates.retain(|candidate| !dropped.contains(candidate));
+                for &index in &dropped {
+                    dropped_mask[index] = true;
+                }
+                candidates.retain(|&candidate| !dropped_mask[candidate]);
                 removed_any = true;
             } else {
                 start = end;
@@ -264,21 +323,6 @@ fn drop_candidates(shrinker: &mut Shrinker<'_>, mut kept: Vec<usize>) -> Vec<usi
         }
     }
     kept
-}
-
-/// Removes the `batch` members of `kept` one by one, skipping any whose removal is not sound
-/// in the set left by the ones before it. Returns the smaller set and what was dropped.
-fn sound_removal(ops: &[KeyOp], kept: &[usize], batch: &[usize]) -> (Vec<usize>, Vec<usize>) {
-    let mut smaller = kept.to_vec();
-    let mut dropped = Vec::new();
-    // Latest first: a write's blockers come after it, so they get the first chance to go.
-    for &candidate in batch.iter().rev() {
-        if removable(ops, &smaller, candidate) {
-            smaller.retain(|&index| index != candidate);
-            dropped.push(candidate);
-        }
-    }
-    (smaller, dropped)
 }
 
 /// Rules 2 and 3: whether dropping `candidate` from `kept` (indices into `ops`) keeps
