@@ -183,44 +183,95 @@ impl Events {
 /// The linearized operations: completed ones in a bitset with a Zobrist hash kept up to date
 /// as bits flip (so the memo never rehashes a long bitset), unknown-outcome ones in a small
 /// bitset of their own (see [`Memo`] on dominance).
+///
+/// Completed operations take bits in order of their return. Every operation that returned
+/// before the frontier is linearized, so the bitset is a run of full words, a few mixed words
+/// around the frontier, then zeros; the memo stores only the run's length and the mixed words
+/// ([`Linearized::key`]), which keeps a configuration of a 10,000-operation key in a few
+/// words instead of 157.
 struct Linearized {
     completed: Vec<u64>,
+    /// How many leading words of `completed` are all ones.
+    full_words: usize,
+    /// One past the last non-zero word of `completed` (0 if none).
+    end_words: usize,
     hash: u64,
     keys: Vec<u64>,
     pending: Vec<u64>,
-    /// For each operation: its bit in `pending` for an unknown outcome, `None` otherwise.
-    pending_bit: Vec<Option<usize>>,
+    /// For each operation: its bit, in `completed` or (for an unknown outcome) in `pending`.
+    bit_of_op: Vec<Bit>,
+    compact: Vec<u64>,
+}
+
+#[derive(Clone, Copy)]
+enum Bit {
+    Completed(usize),
+    Pending(usize),
 }
 
 impl Linearized {
     fn new(ops: &[KeyOp]) -> Linearized {
-        let mut pending_count: usize = 0;
-        let pending_bit = ops
+        let mut by_return: Vec<(u64, usize)> = ops
             .iter()
-            .map(|op| {
-                (!op.is_completed()).then(|| {
-                    pending_count += 1;
-                    pending_count - 1
-                })
-            })
+            .enumerate()
+            .filter_map(|(index, op)| op.ret.map(|ret| (ret, index)))
             .collect();
+        by_return.sort_unstable();
+        let mut bit_of_op = vec![Bit::Pending(0); ops.len()];
+        for (rank, &(_, index)) in by_return.iter().enumerate() {
+            bit_of_op[index] = Bit::Completed(rank);
+        }
+        let mut pending_count: usize = 0;
+        for (index, op) in ops.iter().enumerate() {
+            if !op.is_completed() {
+                bit_of_op[index] = Bit::Pending(pending_count);
+                pending_count += 1;
+            }
+        }
         Linearized {
-            completed: vec![0; ops.len().div_ceil(64)],
+            completed: vec![0; by_return.len().div_ceil(64)],
+            full_words: 0,
+            end_words: 0,
             hash: 0,
             keys: (0..ops.len() as u64).map(splitmix64).collect(),
             pending: vec![0; pending_count.div_ceil(64)],
-            pending_bit,
+            bit_of_op,
+            compact: Vec::new(),
         }
     }
 
     fn flip(&mut self, op: usize) {
-        match self.pending_bit[op] {
-            Some(bit) => self.pending[bit / 64] ^= 1 << (bit % 64),
-            None => {
-                self.completed[op / 64] ^= 1 << (op % 64);
+        match self.bit_of_op[op] {
+            Bit::Pending(bit) => self.pending[bit / 64] ^= 1 << (bit % 64),
+            Bit::Completed(bit) => {
+                let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+                self.completed[word] ^= mask;
                 self.hash ^= self.keys[op];
+                if self.completed[word] & mask != 0 {
+                    self.end_words = self.end_words.max(word + 1);
+                    while self.completed.get(self.full_words) == Some(&u64::MAX) {
+                        self.full_words += 1;
+                    }
+                } else {
+                    self.full_words = self.full_words.min(word);
+                    while self.end_words > 0 && self.completed[self.end_words - 1] == 0 {
+                        self.end_words -= 1;
+                    }
+                }
             }
         }
+    }
+
+    /// The memo key parts: the completed set in canonical compact form (the number of
+    /// leading full words, then the words after them up to the last non-zero one), and the
+    /// unknown-outcome set.
+    fn key(&mut self) -> (&[u64], &[u64]) {
+        self.compact.clear();
+        self.compact.push(self.full_words as u64);
+        let end = self.end_words.max(self.full_words);
+        self.compact
+            .extend_from_slice(&self.completed[self.full_words..end]);
+        (&self.compact, &self.pending)
     }
 }
 
@@ -327,12 +378,9 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
                 };
                 if let Some(next_state) = next_state {
                     linearized.flip(event.op);
-                    let new = memo.insert(
-                        &linearized.completed,
-                        linearized.hash,
-                        state_word(next_state),
-                        &linearized.pending,
-                    );
+                    let hash = linearized.hash;
+                    let (completed, pending) = linearized.key();
+                    let new = memo.insert(completed, hash, state_word(next_state), pending);
                     if new {
                         stack.push(Frame {
                             call_node: node,
@@ -411,4 +459,54 @@ fn linearization(
         sequence.push((events.events[frame.call_node].op, after));
     }
     sequence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completed_op(call: u64, ret: u64) -> KeyOp {
+        KeyOp {
+            history_index: 0,
+            call,
+            ret: Some(ret),
+            input: Input::Get,
+            output: Some(Output::Get { value: None }),
+        }
+    }
+
+    /// The compact key must always equal the one computed from scratch, whatever the order
+    /// of flips: it is what the memo compares.
+    #[test]
+    fn compact_key_matches_a_recomputation_after_every_flip() {
+        let ops: Vec<KeyOp> = (0..300)
+            .map(|index| completed_op(index, index + 5))
+            .collect();
+        let mut linearized = Linearized::new(&ops);
+        let mut state: u64 = 12345;
+        for _ in 0..20_000 {
+            // A small linear congruential generator keeps the test free of dependencies.
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Mostly flips near a moving frontier, like a search does, plus some anywhere.
+            let op = if state >> 60 == 0 {
+                (state >> 20) as usize % ops.len()
+            } else {
+                let frontier = linearized.full_words * 64;
+                (frontier + (state >> 20) as usize % 80).min(ops.len() - 1)
+            };
+            linearized.flip(op);
+            let words = linearized.completed.clone();
+            let full = words.iter().take_while(|word| **word == u64::MAX).count();
+            let end = words
+                .iter()
+                .rposition(|word| *word != 0)
+                .map_or(0, |last| last + 1);
+            let mut expected = vec![full as u64];
+            expected.extend_from_slice(&words[full..end.max(full)]);
+            let (key, _) = linearized.key();
+            assert_eq!(key, expected.as_slice());
+        }
+    }
 }
