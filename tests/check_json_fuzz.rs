@@ -75,8 +75,84 @@ fn json_like() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
+/// Operations with every required field present, holding values of the right type most of
+/// the time, so that the rule checks after parsing (not only serde) get exercised.
+fn nearly_valid_op() -> impl Strategy<Value = serde_json::Value> {
+    let kind = prop_oneof![
+        Just("put"),
+        Just("get"),
+        Just("delete"),
+        Just("cas"),
+        Just("nope")
+    ];
+    let text = prop_oneof![
+        Just(serde_json::Value::Null),
+        "[a-c]{0,2}".prop_map(serde_json::Value::from)
+    ];
+    let maybe =
+        |value: BoxedStrategy<serde_json::Value>| prop_oneof![Just(None), value.prop_map(Some)];
+    let input =
+        (maybe(text.clone().boxed()), maybe(text.clone().boxed())).prop_map(|(value, expect)| {
+            let mut object = serde_json::Map::new();
+            if let Some(value) = value {
+                object.insert("value".into(), value);
+            }
+            if let Some(expect) = expect {
+                object.insert("expect".into(), expect);
+            }
+            serde_json::Value::Object(object)
+        });
+    let output = (
+        maybe(text.boxed()),
+        maybe((0..3u64).prop_map(serde_json::Value::from).boxed()),
+        maybe(any::<bool>().prop_map(serde_json::Value::from).boxed()),
+    )
+        .prop_map(|(value, deleted, succeeded)| {
+            let mut object = serde_json::Map::new();
+            for (name, field) in [
+                ("value", value),
+                ("deleted", deleted),
+                ("succeeded", succeeded),
+            ] {
+                if let Some(field) = field {
+                    object.insert(name.into(), field);
+                }
+            }
+            serde_json::Value::Object(object)
+        });
+    (
+        0..3u64,
+        0..20u64,
+        prop::option::of(0..25u64),
+        kind,
+        "[xy]",
+        prop::option::of(input),
+        prop::option::of(output),
+    )
+        .prop_map(|(client, call, ret, kind, key, input, output)| {
+            let mut op =
+                serde_json::json!({"client": client, "call": call, "kind": kind, "key": key});
+            if let Some(ret) = ret {
+                op["return"] = ret.into();
+            }
+            if let Some(input) = input {
+                op["input"] = input;
+            }
+            if let Some(output) = output {
+                op["output"] = output;
+            }
+            op
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn nearly_valid_histories_never_panic(ops in prop::collection::vec(nearly_valid_op(), 0..8)) {
+        let text = serde_json::json!({"version": 1, "ops": ops}).to_string();
+        accepted_is_usable(&text)?;
+    }
 
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>()) {
