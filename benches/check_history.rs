@@ -1,7 +1,7 @@
 //! The checker on the reference workload: a linearizable history of 10,000 operations
 //! from 10 clients over 50 keys (target: well under 100 ms natively). Also measured: the same
-//! history read from JSON, one with 2% unknown outcomes, and a stale read appended at the end
-//! (checking plus shrinking the violation).
+//! history read from JSON, one with 2% unknown outcomes, a busy single key, and a stale read
+//! appended at the end (checking plus shrinking the violation).
 //!
 //! Run with `cargo bench --bench check_history`.
 
@@ -13,15 +13,19 @@ use raftlab::check::{
     check_json, generate_linearizable, to_json,
 };
 
-fn reference(unknown_per_mille: u64) -> History {
+fn generated(ops: usize, keys: u64, unknown_per_mille: u64) -> History {
     generate_linearizable(&GenerateConfig {
-        ops: 10_000,
+        ops,
         clients: 10,
-        keys: 50,
+        keys,
         unknown_per_mille,
         seed: 20_261_129,
     })
     .expect("generated histories are valid")
+}
+
+fn reference(unknown_per_mille: u64) -> History {
+    generated(10_000, 50, unknown_per_mille)
 }
 
 /// The reference history plus, after everything, a write and then a read of the older value.
@@ -70,6 +74,13 @@ fn bench(c: &mut Criterion) {
     assert_eq!(check_history(&uncertain, &config).verdict, Verdict::Ok);
     c.bench_function("check 10k ops, 2% unknown outcomes", |b| {
         b.iter(|| check_history(black_box(&uncertain), &config))
+    });
+
+    // A busy key: every client on the same key, so about ten operations overlap at any time.
+    let busy = generated(2_000, 1, 0);
+    assert_eq!(check_history(&busy, &config).verdict, Verdict::Ok);
+    c.bench_function("check 2k ops, 10 clients, 1 key", |b| {
+        b.iter(|| check_history(black_box(&busy), &config))
     });
 
     let stale = with_stale_read();
