@@ -42,7 +42,7 @@
 //! # Codemap
 //!
 //! - [`history`]: operations, validation, size limits. [`json`]: the file format
-//!   (docs/history-format.md).
+//!   (docs/history-format.md). [`recorder`]: building a history as a run unfolds.
 //! - [`model`]: the sequential specification.
 //! - [`partition`]: split by key, intern values. [`linearize`]: the search. [`memo`]: its
 //!   cache. [`shrink`]: the failing set.
@@ -73,6 +73,7 @@ pub mod linearize;
 pub mod memo;
 pub mod model;
 pub mod partition;
+pub mod recorder;
 pub mod render;
 pub mod report;
 pub mod shrink;
@@ -83,6 +84,7 @@ pub use generate::{GenerateConfig, generate_linearizable};
 pub use history::{ClientId, History, HistoryError, Operation, Time};
 pub use json::{from_json, to_json};
 pub use model::{Input, Kind, Output};
+pub use recorder::{OpId, Recorder};
 pub use render::render_text;
 pub use report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
 
