@@ -3,8 +3,8 @@
 //!
 //! Lowe (2017) showed that this cache is what makes the Wing & Gong search practical: two
 //! search paths that linearized the same operations and reached the same state have the same
-//! future, so the second one can be cut. A key is the bitset's words followed by one word for
-//! the state.
+//! future, so the second one can be cut. A key is the completed set (in the compact form the
+//! search keeps), one word for the state, and the set of unknown-outcome operations taken.
 //!
 //! The cache is a `HashMap` with a small fixed hasher (the FxHash mixing step used by rustc):
 //! it is only ever queried for membership, never iterated, so no hash order can reach a report,
@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The explored configurations, bucketed by a hash the search keeps up to date incrementally
-/// (Zobrist hashing), so an insert costs one bitset copy and no rehash of it. Entries in a
+/// (Zobrist hashing), so an insert costs a copy of a few words into one arena and no rehash. Entries in a
 /// bucket are compared in full: a hash collision costs time, never a wrong answer.
 ///
 /// A configuration is (completed operations linearized, state, unknown-outcome operations
@@ -25,24 +25,39 @@ use std::hash::{BuildHasherDefault, Hasher};
 ///
 /// The cache is capped at [`MEMO_WORDS_MAX`]: past it, new configurations are no longer
 /// stored. The search stays correct (the cache only prunes) and bounded (by its step budget);
-/// it only loses speed, on histories so large that memory matters more (one stored
-/// configuration costs a bit per completed operation of the key).
+/// it only loses speed, on histories so large that memory matters more.
 #[derive(Default)]
 pub struct Memo {
-    buckets: HashMap<u64, Vec<Entry>, BuildHasherDefault<FxHasher>>,
-    scratch: Vec<u64>,
-    words_stored: usize,
+    /// Hash of (completed set, state) to the first entry of its chain in `entries`.
+    heads: HashMap<u64, usize, BuildHasherDefault<FxHasher>>,
+    entries: Vec<Entry>,
+    pending_sets: Vec<PendingSet>,
+    /// Every stored word, back to back: one allocation instead of several per entry.
+    words: Vec<u64>,
 }
 
 /// Most 64-bit words the cache stores for one search: 32 MiB.
 pub const MEMO_WORDS_MAX: usize = 4 * 1024 * 1024;
 
-/// The explored configurations sharing one completed set and state.
+const NONE: usize = usize::MAX;
+
+/// One explored (completed set, state), with the unknown-outcome sets explored with it.
 struct Entry {
-    /// The completed set's words followed by the state word.
-    key: Box<[u64]>,
-    /// The unknown-outcome sets explored with it.
-    pending_sets: Vec<Box<[u64]>>,
+    /// Where the completed set's words, then the state word, start in `words`.
+    start: usize,
+    /// How many words that is, state word included.
+    len: usize,
+    /// The next entry with the same hash, or `NONE`.
+    next: usize,
+    /// The first of its unknown-outcome sets in `pending_sets`, or `NONE`.
+    pending_head: usize,
+}
+
+/// One explored unknown-outcome set, a linked list per entry.
+struct PendingSet {
+    start: usize,
+    len: usize,
+    next: usize,
 }
 
 impl Memo {
@@ -50,9 +65,10 @@ impl Memo {
     /// history is easy).
     pub fn with_capacity(ops: usize) -> Memo {
         Memo {
-            buckets: HashMap::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
-            scratch: Vec::new(),
-            words_stored: 0,
+            heads: HashMap::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
+            entries: Vec::with_capacity(ops),
+            pending_sets: Vec::with_capacity(ops),
+            words: Vec::with_capacity(ops * 2),
         }
     }
 
@@ -65,36 +81,61 @@ impl Memo {
         state_word: u64,
         pending: &[u64],
     ) -> bool {
-        self.scratch.clear();
-        self.scratch.extend_from_slice(completed);
-        self.scratch.push(state_word);
         let hash = set_hash ^ state_word.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let full = self.words_stored + self.scratch.len() + pending.len() > MEMO_WORDS_MAX;
-        let bucket = self.buckets.entry(hash).or_default();
-        match bucket.iter_mut().find(|entry| *entry.key == *self.scratch) {
-            Some(entry) => {
-                if entry
-                    .pending_sets
-                    .iter()
-                    .any(|seen| is_subset(seen, pending))
-                {
-                    return false;
-                }
-                if !full {
-                    entry.pending_sets.push(pending.into());
-                    self.words_stored += pending.len();
-                }
+        let full = self.words.len() + completed.len() + 1 + pending.len() > MEMO_WORDS_MAX;
+        let head = self.heads.get(&hash).copied().unwrap_or(NONE);
+        let mut index = head;
+        while index != NONE {
+            let entry = &self.entries[index];
+            let key = &self.words[entry.start..entry.start + entry.len];
+            if key.len() == completed.len() + 1
+                && key[..completed.len()] == *completed
+                && key[completed.len()] == state_word
+            {
+                break;
             }
-            None if !full => {
-                bucket.push(Entry {
-                    key: self.scratch.clone().into_boxed_slice(),
-                    pending_sets: vec![pending.into()],
+            index = entry.next;
+        }
+        if index == NONE {
+            if !full {
+                let start = self.words.len();
+                self.words.extend_from_slice(completed);
+                self.words.push(state_word);
+                self.entries.push(Entry {
+                    start,
+                    len: completed.len() + 1,
+                    next: head,
+                    pending_head: NONE,
                 });
-                self.words_stored += self.scratch.len() + pending.len();
+                let entry = self.entries.len() - 1;
+                self.heads.insert(hash, entry);
+                self.add_pending_set(entry, pending);
             }
-            None => {}
+            return true;
+        }
+        let mut set = self.entries[index].pending_head;
+        while set != NONE {
+            let PendingSet { start, len, next } = self.pending_sets[set];
+            if is_subset(&self.words[start..start + len], pending) {
+                return false;
+            }
+            set = next;
+        }
+        if !full {
+            self.add_pending_set(index, pending);
         }
         true
+    }
+
+    fn add_pending_set(&mut self, entry: usize, pending: &[u64]) {
+        let start = self.words.len();
+        self.words.extend_from_slice(pending);
+        self.pending_sets.push(PendingSet {
+            start,
+            len: pending.len(),
+            next: self.entries[entry].pending_head,
+        });
+        self.entries[entry].pending_head = self.pending_sets.len() - 1;
     }
 }
 
