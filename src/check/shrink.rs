@@ -16,20 +16,22 @@
 //! 2. An operation that leaves the register unchanged as observed: a get, a delete that deleted
 //!    nothing, a cas that failed. Dropping it from a linearization changes no state.
 //! 3. A completed write `w` (a put, a successful cas, a delete that deleted) that nothing can
-//!    tell apart from its absence (and, for a readable failing set, whose value nobody in the
-//!    set reads or compares against, even outside the window described next). Dropping `w` changes the state only between `w` and the next
-//!    write `m` of a linearization, so it is sound when no operation that can sit in that window
-//!    reads or compares against the state `w` leaves (for a delete: "absent"), and none there
-//!    has an answer that could flip if the register held the state from before `w` instead (a
-//!    failed or unknown-outcome cas that might then match, a delete that deleted when the key
-//!    might then be absent). Before a successful cas the state is exactly its `expect`, before
-//!    a delete that deleted it is present, before a put it is unknown. An operation cannot sit in the window if it returned
-//!    before `w` was called, or if a completed put lies wholly between `w` and it in real time.
-//!
+//!    tell apart from its absence. Dropping `w` changes the state only between `w` and the next
+//!    write of a linearization (its *window*), so it is sound when no operation that can sit in
+//!    the window reads or compares against the state `w` leaves (for a delete: "absent"), and
+//!    none there has an answer that could flip if the register held the state from before `w`
+//!    instead: a failed or unknown-outcome cas that might then match, a delete that deleted
+//!    when the key might then be absent. Before a successful cas the state is exactly its
+//!    `expect`, before a delete that deleted it is present, before a put it is unknown. An
+//!    operation cannot sit in the window if it returned before `w` was called, or if a
+//!    completed put lies wholly between `w` and it in real time. For a readable failing set,
+//!    a value that anyone in the set reads or compares against also keeps its writer, even
+//!    outside the window.
 //! 4. The completed operations of a quiescent prefix, when the rest fails from *every* initial
-//!    state of the key (absent, each value it reads or compares against, and one it does not): whatever
-//!    the prefix left behind, the rest cannot follow it. Unknown-outcome operations of the
-//!    prefix stay, since they may take effect later. From then on, later removals must keep that stronger property.
+//!    state of the key (absent, each value it reads or compares against, and one it does not):
+//!    whatever the prefix left behind, the rest cannot follow it. Unknown-outcome operations
+//!    of the prefix stay, since they may take effect later. From then on, every check demands
+//!    that stronger property.
 //!
 //! Rules 2 and 3 are applied delta-debugging style (Zeller's ddmin): try to drop half of the
 //! candidates at once, then quarters, down to single operations, so that a large history
