@@ -267,7 +267,7 @@ proptest! {
         let specs: Vec<Spec> = specs.into_iter().map(|spec| Spec { corrupt: false, ..spec }).collect();
         let history = build(&specs);
         prop_assume!(brute_force(&history));
-        for key in partition(&history) {
+        for key in partition(&history).keys {
             let kept: Vec<usize> = (0..key.ops.len()).collect();
             for candidate in 0..key.ops.len() {
                 if !removable(&key.ops, &kept, candidate) {

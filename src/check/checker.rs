@@ -2,7 +2,7 @@
 
 use super::history::History;
 use super::linearize::{Outcome, Search, search};
-use super::partition::{KeyHistory, KeyOp, partition};
+use super::partition::{KeyHistory, KeyOp, Partition, partition};
 use super::report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
 use super::shrink::{observable_states, shrink};
 
@@ -29,9 +29,11 @@ impl Default for CheckConfig {
 
 /// Checks a history for linearizability against the per-key register model.
 pub fn check_history(history: &History, config: &CheckConfig) -> CheckReport {
-    let keys: Vec<KeyReport> = partition(history)
+    let partition = partition(history);
+    let keys: Vec<KeyReport> = partition
+        .keys
         .iter()
-        .map(|key| check_key(key, config))
+        .map(|key| check_key(&partition, key, config))
         .collect();
     CheckReport {
         verdict: keys
@@ -43,15 +45,15 @@ pub fn check_history(history: &History, config: &CheckConfig) -> CheckReport {
     }
 }
 
-fn check_key(key: &KeyHistory, config: &CheckConfig) -> KeyReport {
+fn check_key(partition: &Partition<'_>, key: &KeyHistory<'_>, config: &CheckConfig) -> KeyReport {
     let result = search(&key.ops, None, config.steps_max_per_key, false);
     let (verdict, violation) = match result.outcome {
         Outcome::Linearizable => (Verdict::Ok, None),
         Outcome::BudgetExceeded => (Verdict::Unknown, None),
-        Outcome::NotLinearizable => (Verdict::Violation, Some(explain(key, config))),
+        Outcome::NotLinearizable => (Verdict::Violation, Some(explain(partition, key, config))),
     };
     KeyReport {
-        key: key.key.clone(),
+        key: key.key.to_string(),
         verdict,
         op_count: key.ops.len(),
         steps: result.steps,
@@ -60,7 +62,7 @@ fn check_key(key: &KeyHistory, config: &CheckConfig) -> KeyReport {
 }
 
 /// Shrinks a violating key history and finds the longest linearization of the failing set.
-fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
+fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, config: &CheckConfig) -> Violation {
     let shrunk = shrink(&key.ops, config.shrink_steps_max);
     let failing: Vec<KeyOp> = shrunk
         .kept
@@ -105,7 +107,7 @@ fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
             placed[index] = true;
             LinearizedOp {
                 op: failing[index].history_index,
-                value_after: key.state_value(state),
+                value_after: partition.value(state),
             }
         })
         .collect();
@@ -120,7 +122,7 @@ fn explain(key: &KeyHistory, config: &CheckConfig) -> Violation {
         shrink_complete: shrunk.complete,
         shrink_steps: steps,
         any_initial_value: shrunk.any_initial,
-        initial_value: key.state_value(initial),
+        initial_value: partition.value(initial),
         longest_linearization,
         unplaced_ops,
     }

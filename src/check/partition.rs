@@ -39,55 +39,67 @@ impl KeyOp {
 
 /// The sub-history of one key.
 #[derive(Clone, Debug)]
-pub struct KeyHistory {
+pub struct KeyHistory<'a> {
     /// The key.
-    pub key: String,
+    pub key: &'a str,
     /// Its operations, in history order.
     pub ops: Vec<KeyOp>,
-    /// Interned values: id `i` is `values[i]`.
-    pub values: Vec<String>,
 }
 
-impl KeyHistory {
+/// A history split by key, with its values interned once for all keys.
+#[derive(Clone, Debug)]
+pub struct Partition<'a> {
+    /// One sub-history per key, sorted by key.
+    pub keys: Vec<KeyHistory<'a>>,
+    /// Interned values: id `i` is `values[i]`.
+    pub values: Vec<&'a str>,
+}
+
+impl Partition<'_> {
     /// The readable value of a search state, for reports.
-    pub fn state_value(&self, state: Option<u32>) -> Option<String> {
-        state.and_then(|id| self.values.get(id as usize)).cloned()
+    pub fn value(&self, state: Option<u32>) -> Option<String> {
+        state
+            .and_then(|id| self.values.get(id as usize))
+            .map(|value| value.to_string())
     }
 }
 
 /// Splits `history` into per-key sub-histories, in key order (sorted at the end, so the order
 /// that reaches reports is deterministic whatever the hash maps do inside).
-pub fn partition(history: &History) -> Vec<KeyHistory> {
+pub fn partition(history: &History) -> Partition<'_> {
     let mut slots: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut builders: Vec<(&str, Builder<'_>)> = Vec::new();
+    let mut keys: Vec<KeyHistory<'_>> = Vec::new();
+    let mut values = Interner::with_capacity(history.len());
     for (index, op) in history.ops().iter().enumerate() {
         let slot = *slots.entry(op.key.as_str()).or_insert_with(|| {
-            builders.push((op.key.as_str(), Builder::default()));
-            builders.len() - 1
+            keys.push(KeyHistory {
+                key: op.key.as_str(),
+                ops: Vec::new(),
+            });
+            keys.len() - 1
         });
-        let builder = &mut builders[slot].1;
         let input = match &op.input {
             Input::Put { value } => Input::Put {
-                value: builder.intern(value),
+                value: values.intern(value),
             },
             Input::Get => Input::Get,
             Input::Delete => Input::Delete,
             Input::Cas { expect, value } => Input::Cas {
-                expect: expect.as_deref().map(|value| builder.intern(value)),
-                value: builder.intern(value),
+                expect: expect.as_deref().map(|value| values.intern(value)),
+                value: values.intern(value),
             },
         };
         let output = op.output.as_ref().map(|output| match output {
             Output::Put => Output::Put,
             Output::Get { value } => Output::Get {
-                value: value.as_deref().map(|value| builder.intern(value)),
+                value: value.as_deref().map(|value| values.intern(value)),
             },
             Output::Delete { deleted } => Output::Delete { deleted: *deleted },
             Output::Cas { succeeded } => Output::Cas {
                 succeeded: *succeeded,
             },
         });
-        builder.ops.push(KeyOp {
+        keys[slot].ops.push(KeyOp {
             history_index: index,
             call: op.call,
             ret: op.ret,
@@ -95,37 +107,39 @@ pub fn partition(history: &History) -> Vec<KeyHistory> {
             output,
         });
     }
-    builders.sort_unstable_by_key(|(key, _)| *key);
-    builders
-        .into_iter()
-        .map(|(key, builder)| KeyHistory {
-            key: key.to_string(),
-            ops: builder.ops,
-            values: builder.values.into_iter().map(str::to_string).collect(),
-        })
-        .collect()
+    keys.sort_unstable_by_key(|key| key.key);
+    Partition {
+        keys,
+        values: values.values,
+    }
 }
 
 /// Hash maps with the fixed Fx hasher: only looked up, never iterated, so their order cannot
 /// reach a report.
 type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// Collects one key's operations; ids are handed out in order of first appearance.
-#[derive(Default)]
-struct Builder<'a> {
-    ops: Vec<KeyOp>,
+/// Hands out value ids in order of first appearance.
+struct Interner<'a> {
     values: Vec<&'a str>,
     ids: FxHashMap<&'a str, u32>,
 }
 
-impl<'a> Builder<'a> {
+impl<'a> Interner<'a> {
+    fn with_capacity(ops: usize) -> Interner<'a> {
+        Interner {
+            values: Vec::with_capacity(ops),
+            ids: FxHashMap::with_capacity_and_hasher(ops, BuildHasherDefault::default()),
+        }
+    }
+
     fn intern(&mut self, value: &'a str) -> u32 {
         if let Some(id) = self.ids.get(value) {
             return *id;
         }
         // History::new caps the number of operations far below u32::MAX, and each operation
-        // brings at most two values, so ids always fit.
-        let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        // brings at most two values, so ids always fit (and never reach the shrinker's
+        // reserved u32::MAX).
+        let id = u32::try_from(self.values.len()).unwrap_or(u32::MAX - 1);
         self.values.push(value);
         self.ids.insert(value, id);
         id
