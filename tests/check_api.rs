@@ -157,6 +157,7 @@ fn step_budget_yields_unknown_deterministically() {
     let config = CheckConfig {
         steps_max_per_key: 5_000,
         shrink_steps_max: 5_000,
+        steps_max_total: 1_000_000,
     };
     let history = hard_history();
     let first = check_history(&history, &config);
@@ -174,6 +175,47 @@ fn step_budget_yields_unknown_deterministically() {
     ops.push(get(1, 5, 6, "z", Some("ghost")));
     let mixed = check_history(&History::new(ops).expect("valid"), &config);
     assert_eq!(mixed.verdict, Verdict::Violation);
+}
+
+#[test]
+fn the_total_budget_bounds_the_whole_check() {
+    // Three hard keys and, last in key order, a plainly violated one.
+    let mut ops = Vec::new();
+    for key in ["a", "b", "c"] {
+        for op in hard_history().ops() {
+            ops.push(Operation {
+                key: key.to_string(),
+                ..op.clone()
+            });
+        }
+    }
+    ops.push(put(1, 0, 1, "d", "1"));
+    ops.push(put(1, 2, 3, "d", "2"));
+    ops.push(get(2, 4, 5, "d", Some("1")));
+    let history = History::new(ops).expect("valid");
+    let config = CheckConfig {
+        steps_max_per_key: 4_000,
+        shrink_steps_max: 4_000,
+        steps_max_total: 10_000,
+    };
+    let report = check_history(&history, &config);
+    let steps: Vec<u64> = report.keys.iter().map(|key| key.steps).collect();
+    assert_eq!(steps, [4_000, 4_000, 2_000, 0]);
+    assert_eq!(report.verdict, Verdict::Unknown);
+    assert_eq!(check_history(&history, &config), report, "deterministic");
+    // With just enough budget left for deciding it, key d is a proven violation, explained
+    // by its whole history since nothing is left for shrinking.
+    let d_alone = History::new(history.ops()[history.len() - 3..].to_vec()).expect("valid");
+    let d_steps = check_history(&d_alone, &CheckConfig::default()).steps;
+    let config = CheckConfig {
+        steps_max_total: 12_000 + d_steps,
+        ..config
+    };
+    let report = check_history(&history, &config);
+    assert_eq!(report.verdict, Verdict::Violation);
+    let (_, violation) = report.violations().next().expect("key d");
+    assert_eq!(violation.failing_ops.len(), 3);
+    assert!(!violation.shrink_complete);
 }
 
 #[test]
