@@ -93,7 +93,9 @@ fn check_key(
 
 /// Shrinks a violating key history and finds the longest linearization of the failing set.
 fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, steps_max: u64) -> Violation {
-    let shrunk = shrink(&key.ops, steps_max);
+    // A quarter of the budget is kept for the longest linearization, so that even a shrink cut
+    // short by its budget leaves the page something to draw.
+    let shrunk = shrink(&key.ops, steps_max - steps_max / 4);
     let failing: Vec<KeyOp> = shrunk
         .kept
         .iter()

@@ -9,6 +9,10 @@ use super::history::{History, Operation};
 use super::model::{Input, Output};
 use super::report::{CheckReport, KeyReport, Verdict, Violation};
 
+/// Most operations listed per line or list; a shrink cut short by its budget can leave
+/// thousands, which no one reads in a terminal (the report data keeps them all).
+const LISTED_MAX: usize = 50;
+
 /// Renders `report` (of `history`) as a few lines per key that needs attention.
 pub fn render_text(history: &History, report: &CheckReport) -> String {
     let mut text = String::new();
@@ -58,14 +62,27 @@ fn render_violation(text: &mut String, history: &History, key: &KeyReport, viola
             " (shrinking stopped at its budget)"
         }
     );
-    for &index in &violation.failing_ops {
+    for &index in violation.failing_ops.iter().take(LISTED_MAX) {
         if let Some(op) = history.ops().get(index) {
             let _ = writeln!(text, "  {}", describe(index, op));
         }
     }
-    let order: Vec<String> = violation
+    if violation.failing_ops.len() > LISTED_MAX {
+        let _ = writeln!(
+            text,
+            "  ... and {} more",
+            violation.failing_ops.len() - LISTED_MAX
+        );
+    }
+    // The end of the longest linearization is where the story breaks: keep that part.
+    let skipped = violation
+        .longest_linearization
+        .len()
+        .saturating_sub(LISTED_MAX);
+    let mut order: Vec<String> = violation
         .longest_linearization
         .iter()
+        .skip(skipped)
         .map(|step| {
             format!(
                 "#{} (then {})",
@@ -74,6 +91,9 @@ fn render_violation(text: &mut String, history: &History, key: &KeyReport, viola
             )
         })
         .collect();
+    if skipped > 0 {
+        order.insert(0, format!("... {skipped} earlier"));
+    }
     if violation.any_initial_value {
         let _ = writeln!(
             text,
@@ -90,11 +110,18 @@ fn render_violation(text: &mut String, history: &History, key: &KeyReport, viola
             order.join(", ")
         }
     );
-    let unplaced: Vec<String> = violation
+    let mut unplaced: Vec<String> = violation
         .unplaced_ops
         .iter()
+        .take(LISTED_MAX)
         .map(|index| format!("#{index}"))
         .collect();
+    if violation.unplaced_ops.len() > LISTED_MAX {
+        unplaced.push(format!(
+            "... {} more",
+            violation.unplaced_ops.len() - LISTED_MAX
+        ));
+    }
     let _ = writeln!(text, "  cannot be placed after it: {}", unplaced.join(", "));
 }
 
