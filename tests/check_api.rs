@@ -275,4 +275,14 @@ fn the_documented_example_is_the_one_in_the_corpus() {
         docs.contains(&text),
         "the documented report is out of date:\n{text}"
     );
+    // The second JSON block is the report as data.
+    let rest = &docs[end..];
+    let start = rest.find("```json\n").expect("a second json block") + "```json\n".len();
+    let block = &rest[start..start + rest[start..].find("```").expect("block end")];
+    let documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
+    let actual = serde_json::to_value(&report).expect("serializable");
+    assert_eq!(
+        documented, actual,
+        "the documented report JSON is out of date"
+    );
 }

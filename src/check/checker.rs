@@ -96,16 +96,12 @@ fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, steps_max: u64) -> V
     // A quarter of the budget is kept for the longest linearization, so that even a shrink cut
     // short by its budget leaves the page something to draw.
     let shrunk = shrink(&key.ops, steps_max - steps_max / 4);
-    let failing: Vec<KeyOp> = shrunk
-        .kept
-        .iter()
-        .map(|&index| key.ops[index].clone())
-        .collect();
+    let failing: &[KeyOp] = &shrunk.failing;
     // The longest linearization from an absent key, or, when the failing set fails from every
     // initial value, from the observable value that lets the search go furthest (ties: the
     // first, so the choice is deterministic).
     let initials = if shrunk.any_initial {
-        observable_states(&failing)
+        observable_states(failing)
     } else {
         vec![None]
     };
@@ -113,7 +109,7 @@ fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, steps_max: u64) -> V
     let mut best: Option<(Option<u32>, Search)> = None;
     for initial in initials {
         let steps_left = steps_max.saturating_sub(steps);
-        let result = search(&failing, initial, steps_left, true);
+        let result = search(failing, initial, steps_left, true);
         steps += result.steps;
         if best
             .as_ref()
@@ -151,6 +147,11 @@ fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, steps_max: u64) -> V
         .collect();
     Violation {
         failing_ops: failing.iter().map(|op| op.history_index).collect(),
+        outcome_ignored_ops: shrunk
+            .outcome_ignored
+            .iter()
+            .map(|&index| key.ops[index].history_index)
+            .collect(),
         shrink_complete: shrunk.complete,
         shrink_steps: steps,
         any_initial_value: shrunk.any_initial,

@@ -64,7 +64,12 @@ fn render_violation(text: &mut String, history: &History, key: &KeyReport, viola
     );
     for &index in violation.failing_ops.iter().take(LISTED_MAX) {
         if let Some(op) = history.ops().get(index) {
-            let _ = writeln!(text, "  {}", describe(index, op));
+            let ignored = if violation.outcome_ignored_ops.contains(&index) {
+                " (answer not used: cut short)"
+            } else {
+                ""
+            };
+            let _ = writeln!(text, "  {}{ignored}", describe(index, op));
         }
     }
     if violation.failing_ops.len() > LISTED_MAX {

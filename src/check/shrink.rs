@@ -13,6 +13,10 @@
 //!    in flight. Every linearization orders all operations before that moment first, so cutting
 //!    the rest leaves a valid prefix. Non-linearizability is monotone along such cuts, so a
 //!    binary search finds the shortest failing prefix.
+//!    1b. A suffix cut at any moment (not only a quiet one): the operations called after it
+//!    go, and those still running at the first of those calls lose their answers (they become
+//!    unknown outcomes). Busy keys have no quiet moments; this still isolates the part of the
+//!    history a violation is in.
 //! 2. An operation that leaves the register unchanged as observed: a get, a delete that deleted
 //!    nothing, a cas that failed. Dropping it from a linearization changes no state.
 //! 3. A completed write `w` (a put, a successful cas, a delete that deleted) that nothing can
@@ -46,6 +50,11 @@ use super::partition::KeyOp;
 pub struct Shrunk {
     /// Indices into the key's operations, in call order; non-linearizable on their own.
     pub kept: Vec<usize>,
+    /// The kept operations as the proof uses them (same order as `kept`): those cut by a time
+    /// cut while in flight (rule 1b) have their answers dropped (an unknown outcome).
+    pub failing: Vec<KeyOp>,
+    /// The kept operations (indices into the key's operations) whose answers were dropped.
+    pub outcome_ignored: Vec<usize>,
     /// True when a prefix was cut (rule 4): then `kept` fails from every initial value, not
     /// only from an absent key.
     pub any_initial: bool,
@@ -81,8 +90,9 @@ pub fn observable_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
     states
 }
 
-struct Shrinker<'a> {
-    ops: &'a [KeyOp],
+struct Shrinker {
+    /// The key's operations, with rule 1b's dropped answers applied.
+    ops: Vec<KeyOp>,
     /// Whether a check must fail from every initial state (after rule 4) or from absent.
     any_initial: bool,
     steps: u64,
@@ -90,17 +100,28 @@ struct Shrinker<'a> {
     out_of_budget: bool,
 }
 
-impl Shrinker<'_> {
+impl Shrinker {
     /// Whether the subset is proven non-linearizable (from every initial state when
     /// `any_initial`). `false` also when unproven for lack of budget, which then stops the
     /// shrinking.
     fn violates(&mut self, subset: &[usize], any_initial: bool) -> bool {
+        self.violates_cut(subset, any_initial, None)
+    }
+
+    /// [`Shrinker::violates`], with the answers of operations returning at or after
+    /// `dropped_from` (if any) dropped, as rule 1b does.
+    fn violates_cut(
+        &mut self,
+        subset: &[usize],
+        any_initial: bool,
+        dropped_from: Option<u64>,
+    ) -> bool {
         if self.out_of_budget {
             return false;
         }
         let ops: Vec<KeyOp> = subset
             .iter()
-            .map(|&index| self.ops[index].clone())
+            .map(|&index| without_answer_from(&self.ops[index], dropped_from))
             .collect();
         let initials = if any_initial {
             let mut states = observable_states(&ops);
@@ -140,7 +161,7 @@ impl Shrinker<'_> {
 
     /// [`removable`], charged to the budget (and `false` once it is spent).
     fn removable(&mut self, kept: &[usize], candidate: usize) -> bool {
-        self.charge(kept.len()) && removable(self.ops, kept, candidate)
+        self.charge(kept.len()) && removable(&self.ops, kept, candidate)
     }
 
     /// Removes the `batch` members of `kept` one by one, skipping any whose removal is not
@@ -164,7 +185,7 @@ impl Shrinker<'_> {
 /// `steps_max` search steps in total.
 pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
     let mut shrinker = Shrinker {
-        ops,
+        ops: ops.to_vec(),
         any_initial: false,
         steps: 0,
         steps_max,
@@ -173,19 +194,36 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
     let mut kept: Vec<usize> = (0..ops.len()).collect();
     kept.sort_by_key(|&index| (ops[index].call, index));
     kept = shortest_failing_prefix(&mut shrinker, kept);
+    let mut outcome_ignored = Vec::new();
+    if let Some((length, dropped_from)) = earliest_failing_time_cut(&mut shrinker, &kept) {
+        kept.truncate(length);
+        for &index in &kept {
+            let op = &mut shrinker.ops[index];
+            if op.ret.is_some_and(|ret| ret >= dropped_from) {
+                *op = without_answer_from(op, Some(dropped_from));
+                outcome_ignored.push(index);
+            }
+        }
+    }
     // Rule 4 first when it applies (it is the cheapest large cut), then rules 2 and 3; after
     // those, quiet moments may have appeared, so rule 4 gets a second chance.
     for _ in 0..2 {
         if !shrinker.any_initial
             && let Some(cut) = latest_failing_suffix(&mut shrinker, &kept)
         {
-            kept = without_completed_prefix(ops, &kept, cut);
+            kept = without_completed_prefix(&shrinker.ops, &kept, cut);
             shrinker.any_initial = true;
         }
         kept = drop_until_stable(&mut shrinker, kept);
     }
+    outcome_ignored.retain(|index| kept.contains(index));
     Shrunk {
+        failing: kept
+            .iter()
+            .map(|&index| shrinker.ops[index].clone())
+            .collect(),
         kept,
+        outcome_ignored,
         any_initial: shrinker.any_initial,
         complete: !shrinker.out_of_budget,
         steps: shrinker.steps,
@@ -194,7 +232,7 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
 
 /// Applies rules 2 and 3 until a round removes nothing. Each other round removes at least
 /// one operation, so this ends.
-fn drop_until_stable(shrinker: &mut Shrinker<'_>, mut kept: Vec<usize>) -> Vec<usize> {
+fn drop_until_stable(shrinker: &mut Shrinker, mut kept: Vec<usize>) -> Vec<usize> {
     loop {
         let before = kept.len();
         kept = drop_candidates(shrinker, kept);
@@ -234,10 +272,10 @@ fn without_completed_prefix(ops: &[KeyOp], kept: &[usize], cut: usize) -> Vec<us
 /// state the prefix leaves, the suffix cannot follow it, so the suffix alone proves the
 /// violation. Failing from every initial state is monotone in the cut (a longer suffix is the
 /// shorter one after some prefix), so a binary search finds it.
-fn latest_failing_suffix(shrinker: &mut Shrinker<'_>, kept: &[usize]) -> Option<usize> {
-    let cuts = quiescent_cuts(shrinker.ops, kept);
-    let fails_from_anywhere = |shrinker: &mut Shrinker<'_>, position: usize| {
-        let suffix = without_completed_prefix(shrinker.ops, kept, cuts[position]);
+fn latest_failing_suffix(shrinker: &mut Shrinker, kept: &[usize]) -> Option<usize> {
+    let cuts = quiescent_cuts(&shrinker.ops, kept);
+    let fails_from_anywhere = |shrinker: &mut Shrinker, position: usize| {
+        let suffix = without_completed_prefix(&shrinker.ops, kept, cuts[position]);
         shrinker.violates(&suffix, true)
     };
     // Gallop from the end (short suffixes are cheap to check, and a violation is usually
@@ -271,8 +309,8 @@ fn latest_failing_suffix(shrinker: &mut Shrinker<'_>, kept: &[usize]) -> Option<
 }
 
 /// Rule 1: binary search over quiescent cut points of `kept` (in call order).
-fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec<usize> {
-    let mut cuts = quiescent_cuts(shrinker.ops, &kept);
+fn shortest_failing_prefix(shrinker: &mut Shrinker, kept: Vec<usize>) -> Vec<usize> {
+    let mut cuts = quiescent_cuts(&shrinker.ops, &kept);
     cuts.push(kept.len());
     // Invariant: the prefix at cuts[high] is proven to fail; those below `low` are not.
     let (mut low, mut high) = (0, cuts.len() - 1);
@@ -289,16 +327,56 @@ fn shortest_failing_prefix(shrinker: &mut Shrinker<'_>, kept: Vec<usize>) -> Vec
     prefix
 }
 
+/// Rule 1b: the shortest prefix of `kept` (in call order) that still fails once cut at a
+/// moment rather than at a quiet point. Every operation called after the cut is dropped, and
+/// every kept one still running at the first dropped call loses its answer (it becomes an
+/// unknown outcome). Sound: in a linearization of the whole, every operation that returned
+/// before that call precedes every dropped one, so the linearization up to the first dropped
+/// operation serves the cut history, with the running operations placed there or never.
+/// Non-linearizability is monotone in the cut, so a binary search finds the shortest.
+/// Returns the prefix length and the first dropped call's time.
+fn earliest_failing_time_cut(shrinker: &mut Shrinker, kept: &[usize]) -> Option<(usize, u64)> {
+    // Prefix lengths after which the next call is strictly later (ties cannot be split).
+    let cuts: Vec<usize> = (1..kept.len())
+        .filter(|&length| shrinker.ops[kept[length]].call > shrinker.ops[kept[length - 1]].call)
+        .collect();
+    let dropped_from = |shrinker: &Shrinker, length: usize| shrinker.ops[kept[length]].call;
+    // Invariant: the cut at cuts[high] is proven to fail (or high is past the end: no cut).
+    let (mut low, mut high) = (0, cuts.len());
+    while low < high && !shrinker.out_of_budget {
+        let middle = low + (high - low) / 2;
+        let from = dropped_from(shrinker, cuts[middle]);
+        if shrinker.violates_cut(&kept[..cuts[middle]], false, Some(from)) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    let length = *cuts.get(high)?;
+    Some((length, dropped_from(shrinker, length)))
+}
+
+/// `op`, with its answer dropped if it returns at or after `dropped_from`.
+fn without_answer_from(op: &KeyOp, dropped_from: Option<u64>) -> KeyOp {
+    let mut op = op.clone();
+    if let (Some(ret), Some(from)) = (op.ret, dropped_from)
+        && ret >= from
+    {
+        op.ret = None;
+        op.output = None;
+    }
+    op
+}
+
 /// Rules 2 and 3 by ddmin: drop chunks of candidates while the rest still fails.
-fn drop_candidates(shrinker: &mut Shrinker<'_>, mut kept: Vec<usize>) -> Vec<usize> {
-    let ops = shrinker.ops;
+fn drop_candidates(shrinker: &mut Shrinker, mut kept: Vec<usize>) -> Vec<usize> {
     let mut candidates = Vec::new();
     for &candidate in &kept {
         if shrinker.removable(&kept, candidate) {
             candidates.push(candidate);
         }
     }
-    let mut dropped_mask = vec![false; ops.len()];
+    let mut dropped_mask = vec![false; shrinker.ops.len()];
     let mut chunk = candidates.len().div_ceil(2).max(1);
     while !candidates.is_empty() && !shrinker.out_of_budget {
         let mut removed_any = false;
