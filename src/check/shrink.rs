@@ -19,8 +19,8 @@
 //!    history a violation is in.
 //! 2. An operation that leaves the register unchanged as observed: a get, a delete that deleted
 //!    nothing, a cas that failed. Dropping it from a linearization changes no state.
-//! 3. A completed write `w` (a put, a successful cas, a delete that deleted) that nothing can
-//!    tell apart from its absence. Dropping `w` changes the state only between `w` and the next
+//! 3. A write `w` (a put, a successful cas, a delete that deleted, or any of them with an
+//!    unknown outcome) that nothing can tell apart from its absence. Dropping `w` changes the state only between `w` and the next
 //!    write of a linearization (its *window*), so it is sound when no operation that can sit in
 //!    the window reads or compares against the state `w` leaves (for a delete: "absent"), and
 //!    none there has an answer that could flip if the register held the state from before `w`
@@ -191,7 +191,11 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
         steps_max,
         out_of_budget: false,
     };
-    let mut kept: Vec<usize> = (0..ops.len()).collect();
+    // Unknown-outcome gets change nothing and may answer anything: with or without them, a
+    // history is linearizable alike, so they go without a check.
+    let mut kept: Vec<usize> = (0..ops.len())
+        .filter(|&index| ops[index].is_completed() || !matches!(ops[index].input, Input::Get))
+        .collect();
     kept.sort_by_key(|&index| (ops[index].call, index));
     kept = shortest_failing_prefix(&mut shrinker, kept);
     let mut outcome_ignored = Vec::new();
@@ -418,19 +422,23 @@ pub fn removable(ops: &[KeyOp], kept: &[usize], candidate: usize) -> bool {
             (Some(*value), Before::Exactly(*expect))
         }
         (Input::Delete, Some(Output::Delete { .. })) => (None, Before::Present),
+        // An unknown outcome may have taken effect anywhere after its call (as a successful
+        // write, for a cas; as either kind of delete), or never, which removal covers.
+        (Input::Put { value }, None) => (Some(*value), Before::Unknown),
+        (Input::Cas { expect, value }, None) => (Some(*value), Before::Exactly(*expect)),
+        (Input::Delete, None) => (None, Before::Unknown),
         _ => return false,
     };
-    let Some(ret) = op.ret else {
-        return false;
-    };
     // The earliest return of a completed put called after `candidate` returned: anything
-    // called after it comes after that put in every linearization, outside the window.
-    let separator = kept
-        .iter()
-        .map(|&index| &ops[index])
-        .filter(|other| matches!(other.input, Input::Put { .. }) && other.call > ret)
-        .filter_map(|other| other.ret)
-        .min();
+    // called after it comes after that put in every linearization, outside the window. An
+    // unknown outcome never returns, so nothing shields its window.
+    let separator = op.ret.and_then(|ret| {
+        kept.iter()
+            .map(|&index| &ops[index])
+            .filter(|other| matches!(other.input, Input::Put { .. }) && other.call > ret)
+            .filter_map(|other| other.ret)
+            .min()
+    });
     let others = || {
         kept.iter()
             .filter(move |&&index| index != candidate)
