@@ -279,8 +279,12 @@ fn the_documented_example_is_the_one_in_the_corpus() {
     let rest = &docs[end..];
     let start = rest.find("```json\n").expect("a second json block") + "```json\n".len();
     let block = &rest[start..start + rest[start..].find("```").expect("block end")];
-    let documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
-    let actual = serde_json::to_value(&report).expect("serializable");
+    let mut documented: serde_json::Value = serde_json::from_str(block).expect("valid JSON");
+    let mut actual = serde_json::to_value(&report).expect("serializable");
+    // Shrinking effort changes whenever the shrinker gets smarter; the rest must match.
+    for report in [&mut documented, &mut actual] {
+        report["keys"][0]["violation"]["shrink_steps"] = serde_json::Value::Null;
+    }
     assert_eq!(
         documented, actual,
         "the documented report JSON is out of date"

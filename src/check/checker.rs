@@ -76,7 +76,7 @@ fn check_key(
                 .min(steps_left.saturating_sub(result.steps));
             (
                 Verdict::Violation,
-                Some(explain(partition, key, shrink_budget)),
+                Some(explain(partition, key, shrink_budget, result.stuck_at)),
             )
         }
     };
@@ -92,10 +92,15 @@ fn check_key(
 }
 
 /// Shrinks a violating key history and finds the longest linearization of the failing set.
-fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, steps_max: u64) -> Violation {
+fn explain(
+    partition: &Partition<'_>,
+    key: &KeyHistory<'_>,
+    steps_max: u64,
+    stuck_at: Option<u64>,
+) -> Violation {
     // A quarter of the budget is kept for the longest linearization, so that even a shrink cut
     // short by its budget leaves the page something to draw.
-    let shrunk = shrink(&key.ops, steps_max - steps_max / 4);
+    let shrunk = shrink(&key.ops, steps_max - steps_max / 4, stuck_at);
     let failing: &[KeyOp] = &shrunk.failing;
     // The longest linearization from an absent key, or, when the failing set fails from every
     // initial value, from the observable value that lets the search go furthest (ties: the
@@ -124,6 +129,7 @@ fn explain(partition: &Partition<'_>, key: &KeyHistory<'_>, steps_max: u64) -> V
             outcome: Outcome::BudgetExceeded,
             steps: 0,
             longest: Vec::new(),
+            stuck_at: None,
         };
         (None, nothing)
     });

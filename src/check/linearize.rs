@@ -58,6 +58,9 @@ pub struct Search {
     /// that the search managed to linearize, with the state after each. For a linearizable
     /// history, this is a full linearization of the completed operations.
     pub longest: Vec<(usize, Option<u32>)>,
+    /// Where the deepest configuration got stuck: the time of the first return it could not
+    /// get past (`u64::MAX` if it ran out of operations instead). A hint for the shrinker.
+    pub stuck_at: Option<u64>,
 }
 
 const NIL: usize = usize::MAX;
@@ -348,17 +351,20 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
     // at the same instant). Meaningful in the `Pending` phase only.
     let mut frontier_time = u64::MAX;
 
-    let finish = |outcome, steps, longest| Search {
+    let mut deepest = 0;
+    let mut stuck_at = None;
+    let finish = |outcome, steps, longest, stuck_at| Search {
         outcome,
         steps,
         longest,
+        stuck_at,
     };
     if completed_left == 0 {
-        return finish(Outcome::Linearizable, steps, longest);
+        return finish(Outcome::Linearizable, steps, longest, stuck_at);
     }
     loop {
         if steps >= steps_max {
-            return finish(Outcome::BudgetExceeded, steps, longest);
+            return finish(Outcome::BudgetExceeded, steps, longest, stuck_at);
         }
         steps += 1;
         let event = match node {
@@ -399,7 +405,7 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
                             steps = steps.saturating_add(stack.len() as u64);
                         }
                         if completed_left == 0 {
-                            return finish(Outcome::Linearizable, steps, longest);
+                            return finish(Outcome::Linearizable, steps, longest, stuck_at);
                         }
                         node = events.next[MAIN];
                         phase = Phase::Reads;
@@ -423,12 +429,18 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
                     frontier_time = event.map_or(u64::MAX, |event| event.time);
                     node = events.next[PENDING];
                 }
-                Phase::Pending => backtrack = true,
+                Phase::Pending => {
+                    if stack.len() > deepest || stuck_at.is_none() {
+                        deepest = stack.len();
+                        stuck_at = Some(frontier_time);
+                    }
+                    backtrack = true;
+                }
             },
         }
         while backtrack {
             let Some(frame) = stack.pop() else {
-                return finish(Outcome::NotLinearizable, steps, longest);
+                return finish(Outcome::NotLinearizable, steps, longest, stuck_at);
             };
             let op = events.events[frame.call_node].op;
             linearized.flip(op);

@@ -9,26 +9,26 @@
 //!
 //! Sound removals used, each re-checked by a search within the budget:
 //!
-//! 1. A quiescent suffix: the operations called after a moment when no completed operation is
-//!    in flight. Every linearization orders all operations before that moment first, so cutting
-//!    the rest leaves a valid prefix. Non-linearizability is monotone along such cuts, so a
-//!    binary search finds the shortest failing prefix.
-//!    1b. A suffix cut at any moment (not only a quiet one): the operations called after it
-//!    go, and those still running at the first of those calls lose their answers (they become
-//!    unknown outcomes). Busy keys have no quiet moments; this still isolates the part of the
-//!    history a violation is in.
+//! 1. A suffix cut at a moment: the operations called after it go, and those still running at
+//!    the first of those calls lose their answers (they become unknown outcomes). In any
+//!    linearization of the whole, every operation that returned before that call precedes
+//!    every dropped one, so the linearization up to the first dropped operation serves the cut
+//!    history. Non-linearizability is monotone in the cut, so a search finds the shortest
+//!    failing prefix; it starts where the proving search got stuck. At a quiet moment nothing
+//!    loses its answer; busy keys have no quiet moments, and this still isolates the part of
+//!    the history a violation is in.
 //! 2. An operation that leaves the register unchanged as observed: a get, a delete that deleted
 //!    nothing, a cas that failed. Dropping it from a linearization changes no state.
 //! 3. A write `w` (a put, a successful cas, a delete that deleted, or any of them with an
-//!    unknown outcome) that nothing can tell apart from its absence. Dropping `w` changes the state only between `w` and the next
-//!    write of a linearization (its *window*), so it is sound when no operation that can sit in
-//!    the window reads or compares against the state `w` leaves (for a delete: "absent"), and
+//!    unknown outcome) that nothing can tell apart from its absence. Dropping `w` changes the
+//!    state only between `w` and the next write of a linearization (its *window*), so it is
+//!    sound when no operation that can sit in the window reads or compares against the state `w` leaves (for a delete: "absent"), and
 //!    none there has an answer that could flip if the register held the state from before `w`
 //!    instead: a failed or unknown-outcome cas that might then match, a delete that deleted
 //!    when the key might then be absent. Before a successful cas the state is exactly its
 //!    `expect`, before a delete that deleted it is present, before a put it is unknown. An
 //!    operation cannot sit in the window if it returned before `w` was called, or if a
-//!    completed put lies wholly between `w` and it in real time. For a readable failing set,
+//!    completed put lies wholly between `w` (once returned) and it in real time. For a readable failing set,
 //!    a value that anyone in the set reads or compares against also keeps its writer, even
 //!    outside the window.
 //! 4. The completed operations of a quiescent prefix, when the rest fails from *every* initial
@@ -51,7 +51,7 @@ pub struct Shrunk {
     /// Indices into the key's operations, in call order; non-linearizable on their own.
     pub kept: Vec<usize>,
     /// The kept operations as the proof uses them (same order as `kept`): those cut by a time
-    /// cut while in flight (rule 1b) have their answers dropped (an unknown outcome).
+    /// cut while in flight (rule 1) have their answers dropped (an unknown outcome).
     pub failing: Vec<KeyOp>,
     /// The kept operations (indices into the key's operations) whose answers were dropped.
     pub outcome_ignored: Vec<usize>,
@@ -91,7 +91,7 @@ pub fn observable_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
 }
 
 struct Shrinker {
-    /// The key's operations, with rule 1b's dropped answers applied.
+    /// The key's operations, with rule 1's dropped answers applied.
     ops: Vec<KeyOp>,
     /// Whether a check must fail from every initial state (after rule 4) or from absent.
     any_initial: bool,
@@ -109,7 +109,7 @@ impl Shrinker {
     }
 
     /// [`Shrinker::violates`], with the answers of operations returning at or after
-    /// `dropped_from` (if any) dropped, as rule 1b does.
+    /// `dropped_from` (if any) dropped, as rule 1 does.
     fn violates_cut(
         &mut self,
         subset: &[usize],
@@ -182,8 +182,10 @@ impl Shrinker {
 }
 
 /// Shrinks `ops` (a key history already proven non-linearizable from an absent key) within
-/// `steps_max` search steps in total.
-pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
+/// `steps_max` search steps in total. `stuck_at`, where the search that proved it got stuck
+/// (see [`Search::stuck_at`](super::linearize::Search::stuck_at)), tells rule 1 where to look
+/// first.
+pub fn shrink(ops: &[KeyOp], steps_max: u64, stuck_at: Option<u64>) -> Shrunk {
     let mut shrinker = Shrinker {
         ops: ops.to_vec(),
         any_initial: false,
@@ -197,9 +199,9 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64) -> Shrunk {
         .filter(|&index| ops[index].is_completed() || !matches!(ops[index].input, Input::Get))
         .collect();
     kept.sort_by_key(|&index| (ops[index].call, index));
-    kept = shortest_failing_prefix(&mut shrinker, kept);
     let mut outcome_ignored = Vec::new();
-    if let Some((length, dropped_from)) = earliest_failing_time_cut(&mut shrinker, &kept) {
+    if let Some((length, dropped_from)) = earliest_failing_time_cut(&mut shrinker, &kept, stuck_at)
+    {
         kept.truncate(length);
         for &index in &kept {
             let op = &mut shrinker.ops[index];
@@ -312,45 +314,49 @@ fn latest_failing_suffix(shrinker: &mut Shrinker, kept: &[usize]) -> Option<usiz
     Some(cuts[latest])
 }
 
-/// Rule 1: binary search over quiescent cut points of `kept` (in call order).
-fn shortest_failing_prefix(shrinker: &mut Shrinker, kept: Vec<usize>) -> Vec<usize> {
-    let mut cuts = quiescent_cuts(&shrinker.ops, &kept);
-    cuts.push(kept.len());
-    // Invariant: the prefix at cuts[high] is proven to fail; those below `low` are not.
-    let (mut low, mut high) = (0, cuts.len() - 1);
-    while low < high && !shrinker.out_of_budget {
-        let middle = low + (high - low) / 2;
-        if shrinker.still_fails(&kept[..cuts[middle]]) {
-            high = middle;
-        } else {
-            low = middle + 1;
-        }
-    }
-    let mut prefix = kept;
-    prefix.truncate(cuts[high]);
-    prefix
-}
-
-/// Rule 1b: the shortest prefix of `kept` (in call order) that still fails once cut at a
-/// moment rather than at a quiet point. Every operation called after the cut is dropped, and
+/// Rule 1: the shortest prefix of `kept` (in call order) that still fails once cut at a
+/// moment. Every operation called after the cut is dropped, and
 /// every kept one still running at the first dropped call loses its answer (it becomes an
 /// unknown outcome). Sound: in a linearization of the whole, every operation that returned
 /// before that call precedes every dropped one, so the linearization up to the first dropped
 /// operation serves the cut history, with the running operations placed there or never.
-/// Non-linearizability is monotone in the cut, so a binary search finds the shortest.
-/// Returns the prefix length and the first dropped call's time.
-fn earliest_failing_time_cut(shrinker: &mut Shrinker, kept: &[usize]) -> Option<(usize, u64)> {
+/// Non-linearizability is monotone in the cut, so galloping and binary search find the
+/// shortest. Returns the prefix length and the first dropped call's time.
+fn earliest_failing_time_cut(
+    shrinker: &mut Shrinker,
+    kept: &[usize],
+    stuck_at: Option<u64>,
+) -> Option<(usize, u64)> {
     // Prefix lengths after which the next call is strictly later (ties cannot be split).
     let cuts: Vec<usize> = (1..kept.len())
         .filter(|&length| shrinker.ops[kept[length]].call > shrinker.ops[kept[length - 1]].call)
         .collect();
     let dropped_from = |shrinker: &Shrinker, length: usize| shrinker.ops[kept[length]].call;
-    // Invariant: the cut at cuts[high] is proven to fail (or high is past the end: no cut).
+    let fails = |shrinker: &mut Shrinker, position: usize| {
+        let from = dropped_from(shrinker, cuts[position]);
+        shrinker.violates_cut(&kept[..cuts[position]], false, Some(from))
+    };
+    // Start at the first cut past where the proving search got stuck, which usually fails
+    // already; otherwise gallop later. Then binary search below the first failing probe.
+    // Invariant: the cut at cuts[high] is proven to fail (high == cuts.len(): the whole).
+    let start = stuck_at.map_or(0, |stuck| {
+        cuts.partition_point(|&length| dropped_from(shrinker, length) <= stuck)
+    });
     let (mut low, mut high) = (0, cuts.len());
+    let mut distance = 1;
+    let mut probe = start;
+    while probe < high && !shrinker.out_of_budget {
+        if fails(shrinker, probe) {
+            high = probe;
+            break;
+        }
+        low = probe + 1;
+        probe = start + distance;
+        distance *= 2;
+    }
     while low < high && !shrinker.out_of_budget {
         let middle = low + (high - low) / 2;
-        let from = dropped_from(shrinker, cuts[middle]);
-        if shrinker.violates_cut(&kept[..cuts[middle]], false, Some(from)) {
+        if fails(shrinker, middle) {
             high = middle;
         } else {
             low = middle + 1;
