@@ -65,7 +65,7 @@ fn render_violation(text: &mut String, history: &History, key: &KeyReport, viola
     for &index in violation.failing_ops.iter().take(LISTED_MAX) {
         if let Some(op) = history.ops().get(index) {
             let ignored = if violation.outcome_ignored_ops.contains(&index) {
-                " (answer not used: cut short)"
+                " (answer not used: running at a cut)"
             } else {
                 ""
             };

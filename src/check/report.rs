@@ -91,8 +91,8 @@ pub struct Violation {
     /// linearization, obtained from the key's history by removals that cannot turn a
     /// linearizable history into a non-linearizable one: so it proves the violation.
     pub failing_ops: Vec<usize>,
-    /// Failing operations whose answers the proof does not use: they were still running when
-    /// the history was cut short, so they count as unknown outcomes (shown open-ended).
+    /// Failing operations whose answers the proof does not use: they were still running where
+    /// the history was cut, so they count as unknown outcomes (shown open-ended).
     pub outcome_ignored_ops: Vec<usize>,
     /// False when the shrink budget ran out: the set is still a proof, but maybe not minimal.
     pub shrink_complete: bool,

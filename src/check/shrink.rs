@@ -31,11 +31,11 @@
 //!    completed put lies wholly between `w` (once returned) and it in real time. For a readable failing set,
 //!    a value that anyone in the set reads or compares against also keeps its writer, even
 //!    outside the window.
-//! 4. The completed operations of a quiescent prefix, when the rest fails from *every* initial
-//!    state of the key (absent, each value it reads or compares against, and one it does not):
-//!    whatever the prefix left behind, the rest cannot follow it. Unknown-outcome operations
-//!    of the prefix stay, since they may take effect later. From then on, every check demands
-//!    that stronger property.
+//! 4. A prefix cut at a moment, when the rest fails from *every* initial state of the key
+//!    (absent, each value it reads or compares against, and one it does not): the operations
+//!    that returned before the moment go, and those still running then lose their answers.
+//!    Whatever state the prefix left behind, the rest cannot follow it. From then on, every
+//!    check demands that stronger property.
 //!
 //! Rules 2 and 3 are applied delta-debugging style (Zeller's ddmin): try to drop half of the
 //! candidates at once, then quarters, down to single operations, so that a large history
@@ -50,8 +50,8 @@ use super::partition::KeyOp;
 pub struct Shrunk {
     /// Indices into the key's operations, in call order; non-linearizable on their own.
     pub kept: Vec<usize>,
-    /// The kept operations as the proof uses them (same order as `kept`): those cut by a time
-    /// cut while in flight (rule 1) have their answers dropped (an unknown outcome).
+    /// The kept operations as the proof uses them (same order as `kept`): those running where
+    /// a cut was made (rules 1 and 4) have their answers dropped (an unknown outcome).
     pub failing: Vec<KeyOp>,
     /// The kept operations (indices into the key's operations) whose answers were dropped.
     pub outcome_ignored: Vec<usize>,
@@ -91,7 +91,7 @@ pub fn observable_states(ops: &[KeyOp]) -> Vec<Option<u32>> {
 }
 
 struct Shrinker {
-    /// The key's operations, with rule 1's dropped answers applied.
+    /// The key's operations, with the cuts' dropped answers applied.
     ops: Vec<KeyOp>,
     /// Whether a check must fail from every initial state (after rule 4) or from absent.
     any_initial: bool,
@@ -105,23 +105,17 @@ impl Shrinker {
     /// `any_initial`). `false` also when unproven for lack of budget, which then stops the
     /// shrinking.
     fn violates(&mut self, subset: &[usize], any_initial: bool) -> bool {
-        self.violates_cut(subset, any_initial, None)
+        self.violates_cut(subset, any_initial, Cut::default())
     }
 
-    /// [`Shrinker::violates`], with the answers of operations returning at or after
-    /// `dropped_from` (if any) dropped, as rule 1 does.
-    fn violates_cut(
-        &mut self,
-        subset: &[usize],
-        any_initial: bool,
-        dropped_from: Option<u64>,
-    ) -> bool {
+    /// [`Shrinker::violates`], with the answers that `cut` drops dropped.
+    fn violates_cut(&mut self, subset: &[usize], any_initial: bool, cut: Cut) -> bool {
         if self.out_of_budget {
             return false;
         }
         let ops: Vec<KeyOp> = subset
             .iter()
-            .map(|&index| without_answer_from(&self.ops[index], dropped_from))
+            .map(|&index| cut.apply(&self.ops[index]))
             .collect();
         let initials = if any_initial {
             let mut states = observable_states(&ops);
@@ -203,21 +197,24 @@ pub fn shrink(ops: &[KeyOp], steps_max: u64, stuck_at: Option<u64>) -> Shrunk {
     if let Some((length, dropped_from)) = earliest_failing_time_cut(&mut shrinker, &kept, stuck_at)
     {
         kept.truncate(length);
-        for &index in &kept {
-            let op = &mut shrinker.ops[index];
-            if op.ret.is_some_and(|ret| ret >= dropped_from) {
-                *op = without_answer_from(op, Some(dropped_from));
-                outcome_ignored.push(index);
-            }
-        }
+        let cut = Cut {
+            returning_from: Some(dropped_from),
+            ..Cut::default()
+        };
+        apply_cut(&mut shrinker, &kept, cut, &mut outcome_ignored);
     }
     // Rule 4 first when it applies (it is the cheapest large cut), then rules 2 and 3; after
     // those, quiet moments may have appeared, so rule 4 gets a second chance.
     for _ in 0..2 {
         if !shrinker.any_initial
-            && let Some(cut) = latest_failing_suffix(&mut shrinker, &kept)
+            && let Some(moment) = latest_failing_suffix(&mut shrinker, &kept)
         {
-            kept = without_completed_prefix(&shrinker.ops, &kept, cut);
+            kept = from_moment(&shrinker.ops, &kept, moment);
+            let cut = Cut {
+                called_before: Some(moment),
+                ..Cut::default()
+            };
+            apply_cut(&mut shrinker, &kept, cut, &mut outcome_ignored);
             shrinker.any_initial = true;
         }
         kept = drop_until_stable(&mut shrinker, kept);
@@ -248,46 +245,57 @@ fn drop_until_stable(shrinker: &mut Shrinker, mut kept: Vec<usize>) -> Vec<usize
     }
 }
 
-/// Quiescent cut points of `kept` (in call order): prefix lengths at which every completed
-/// operation so far returned before the next call. Ascending, excluding 0 and `kept.len()`.
-fn quiescent_cuts(ops: &[KeyOp], kept: &[usize]) -> Vec<usize> {
-    let mut cuts = Vec::new();
-    let mut ret_max: Option<u64> = None;
-    for (length, &index) in kept.iter().enumerate() {
-        if length > 0 && ret_max.is_none_or(|ret| ret < ops[index].call) {
-            cuts.push(length);
-        }
-        if let Some(ret) = ops[index].ret {
-            ret_max = Some(ret_max.map_or(ret, |max| max.max(ret)));
+/// Drops, for good, the answers `cut` drops among `kept`, noting which were dropped.
+fn apply_cut(shrinker: &mut Shrinker, kept: &[usize], cut: Cut, dropped: &mut Vec<usize>) {
+    for &index in kept {
+        if cut.drops(&shrinker.ops[index]) {
+            shrinker.ops[index] = cut.apply(&shrinker.ops[index]);
+            dropped.push(index);
         }
     }
-    cuts
 }
 
-/// `kept` without the completed operations among its first `cut`. Unknown-outcome operations
-/// stay: they may take effect during the suffix.
-fn without_completed_prefix(ops: &[KeyOp], kept: &[usize], cut: usize) -> Vec<usize> {
-    let pending = kept[..cut]
-        .iter()
+/// `kept` without the operations that returned before `moment`. Those called before it and
+/// still running then (or with unknown outcomes) stay; rule 4 drops their answers.
+fn from_moment(ops: &[KeyOp], kept: &[usize], moment: u64) -> Vec<usize> {
+    kept.iter()
         .copied()
-        .filter(|&index| !ops[index].is_completed());
-    pending.chain(kept[cut..].iter().copied()).collect()
+        .filter(|&index| ops[index].ret.is_none_or(|ret| ret >= moment))
+        .collect()
 }
 
-/// Rule 4: the latest quiescent cut whose suffix fails from every initial state. Whatever
-/// state the prefix leaves, the suffix cannot follow it, so the suffix alone proves the
-/// violation. Failing from every initial state is monotone in the cut (a longer suffix is the
-/// shorter one after some prefix), so a binary search finds it.
-fn latest_failing_suffix(shrinker: &mut Shrinker, kept: &[usize]) -> Option<usize> {
-    let cuts = quiescent_cuts(&shrinker.ops, kept);
+/// Rule 4: the latest moment (a call time in `kept`) from which the rest fails from every
+/// initial state. Sound: in a linearization of the whole, every operation that returned
+/// before the moment precedes every one called after it; take the state right after the last
+/// of them as the initial state, and the rest of the linearization serves the cut history, the
+/// operations running at the moment (now unknown outcomes) placed where they were or, if they
+/// were before, never. Failing from every state is monotone in the moment (a later cut is a
+/// cut of an earlier one), so galloping and binary search find the latest.
+fn latest_failing_suffix(shrinker: &mut Shrinker, kept: &[usize]) -> Option<u64> {
+    let mut moments: Vec<u64> = kept
+        .iter()
+        .skip(1)
+        .map(|&index| shrinker.ops[index].call)
+        .collect();
+    moments.dedup();
+    if let Some(&first) = kept.first() {
+        let earliest = shrinker.ops[first].call;
+        moments.retain(|&moment| moment > earliest);
+    }
     let fails_from_anywhere = |shrinker: &mut Shrinker, position: usize| {
-        let suffix = without_completed_prefix(&shrinker.ops, kept, cuts[position]);
-        shrinker.violates(&suffix, true)
+        let moment = moments[position];
+        let suffix = from_moment(&shrinker.ops, kept, moment);
+        let cut = Cut {
+            called_before: Some(moment),
+            ..Cut::default()
+        };
+        shrinker.violates_cut(&suffix, true, cut)
     };
     // Gallop from the end (short suffixes are cheap to check, and a violation is usually
     // near the end of what rule 1 kept), then binary search between the last two probes.
-    // Invariant: cuts[failing] is proven to fail from every state; cuts[unproven..] are not.
-    let mut unproven = cuts.len();
+    // Invariant: moments[failing] is proven to fail from every state; moments[unproven..]
+    // are not.
+    let mut unproven = moments.len();
     let mut distance = 1;
     let failing = loop {
         if unproven == 0 || shrinker.out_of_budget {
@@ -311,7 +319,7 @@ fn latest_failing_suffix(shrinker: &mut Shrinker, kept: &[usize]) -> Option<usiz
             high = middle;
         }
     }
-    Some(cuts[latest])
+    Some(moments[latest])
 }
 
 /// Rule 1: the shortest prefix of `kept` (in call order) that still fails once cut at a
@@ -334,7 +342,11 @@ fn earliest_failing_time_cut(
     let dropped_from = |shrinker: &Shrinker, length: usize| shrinker.ops[kept[length]].call;
     let fails = |shrinker: &mut Shrinker, position: usize| {
         let from = dropped_from(shrinker, cuts[position]);
-        shrinker.violates_cut(&kept[..cuts[position]], false, Some(from))
+        let cut = Cut {
+            returning_from: Some(from),
+            ..Cut::default()
+        };
+        shrinker.violates_cut(&kept[..cuts[position]], false, cut)
     };
     // Start at the first cut past where the proving search got stuck, which usually fails
     // already; otherwise gallop later. Then binary search below the first failing probe.
@@ -366,16 +378,33 @@ fn earliest_failing_time_cut(
     Some((length, dropped_from(shrinker, length)))
 }
 
-/// `op`, with its answer dropped if it returns at or after `dropped_from`.
-fn without_answer_from(op: &KeyOp, dropped_from: Option<u64>) -> KeyOp {
-    let mut op = op.clone();
-    if let (Some(ret), Some(from)) = (op.ret, dropped_from)
-        && ret >= from
-    {
-        op.ret = None;
-        op.output = None;
+/// Which answers a cut of the history drops: those of operations returning at or after
+/// `returning_from` (rule 1), and those of operations called before `called_before` and not
+/// returned before it (rule 4). A dropped answer makes an unknown outcome.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cut {
+    returning_from: Option<u64>,
+    called_before: Option<u64>,
+}
+
+impl Cut {
+    fn drops(self, op: &KeyOp) -> bool {
+        let Some(ret) = op.ret else {
+            return false;
+        };
+        self.returning_from.is_some_and(|from| ret >= from)
+            || self.called_before.is_some_and(|before| op.call < before)
     }
-    op
+
+    /// `op`, without its answer if the cut drops it.
+    fn apply(self, op: &KeyOp) -> KeyOp {
+        let mut op = op.clone();
+        if self.drops(&op) {
+            op.ret = None;
+            op.output = None;
+        }
+        op
+    }
 }
 
 /// Rules 2 and 3 by ddmin: drop chunks of candidates while the rest still fails.
