@@ -349,7 +349,9 @@ fn earliest_failing_time_cut(
         shrinker.violates_cut(&kept[..cuts[position]], false, cut)
     };
     // Start at the first cut past where the proving search got stuck, which usually fails
-    // already; otherwise gallop later. Then binary search below the first failing probe.
+    // already and is then taken as it is: refining it further down would cost a full proof
+    // per probe, and rules 4, 2 and 3 shrink it far more cheaply. Otherwise gallop later, then
+    // binary search between the last two probes.
     // Invariant: the cut at cuts[high] is proven to fail (high == cuts.len(): the whole).
     let start = stuck_at.map_or(0, |stuck| {
         cuts.partition_point(|&length| dropped_from(shrinker, length) <= stuck)
@@ -365,6 +367,9 @@ fn earliest_failing_time_cut(
         low = probe + 1;
         probe = start + distance;
         distance *= 2;
+    }
+    if stuck_at.is_some() && high == start {
+        low = high;
     }
     while low < high && !shrinker.out_of_budget {
         let middle = low + (high - low) / 2;
