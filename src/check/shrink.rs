@@ -146,6 +146,9 @@ impl Shrinker {
     /// Counts bookkeeping work (one step per operation looked at) against the budget, so that
     /// shrinking a huge key stays bounded too. Returns whether budget is left.
     fn charge(&mut self, work: usize) -> bool {
+        if self.out_of_budget {
+            return false;
+        }
         self.steps = self.steps.saturating_add(work as u64);
         if self.steps > self.steps_max {
             self.out_of_budget = true;
@@ -416,6 +419,9 @@ impl Cut {
 fn drop_candidates(shrinker: &mut Shrinker, mut kept: Vec<usize>) -> Vec<usize> {
     let mut candidates = Vec::new();
     for &candidate in &kept {
+        if shrinker.out_of_budget {
+            break;
+        }
         if shrinker.removable(&kept, candidate) {
             candidates.push(candidate);
         }
