@@ -290,3 +290,38 @@ fn the_documented_example_is_the_one_in_the_corpus() {
         "the documented report JSON is out of date"
     );
 }
+
+#[test]
+fn stale_read_in_the_middle_of_a_busy_key_shrinks_to_the_read_and_its_overwrite() {
+    // Ten clients on one key never leave it quiet, so the shrinker must cut at busy moments.
+    for seed in [23, 25] {
+        let mut ops = generate_linearizable(&GenerateConfig {
+            ops: 1000,
+            clients: 10,
+            keys: 1,
+            unknown_per_mille: 0,
+            seed,
+        })
+        .expect("valid")
+        .ops()
+        .to_vec();
+        let stale = (500..ops.len())
+            .find(|&index| matches!(ops[index].output, Some(Output::Get { value: Some(_) })))
+            .expect("a read in the second half");
+        let old = ops[..300]
+            .iter()
+            .rev()
+            .find_map(|op| match (&op.input, op.ret) {
+                (Input::Put { value }, Some(_)) => Some(value.clone()),
+                _ => None,
+            })
+            .expect("an early write");
+        ops[stale].output = Some(Output::Get { value: Some(old) });
+        let history = History::new(ops).expect("valid");
+        let report = check_history(&history, &CheckConfig::default());
+        let (_, violation) = report.violations().next().expect("a violation");
+        assert_eq!(violation.failing_ops.len(), 2, "seed {seed}: {violation:?}");
+        assert_eq!(violation.failing_ops.last(), Some(&stale), "seed {seed}");
+        assert!(violation.shrink_complete && violation.any_initial_value);
+    }
+}
