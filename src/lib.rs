@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md for the module map and the data flow.
 
 pub mod build_info;
+pub mod check;
 pub mod cli;
 pub mod kv;
 pub mod raft;

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     let status = match args.first().map(String::as_str) {
         Some("run") => cli::run::main(rest),
         Some("fuzz") => cli::fuzz::main(rest),
+        Some("check") => cli::check_main(rest),
         Some("version" | "--version" | "-V") => {
             println!("{}", raftlab::build_info::version_line());
             0

@@ -16,6 +16,9 @@ commands:
         randomized fault runs (swarm style), then a healed liveness phase per seed.
         prints `N seeds, V violations` and, for each failure, the seed and a script that
         reproduces it (written to DIR with --scripts). exit 1 if any seed failed.
+  check FILE
+        check a JSON client history (docs/history-format.md) for linearizability.
+        exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).
   fuzz --unsafe list
         print the names of the teaching switches (deliberate bugs), one per line.
   version
@@ -30,4 +33,23 @@ pub const EXIT_USAGE: u8 = 2;
 pub fn usage_error(message: &str) -> u8 {
     eprintln!("raftlab: {message}\n\n{USAGE}");
     EXIT_USAGE
+}
+
+/// `raftlab check FILE`.
+pub fn check_main(args: &[String]) -> u8 {
+    match args {
+        [path] if !path.starts_with('-') => {
+            match crate::check::check_file(std::path::Path::new(path)) {
+                Ok((verdict, text)) => {
+                    print!("{text}");
+                    verdict.exit_code()
+                }
+                Err(message) => {
+                    eprintln!("raftlab check: {message}");
+                    EXIT_USAGE
+                }
+            }
+        }
+        _ => usage_error("check needs exactly one FILE (usage: raftlab check FILE)"),
+    }
 }

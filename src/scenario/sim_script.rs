@@ -223,7 +223,7 @@ impl Runner {
                 let notes = self.notable_since_last();
                 let head = match result {
                     Ok(()) => "ok".to_string(),
-                    Err(e) => format!("error: {e}"),
+                    Err(e) => format!("error: {}", e.to_string().trim_end()),
                 };
                 Ok(if notes == "ok" {
                     head
