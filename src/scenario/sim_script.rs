@@ -22,7 +22,8 @@
 //! `deliver-now M`, `propose N DATA`, `transfer-leader N TO`, `compact N`, `read-index N`,
 //! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `console client=C node=N
 //! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
-//! operations with their answers).
+//! operations with their answers), `check-history` (the linearizability checker's verdict on
+//! the clients' history).
 
 use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
@@ -116,6 +117,11 @@ impl Runner {
     fn execute(&mut self, cmd: &Command, raw: &str) -> Result<String, String> {
         match cmd.name.as_str() {
             "ops" => Ok(ops_listing(self.sim()?)),
+            "check-history" => {
+                let sim = self.sim()?;
+                let (_, text) = crate::sim::history::check_clients(sim.ops())?;
+                Ok(text.trim_end().to_string())
+            }
             "cluster" => {
                 if self.sim.is_some() {
                     return Err("'cluster' may appear only once".into());

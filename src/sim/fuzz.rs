@@ -135,6 +135,24 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 node: pick(&mut rng),
                 data: format!("w{seed}-{at_ms}"),
             });
+        } else if hit(swarm.kv) {
+            let client = rng.between(1, 4);
+            let key = format!("k{}", rng.below(3));
+            let value = format!("v{at_ms}");
+            let line = match rng.below(6) {
+                0 | 1 => format!("put {key} {value}"),
+                2 | 3 => format!("get {key}"),
+                4 => format!("del {key}"),
+                _ => format!(
+                    "txn 'value(\"{key}\") = \"v{}\"' 'put {key} {value}' ''",
+                    rng.below(at_ms.max(1))
+                ),
+            };
+            push(Action::Console {
+                client,
+                node: pick(&mut rng),
+                line,
+            });
         } else if hit(swarm.crash) {
             let node = pick(&mut rng);
             if down.contains(&node) {
@@ -266,6 +284,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
 /// Per-seed fault rates (weights out of 1000 per scheduling slot; 0 = that fault is off).
 struct Swarm {
     propose: u64,
+    kv: u64,
     crash: u64,
     bounce: u64,
     duel: u64,
@@ -285,7 +304,8 @@ impl Swarm {
     fn draw(rng: &mut Stream) -> Swarm {
         let mut on = |weight: u64| if rng.chance_ppm(500_000) { weight } else { 0 };
         Swarm {
-            propose: 300,
+            propose: 150,
+            kv: 250,
             crash: on(60),
             bounce: on(60),
             duel: on(30),
@@ -353,6 +373,9 @@ pub fn run_seed(seed: u64, options: &FuzzOptions) -> SeedReport {
         Some(v) => Verdict::Violation(v.clone()),
         None => check_liveness(&mut sim, heal_ms, options),
     };
+    if report.verdict == Verdict::Ok {
+        report.verdict = check_history_of(&sim);
+    }
     report.steps = sim.steps();
     report
 }
@@ -429,4 +452,19 @@ fn converged(sim: &Sim, leader: u64, probe: Index) -> bool {
             n.raft().is_some() && n.app.applied() == commit && n.app.state_hash() == state
         })
     })
+}
+
+/// The clients' history must be linearizable (the checker knows nothing of Raft).
+pub fn check_history_of(sim: &Sim) -> Verdict {
+    match crate::sim::history::check_clients(sim.ops()) {
+        Ok((crate::check::Verdict::Ok | crate::check::Verdict::Unknown, _)) => Verdict::Ok,
+        Ok((crate::check::Verdict::Violation, text)) => Verdict::Violation(Violation {
+            invariant: "linearizability of the clients' history",
+            nodes: Vec::new(),
+            at_ms: sim.now_ms(),
+            event_id: sim.trace().next_id(),
+            evidence: text,
+        }),
+        Err(error) => Verdict::NoLiveness(format!("history could not be built: {error}")),
+    }
 }

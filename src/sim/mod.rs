@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod config;
 pub mod fuzz;
 pub mod hash;
+pub mod history;
 pub mod monitor;
 pub mod network;
 pub mod node;

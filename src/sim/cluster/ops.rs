@@ -62,6 +62,7 @@ impl Sim {
             output: String::new(),
             ok: false,
             read_index: None,
+            response: None,
         };
         self.next_op_id += 1;
         self.ops.insert(id, op);
@@ -133,6 +134,7 @@ impl Sim {
         retry.return_ms = None;
         retry.state = OpState::Pending;
         retry.output.clear();
+        retry.response = None;
         self.ops.insert(id, retry);
         self.queue.push(
             self.now_ms + self.config.client_timeout_ms,
@@ -164,6 +166,7 @@ impl Sim {
                 continue;
             }
             let command = pending.command.clone();
+            self.keep_response(op, &outcome.response);
             let (text, ok) = self.render(id, &command, outcome.response);
             self.finish_op(op, text, ok);
         }
@@ -215,8 +218,17 @@ impl Sim {
         let Some(command) = self.ops.get(&op).map(|o| o.command.clone()) else {
             return;
         };
+        self.keep_response(op, &result);
         let (text, ok) = self.render(node, &command, result);
         self.finish_op(op, text, ok);
+    }
+
+    fn keep_response(&mut self, op: u64, result: &Result<Response, crate::kv::types::KvError>) {
+        if let (Some(pending), Ok(response)) = (self.ops.get_mut(&op), result)
+            && pending.state == OpState::Pending
+        {
+            pending.response = Some(response.clone());
+        }
     }
 
     fn render(
