@@ -540,11 +540,10 @@ impl Monitor {
                     voters
                         .iter()
                         .filter(|v| {
-                            nodes
-                                .get(&v.0)
-                                .and_then(SimNode::durable)
-                                .and_then(|d| d.term(index).ok())
-                                == Some(term)
+                            // On disk either as a log entry or inside a snapshot that covers it.
+                            nodes.get(&v.0).and_then(SimNode::durable).is_some_and(|d| {
+                                d.term(index).ok() == Some(term) || index < d.first_index()
+                            })
                         })
                         .count()
                 };
