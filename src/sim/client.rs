@@ -52,6 +52,8 @@ pub struct ClientOp {
     pub ok: bool,
     /// For a linearizable read: the read index once the leader confirmed it.
     pub read_index: Option<u64>,
+    /// The watch this operation opened on its node, while it streams events.
+    pub watch: Option<i64>,
     /// The structured answer, when it was a success (for the history checker).
     pub response: Option<crate::kv::response::Response>,
 }

@@ -129,6 +129,7 @@ impl Sim {
                     paused: false,
                     parked: Vec::new(),
                     platter: None,
+                    watches: Default::default(),
                 },
             );
         }
@@ -561,9 +562,15 @@ impl Sim {
             .get_mut(&id)
             .expect("node exists: looked up above");
         let mut answers = Vec::new();
+        let mut events = Vec::new();
         for entry in &ready.committed_entries {
-            if let Some((Some(op), outcome)) = node.app.apply(entry) {
-                answers.push((op, outcome));
+            match node.app.apply(entry) {
+                Some((Some(op), outcome)) => {
+                    events.extend(outcome.events.iter().cloned());
+                    answers.push((op, outcome));
+                }
+                Some((None, outcome)) => events.extend(outcome.events),
+                None => {}
             }
         }
         let commit_after = node
@@ -589,6 +596,7 @@ impl Sim {
             );
         }
         self.answer_writes(id, answers);
+        self.stream_watch_events(id, &events);
         for read in &ready.read_states {
             self.note_read_index(id, &read.request_ctx, read.index.0);
             self.monitor
@@ -739,6 +747,7 @@ impl Sim {
             (None, Machine::Up { raft, .. }) => raft.storage().clone(),
             (None, Machine::Down { disk }) => disk.as_ref().clone(),
         };
+        node.watches = Default::default();
         node.machine = Machine::Down {
             disk: Box::new(disk),
         };
@@ -751,6 +760,7 @@ impl Sim {
             }
         }
         self.monitor.on_crash(id);
+        self.close_watches(id);
     }
 
     fn restart(&mut self, id: u64) -> Result<(), ActionError> {

@@ -42,6 +42,9 @@ pub struct SimNode {
     pub parked: Vec<u64>,
     /// With the lying-disk fault: what is really on the platter (flushed later than acked).
     pub platter: Option<Box<MemStorage>>,
+    /// Clients' watches on this node (volatile: a crash closes them, as it would close the
+    /// gRPC streams of a real etcd member).
+    pub watches: crate::kv::watch::WatchHub,
 }
 
 impl SimNode {

@@ -62,6 +62,7 @@ impl Sim {
             output: String::new(),
             ok: false,
             read_index: None,
+            watch: None,
             response: None,
         };
         self.next_op_id += 1;
@@ -72,15 +73,23 @@ impl Sim {
         );
         match (client::route(&command), request) {
             (Route::Info, _) | (_, None) => {
-                let output = {
-                    let mut view = ClusterView { sim: self, node };
-                    console::execute(&mut view, &command)
+                let (output, opened) = {
+                    let mut view = ClusterView {
+                        sim: self,
+                        node,
+                        opened: None,
+                    };
+                    let output = console::execute(&mut view, &command);
+                    (output, view.opened)
                 };
                 let text = if output.success {
                     output.stdout
                 } else {
                     output.stderr
                 };
+                if let Some(op) = self.ops.get_mut(&id) {
+                    op.watch = opened.map(|(_, watch)| watch);
+                }
                 self.finish_op(id, text, output.success);
             }
             (Route::LocalRead, Some(request)) => self.serve_read_now(id, node, &request),
@@ -246,6 +255,60 @@ impl Sim {
         }
     }
 
+    /// Delivers the watch events that node `id` just produced to its watching clients.
+    pub(super) fn stream_watch_events(&mut self, id: u64, events: &[KvEvent]) {
+        if events.is_empty() {
+            return;
+        }
+        let Some(node) = self.nodes.get(&id) else {
+            return;
+        };
+        if node.watches.is_empty() {
+            return;
+        }
+        let revision = node.app.kv().store().revision();
+        let routed = node.watches.notify(events);
+        let info = self.header_info(id);
+        for (watch, event) in routed {
+            let Some(op) = self
+                .ops
+                .values_mut()
+                .find(|o| o.node == id && o.watch == Some(watch))
+            else {
+                continue;
+            };
+            let text = console::render_events(
+                op.command.output,
+                &info,
+                revision,
+                std::slice::from_ref(&event),
+            );
+            op.output.push_str(&text);
+            let (client, op_id) = (op.client, op.id);
+            let summary = text.lines().collect::<Vec<_>>().join(" ");
+            self.trace.push(
+                self.now_ms,
+                TraceKind::Note {
+                    node: id,
+                    text: format!("client c{client}: watch op{op_id}: {summary}"),
+                },
+            );
+        }
+    }
+
+    /// A crash closes the node's watch streams.
+    pub(super) fn close_watches(&mut self, id: u64) {
+        for op in self
+            .ops
+            .values_mut()
+            .filter(|o| o.node == id && o.watch.is_some())
+        {
+            op.watch = None;
+            op.output
+                .push_str("Error: watch stream closed (the node crashed); resume with --rev\n");
+        }
+    }
+
     pub(super) fn on_client_timeout(&mut self, op: u64) {
         let Some(pending) = self.ops.get_mut(&op) else {
             return;
@@ -391,8 +454,10 @@ fn unavailable(why: &str) -> String {
 
 /// A read-only view of the cluster for commands answered without the log.
 struct ClusterView<'a> {
-    sim: &'a Sim,
+    sim: &'a mut Sim,
     node: u64,
+    /// The watch this command opened: (node, watch id).
+    opened: Option<(u64, WatchId)>,
 }
 
 impl ClusterView<'_> {
@@ -420,15 +485,34 @@ impl KvExecutor for ClusterView<'_> {
 
     fn watch(
         &mut self,
-        _endpoint: Option<&str>,
-        _key: &[u8],
-        _range_end: &[u8],
-        _start: Revision,
-        _prev_kv: bool,
+        endpoint: Option<&str>,
+        key: &[u8],
+        range_end: &[u8],
+        start: Revision,
+        prev_kv: bool,
     ) -> Result<(WatchId, Vec<KvEvent>, Revision), ExecError> {
-        Err(ExecError::Unavailable(
-            "watch is not available in the cluster console yet".into(),
-        ))
+        let node = self.node_for(endpoint)?;
+        let sim_node = self
+            .sim
+            .nodes
+            .get_mut(&node)
+            .ok_or_else(|| ExecError::Unavailable(format!("no node n{node}")))?;
+        if !sim_node.is_up() {
+            return Err(ExecError::Unavailable(format!("n{node} is down")));
+        }
+        let store = sim_node.app.kv().store();
+        let revision = store.revision();
+        let (id, replay) = sim_node
+            .watches
+            .create(store, key, range_end, start, prev_kv)
+            .map_err(|e| match e {
+                crate::kv::watch::WatchError::Store(kv) => ExecError::Kv(kv),
+                crate::kv::watch::WatchError::TooManyWatchers => {
+                    ExecError::Unavailable("too many watches on this node".into())
+                }
+            })?;
+        self.opened = Some((node, id));
+        Ok((id, replay, revision))
     }
 
     fn header(&self, endpoint: Option<&str>) -> Result<HeaderInfo, ExecError> {
