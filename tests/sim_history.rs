@@ -76,3 +76,15 @@ fn the_fuzzer_reports_history_violations_as_violations() {
         assert_eq!(report.verdict, Verdict::Ok, "seed {seed}");
     }
 }
+
+#[test]
+fn an_exported_history_round_trips_through_the_json_format() {
+    let options = FuzzOptions::default();
+    let sim = run(7, &options);
+    let built = client_history(sim.ops()).expect("history");
+    let json = raftlab::check::to_json(&built.history);
+    let back = raftlab::check::from_json(&json).expect("the exported JSON reads back");
+    assert_eq!(back.ops(), built.history.ops());
+    let report = raftlab::check::check_json(&json).expect("checks");
+    assert_ne!(report.verdict, CheckVerdict::Violation);
+}

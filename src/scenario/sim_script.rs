@@ -23,7 +23,7 @@
 //! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `console client=C node=N
 //! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
 //! operations with their answers), `check-history` (the linearizability checker's verdict on
-//! the clients' history).
+//! the clients' history), `export-history` (that history as JSON, docs/history-format.md).
 
 use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
@@ -117,6 +117,11 @@ impl Runner {
     fn execute(&mut self, cmd: &Command, raw: &str) -> Result<String, String> {
         match cmd.name.as_str() {
             "ops" => Ok(ops_listing(self.sim()?)),
+            "export-history" => {
+                let sim = self.sim()?;
+                let built = crate::sim::history::client_history(sim.ops())?;
+                Ok(crate::check::to_json(&built.history).trim_end().to_string())
+            }
             "check-history" => {
                 let sim = self.sim()?;
                 let (_, text) = crate::sim::history::check_clients(sim.ops())?;
