@@ -636,28 +636,21 @@ impl Sim {
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (from, to) = (message.from.0, message.to.0);
-        if self.trace.is_recording() {
-            let summary = describe_message(&message);
-            self.trace.push(
-                self.now_ms,
-                TraceKind::Send {
-                    message: id,
-                    from,
-                    to,
-                    summary,
-                },
-            );
+        // The summary costs a string per message: only build it when the trace is kept.
+        let summary = if self.trace.is_recording() {
+            describe_message(&message)
         } else {
-            self.trace.push(
-                self.now_ms,
-                TraceKind::Send {
-                    message: id,
-                    from,
-                    to,
-                    summary: String::new(),
-                },
-            );
-        }
+            String::new()
+        };
+        self.trace.push(
+            self.now_ms,
+            TraceKind::Send {
+                message: id,
+                from,
+                to,
+                summary,
+            },
+        );
         let flight = InFlight {
             id,
             sent_ms: self.now_ms,

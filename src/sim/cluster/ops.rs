@@ -2,7 +2,9 @@
 
 use super::{ActionError, Event, Sim};
 use crate::kv::command::Command;
-use crate::kv::console::executor::{EndpointStatus, ExecError, HeaderInfo, KvExecutor, MemberInfo};
+use crate::kv::console::executor::{
+    ClusterInfo, EndpointStatus, ExecError, HeaderInfo, KvExecutor, MemberInfo,
+};
 use crate::kv::console::{self, ConsoleCommand};
 use crate::kv::request::Request;
 use crate::kv::response::Response;
@@ -364,32 +366,32 @@ impl Sim {
         }
     }
 
+    /// The node an `--endpoints` value names (a member name such as `n2`, or a client URL),
+    /// resolved with the console's own rules over every node of the cluster.
     fn resolve_endpoint(&self, endpoint: &str) -> Result<u64, String> {
-        let strip = |url: &str| -> String {
-            url.trim_start_matches("http://")
-                .trim_start_matches("https://")
-                .trim_end_matches('/')
-                .to_string()
+        let cluster = ClusterInfo {
+            cluster_id: CLUSTER_ID,
+            raft_term: 0,
+            members: self
+                .nodes
+                .keys()
+                .map(|&id| member_info(id, false))
+                .collect(),
         };
-        for wanted in endpoint.split(',').map(str::trim) {
-            let found = self.nodes.keys().copied().find(|&id| {
-                wanted == format!("n{id}")
-                    || wanted == id.to_string()
-                    || strip(wanted) == strip(&client::client_url(id))
-            });
-            if let Some(id) = found {
-                return Ok(id);
+        match cluster.resolve(Some(endpoint)) {
+            Ok(member) => Ok(member.id),
+            Err(_) => {
+                let known: Vec<String> = self
+                    .nodes
+                    .keys()
+                    .map(|&id| format!("n{id} ({})", client::client_url(id)))
+                    .collect();
+                Err(format!(
+                    "Error: unknown endpoint '{endpoint}'; this cluster has {}",
+                    known.join(", ")
+                ))
             }
         }
-        let known: Vec<String> = self
-            .nodes
-            .keys()
-            .map(|&id| format!("n{id} ({})", client::client_url(id)))
-            .collect();
-        Err(format!(
-            "Error: unknown endpoint '{endpoint}'; this cluster has {}",
-            known.join(", ")
-        ))
     }
 
     fn members(&self) -> Vec<MemberInfo> {
@@ -407,13 +409,7 @@ impl Sim {
             .map(|id| id.0)
             .collect::<std::collections::BTreeSet<u64>>()
             .into_iter()
-            .map(|id| MemberInfo {
-                id,
-                name: format!("n{id}"),
-                peer_urls: vec![client::peer_url(id)],
-                client_urls: vec![client::client_url(id)],
-                is_learner: conf.learners.contains(&crate::raft::types::NodeId(id)),
-            })
+            .map(|id| member_info(id, conf.learners.contains(&crate::raft::types::NodeId(id))))
             .collect()
     }
 
@@ -438,6 +434,17 @@ impl Sim {
             raft_applied_index: sim_node.app.applied().0,
             is_learner: r.is_learner && r.role != Role::Leader,
         })
+    }
+}
+
+/// How node `id` appears in `member list` and to `--endpoints`.
+fn member_info(id: u64, is_learner: bool) -> MemberInfo {
+    MemberInfo {
+        id,
+        name: format!("n{id}"),
+        peer_urls: vec![client::peer_url(id)],
+        client_urls: vec![client::client_url(id)],
+        is_learner,
     }
 }
 
