@@ -47,3 +47,62 @@ pub fn run_script(text: &str) -> String {
     };
     report.to_string()
 }
+
+/// A generated linearizable history (the benchmark's shape) as checker JSON, so the wasm
+/// benchmark times the check alone. Sizes are clamped to the checker's limits.
+#[wasm_bindgen(js_name = generateHistoryJson)]
+pub fn generate_history_json(ops: u32, clients: u32, keys: u32, seed: u32) -> String {
+    let config = crate::check::GenerateConfig {
+        ops: ops as usize,
+        clients: u64::from(clients),
+        keys: u64::from(keys),
+        unknown_per_mille: 0,
+        seed: u64::from(seed),
+    };
+    match crate::check::generate_linearizable(&config) {
+        Ok(history) => crate::check::to_json(&history),
+        Err(error) => serde_json::json!({ "error": error.to_string() }).to_string(),
+    }
+}
+
+/// Checks a history in the JSON format of docs/history-format.md; returns the verdict
+/// (`ok`, `violation`, `unknown`) or `error: ...` for input that does not parse.
+#[wasm_bindgen(js_name = checkHistoryJson)]
+pub fn check_history_json(json: &str) -> String {
+    match crate::check::check_json(json) {
+        Ok(report) => match report.verdict {
+            crate::check::Verdict::Ok => "ok".into(),
+            crate::check::Verdict::Violation => "violation".into(),
+            crate::check::Verdict::Unknown => "unknown".into(),
+        },
+        Err(error) => format!("error: {error}"),
+    }
+}
+
+/// A parsed history kept on the wasm side, so a benchmark can time the search alone.
+#[wasm_bindgen]
+pub struct PreparedHistory {
+    history: crate::check::History,
+}
+
+#[wasm_bindgen]
+impl PreparedHistory {
+    /// Parses a history (docs/history-format.md); a malformed one is a JS error with the reason.
+    #[wasm_bindgen(constructor)]
+    pub fn new(json: &str) -> Result<PreparedHistory, JsError> {
+        crate::check::from_json(json)
+            .map(|history| PreparedHistory { history })
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Runs the checker; returns `ok`, `violation` or `unknown`.
+    pub fn check(&self) -> String {
+        let report =
+            crate::check::check_history(&self.history, &crate::check::CheckConfig::default());
+        match report.verdict {
+            crate::check::Verdict::Ok => "ok".into(),
+            crate::check::Verdict::Violation => "violation".into(),
+            crate::check::Verdict::Unknown => "unknown".into(),
+        }
+    }
+}

@@ -35,3 +35,11 @@ test('fresh seeds are decimal u64 strings and differ between calls', () => {
   }
   assert.ok(seeds.size > 1, 'eight fresh seeds were not all equal');
 });
+
+test('the checker in wasm accepts a generated history and reports bad JSON', () => {
+  const json = core.generateHistoryJson(500, 5, 10, 3);
+  assert.equal(core.checkHistoryJson(json), 'ok');
+  assert.match(core.checkHistoryJson('{"version": 1, "ops": [oops'), /^error: /);
+  assert.equal(new core.PreparedHistory(json).check(), 'ok');
+  assert.throws(() => new core.PreparedHistory('not json'), /line 1/);
+});

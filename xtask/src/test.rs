@@ -33,6 +33,21 @@ pub fn run_all() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    run_step(
+        "cargo clippy for wasm32 (the bindings only compile there)",
+        "cargo",
+        &[
+            "clippy",
+            "--lib",
+            "--package",
+            "raftlab",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     run_step("native tests", "cargo", &["test", "--workspace"])?;
     fuzz_campaign()?;
     build::web_and_node()?;
