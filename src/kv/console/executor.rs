@@ -44,6 +44,19 @@ impl From<KvError> for ExecError {
     }
 }
 
+/// A watch the hub refused: a compacted or future start revision is the store's error (etcdctl
+/// prints it as a canceled watch); too many watches is the member being unavailable.
+impl From<WatchError> for ExecError {
+    fn from(error: WatchError) -> Self {
+        match error {
+            WatchError::Store(error) => ExecError::Kv(error),
+            WatchError::TooManyWatchers => {
+                ExecError::Unavailable("too many open watches".to_string())
+            }
+        }
+    }
+}
+
 /// One cluster member, as `member list` shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberInfo {
@@ -266,13 +279,8 @@ impl KvExecutor for LocalExecutor {
     ) -> Result<(WatchId, Vec<Event>, Revision), ExecError> {
         self.cluster.resolve(endpoint)?;
         let store = self.machine.store();
-        match self.watches.create(store, key, range_end, start, prev_kv) {
-            Ok((id, events)) => Ok((id, events, store.revision())),
-            Err(WatchError::Store(error)) => Err(ExecError::Kv(error)),
-            Err(WatchError::TooManyWatchers) => {
-                Err(ExecError::Unavailable("too many open watches".to_string()))
-            }
-        }
+        let (id, events) = self.watches.create(store, key, range_end, start, prev_kv)?;
+        Ok((id, events, store.revision()))
     }
 
     fn header(&self, endpoint: Option<&str>) -> Result<HeaderInfo, ExecError> {

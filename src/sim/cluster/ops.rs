@@ -511,13 +511,7 @@ impl KvExecutor for ClusterView<'_> {
         let revision = store.revision();
         let (id, replay) = sim_node
             .watches
-            .create(store, key, range_end, start, prev_kv)
-            .map_err(|e| match e {
-                crate::kv::watch::WatchError::Store(kv) => ExecError::Kv(kv),
-                crate::kv::watch::WatchError::TooManyWatchers => {
-                    ExecError::Unavailable("too many watches on this node".into())
-                }
-            })?;
+            .create(store, key, range_end, start, prev_kv)?;
         self.opened = Some((node, id));
         Ok((id, replay, revision))
     }
