@@ -74,7 +74,13 @@ fn unsafe_list_prints_every_switch() {
 fn fuzz_and_run_report_results_and_exit_status() {
     let out = raftlab(&["fuzz", "--seeds", "5", "--nodes", "3..3"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("5 seeds, 0 violations"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "5 seeds, 0 violations, 0 liveness failures, 0 checker unknown (budget spent)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/scripts/sim/determinism.txt"

@@ -112,16 +112,29 @@ pub fn main(args: &[String]) -> u8 {
     );
     let progress_every = (parsed.seeds / 10).max(1);
     let mut failures = 0usize;
+    // Seeds whose history the checker could not judge within its budget: not a pass.
+    let mut unknown = 0usize;
+    let mut no_liveness = 0usize;
     let mut steps_total = 0u64;
     for (done, seed) in (parsed.start..parsed.start + parsed.seeds).enumerate() {
         let report = run_seed(seed, o);
         steps_total += report.steps;
-        if report.verdict != Verdict::Ok {
+        if let Verdict::CheckerUnknown(why) = &report.verdict {
+            unknown += 1;
+            let first_line = why.lines().next().unwrap_or_default();
+            println!(
+                "seed {seed} ({} voters): checker unknown (budget spent): {first_line}",
+                report.config.voters
+            );
+        } else if report.verdict != Verdict::Ok {
             failures += 1;
+            if matches!(report.verdict, Verdict::NoLiveness(_)) {
+                no_liveness += 1;
+            }
             let what = match &report.verdict {
                 Verdict::Violation(v) => format!("VIOLATION {v}"),
                 Verdict::NoLiveness(why) => format!("NO LIVENESS: {why}"),
-                Verdict::Ok => String::new(),
+                Verdict::Ok | Verdict::CheckerUnknown(_) => String::new(),
             };
             println!("seed {seed} ({} voters): {what}", report.config.voters);
             let mut again = format!(
@@ -162,6 +175,11 @@ pub fn main(args: &[String]) -> u8 {
         steps_total,
         steps_total as f64 / seconds.max(1e-9)
     );
-    println!("{} seeds, {failures} violations", parsed.seeds);
+    println!(
+        "{} seeds, {} violations, {no_liveness} liveness failures, {unknown} checker unknown \
+         (budget spent)",
+        parsed.seeds,
+        failures - no_liveness
+    );
     u8::from(failures > 0)
 }

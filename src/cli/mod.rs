@@ -14,8 +14,9 @@ commands:
         --update rewrites FILE with the actual outputs; --trace prints the whole trace.
   fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
         randomized fault runs (swarm style), then a healed liveness phase per seed.
-        prints `N seeds, V violations` and, for each failure, the seed and a script that
-        reproduces it (written to DIR with --scripts). exit 1 if any seed failed.
+        prints `N seeds, V violations, L liveness failures, U checker unknown (budget spent)`
+        and, for each failure, the seed and a script that reproduces it (written to DIR with
+        --scripts). exit 1 on a violation or a liveness failure.
   check FILE
         check a JSON client history (docs/history-format.md) for linearizability.
         exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).

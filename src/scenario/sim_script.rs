@@ -146,8 +146,24 @@ impl Runner {
                 if until.saturating_sub(sim.now_ms()) > RUN_MS_MAX {
                     return Err(format!("cannot run more than {RUN_MS_MAX} ms at once"));
                 }
-                sim.run_until(until, STEPS_PER_RUN_MAX);
-                Ok(self.notable_since_last())
+                let steps = sim.run_until(until, STEPS_PER_RUN_MAX);
+                let capped =
+                    steps >= STEPS_PER_RUN_MAX && sim.violation().is_none() && sim.now_ms() < until;
+                let stopped_at = sim.now_ms();
+                let notes = self.notable_since_last();
+                if !capped {
+                    return Ok(notes);
+                }
+                let cap = format!(
+                    "stopped at {stopped_at}ms, {} ms short of {until}ms: one command runs at \
+                     most {STEPS_PER_RUN_MAX} steps (run again to go on)",
+                    until - stopped_at
+                );
+                Ok(if notes == "ok" {
+                    cap
+                } else {
+                    format!("{notes}\n{cap}")
+                })
             }
             "status" => Ok(status(self.sim()?)),
             "leader" => Ok(self
@@ -216,6 +232,7 @@ impl Runner {
                     Verdict::Ok => "converged".to_string(),
                     Verdict::NoLiveness(why) => format!("NO LIVENESS: {why}"),
                     Verdict::Violation(v) => format!("VIOLATION {v}"),
+                    Verdict::CheckerUnknown(why) => format!("checker unknown: {why}"),
                 };
                 Ok(if notes == "ok" {
                     head
@@ -363,9 +380,19 @@ fn link_from(cmd: &Command, base: LinkConfigData) -> Result<LinkConfigData, Stri
             .parse()
             .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
     }
-    link.loss_ppm = uint(cmd, "loss", u64::from(link.loss_ppm))?.min(1_000_000) as u32;
-    link.duplicate_ppm = uint(cmd, "dup", u64::from(link.duplicate_ppm))?.min(1_000_000) as u32;
+    link.loss_ppm = ppm(cmd, "loss", link.loss_ppm)?;
+    link.duplicate_ppm = ppm(cmd, "dup", link.duplicate_ppm)?;
+    link.validate()?;
     Ok(link)
+}
+
+/// A probability in parts per million: 0 to 1,000,000, never silently clamped.
+fn ppm(cmd: &Command, key: &str, default: u32) -> Result<u32, String> {
+    let value = uint(cmd, key, u64::from(default))?;
+    u32::try_from(value)
+        .ok()
+        .filter(|v| *v <= crate::sim::rng::PPM_ONE)
+        .ok_or_else(|| format!("{key}= is in parts per million, 0 to 1000000, got {value}"))
 }
 
 /// `console client=1 node=2 put k v` -> the etcdctl line `put k v` (as written, quotes kept).

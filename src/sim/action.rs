@@ -88,6 +88,36 @@ pub struct LinkConfigData {
     pub duplicate_ppm: u32,
 }
 
+/// The longest one-way delay a link may have: a minute of virtual time. Larger values would
+/// only stall a run (and near `u64::MAX` wrap the clock around).
+pub const LINK_LATENCY_MS_MAX: TimeMs = 60_000;
+
+impl LinkConfigData {
+    /// Checks what a user (or a share link) could get wrong; the message says which and why.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.latency_ms_min > self.latency_ms_max {
+            return Err(format!(
+                "latency={}..{} is backwards: the smallest delay comes first",
+                self.latency_ms_min, self.latency_ms_max
+            ));
+        }
+        if self.latency_ms_max > LINK_LATENCY_MS_MAX {
+            return Err(format!(
+                "latency must be at most {LINK_LATENCY_MS_MAX} ms, got {}",
+                self.latency_ms_max
+            ));
+        }
+        let one = crate::sim::rng::PPM_ONE;
+        if self.loss_ppm > one || self.duplicate_ppm > one {
+            return Err(format!(
+                "loss= and dup= are parts per million, 0 to {one}, got loss={} dup={}",
+                self.loss_ppm, self.duplicate_ppm
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl From<LinkConfigData> for LinkConfig {
     fn from(d: LinkConfigData) -> LinkConfig {
         LinkConfig {

@@ -171,6 +171,11 @@ impl Sim {
         }
     }
 
+    /// `delay_ms` from now, saturating: a huge delay means "never", not a time in the past.
+    fn later(&self, delay_ms: TimeMs) -> TimeMs {
+        self.now_ms.saturating_add(delay_ms)
+    }
+
     /// Runs one event. Returns false when nothing is left to run or a monitor has fired.
     pub fn step(&mut self) -> bool {
         if self.violation.is_some() {
@@ -179,7 +184,13 @@ impl Sim {
         let Some((at_ms, event)) = self.queue.pop() else {
             return false;
         };
-        self.now_ms = at_ms;
+        // Virtual time never runs backwards: every event is scheduled at or after `now_ms`
+        // (see `later`); `max` keeps that true even if a bug scheduled one in the past.
+        debug_assert!(
+            at_ms >= self.now_ms,
+            "event at {at_ms} ms scheduled in the past"
+        );
+        self.now_ms = at_ms.max(self.now_ms);
         self.steps += 1;
         let touched = match event {
             Event::Tick { node, epoch } => self.on_tick(node, epoch),
@@ -351,10 +362,16 @@ impl Sim {
                 check(node)?;
                 check(to)?;
             }
-            Action::SetLinkUp { from, to, .. } | Action::SetLink { from, to, .. } => {
+            Action::SetLinkUp { from, to, .. } => {
                 check(from)?;
                 check(to)?;
             }
+            Action::SetLink { from, to, link } => {
+                check(from)?;
+                check(to)?;
+                link.validate().map_err(ActionError)?;
+            }
+            Action::SetDefaultLink { link } => link.validate().map_err(ActionError)?,
             Action::Partition { groups } => {
                 for n in groups.iter().flatten() {
                     check(n)?;
@@ -367,7 +384,7 @@ impl Sim {
                 | MembershipChange::Remove { node }) = change;
                 check(node)?;
             }
-            Action::Heal | Action::SetDefaultLink { .. } => {}
+            Action::Heal => {}
             Action::Hold { message }
             | Action::Release { message }
             | Action::Drop { message }
@@ -383,13 +400,12 @@ impl Sim {
     // ----- event handlers: each returns the node whose Ready may need draining -----
 
     fn on_tick(&mut self, id: u64, epoch: u64) -> Option<u64> {
-        let tick_ms = self.config.tick_ms;
+        let next_tick = self.later(self.config.tick_ms);
         let node = self.nodes.get_mut(&id)?;
         if node.epoch != epoch || !node.is_up() {
             return None;
         }
-        self.queue
-            .push(self.now_ms + tick_ms, Event::Tick { node: id, epoch });
+        self.queue.push(next_tick, Event::Tick { node: id, epoch });
         if node.paused {
             return None;
         }
@@ -492,7 +508,7 @@ impl Sim {
                     }
                     let epoch = node.epoch;
                     self.queue
-                        .push(self.now_ms + delay, Event::DiskDone { node: id, epoch });
+                        .push(self.later(delay), Event::DiskDone { node: id, epoch });
                     return;
                 }
             }
@@ -504,7 +520,7 @@ impl Sim {
                 );
                 let epoch = self.nodes[&id].epoch;
                 self.queue.push(
-                    self.now_ms + delay.max(1) * 20,
+                    self.later(delay.max(1).saturating_mul(20)),
                     Event::Flush { node: id, epoch },
                 );
             }
@@ -675,7 +691,7 @@ impl Sim {
                             },
                         );
                     }
-                    copy.due_ms = self.now_ms + delay;
+                    copy.due_ms = self.later(delay);
                     self.queue
                         .push(copy.due_ms, Event::Deliver { message: copy.id });
                     self.in_flight.insert(copy.id, copy);
@@ -779,7 +795,7 @@ impl Sim {
         }
         let epoch = node.epoch;
         self.queue
-            .push(self.now_ms + phase_ms, Event::Tick { node: id, epoch });
+            .push(self.later(phase_ms), Event::Tick { node: id, epoch });
         self.monitor.on_restart(id, &self.nodes);
         self.drain_ready(id);
         Ok(())

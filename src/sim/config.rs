@@ -88,11 +88,16 @@ impl SimConfig {
                 self.voters
             ));
         }
-        if self.voters + self.spares > NODES_MAX {
-            return Err(format!(
-                "voters + spares must be at most {NODES_MAX}, got {}",
-                self.voters + self.spares
-            ));
+        // `spares` comes from users and links: add without wrapping (a spares= near u64::MAX
+        // must not wrap around into a small, empty cluster).
+        match self.voters.checked_add(self.spares) {
+            Some(total) if total <= NODES_MAX => {}
+            _ => {
+                return Err(format!(
+                    "voters + spares must be at most {NODES_MAX}, got {} + {}",
+                    self.voters, self.spares
+                ));
+            }
         }
         if self.tick_ms == 0 || self.tick_ms > 10_000 {
             return Err(format!("tick_ms must be 1 to 10000, got {}", self.tick_ms));
@@ -115,9 +120,14 @@ impl SimConfig {
                 self.msg_entries_max
             ));
         }
-        if self.disk_latency_ms_max > 60_000 || self.link.latency_ms_max > 60_000 {
-            return Err("latencies must be at most 60000 ms".into());
+        if self.disk_latency_ms_min > self.disk_latency_ms_max || self.disk_latency_ms_max > 60_000
+        {
+            return Err(format!(
+                "disk latency must be A..B with A <= B <= 60000 ms, got {}..{}",
+                self.disk_latency_ms_min, self.disk_latency_ms_max
+            ));
         }
+        self.link.validate()?;
         for name in &self.unsafe_switches {
             if UnsafeSwitch::from_name(name).is_none() {
                 return Err(format!("unknown unsafe switch '{name}'"));

@@ -56,6 +56,9 @@ pub enum Verdict {
     Violation(Violation),
     /// The cluster did not recover after the faults healed.
     NoLiveness(String),
+    /// Safe and live, but the linearizability checker spent its step budget on the clients'
+    /// history without a verdict: neither a pass nor a failure, so it is counted apart.
+    CheckerUnknown(String),
 }
 
 /// The result of one seed, with what reproduces it.
@@ -457,7 +460,8 @@ fn converged(sim: &Sim, leader: u64, probe: Index) -> bool {
 /// The clients' history must be linearizable (the checker knows nothing of Raft).
 pub fn check_history_of(sim: &Sim) -> Verdict {
     match crate::sim::history::check_clients(sim.ops()) {
-        Ok((crate::check::Verdict::Ok | crate::check::Verdict::Unknown, _)) => Verdict::Ok,
+        Ok((crate::check::Verdict::Ok, _)) => Verdict::Ok,
+        Ok((crate::check::Verdict::Unknown, text)) => Verdict::CheckerUnknown(text),
         Ok((crate::check::Verdict::Violation, text)) => Verdict::Violation(Violation {
             invariant: "linearizability of the clients' history",
             nodes: Vec::new(),

@@ -52,7 +52,11 @@ impl Stream {
         if high <= low {
             return low;
         }
-        low + self.below(high - low + 1)
+        match (high - low).checked_add(1) {
+            Some(span) => low + self.below(span),
+            // The whole u64 range: every value is fair game.
+            None => self.next_u64(),
+        }
     }
 
     /// True with probability `ppm / 1_000_000`.

@@ -16,6 +16,30 @@ pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
+/// How a [`Timeline::run_until`] call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The clock reached the requested time (or nothing was left to run).
+    Reached,
+    /// A monitor fired: the run is frozen at the violating step.
+    Violation,
+    /// The per-call step cap stopped the run early, at this virtual time.
+    StepCap { at_ms: TimeMs },
+}
+
+impl std::fmt::Display for RunEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunEnd::Reached => f.write_str("reached"),
+            RunEnd::Violation => f.write_str("stopped by a violation"),
+            RunEnd::StepCap { at_ms } => write!(
+                f,
+                "stopped at {at_ms}ms: one call runs at most {STEPS_PER_CALL_MAX} steps"
+            ),
+        }
+    }
+}
+
 /// A user action with the exact point of the run where it was taken.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedAction {
@@ -79,21 +103,37 @@ impl Timeline {
         stepped
     }
 
-    /// Runs until virtual time `until_ms` (bounded), replaying recorded actions on the way.
-    pub fn run_until(&mut self, until_ms: TimeMs) {
-        for _ in 0..STEPS_PER_CALL_MAX {
+    /// Runs until virtual time `until_ms`, replaying recorded actions on the way. One call runs
+    /// at most [`STEPS_PER_CALL_MAX`] events so a page never freezes; the answer says whether
+    /// the run got there, stopped at a violation, or stopped at that cap (call again to go on).
+    pub fn run_until(&mut self, until_ms: TimeMs) -> RunEnd {
+        self.run_until_within(until_ms, STEPS_PER_CALL_MAX)
+    }
+
+    /// [`Timeline::run_until`] with another step cap (tests use a small one).
+    fn run_until_within(&mut self, until_ms: TimeMs, steps_max: u64) -> RunEnd {
+        for _ in 0..steps_max {
             self.replay_actions_here(until_ms);
             match self.sim.next_event_ms() {
                 Some(t) if t <= until_ms => {
                     if !self.step() {
-                        return;
+                        return if self.sim.violation().is_some() {
+                            RunEnd::Violation
+                        } else {
+                            RunEnd::Reached
+                        };
                     }
                 }
-                _ => break,
+                _ => {
+                    self.sim.idle_until(until_ms);
+                    self.replay_actions_here(until_ms);
+                    return RunEnd::Reached;
+                }
             }
         }
-        self.sim.idle_until(until_ms);
-        self.replay_actions_here(until_ms);
+        RunEnd::StepCap {
+            at_ms: self.sim.now_ms(),
+        }
     }
 
     /// Takes a user action now. Acting in the past forks: recorded actions after this point
@@ -114,8 +154,9 @@ impl Timeline {
         Ok(())
     }
 
-    /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint.
-    pub fn seek_ms(&mut self, at_ms: TimeMs) {
+    /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint; says
+    /// how the replay ended, as [`Timeline::run_until`] does.
+    pub fn seek_ms(&mut self, at_ms: TimeMs) -> RunEnd {
         let base = self
             .checkpoints
             .iter()
@@ -126,7 +167,7 @@ impl Timeline {
         let base_step = base.steps();
         self.sim = base;
         self.applied_actions = self.actions.partition_point(|a| a.at_step < base_step);
-        self.run_until(at_ms);
+        self.run_until(at_ms)
     }
 
     /// Applies the recorded actions taken at exactly the current step (and no later than
@@ -148,5 +189,23 @@ impl Timeline {
         self.checkpoints
             .last()
             .is_none_or(|c| c.steps() < self.sim.steps())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_stopped_by_the_step_cap_says_so_and_goes_on_when_called_again() {
+        let mut timeline = Timeline::new(SimConfig::default()).expect("default config");
+        let end = timeline.run_until_within(60_000, 100);
+        let RunEnd::StepCap { at_ms } = end else {
+            panic!("100 steps cannot reach 60 s, got {end:?}");
+        };
+        assert!(at_ms < 60_000 && at_ms == timeline.sim().now_ms());
+        assert!(end.to_string().contains("at most 5000000 steps"), "{end}");
+        assert_eq!(timeline.run_until(60_000), RunEnd::Reached);
+        assert_eq!(timeline.sim().now_ms(), 60_000);
     }
 }

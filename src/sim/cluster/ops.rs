@@ -70,7 +70,7 @@ impl Sim {
         self.next_op_id += 1;
         self.ops.insert(id, op);
         self.queue.push(
-            self.now_ms + self.config.client_timeout_ms,
+            self.later(self.config.client_timeout_ms),
             Event::ClientTimeout { op: id },
         );
         match (client::route(&command), request) {
@@ -148,7 +148,7 @@ impl Sim {
         retry.response = None;
         self.ops.insert(id, retry);
         self.queue.push(
-            self.now_ms + self.config.client_timeout_ms,
+            self.later(self.config.client_timeout_ms),
             Event::ClientTimeout { op: id },
         );
         self.propose_for(id, node, &proposal);
