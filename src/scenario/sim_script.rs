@@ -20,13 +20,17 @@
 //! `isolate N`, `heal`, `cut FROM TO`, `restore FROM TO`, `link FROM TO latency=A..B loss=PPM
 //! dup=PPM`, `default-link latency=A..B loss=PPM dup=PPM`, `hold M`, `release M`, `drop M`,
 //! `deliver-now M`, `propose N DATA`, `transfer-leader N TO`, `compact N`, `read-index N`,
-//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `console client=C node=N
+//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `change via=V add-voter=4,5
+//! remove=1 add-learner=6 [leave=auto|explicit]` (several changes in one entry: a joint
+//! configuration), `leave-joint via=V`, `console client=C node=N
 //! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
 //! operations with their answers), `check-history` (the linearizability checker's verdict on
 //! the clients' history), `export-history` (that history as JSON, docs/history-format.md).
 
 use crate::scenario::script::{self, Command, ParseError};
-use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
+use crate::sim::action::{
+    Action, JointLeave, LinkConfigData, MembershipChange, TimedAction, change_config_line,
+};
 use crate::sim::cluster::Sim;
 use crate::sim::config::SimConfig;
 use crate::sim::fuzz::{FuzzOptions, Verdict, check_liveness};
@@ -480,8 +484,85 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
             via: via()?,
             change: MembershipChange::Remove { node: node(0)? },
         },
+        "change" => {
+            let (changes, leave) = config_changes(cmd)?;
+            Action::ChangeConfig {
+                via: via()?,
+                changes,
+                leave,
+            }
+        }
+        "leave-joint" => {
+            if let Some(extra) = cmd.args.iter().find(|a| a.key.as_deref() != Some("via")) {
+                let word = extra.key.clone().unwrap_or_else(|| extra.values.join(","));
+                return Err(format!(
+                    "leave-joint takes only via=NODE, not '{word}' (like: leave-joint via=1)"
+                ));
+            }
+            Action::LeaveJoint { via: via()? }
+        }
         other => return Err(format!("unknown command '{other}'")),
     })
+}
+
+/// The changes and the leave mode of `change via=1 add-voter=4,5 remove=1 leave=auto`, in
+/// the order written. Refuses an empty change, a node named twice and unknown arguments.
+fn config_changes(cmd: &Command) -> Result<(Vec<MembershipChange>, Option<JointLeave>), String> {
+    const USAGE: &str = "like: change via=1 add-voter=4,5 remove=1 add-learner=6 leave=auto";
+    let mut changes: Vec<MembershipChange> = Vec::new();
+    let mut leave = None;
+    for arg in &cmd.args {
+        let Some(key) = arg.key.as_deref() else {
+            let word = arg.values.join(",");
+            return Err(format!(
+                "change takes key=value arguments, not '{word}' ({USAGE})"
+            ));
+        };
+        let make: fn(u64) -> MembershipChange = match key {
+            "via" => continue,
+            "leave" => {
+                leave = Some(match arg.values.first().map(String::as_str) {
+                    Some("auto") => JointLeave::Auto,
+                    Some("explicit") => JointLeave::Explicit,
+                    other => {
+                        return Err(format!(
+                            "leave= must be auto or explicit, got '{}'",
+                            other.unwrap_or("")
+                        ));
+                    }
+                });
+                continue;
+            }
+            "add-voter" => |node| MembershipChange::AddVoter { node },
+            "add-learner" => |node| MembershipChange::AddLearner { node },
+            "remove" => |node| MembershipChange::Remove { node },
+            other => {
+                return Err(format!(
+                    "change: unknown argument '{other}=' (expected add-voter=, add-learner=, \
+                     remove=, leave=, via=)"
+                ));
+            }
+        };
+        for value in arg.values.iter().flat_map(|v| v.split(',')) {
+            let value = value.trim();
+            let node: u64 = value
+                .trim_start_matches('n')
+                .parse()
+                .map_err(|_| format!("{key}= must be a list of nodes like 4,5, got '{value}'"))?;
+            if changes.iter().any(|c| c.node() == node) {
+                return Err(format!(
+                    "n{node} is named twice; one change may say one thing per node"
+                ));
+            }
+            changes.push(make(node));
+        }
+    }
+    if changes.is_empty() {
+        return Err(format!(
+            "change needs at least one of add-voter=, add-learner=, remove= ({USAGE})"
+        ));
+    }
+    Ok((changes, leave))
 }
 
 /// The script line for an action (the inverse of `parse_action`).
@@ -533,6 +614,12 @@ pub fn action_line(action: &Action) -> String {
             MembershipChange::AddLearner { node } => format!("add-learner {node} via={via}"),
             MembershipChange::Remove { node } => format!("remove {node} via={via}"),
         },
+        Action::ChangeConfig {
+            via,
+            changes,
+            leave,
+        } => change_config_line(*via, changes, *leave),
+        Action::LeaveJoint { via } => format!("leave-joint via={via}"),
     }
 }
 

@@ -1,6 +1,29 @@
-//! Applying committed configuration changes (thesis §4) and leaving joint configurations.
+//! Applying committed configuration changes (thesis §4), leaving joint configurations, and a
+//! leader that removes or demotes itself.
+//!
+//! A leader whose change takes it out of the voters (removed, or demoted to learner) does what
+//! etcd intends (raft.go's TODO in `switchToConfig`, thesis §4.2.2) rather than stepping down
+//! at once:
+//!
+//! 1. Once the change is in its log (appended, not yet applied) it is *leaving*: it refuses new
+//!    proposals ([`ProposeError::Leaving`]) so its log stops growing, except for the leave-joint
+//!    entry that completes its own removal. Otherwise a survivor still on the old
+//!    configuration could need its vote and be refused for a longer log.
+//! 2. It keeps leading while the change commits and applies: the change needs its appends, and
+//!    its heartbeats carry the commit to the voters.
+//! 3. When its applied configuration no longer has it as a voter (a joint configuration is left
+//!    first: while it is in the outgoing half its acknowledgement still counts), it sends
+//!    MsgTimeoutNow to the most caught-up voter of the new configuration (highest match, then
+//!    lowest id), once that voter holds the whole log. The message carries the commit, so the
+//!    voter applies the change before campaigning in the new configuration.
+//! 4. It asks again at each heartbeat until a higher term deposes it. A removed leader is in
+//!    nobody's configuration, so nodes answer its heartbeats with their term
+//!    (`step_lower_term`). If no voter ever takes over (all down), it keeps leading without
+//!    accepting proposals (no harm: nothing can commit without them either); with check-quorum
+//!    it steps down after an election timeout, and, not being a voter, never campaigns again.
 
 use super::*;
+use std::cmp::Reverse;
 
 impl Raft {
     /// Applies a committed configuration change at `index` (called when the entry is applied).
@@ -32,14 +55,8 @@ impl Raft {
         if self.role != Role::Leader {
             return;
         }
-        if member.is_none() || self.is_learner {
-            // Thesis §4.2.2: a leader removed from the configuration steps down once the change
-            // is committed. Tell the followers the commit first.
-            self.bcast_append();
-            let term = self.term;
-            self.become_follower(term, None);
-            return;
-        }
+        // A leader outside the new configuration keeps leading: it hands over once the change
+        // is applied (`maybe_hand_over`, called after applying).
         if let Some(transferee) = self.lead_transferee
             && !self.tracker.is_voter(transferee)
         {
@@ -53,6 +70,21 @@ impl Raft {
                 if id != self.id {
                     self.maybe_send_append(id, false);
                 }
+            }
+        }
+    }
+
+    /// After the application applied committed entries: leave an auto-leave joint
+    /// configuration, hand leadership over if this leader is no longer a voter, or run the
+    /// campaign a MsgTimeoutNow asked for while a configuration change was unapplied.
+    pub fn after_apply(&mut self) {
+        self.maybe_auto_leave_joint();
+        self.maybe_hand_over(false);
+        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
+            self.campaign_after_apply = false;
+            if self.role == Role::Follower {
+                // `hup` checks that this node is still a voter of the configuration it applied.
+                self.hup(true);
             }
         }
     }
@@ -75,6 +107,105 @@ impl Raft {
         self.pending_conf_index = self.log.last_index().next();
         self.append_entries(vec![entry]);
         self.bcast_append();
+    }
+
+    /// The configuration this node's log leads to: the applied one with every unapplied
+    /// configuration entry replayed on top (invalid ones skipped, as `apply_conf_change` skips
+    /// them), and the index of the last such entry.
+    fn newest_config(&self) -> (Configuration, Option<Index>) {
+        let mut tracker = self.tracker.clone();
+        let mut last_change = None;
+        let from = self.log.applied.next();
+        let entries = self
+            .log
+            .slice(from, self.log.last_index().next(), u64::MAX)
+            .unwrap_or_default();
+        for entry in entries.iter().filter(|e| e.entry_type != EntryType::Normal) {
+            let Ok(change) = ConfChangeV2::decode(&entry.data) else {
+                continue;
+            };
+            if let Ok((config, progress)) = tracker.plan_change(&change, entry.index) {
+                tracker.apply(config, progress);
+            }
+            last_change = Some(entry.index);
+        }
+        (tracker.config, last_change)
+    }
+
+    /// Leader: recomputes whether the newest configuration in its log leaves it out of the
+    /// incoming voters, and says so the first time.
+    pub(super) fn update_leaving(&mut self) {
+        if self.role != Role::Leader || self.leaving {
+            return;
+        }
+        let (config, last_change) = self.newest_config();
+        if config.voters.incoming.voters.contains(&self.id) {
+            return;
+        }
+        self.leaving = true;
+        let learner = config.learners.contains(&self.id) || config.learners_next.contains(&self.id);
+        let index = last_change.unwrap_or(self.log.applied);
+        self.record(Event::LeaderLeaving {
+            id: self.id,
+            index,
+            learner,
+        });
+    }
+
+    /// Whether this node is the only voter (reads it may confirm alone). A removed leader
+    /// whose configuration has one voter is not that voter.
+    pub(super) fn is_sole_voter(&self) -> bool {
+        self.tracker.is_singleton() && self.tracker.is_voter(self.id)
+    }
+
+    /// A leader whose applied configuration no longer has it as a voter asks the most
+    /// caught-up voter to campaign. `retry` (each heartbeat) sends again even to the same
+    /// voter, since the last MsgTimeoutNow may have been lost.
+    pub(super) fn maybe_hand_over(&mut self, retry: bool) {
+        if !self.leaving
+            || self.role != Role::Leader
+            || self.tracker.is_voter(self.id)
+            || self.log.applied < self.pending_conf_index
+        {
+            return;
+        }
+        let best = self
+            .tracker
+            .config
+            .voters
+            .ids()
+            .into_iter()
+            .filter(|&id| id != self.id)
+            .filter_map(|id| self.tracker.progress.get(&id).map(|pr| (pr.matched, id)))
+            .max_by_key(|&(matched, id)| (matched, Reverse(id)));
+        // Commitment guarantees a voter holds the change; until its ack arrives, wait.
+        let Some((matched, target)) = best else {
+            return;
+        };
+        if matched < self.pending_conf_index {
+            return;
+        }
+        let first = self.handover_to != Some(target);
+        if first {
+            self.handover_to = Some(target);
+            let learner = self.tracker.progress.contains_key(&self.id);
+            self.record(Event::LeaderHandingOver {
+                id: self.id,
+                to: target,
+                learner,
+            });
+        }
+        if !first && !retry {
+            return;
+        }
+        // Proposals are refused while a transfer is in progress; the transfer logic also sends
+        // MsgTimeoutNow as soon as the target's acknowledgement shows it caught up.
+        self.lead_transferee = Some(target);
+        if matched >= self.log.last_index() {
+            self.send_timeout_now(target);
+        } else {
+            self.maybe_send_append(target, true);
+        }
     }
 
     /// The configuration in force at `index` (for snapshots taken at `index`).
