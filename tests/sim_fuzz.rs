@@ -92,7 +92,10 @@ fn the_membership_mix_includes_self_removal_demotion_and_joint_changes() {
         ..FuzzOptions::default()
     };
     let wanted = [
-        ("removed leader hands over", "is no longer a voter: it hands"),
+        (
+            "removed leader hands over",
+            "is no longer a voter: it hands",
+        ),
         ("demoted leader hands over", "(now a learner): it hands"),
         ("joint configuration entered", "&&"),
         ("explicit leave proposed", "leave-joint via="),

@@ -23,7 +23,6 @@
 //!    it steps down after an election timeout, and, not being a voter, never campaigns again.
 
 use super::*;
-use std::cmp::Reverse;
 
 impl Raft {
     /// Applies a committed configuration change at `index` (called when the entry is applied).
@@ -169,24 +168,34 @@ impl Raft {
         {
             return;
         }
-        let best = self
-            .tracker
-            .config
-            .voters
-            .ids()
-            .into_iter()
-            .filter(|&id| id != self.id)
-            .filter_map(|id| self.tracker.progress.get(&id).map(|pr| (pr.matched, id)))
-            .max_by_key(|&(matched, id)| (matched, Reverse(id)));
-        // Commitment guarantees a voter holds the change; until its ack arrives, wait.
-        let Some((matched, target)) = best else {
+        // Keep asking the same voter within one election timeout (the transfer window that
+        // `tick_heartbeat` closes): two voters asked at once would split the vote. A transfer
+        // the user asked for counts as well.
+        let asked = self
+            .lead_transferee
+            .filter(|&id| id != self.id && self.tracker.is_voter(id));
+        let Some(target) = asked.or_else(|| self.pick_successor()) else {
             return;
         };
+        let matched = self
+            .tracker
+            .progress
+            .get(&target)
+            .map(|pr| pr.matched)
+            .unwrap_or_default();
+        // Commitment guarantees a voter holds the change; until its ack arrives, wait.
         if matched < self.pending_conf_index {
             return;
         }
-        let first = self.handover_to != Some(target);
-        if first {
+        let new_window = asked.is_none();
+        if new_window {
+            // Proposals are refused during a transfer; the transfer logic also sends
+            // MsgTimeoutNow as soon as the target's acknowledgement shows it caught up. Like a
+            // transfer, the attempt gets a whole election timeout.
+            self.lead_transferee = Some(target);
+            self.election_elapsed_ticks = 0;
+        }
+        if self.handover_to != Some(target) {
             self.handover_to = Some(target);
             let learner = self.tracker.progress.contains_key(&self.id);
             self.record(Event::LeaderHandingOver {
@@ -194,18 +203,39 @@ impl Raft {
                 to: target,
                 learner,
             });
-        }
-        if !first && !retry {
+        } else if !new_window && !retry {
             return;
         }
-        // Proposals are refused while a transfer is in progress; the transfer logic also sends
-        // MsgTimeoutNow as soon as the target's acknowledgement shows it caught up.
-        self.lead_transferee = Some(target);
         if matched >= self.log.last_index() {
             self.send_timeout_now(target);
         } else {
             self.maybe_send_append(target, true);
         }
+    }
+
+    /// The voter to ask to take over: the most caught-up (highest match); among equals the
+    /// lowest id, or, after an attempt that did not succeed within an election timeout (that
+    /// voter may be down), the next id after the one asked last.
+    fn pick_successor(&self) -> Option<NodeId> {
+        let candidates: Vec<(Index, NodeId)> = self
+            .tracker
+            .config
+            .voters
+            .ids()
+            .into_iter()
+            .filter(|&id| id != self.id)
+            .filter_map(|id| self.tracker.progress.get(&id).map(|pr| (pr.matched, id)))
+            .collect();
+        let top = candidates.iter().map(|&(matched, _)| matched).max()?;
+        let tied: Vec<NodeId> = candidates
+            .iter()
+            .filter(|&&(matched, _)| matched == top)
+            .map(|&(_, id)| id)
+            .collect();
+        let after_last = self
+            .handover_to
+            .and_then(|last| tied.iter().copied().find(|&id| id > last));
+        after_last.or_else(|| tied.first().copied())
     }
 
     /// The configuration in force at `index` (for snapshots taken at `index`).
