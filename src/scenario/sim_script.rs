@@ -703,3 +703,56 @@ fn status(sim: &Sim) -> String {
     }
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action_of(line: &str) -> Result<Action, String> {
+        let parsed = script::parse(&format!("{line}\n----\n")).map_err(|e| e.to_string())?;
+        let case = &parsed.cases[0];
+        parse_action(&case.command, &case.raw)
+    }
+
+    #[test]
+    fn change_keeps_the_written_order_and_reads_back_its_own_line() {
+        let action = action_of("change via=2 add-voter=4,n5 remove=1 add-learner=6 leave=auto")
+            .expect("parses");
+        assert_eq!(
+            action,
+            Action::ChangeConfig {
+                via: 2,
+                changes: vec![
+                    MembershipChange::AddVoter { node: 4 },
+                    MembershipChange::AddVoter { node: 5 },
+                    MembershipChange::Remove { node: 1 },
+                    MembershipChange::AddLearner { node: 6 },
+                ],
+                leave: Some(JointLeave::Auto),
+            }
+        );
+        for action in [
+            action,
+            action_of("change via=1 remove=3").expect("parses"),
+            action_of("change via=1 add-voter=(4,5) leave=explicit").expect("parses"),
+            action_of("leave-joint via=3").expect("parses"),
+        ] {
+            assert_eq!(action_of(&action_line(&action)), Ok(action.clone()));
+            assert_eq!(action_of(&action.to_string()), Ok(action));
+        }
+    }
+
+    #[test]
+    fn change_refuses_what_it_cannot_mean_in_plain_words() {
+        let error = |line: &str| action_of(line).expect_err(line);
+        assert!(error("change via=1").contains("needs at least one of add-voter="));
+        assert!(error("change via=1 leave=auto").contains("needs at least one"));
+        assert!(error("change add-voter=2").contains("needs via=NODE"));
+        assert!(error("change via=1 add-voter=2 leave=later").contains("auto or explicit"));
+        assert!(error("change via=1 promote=2").contains("unknown argument 'promote='"));
+        assert!(error("change via=1 add-voter=two").contains("list of nodes like 4,5"));
+        assert!(error("change via=1 2").contains("key=value arguments"));
+        assert!(error("leave-joint via=1 now").contains("only via=NODE"));
+        assert!(error("leave-joint").contains("needs via=NODE"));
+    }
+}
