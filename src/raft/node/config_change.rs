@@ -15,7 +15,8 @@
 //!    first: while it is in the outgoing half its acknowledgement still counts), it sends
 //!    MsgTimeoutNow to the most caught-up voter of the new configuration (highest match, then
 //!    lowest id), once that voter holds the whole log. The message carries the commit, so the
-//!    voter applies the change before campaigning in the new configuration.
+//!    voter applies the change before campaigning in the new configuration (at its next tick
+//!    when the message taught it something new).
 //! 4. It asks again at each heartbeat until a higher term deposes it. A removed leader is in
 //!    nobody's configuration, so nodes answer its heartbeats with their term
 //!    (`step_lower_term`). If no voter ever takes over (all down), it keeps leading without
@@ -74,18 +75,10 @@ impl Raft {
     }
 
     /// After the application applied committed entries: leave an auto-leave joint
-    /// configuration, hand leadership over if this leader is no longer a voter, or run the
-    /// campaign a MsgTimeoutNow asked for while a configuration change was unapplied.
+    /// configuration, or hand leadership over if this leader is no longer a voter.
     pub fn after_apply(&mut self) {
         self.maybe_auto_leave_joint();
         self.maybe_hand_over(false);
-        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
-            self.campaign_after_apply = false;
-            if self.role == Role::Follower {
-                // `hup` checks that this node is still a voter of the configuration it applied.
-                self.hup(true);
-            }
-        }
     }
 
     /// After applying: a leader in an auto-leave joint config proposes leaving it (thesis §4.3).

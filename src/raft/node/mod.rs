@@ -318,8 +318,9 @@ pub struct Raft {
     pub leaving: bool,
     /// Leader only: the voter it last asked to take over, so the event is recorded once.
     handover_to: Option<NodeId>,
-    /// Follower only: the leader asked it to campaign (MsgTimeoutNow) while a committed
-    /// configuration change was still unapplied; it campaigns once that change is applied.
+    /// Follower only: the leader asked it to campaign (MsgTimeoutNow) while entries it had just
+    /// learned were committed, or a committed configuration change, were still unapplied; it
+    /// campaigns at its first tick after applying them.
     campaign_after_apply: bool,
     /// Configurations applied since the durable snapshot, for compaction.
     conf_history: Vec<(Index, ConfState)>,
@@ -570,6 +571,14 @@ impl Raft {
 
     fn tick_election(&mut self) {
         self.election_elapsed_ticks += 1;
+        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
+            // The campaign a MsgTimeoutNow asked for (see `step_follower`); `hup` checks that
+            // this node is still a voter of the configuration it applied.
+            self.campaign_after_apply = false;
+            self.election_elapsed_ticks = 0;
+            self.hup(true);
+            return;
+        }
         if self.promotable()
             && self.election_elapsed_ticks >= self.randomized_election_timeout_ticks
         {
@@ -732,11 +741,16 @@ impl Raft {
             MessageType::MsgTimeoutNow => {
                 // The leader clamps the commit to what it knows we hold (as in heartbeats): learn
                 // it first, so we campaign in the configuration the leader handed over from.
+                let committed = self.log.committed;
                 if m.commit <= self.log.last_index() {
                     self.log.commit_to(m.commit);
                 }
-                if self.has_unapplied_conf_change() {
-                    // `hup` would refuse now: campaign once the change is applied.
+                if self.log.committed > committed || self.has_unapplied_conf_change() {
+                    // Apply what is now known committed first (`hup` refuses while a
+                    // configuration change is unapplied), then campaign at the next tick: a
+                    // campaign in the same step could win at once in a one-voter
+                    // configuration, and a leader must not appear to have committed an entry
+                    // of an older term itself.
                     self.campaign_after_apply = true;
                 } else {
                     // Transfers skip pre-vote: the leader asked for it, no partition to guard.
