@@ -77,3 +77,54 @@ fn the_printed_script_reproduces_a_violation() {
     assert_eq!(replayed.at_ms, violation.at_ms);
     assert_eq!(replayed.evidence, violation.evidence);
 }
+
+/// The membership mix reaches the cases a leader must get right when it changes itself: a
+/// leader removed, a leader demoted to learner, and joint configurations (entered, left
+/// automatically and explicitly). A mix that lost one of them would test nothing there.
+#[test]
+fn the_membership_mix_includes_self_removal_demotion_and_joint_changes() {
+    use raftlab::sim::cluster::Sim;
+    use raftlab::sim::fuzz::plan;
+    use raftlab::sim::trace::TraceKind;
+    let options = FuzzOptions {
+        nodes_min: 1,
+        nodes_max: 3,
+        ..FuzzOptions::default()
+    };
+    let wanted = [
+        (
+            "removed leader hands over",
+            "is no longer a voter: it hands",
+        ),
+        ("demoted leader hands over", "(now a learner): it hands"),
+        ("joint configuration entered", "&&"),
+        ("explicit leave proposed", "leave-joint via="),
+    ];
+    let mut seen = [false; 4];
+    for seed in 0..300 {
+        let (mut config, actions) = plan(seed, &options);
+        config.record_trace = true;
+        let mut sim = Sim::new(config).expect("planned config");
+        sim.schedule(&actions);
+        sim.run_until(options.fault_phase_ms + 2_000, options.steps_max);
+        for event in sim.trace().events() {
+            let text = match &event.kind {
+                TraceKind::Role { text, .. } | TraceKind::Action { text } => text,
+                _ => continue,
+            };
+            for (at, (_, needle)) in wanted.iter().enumerate() {
+                seen[at] |= text.contains(needle);
+            }
+        }
+        if seen.iter().all(|&s| s) {
+            return;
+        }
+    }
+    let missing: Vec<&str> = wanted
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| !s)
+        .map(|((name, _), _)| *name)
+        .collect();
+    panic!("300 seeds never showed: {}", missing.join(", "));
+}

@@ -40,7 +40,9 @@
 //! - **Leadership transfer** (thesis §3.10): catch the target up, then `MsgTimeoutNow`.
 //! - **Membership** (thesis §4, [`membership`]): single-server changes, one at a time, never
 //!   before the leader's own no-op is applied; joint consensus for larger changes; learners.
-//!   Configurations take effect when applied (as in etcd).
+//!   Configurations take effect when applied (as in etcd). A leader whose change removes or
+//!   demotes it refuses proposals from then on, keeps leading until the change is applied, then
+//!   hands over with `MsgTimeoutNow` (`node::config_change`).
 //! - **Snapshots** (§7): the application compacts the log into a snapshot carrying the
 //!   configuration; a follower behind the compacted log receives it.
 //!

@@ -299,7 +299,7 @@ impl RawNode {
             self.raft.log.applied_to(entry.index);
         }
         self.raft.on_persisted();
-        self.raft.maybe_auto_leave_joint();
+        self.raft.after_apply();
     }
 
     /// Compacts the durable log up to `index` (at most the applied index) into a snapshot with

@@ -20,13 +20,17 @@
 //! `isolate N`, `heal`, `cut FROM TO`, `restore FROM TO`, `link FROM TO latency=A..B loss=PPM
 //! dup=PPM`, `default-link latency=A..B loss=PPM dup=PPM`, `hold M`, `release M`, `drop M`,
 //! `deliver-now M`, `propose N DATA`, `transfer-leader N TO`, `compact N`, `read-index N`,
-//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `console client=C node=N
+//! `add-voter N via=V`, `add-learner N via=V`, `remove N via=V`, `change via=V add-voter=4,5
+//! remove=1 add-learner=6 [leave=auto|explicit]` (several changes in one entry: a joint
+//! configuration), `leave-joint via=V`, `console client=C node=N
 //! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
 //! operations with their answers), `check-history` (the linearizability checker's verdict on
 //! the clients' history), `export-history` (that history as JSON, docs/history-format.md).
 
 use crate::scenario::script::{self, Command, ParseError};
-use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
+use crate::sim::action::{
+    Action, JointLeave, LinkConfigData, MembershipChange, TimedAction, change_config_line,
+};
 use crate::sim::cluster::Sim;
 use crate::sim::config::SimConfig;
 use crate::sim::fuzz::{FuzzOptions, Verdict, check_liveness};
@@ -507,8 +511,81 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
             via: via()?,
             change: MembershipChange::Remove { node: node(0)? },
         },
+        "change" => {
+            let (changes, leave) = config_changes(cmd)?;
+            Action::ChangeConfig {
+                via: via()?,
+                changes,
+                leave,
+            }
+        }
+        "leave-joint" => {
+            if let Some(extra) = cmd.args.iter().find(|a| a.key.as_deref() != Some("via")) {
+                let word = extra.key.clone().unwrap_or_else(|| extra.values.join(","));
+                return Err(format!(
+                    "leave-joint takes only via=NODE, not '{word}' (like: leave-joint via=1)"
+                ));
+            }
+            Action::LeaveJoint { via: via()? }
+        }
         other => return Err(format!("unknown command '{other}'")),
     })
+}
+
+/// The changes and the leave mode of `change via=1 add-voter=4,5 remove=1 leave=auto`, in
+/// the order written. Refuses an empty change and unknown arguments (the simulator refuses
+/// unknown nodes and a node named twice, for actions from any source).
+fn config_changes(cmd: &Command) -> Result<(Vec<MembershipChange>, Option<JointLeave>), String> {
+    const USAGE: &str = "like: change via=1 add-voter=4,5 remove=1 add-learner=6 leave=auto";
+    let mut changes: Vec<MembershipChange> = Vec::new();
+    let mut leave = None;
+    for arg in &cmd.args {
+        let Some(key) = arg.key.as_deref() else {
+            let word = arg.values.join(",");
+            return Err(format!(
+                "change takes key=value arguments, not '{word}' ({USAGE})"
+            ));
+        };
+        let make: fn(u64) -> MembershipChange = match key {
+            "via" => continue,
+            "leave" => {
+                leave = Some(match arg.values.first().map(String::as_str) {
+                    Some("auto") => JointLeave::Auto,
+                    Some("explicit") => JointLeave::Explicit,
+                    other => {
+                        return Err(format!(
+                            "leave= must be auto or explicit, got '{}'",
+                            other.unwrap_or("")
+                        ));
+                    }
+                });
+                continue;
+            }
+            "add-voter" => |node| MembershipChange::AddVoter { node },
+            "add-learner" => |node| MembershipChange::AddLearner { node },
+            "remove" => |node| MembershipChange::Remove { node },
+            other => {
+                return Err(format!(
+                    "change: unknown argument '{other}=' (expected add-voter=, add-learner=, \
+                     remove=, leave=, via=)"
+                ));
+            }
+        };
+        for value in arg.values.iter().flat_map(|v| v.split(',')) {
+            let value = value.trim();
+            let node: u64 = value
+                .trim_start_matches('n')
+                .parse()
+                .map_err(|_| format!("{key}= must be a list of nodes like 4,5, got '{value}'"))?;
+            changes.push(make(node));
+        }
+    }
+    if changes.is_empty() {
+        return Err(format!(
+            "change needs at least one of add-voter=, add-learner=, remove= ({USAGE})"
+        ));
+    }
+    Ok((changes, leave))
 }
 
 /// The script line for an action (the inverse of `parse_action`).
@@ -560,6 +637,12 @@ pub fn action_line(action: &Action) -> String {
             MembershipChange::AddLearner { node } => format!("add-learner {node} via={via}"),
             MembershipChange::Remove { node } => format!("remove {node} via={via}"),
         },
+        Action::ChangeConfig {
+            via,
+            changes,
+            leave,
+        } => change_config_line(*via, changes, *leave),
+        Action::LeaveJoint { via } => format!("leave-joint via={via}"),
     }
 }
 
@@ -646,4 +729,57 @@ fn status(sim: &Sim) -> String {
         lines.push(line);
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action_of(line: &str) -> Result<Action, String> {
+        let parsed = script::parse(&format!("{line}\n----\n")).map_err(|e| e.to_string())?;
+        let case = &parsed.cases[0];
+        parse_action(&case.command, &case.raw)
+    }
+
+    #[test]
+    fn change_keeps_the_written_order_and_reads_back_its_own_line() {
+        let action = action_of("change via=2 add-voter=4,n5 remove=1 add-learner=6 leave=auto")
+            .expect("parses");
+        assert_eq!(
+            action,
+            Action::ChangeConfig {
+                via: 2,
+                changes: vec![
+                    MembershipChange::AddVoter { node: 4 },
+                    MembershipChange::AddVoter { node: 5 },
+                    MembershipChange::Remove { node: 1 },
+                    MembershipChange::AddLearner { node: 6 },
+                ],
+                leave: Some(JointLeave::Auto),
+            }
+        );
+        for action in [
+            action,
+            action_of("change via=1 remove=3").expect("parses"),
+            action_of("change via=1 add-voter=(4,5) leave=explicit").expect("parses"),
+            action_of("leave-joint via=3").expect("parses"),
+        ] {
+            assert_eq!(action_of(&action_line(&action)), Ok(action.clone()));
+            assert_eq!(action_of(&action.to_string()), Ok(action));
+        }
+    }
+
+    #[test]
+    fn change_refuses_what_it_cannot_mean_in_plain_words() {
+        let error = |line: &str| action_of(line).expect_err(line);
+        assert!(error("change via=1").contains("needs at least one of add-voter="));
+        assert!(error("change via=1 leave=auto").contains("needs at least one"));
+        assert!(error("change add-voter=2").contains("needs via=NODE"));
+        assert!(error("change via=1 add-voter=2 leave=later").contains("auto or explicit"));
+        assert!(error("change via=1 promote=2").contains("unknown argument 'promote='"));
+        assert!(error("change via=1 add-voter=two").contains("list of nodes like 4,5"));
+        assert!(error("change via=1 2").contains("key=value arguments"));
+        assert!(error("leave-joint via=1 now").contains("only via=NODE"));
+        assert!(error("leave-joint").contains("needs via=NODE"));
+    }
 }

@@ -64,6 +64,88 @@ pub enum Action {
     Retry { op: u64, node: u64 },
     /// Propose a membership change through node `via`.
     ChangeMembership { via: u64, change: MembershipChange },
+    /// Propose several membership changes as one entry through node `via` (etcd's
+    /// ConfChangeV2): the cluster enters a joint configuration (thesis §4.3) that it leaves
+    /// automatically or on an explicit [`Action::LeaveJoint`]. Without `leave`, etcd's "auto"
+    /// transition: joint only when there is more than one change, left automatically.
+    ChangeConfig {
+        via: u64,
+        changes: Vec<MembershipChange>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        leave: Option<JointLeave>,
+    },
+    /// Propose leaving the joint configuration through node `via` (the second step of a change
+    /// entered with `leave: explicit`).
+    LeaveJoint { via: u64 },
+}
+
+/// How a joint configuration is left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JointLeave {
+    /// Always enter a joint configuration; the leader leaves it as soon as it is applied
+    /// (etcd's `ConfChangeTransitionJointImplicit`).
+    Auto,
+    /// Always enter a joint configuration; stay until someone proposes leaving it
+    /// (etcd's `ConfChangeTransitionJointExplicit`).
+    Explicit,
+}
+
+impl JointLeave {
+    /// The script word: `auto` or `explicit`.
+    pub fn word(self) -> &'static str {
+        match self {
+            JointLeave::Auto => "auto",
+            JointLeave::Explicit => "explicit",
+        }
+    }
+}
+
+impl MembershipChange {
+    /// The node the change is about.
+    pub fn node(self) -> u64 {
+        match self {
+            MembershipChange::AddVoter { node }
+            | MembershipChange::AddLearner { node }
+            | MembershipChange::Remove { node } => node,
+        }
+    }
+
+    /// The script key: `add-voter`, `add-learner` or `remove`.
+    pub fn word(self) -> &'static str {
+        match self {
+            MembershipChange::AddVoter { .. } => "add-voter",
+            MembershipChange::AddLearner { .. } => "add-learner",
+            MembershipChange::Remove { .. } => "remove",
+        }
+    }
+}
+
+/// The script line of a [`Action::ChangeConfig`]: `change via=1 add-voter=4,5 remove=1
+/// leave=auto`. Consecutive changes of one kind share a key, so the order is kept.
+pub fn change_config_line(
+    via: u64,
+    changes: &[MembershipChange],
+    leave: Option<JointLeave>,
+) -> String {
+    let mut line = format!("change via={via}");
+    let mut run: Vec<String> = Vec::new();
+    let mut run_word = "";
+    for change in changes {
+        if change.word() != run_word && !run.is_empty() {
+            line.push_str(&format!(" {run_word}={}", run.join(",")));
+            run.clear();
+        }
+        run_word = change.word();
+        run.push(change.node().to_string());
+    }
+    if !run.is_empty() {
+        line.push_str(&format!(" {run_word}={}", run.join(",")));
+    }
+    if let Some(leave) = leave {
+        line.push_str(&format!(" leave={}", leave.word()));
+    }
+    line
 }
 
 /// A membership change a user can ask for.
@@ -203,6 +285,12 @@ impl std::fmt::Display for Action {
                 }
                 MembershipChange::Remove { node } => write!(f, "remove n{node} via n{via}"),
             },
+            Action::ChangeConfig {
+                via,
+                changes,
+                leave,
+            } => f.write_str(&change_config_line(*via, changes, *leave)),
+            Action::LeaveJoint { via } => write!(f, "leave-joint via={via}"),
         }
     }
 }
@@ -231,10 +319,58 @@ mod tests {
                     change: MembershipChange::AddLearner { node: 4 },
                 },
             },
+            TimedAction {
+                at_ms: 13,
+                action: Action::ChangeConfig {
+                    via: 2,
+                    changes: vec![
+                        MembershipChange::AddVoter { node: 4 },
+                        MembershipChange::Remove { node: 1 },
+                    ],
+                    leave: Some(JointLeave::Explicit),
+                },
+            },
+            TimedAction {
+                at_ms: 14,
+                action: Action::ChangeConfig {
+                    via: 2,
+                    changes: vec![MembershipChange::AddVoter { node: 5 }],
+                    leave: None,
+                },
+            },
+            TimedAction {
+                at_ms: 15,
+                action: Action::LeaveJoint { via: 3 },
+            },
         ];
         let json = serde_json::to_string(&actions).expect("serialize");
         let back: Vec<TimedAction> = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, actions);
         assert!(serde_json::from_str::<Action>(r#"{"kind":"explode"}"#).is_err());
+        assert!(json.contains(r#""leave":"explicit""#), "{json}");
+        let leave_absent =
+            r#"{"kind":"change-config","via":1,"changes":[{"op":"remove","node":1}]}"#;
+        assert!(matches!(
+            serde_json::from_str::<Action>(leave_absent),
+            Ok(Action::ChangeConfig { leave: None, .. })
+        ));
+    }
+
+    #[test]
+    fn a_change_line_keeps_the_order_of_its_changes() {
+        let changes = [
+            MembershipChange::AddVoter { node: 4 },
+            MembershipChange::AddVoter { node: 5 },
+            MembershipChange::Remove { node: 1 },
+            MembershipChange::AddVoter { node: 6 },
+        ];
+        assert_eq!(
+            change_config_line(2, &changes, Some(JointLeave::Auto)),
+            "change via=2 add-voter=4,5 remove=1 add-voter=6 leave=auto"
+        );
+        assert_eq!(
+            Action::LeaveJoint { via: 3 }.to_string(),
+            "leave-joint via=3"
+        );
     }
 }

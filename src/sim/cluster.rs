@@ -14,7 +14,7 @@ use crate::raft::raw_node::{RawNode, Ready};
 use crate::raft::read_only::ReadOnlyOption;
 use crate::raft::storage::MemStorage;
 use crate::raft::types::NodeId;
-use crate::sim::action::{Action, MembershipChange, TimedAction};
+use crate::sim::action::{Action, JointLeave, MembershipChange, TimedAction};
 use crate::sim::app::NodeApp;
 use crate::sim::client::ClientOp;
 use crate::sim::config::SimConfig;
@@ -303,7 +303,7 @@ impl Sim {
             Action::Propose { node, data } => {
                 let raft = self.up_raft(*node)?;
                 raft.propose(data.as_bytes().to_vec())
-                    .map_err(|e| ActionError(format!("n{node} refused the proposal: {e:?}")))?;
+                    .map_err(|e| ActionError(format!("n{node} refused the proposal: {e}")))?;
                 self.drain_ready(*node);
             }
             Action::TransferLeader { node, to } => {
@@ -324,13 +324,25 @@ impl Sim {
             Action::Console { client, node, line } => self.client_send(*client, *node, line)?,
             Action::Retry { op, node } => self.client_retry(*op, *node)?,
             Action::ChangeMembership { via, change } => {
-                let change = conf_change(*change);
-                let raft = self.up_raft(*via)?;
-                raft.propose_conf_change(&change)
-                    .map_err(|e| ActionError(format!("n{via} refused the change: {e:?}")))?;
-                self.drain_ready(*via);
+                self.propose_conf_change(*via, &conf_change(&[*change], None))?
+            }
+            Action::ChangeConfig {
+                via,
+                changes,
+                leave,
+            } => self.propose_conf_change(*via, &conf_change(changes, *leave))?,
+            Action::LeaveJoint { via } => {
+                self.propose_conf_change(*via, &ConfChangeV2::default())?
             }
         }
+        Ok(())
+    }
+
+    fn propose_conf_change(&mut self, via: u64, change: &ConfChangeV2) -> Result<(), ActionError> {
+        let raft = self.up_raft(via)?;
+        raft.propose_conf_change(change)
+            .map_err(|e| ActionError(format!("n{via} refused the change: {e}")))?;
+        self.drain_ready(via);
         Ok(())
     }
 
@@ -379,12 +391,29 @@ impl Sim {
             }
             Action::ChangeMembership { via, change } => {
                 check(via)?;
-                let (MembershipChange::AddVoter { node }
-                | MembershipChange::AddLearner { node }
-                | MembershipChange::Remove { node }) = change;
-                check(node)?;
+                check(&change.node())?;
             }
             Action::Heal => {}
+            Action::ChangeConfig { via, changes, .. } => {
+                check(via)?;
+                if changes.is_empty() {
+                    return Err(ActionError(
+                        "a configuration change needs at least one add-voter, add-learner or \
+                         remove"
+                            .into(),
+                    ));
+                }
+                for (at, change) in changes.iter().enumerate() {
+                    check(&change.node())?;
+                    if changes[..at].iter().any(|c| c.node() == change.node()) {
+                        return Err(ActionError(format!(
+                            "n{} is named twice in one configuration change",
+                            change.node()
+                        )));
+                    }
+                }
+            }
+            Action::LeaveJoint { via } => check(via)?,
             Action::Hold { message }
             | Action::Release { message }
             | Action::Drop { message }
@@ -998,18 +1027,31 @@ fn raft_config_for(config: &SimConfig, id: u64, seed: u64) -> Config {
     raft
 }
 
-fn conf_change(change: MembershipChange) -> ConfChangeV2 {
-    let (change_type, node) = match change {
-        MembershipChange::AddVoter { node } => (ConfChangeType::AddNode, node),
-        MembershipChange::AddLearner { node } => (ConfChangeType::AddLearnerNode, node),
-        MembershipChange::Remove { node } => (ConfChangeType::RemoveNode, node),
+/// The core's change for the user's: `leave` picks etcd's transition (none: joint only for
+/// more than one change; auto: joint-implicit; explicit: joint-explicit).
+fn conf_change(changes: &[MembershipChange], leave: Option<JointLeave>) -> ConfChangeV2 {
+    let transition = match leave {
+        None => ConfChangeTransition::Auto,
+        Some(JointLeave::Auto) => ConfChangeTransition::JointImplicit,
+        Some(JointLeave::Explicit) => ConfChangeTransition::JointExplicit,
     };
+    let changes = changes
+        .iter()
+        .map(|change| {
+            let change_type = match change {
+                MembershipChange::AddVoter { .. } => ConfChangeType::AddNode,
+                MembershipChange::AddLearner { .. } => ConfChangeType::AddLearnerNode,
+                MembershipChange::Remove { .. } => ConfChangeType::RemoveNode,
+            };
+            ConfChangeSingle {
+                change_type,
+                node_id: NodeId(change.node()),
+            }
+        })
+        .collect();
     ConfChangeV2 {
-        transition: ConfChangeTransition::Auto,
-        changes: vec![ConfChangeSingle {
-            change_type,
-            node_id: NodeId(node),
-        }],
+        transition,
+        changes,
     }
 }
 

@@ -8,7 +8,7 @@
 //! reproduces it: the planned actions are plain data.
 
 use crate::raft::types::Index;
-use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
+use crate::sim::action::{Action, JointLeave, LinkConfigData, MembershipChange, TimedAction};
 use crate::sim::cluster::Sim;
 use crate::sim::config::{NODES_MAX, SimConfig};
 use crate::sim::monitor::Violation;
@@ -117,6 +117,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
     let nodes: Vec<u64> = config.node_ids().collect();
     let mut actions = Vec::new();
     let mut down: BTreeSet<u64> = BTreeSet::new();
+    let mut explicit_joint = false;
     let mut t: TimeMs = 500;
     while t < options.fault_phase_ms {
         t += rng.between(50, 400);
@@ -236,15 +237,47 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             });
         } else if hit(swarm.membership) {
             let node = pick(&mut rng);
-            let change = match rng.below(3) {
-                0 => MembershipChange::AddVoter { node },
-                1 => MembershipChange::AddLearner { node },
-                _ => MembershipChange::Remove { node },
+            let change = random_change(&mut rng, node);
+            // A third of the changes go through the node they change: when that node leads,
+            // it removes or demotes itself and must hand over (an add-learner of a voter is
+            // a demotion).
+            let via = if rng.below(3) == 0 {
+                node
+            } else {
+                pick(&mut rng)
             };
-            push(Action::ChangeMembership {
-                via: pick(&mut rng),
-                change,
-            });
+            if rng.below(3) == 0 {
+                // Several changes in one entry: a joint configuration (thesis §4.3), left
+                // automatically or explicitly, or etcd's "auto" transition.
+                let mut changes = vec![change];
+                for _ in 0..rng.between(1, 2) {
+                    let other = pick(&mut rng);
+                    if changes.iter().all(|c| c.node() != other) {
+                        changes.push(random_change(&mut rng, other));
+                    }
+                }
+                let leave = match rng.below(3) {
+                    0 => None,
+                    1 => Some(JointLeave::Auto),
+                    _ => Some(JointLeave::Explicit),
+                };
+                push(Action::ChangeConfig {
+                    via,
+                    changes,
+                    leave,
+                });
+                if leave == Some(JointLeave::Explicit) {
+                    explicit_joint = true;
+                    actions.push(TimedAction {
+                        at_ms: at_ms + rng.between(100, 3_000),
+                        action: Action::LeaveJoint {
+                            via: pick(&mut rng),
+                        },
+                    });
+                }
+            } else {
+                push(Action::ChangeMembership { via, change });
+            }
         } else if hit(swarm.timer) {
             push(Action::FireTimer {
                 node: pick(&mut rng),
@@ -281,7 +314,29 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             action: Action::Restart { node },
         });
     }
+    if explicit_joint {
+        // An operator finishes an explicit joint change: without a leave, a leader in only the
+        // outgoing half would keep refusing proposals. Attempts that find no joint
+        // configuration (or no leader yet) are skipped.
+        for after_ms in [1_000, 4_000, 8_000] {
+            for &via in &nodes {
+                actions.push(TimedAction {
+                    at_ms: heal_at + after_ms,
+                    action: Action::LeaveJoint { via },
+                });
+            }
+        }
+    }
     (config, actions)
+}
+
+/// A single membership change of `node`, of a random kind.
+fn random_change(rng: &mut Stream, node: u64) -> MembershipChange {
+    match rng.below(3) {
+        0 => MembershipChange::AddVoter { node },
+        1 => MembershipChange::AddLearner { node },
+        _ => MembershipChange::Remove { node },
+    }
 }
 
 /// Per-seed fault rates (weights out of 1000 per scheduling slot; 0 = that fault is off).

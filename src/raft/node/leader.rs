@@ -10,6 +10,10 @@ impl Raft {
         if entries.is_empty() {
             return Err(ProposeError::Empty);
         }
+        if self.leaving && !entries.iter().all(Self::leaves_joint) {
+            // Only the leave-joint entry that completes this leader's own removal may follow.
+            return Err(ProposeError::Leaving);
+        }
         if !self.tracker.progress.contains_key(&self.id) {
             return Err(ProposeError::NotMember);
         }
@@ -17,6 +21,7 @@ impl Raft {
             return Err(ProposeError::TransferInProgress);
         }
         let last_index = self.log.last_index();
+        let mut changes_config = false;
         for (offset, entry) in entries.iter_mut().enumerate() {
             if entry.entry_type == EntryType::Normal {
                 continue;
@@ -25,10 +30,19 @@ impl Raft {
                 ConfChangeV2::decode(&entry.data).map_err(ProposeError::ConfChangeRefused)?;
             self.check_conf_change_allowed(&change)?;
             self.pending_conf_index = last_index.plus(offset as u64 + 1);
+            changes_config = true;
         }
         self.append_entries(entries);
+        if changes_config {
+            self.update_leaving();
+        }
         self.bcast_append();
         Ok(())
+    }
+
+    fn leaves_joint(entry: &Entry) -> bool {
+        entry.entry_type != EntryType::Normal
+            && ConfChangeV2::decode(&entry.data).is_ok_and(|change| change.leaves_joint())
     }
 
     pub(super) fn check_conf_change_allowed(
@@ -250,6 +264,9 @@ impl Raft {
         let matched = self.tracker.progress.get(&m.from).map(|pr| pr.matched);
         if self.lead_transferee == Some(m.from) && matched == Some(self.log.last_index()) {
             self.send_timeout_now(m.from);
+        } else if self.leaving && self.handover_to.is_none() {
+            // A leader outside its configuration waits for a voter to hold the change.
+            self.maybe_hand_over(false);
         }
     }
 
@@ -304,10 +321,20 @@ impl Raft {
         }
     }
 
+    /// Asks `to` to campaign now. The message carries the commit, clamped to what `to` is
+    /// known to hold (as heartbeats do), so the target campaigns knowing every committed
+    /// configuration change it holds.
     pub(super) fn send_timeout_now(&mut self, to: NodeId) {
+        let matched = self
+            .tracker
+            .progress
+            .get(&to)
+            .map(|pr| pr.matched)
+            .unwrap_or_default();
         self.send(Message {
             msg_type: MessageType::MsgTimeoutNow,
             to,
+            commit: matched.min(self.log.committed),
             ..Message::default()
         });
     }

@@ -121,6 +121,26 @@ pub enum Event {
         /// The candidate.
         candidate: NodeId,
     },
+    /// The leader appended (or inherited) a configuration change that removes it from the
+    /// voters or demotes it to learner: from now on it refuses proposals.
+    LeaderLeaving {
+        /// The leader.
+        id: NodeId,
+        /// The configuration entry that leaves it out.
+        index: Index,
+        /// Whether it stays as a learner (demoted) rather than being removed.
+        learner: bool,
+    },
+    /// A leader outside its applied configuration asks the most caught-up voter to take over
+    /// (MsgTimeoutNow).
+    LeaderHandingOver {
+        /// The leader.
+        id: NodeId,
+        /// The voter asked to take over.
+        to: NodeId,
+        /// Whether the leader stays as a learner (demoted) rather than being removed.
+        learner: bool,
+    },
 }
 
 impl fmt::Display for Event {
@@ -170,6 +190,21 @@ impl fmt::Display for Event {
                 f,
                 "n{id} ignored vote from {candidate}: leader lease still valid"
             ),
+            Event::LeaderLeaving { id, index, learner } => write!(
+                f,
+                "n{id} is leaving the voters (entry {index} {}): it refuses new proposals and \
+                 keeps leading until the change is committed",
+                if *learner {
+                    "makes it a learner"
+                } else {
+                    "removes it"
+                }
+            ),
+            Event::LeaderHandingOver { id, to, learner } => write!(
+                f,
+                "n{id} is no longer a voter{}: it hands leadership to n{to}",
+                if *learner { " (now a learner)" } else { "" }
+            ),
         }
     }
 }
@@ -189,6 +224,9 @@ pub enum ProposeError {
     Empty,
     /// A configuration change was refused, with the reason.
     ConfChangeRefused(String),
+    /// This leader has appended a change that removes it (or demotes it to learner): it only
+    /// finishes that change and then hands over, so new proposals go to the next leader.
+    Leaving,
 }
 
 impl fmt::Display for ProposeError {
@@ -202,6 +240,9 @@ impl fmt::Display for ProposeError {
             ProposeError::ConfChangeRefused(reason) => {
                 write!(f, "configuration change refused: {reason}")
             }
+            ProposeError::Leaving => f.write_str(
+                "this leader is leaving the configuration; send proposals to the next leader",
+            ),
         }
     }
 }
@@ -272,6 +313,15 @@ pub struct Raft {
     pub randomized_election_timeout_ticks: u64,
     /// Whether this node is a learner.
     pub is_learner: bool,
+    /// Leader only: the newest configuration in its log (applied or not) leaves it out of the
+    /// incoming voters, so it refuses proposals until it has handed over (see `config_change`).
+    pub leaving: bool,
+    /// Leader only: the voter it last asked to take over, so the event is recorded once.
+    handover_to: Option<NodeId>,
+    /// Follower only: the leader asked it to campaign (MsgTimeoutNow) while entries it had just
+    /// learned were committed, or a committed configuration change, were still unapplied; it
+    /// campaigns at its first tick after applying them.
+    campaign_after_apply: bool,
     /// Configurations applied since the durable snapshot, for compaction.
     conf_history: Vec<(Index, ConfState)>,
     config: Config,
@@ -307,6 +357,9 @@ impl Raft {
             heartbeat_elapsed_ticks: 0,
             randomized_election_timeout_ticks: config.election_timeout_ticks,
             is_learner: false,
+            leaving: false,
+            handover_to: None,
+            campaign_after_apply: false,
             conf_history: Vec::new(),
             rng: SeededRng::new(config.seed ^ config.id.0.rotate_left(32)),
             config: config.clone(),
@@ -391,6 +444,9 @@ impl Raft {
         self.heartbeat_elapsed_ticks = 0;
         self.reset_randomized_election_timeout();
         self.lead_transferee = None;
+        self.leaving = false;
+        self.handover_to = None;
+        self.campaign_after_apply = false;
         self.tracker.reset_votes();
         let next = self.log.last_index().next();
         let persisted = self.log.persisted_last_index();
@@ -498,6 +554,9 @@ impl Raft {
             self.log.last_index()
         };
         self.note_role_change(from_role, from_term);
+        // A leader may inherit an unapplied change that leaves it out (its predecessor appended
+        // it), or win while it is only in the outgoing half of a joint configuration.
+        self.update_leaving();
     }
 
     // ----- ticks ---------------------------------------------------------------------------
@@ -512,6 +571,14 @@ impl Raft {
 
     fn tick_election(&mut self) {
         self.election_elapsed_ticks += 1;
+        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
+            // The campaign a MsgTimeoutNow asked for (see `step_follower`); `hup` checks that
+            // this node is still a voter of the configuration it applied.
+            self.campaign_after_apply = false;
+            self.election_elapsed_ticks = 0;
+            self.hup(true);
+            return;
+        }
         if self.promotable()
             && self.election_elapsed_ticks >= self.randomized_election_timeout_ticks
         {
@@ -556,6 +623,9 @@ impl Raft {
             self.heartbeat_elapsed_ticks = 0;
             let ctx = self.read_only.last_pending_request_ctx();
             self.bcast_heartbeat(ctx);
+            // A MsgTimeoutNow of a leader outside its configuration may have been lost: ask
+            // again each heartbeat until a higher term deposes this leader.
+            self.maybe_hand_over(true);
         }
     }
 
@@ -628,7 +698,10 @@ impl Raft {
 
     fn step_lower_term(&mut self, m: &Message) {
         let from_leader = matches!(m.msg_type, MessageType::MsgHeartbeat | MessageType::MsgApp);
-        if (self.config.check_quorum || self.config.pre_vote) && from_leader {
+        // A leader that handed over after removing itself is in nobody's configuration: no new
+        // leader will ever send to it, so tell it the new term when it speaks.
+        let from_outsider = !self.tracker.progress.contains_key(&m.from);
+        if (self.config.check_quorum || self.config.pre_vote || from_outsider) && from_leader {
             // A stale leader would otherwise never learn the new term: with check-quorum or
             // pre-vote this node ignores its higher-term candidates, so answer it instead.
             self.send(Message {
@@ -666,8 +739,23 @@ impl Raft {
                 self.handle_snapshot(m)
             }
             MessageType::MsgTimeoutNow => {
-                // Transfers skip pre-vote: the leader asked for it, no partition to guard.
-                self.hup(true);
+                // The leader clamps the commit to what it knows we hold (as in heartbeats): learn
+                // it first, so we campaign in the configuration the leader handed over from.
+                let committed = self.log.committed;
+                if m.commit <= self.log.last_index() {
+                    self.log.commit_to(m.commit);
+                }
+                if self.log.committed > committed || self.has_unapplied_conf_change() {
+                    // Apply what is now known committed first (`hup` refuses while a
+                    // configuration change is unapplied), then campaign at the next tick: a
+                    // campaign in the same step could win at once in a one-voter
+                    // configuration, and a leader must not appear to have committed an entry
+                    // of an older term itself.
+                    self.campaign_after_apply = true;
+                } else {
+                    // Transfers skip pre-vote: the leader asked for it, no partition to guard.
+                    self.hup(true);
+                }
                 Ok(())
             }
             MessageType::MsgReadIndexResp => {

@@ -5,7 +5,7 @@ use super::*;
 impl Raft {
     /// Read-index on the leader (thesis §6.4). `request.from` is who gets the answer.
     pub(super) fn leader_read_index(&mut self, request: Message) {
-        if self.tracker.is_singleton() {
+        if self.is_sole_voter() {
             let committed = self.log.committed;
             if self.committed_entry_in_current_term() {
                 self.respond_read_index(request, committed);
@@ -33,7 +33,7 @@ impl Raft {
                 if self.read_only.add_request(committed, request) {
                     let self_id = self.id;
                     self.read_only.recv_ack(self_id, &ctx);
-                    if self.tracker.is_singleton() {
+                    if self.is_sole_voter() {
                         for status in self.read_only.advance(&ctx) {
                             self.respond_read_index(status.request, status.index);
                         }
@@ -52,7 +52,7 @@ impl Raft {
         }
         let waiting = std::mem::take(&mut self.pending_read_index_messages);
         for request in waiting {
-            if self.tracker.is_singleton() {
+            if self.is_sole_voter() {
                 let committed = self.log.committed;
                 self.respond_read_index(request, committed);
             } else {

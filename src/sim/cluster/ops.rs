@@ -454,6 +454,11 @@ fn unavailable(why: &str) -> String {
         "TransferInProgress" => {
             "etcdserver: leader changed (a leadership transfer is in progress)".to_string()
         }
+        // The leader appended a change that removes it (or demotes it): it takes no new
+        // writes; the client may retry once the next leader is elected.
+        "Leaving" => "etcdserver: leader changed (this leader is leaving the configuration; \
+                      send the request to the next leader)"
+            .to_string(),
         other => format!("etcdserver: {other}"),
     };
     console::render_exec_error(&ExecError::Unavailable(reason))
