@@ -147,19 +147,48 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             roll >= lo && roll < acc
         };
         if hit(swarm.coup) {
-            // A coup against a lease: cut one node off (with luck the leader), force another's
-            // election timer, write through the second and read through the first soon after,
-            // while the first may still believe in its lease.
-            let (old, new) = (pick(&mut rng), pick(&mut rng));
+            // A coup against a lease. First cut node `old` (with luck the leader) off from all
+            // voters but a minority, `new` among them, so that its lease quorum and the
+            // voters that no longer hear from it overlap only in `new`. Once their promises
+            // have run out, isolate `old`, force `new`'s election timer, write through `new`
+            // and read through `old`, which may still believe in its lease.
+            let voters: Vec<u64> = (1..=config.voters).collect();
+            let quorum = voters.len() / 2 + 1;
+            let old = voters[rng.below(voters.len() as u64) as usize];
+            let new = voters[rng.below(voters.len() as u64) as usize];
+            let mut others: Vec<u64> = voters
+                .iter()
+                .copied()
+                .filter(|&v| v != old && v != new)
+                .collect();
+            // Keep `quorum - 2` of them with `old`: a Fisher-Yates prefix.
+            let keep = quorum.saturating_sub(2).min(others.len());
+            for i in 0..keep {
+                let j = i + rng.below((others.len() - i) as u64) as usize;
+                others.swap(i, j);
+            }
+            let isolate_ms = at_ms + rng.between(1_200, 2_000);
+            let timer_ms = isolate_ms + rng.between(0, 50);
+            let put_ms = timer_ms + rng.between(100, 300);
+            let get_ms = put_ms + rng.between(50, 300);
             let key = format!("k{}", rng.below(3));
-            let timer_ms = at_ms + rng.between(0, 100);
-            let put_ms = timer_ms + rng.between(100, 400);
-            let get_ms = put_ms + rng.between(20, 400);
             if old != new && get_ms < options.fault_phase_ms {
-                push(Action::Isolate { node: old });
+                for &cut in &others[keep..] {
+                    for (from, to) in [(old, cut), (cut, old)] {
+                        actions.push(TimedAction {
+                            at_ms,
+                            action: Action::SetLinkUp {
+                                from,
+                                to,
+                                up: false,
+                            },
+                        });
+                    }
+                }
                 let mut later = |at_ms: TimeMs, action: Action| {
                     actions.push(TimedAction { at_ms, action });
                 };
+                later(isolate_ms, Action::Isolate { node: old });
                 later(timer_ms, Action::FireTimer { node: new });
                 later(
                     put_ms,
