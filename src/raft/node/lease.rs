@@ -172,3 +172,182 @@ impl Raft {
         self.record(event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::message::HardState;
+
+    fn config(id: u64) -> Config {
+        let mut config = Config::new(NodeId(id));
+        config.read_only = ReadOnlyOption::LeaseBased;
+        config
+    }
+
+    /// Node 1 as leader of `conf` at tick `now`, no echoes yet.
+    fn leader(conf: ConfState, now: u64) -> Raft {
+        let mut raft =
+            Raft::new(&config(1), MemStorage::new_with_conf_state(conf)).expect("valid config");
+        raft.role = Role::Leader;
+        raft.leader = Some(raft.id);
+        raft.clock_ticks = now;
+        raft
+    }
+
+    fn ack(raft: &mut Raft, from: u64, tick: u64) {
+        raft.note_lease_ack(NodeId(from), tick);
+    }
+
+    #[test]
+    fn lease_starts_at_the_send_tick_a_majority_echoed() {
+        let mut raft = leader(ConfState::from_voters([1, 2, 3]), 9);
+        assert_eq!(raft.lease_start(), None, "no echo yet: no lease");
+        ack(&mut raft, 2, 5);
+        // The leader counts itself at tick 9: {9, 5, 0} -> a majority has 5.
+        assert_eq!(raft.lease_start(), Some(5));
+        ack(&mut raft, 3, 7);
+        assert_eq!(raft.lease_start(), Some(7));
+        ack(&mut raft, 3, 6);
+        assert_eq!(
+            raft.lease_start(),
+            Some(7),
+            "an older echo never moves it back"
+        );
+        ack(&mut raft, 2, 100);
+        assert_eq!(
+            raft.lease.ack(NodeId(2)),
+            Some(5),
+            "an echo from the future is ignored"
+        );
+    }
+
+    #[test]
+    fn five_voters_need_two_echoes_and_the_lower_one_counts() {
+        let mut raft = leader(ConfState::from_voters([1, 2, 3, 4, 5]), 10);
+        ack(&mut raft, 2, 8);
+        assert_eq!(raft.lease_start(), None, "{{10, 8}} is not a majority of 5");
+        ack(&mut raft, 3, 6);
+        ack(&mut raft, 4, 4);
+        // {10, 8, 6, 4, 0}: the third highest is held by a majority.
+        assert_eq!(raft.lease_start(), Some(6));
+    }
+
+    #[test]
+    fn a_joint_configuration_needs_both_majorities() {
+        let conf = ConfState {
+            voters: [1, 2, 3].into_iter().map(NodeId).collect(),
+            voters_outgoing: [1, 4, 5].into_iter().map(NodeId).collect(),
+            ..ConfState::default()
+        };
+        let mut raft = leader(conf, 12);
+        ack(&mut raft, 2, 9);
+        ack(&mut raft, 3, 9);
+        assert_eq!(raft.lease_start(), None, "the outgoing half has not echoed");
+        ack(&mut raft, 4, 5);
+        assert_eq!(raft.lease_start(), Some(5), "the lower of the two halves");
+    }
+
+    #[test]
+    fn the_lease_ends_margin_ticks_before_the_promises_and_transfers_end_it() {
+        let mut raft = leader(ConfState::from_voters([1, 2, 3]), 9);
+        ack(&mut raft, 2, 5);
+        // Start 5, election timeout 10, margin 2: valid while now < 13.
+        assert_eq!(raft.lease_ticks_left(), 4);
+        raft.clock_ticks = 12;
+        assert_eq!(raft.lease_ticks_left(), 1);
+        raft.clock_ticks = 13;
+        assert_eq!(raft.lease_ticks_left(), 0);
+        raft.clock_ticks = 9;
+        raft.lead_transferee = Some(NodeId(2));
+        assert_eq!(
+            raft.lease_ticks_left(),
+            0,
+            "no lease reads while a transfer is pending"
+        );
+        raft.lead_transferee = None;
+        raft.end_lease_for_transfer();
+        assert_eq!(
+            raft.lease_ticks_left(),
+            0,
+            "none after MsgTimeoutNow, all term long"
+        );
+        let term = raft.term;
+        raft.become_follower(term, None);
+        assert_eq!(raft.lease_start(), None, "stepping down clears it");
+    }
+
+    #[test]
+    fn a_forced_timer_inside_a_promise_waits_for_its_end() {
+        let mut raft = Raft::new(
+            &config(2),
+            MemStorage::new_with_conf_state(ConfState::from_voters([1, 2, 3])),
+        )
+        .expect("valid config");
+        raft.become_follower(Term(1), Some(NodeId(1)));
+        raft.election_elapsed_ticks = 3;
+        raft.take_events();
+        raft.campaign_requested();
+        assert_eq!(raft.role, Role::Follower, "no campaign inside the promise");
+        assert_eq!(
+            raft.take_events(),
+            vec![Event::CampaignPostponed {
+                id: NodeId(2),
+                leader: Some(NodeId(1)),
+                ticks: 7
+            }]
+        );
+        for _ in 0..6 {
+            raft.tick();
+        }
+        assert_eq!(raft.role, Role::Follower, "still inside the promise");
+        raft.tick();
+        assert_eq!(
+            raft.role,
+            Role::PreCandidate,
+            "campaigns when the promise ends"
+        );
+    }
+
+    #[test]
+    fn a_restarted_node_stays_quiet_for_an_election_timeout() {
+        let mut storage = MemStorage::new_with_conf_state(ConfState::from_voters([1, 2, 3]));
+        storage.set_hard_state(HardState {
+            term: Term(3),
+            vote: None,
+            commit: Index(0),
+        });
+        let mut raft = Raft::new(&config(2), storage.clone()).expect("valid config");
+        assert_eq!(raft.quiet_ticks_left, 10);
+        let vote = Message {
+            msg_type: MessageType::MsgVote,
+            from: NodeId(3),
+            to: NodeId(2),
+            term: Term(4),
+            ..Message::default()
+        };
+        raft.step(vote.clone()).expect("well formed");
+        assert_eq!(raft.term, Term(3), "vote ignored, term unchanged");
+        assert!(raft.take_messages().is_empty(), "no vote granted");
+        raft.campaign_requested();
+        assert_eq!(raft.role, Role::Follower, "no campaign while quiet");
+        for _ in 0..10 {
+            raft.tick();
+        }
+        assert_eq!(raft.quiet_ticks_left, 0);
+        // The timer was set to the quiet period's end: the node has campaigned by now.
+        assert_eq!(raft.role, Role::PreCandidate);
+        let fresh = Raft::new(
+            &config(2),
+            MemStorage::new_with_conf_state(ConfState::from_voters([1, 2, 3])),
+        )
+        .expect("valid config");
+        assert_eq!(
+            fresh.quiet_ticks_left, 0,
+            "a node that never lived promised nothing"
+        );
+        let mut safe = Config::new(NodeId(2));
+        safe.read_only = ReadOnlyOption::Safe;
+        let safe = Raft::new(&safe, storage).expect("valid config");
+        assert_eq!(safe.quiet_ticks_left, 0, "only with lease reads");
+    }
+}
