@@ -256,6 +256,8 @@ impl Sim {
                 let raft = self.up_raft(*node)?;
                 raft.campaign()
                     .map_err(|e| ActionError(format!("n{node} cannot campaign: {e:?}")))?;
+                // A postponed campaign changes no state for a Ready: show its event now.
+                self.record_events(*node);
                 self.drain_ready(*node);
             }
             Action::Partition { groups } => {
