@@ -318,6 +318,7 @@ fn arbitrary_message() -> impl Strategy<Value = Message> {
                     reject,
                     reject_hint: Index(hint),
                     context: Vec::new(),
+                    lease_tick: 0,
                 }
             },
         )

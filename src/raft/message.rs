@@ -144,6 +144,11 @@ pub struct Message {
     pub reject_hint: Index,
     /// Opaque request context: read-index request id, or the campaign-transfer marker.
     pub context: Vec<u8>,
+    /// MsgHeartbeat with lease reads: the leader's tick count when it sent the heartbeat
+    /// (0 = none). MsgHeartbeatResp echoes it, so the leader knows from when a follower's
+    /// promise not to vote runs (the leader lease, thesis §6.4.1). Only ticks travel, never
+    /// clock readings: each node measures time with its own ticks.
+    pub lease_tick: u64,
 }
 
 /// The durable part of a node's state besides the log (paper Figure 2, "persistent state").
@@ -388,6 +393,9 @@ pub fn describe_message(m: &Message) -> String {
     }
     if !m.context.is_empty() {
         let _ = write!(out, " Context:{:?}", String::from_utf8_lossy(&m.context));
+    }
+    if m.lease_tick != 0 {
+        let _ = write!(out, " LeaseTick:{}", m.lease_tick);
     }
     if !m.entries.is_empty() {
         let entries: Vec<String> = m.entries.iter().map(describe_entry).collect();

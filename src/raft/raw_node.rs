@@ -169,7 +169,7 @@ impl RawNode {
         if !self.raft.promotable() {
             return Err(ProposeError::NotMember);
         }
-        self.raft.hup(false);
+        self.raft.campaign_requested();
         Ok(())
     }
 

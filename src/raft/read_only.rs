@@ -5,9 +5,10 @@
 //! served once the state machine has applied up to the read index. The leader must first have
 //! committed an entry of its own term (its no-op), or its commit index may be stale.
 //!
-//! **Lease-based** (thesis §6.4.1): the leader skips the heartbeat round, trusting that no other
-//! leader can exist while it heard from a quorum within an election timeout. This depends on
-//! bounded clock drift and on check-quorum; without check-quorum it is unsafe.
+//! **Lease-based** (thesis §6.4.1): the leader skips the heartbeat round while its lease holds
+//! (`node/lease.rs`: from the send tick of the heartbeat a quorum echoed, for the election
+//! timeout minus a margin) and falls back to the read-index round otherwise. The lease rests
+//! on the followers' check-quorum promise not to vote; without check-quorum it is unsafe.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

@@ -128,6 +128,7 @@ impl Sim {
                     epoch: 0,
                     paused: false,
                     parked: Vec::new(),
+                    missed_ticks: 0,
                     platter: None,
                     watches: Default::default(),
                 },
@@ -266,6 +267,8 @@ impl Sim {
                 let raft = self.up_raft(*node)?;
                 raft.campaign()
                     .map_err(|e| ActionError(format!("n{node} cannot campaign: {e:?}")))?;
+                // A postponed campaign changes no state for a Ready: show its event now.
+                self.record_events(*node);
                 self.drain_ready(*node);
             }
             Action::Partition { groups } => {
@@ -430,12 +433,14 @@ impl Sim {
 
     fn on_tick(&mut self, id: u64, epoch: u64) -> Option<u64> {
         let next_tick = self.later(self.config.tick_ms);
+        let missed_max = missed_ticks_max(&self.config);
         let node = self.nodes.get_mut(&id)?;
         if node.epoch != epoch || !node.is_up() {
             return None;
         }
         self.queue.push(next_tick, Event::Tick { node: id, epoch });
         if node.paused {
+            node.missed_ticks = (node.missed_ticks + 1).min(missed_max);
             return None;
         }
         node.raft_mut()?.tick();
@@ -791,6 +796,7 @@ impl Sim {
         };
         node.epoch += 1;
         node.paused = false;
+        node.missed_ticks = 0;
         let parked = std::mem::take(&mut node.parked);
         for message in parked {
             if let Some(flight) = self.in_flight.remove(&message) {
@@ -833,6 +839,22 @@ impl Sim {
     fn resume(&mut self, id: u64) -> Result<(), ActionError> {
         let node = self.node_mut(id)?;
         node.paused = false;
+        // The process's clock ran on while it was stopped: the timers it missed fire first
+        // (a leader finds its lease expired, a follower its election timeout), and only then
+        // does it read the messages that waited for it.
+        let missed = std::mem::take(&mut node.missed_ticks);
+        if let Some(raft) = node.raft_mut()
+            && missed > 0
+        {
+            for _ in 0..missed {
+                raft.tick();
+            }
+            self.note(
+                id,
+                format!("resumed: its clock ran on while paused, {missed} missed ticks fire now"),
+            );
+        }
+        let node = self.node_mut(id)?;
         let parked = std::mem::take(&mut node.parked);
         for message in parked {
             self.queue.push(self.now_ms, Event::Deliver { message });
@@ -1005,6 +1027,16 @@ impl Sim {
             self.network.default_link(),
         ))
     }
+}
+
+/// Bound on the ticks a paused node catches up on when resumed: enough to cross every timeout
+/// it has (the lease and check-quorum within one election timeout, the randomized election
+/// timeout below two), so more would change nothing but the time spent ticking.
+fn missed_ticks_max(config: &SimConfig) -> u64 {
+    config
+        .election_timeout_ticks
+        .saturating_mul(2)
+        .saturating_add(1)
 }
 
 fn raft_config_for(config: &SimConfig, id: u64, seed: u64) -> Config {

@@ -17,6 +17,9 @@ use crate::sim::queue::TimeMs;
 use crate::sim::rng::Stream;
 use std::collections::BTreeSet;
 
+/// Share (parts per million) of check-quorum seeds that run lease reads.
+const LEASE_READS_PPM: u32 = 400_000;
+
 /// What a fuzz campaign runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FuzzOptions {
@@ -92,15 +95,28 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         check_quorum: rng.chance_ppm(800_000),
         ..SimConfig::default()
     };
+    // Lease reads rest on check-quorum's promise; a share of those seeds read with a lease,
+    // and half of those also stage coups against it. Drawn from a stream of their own so the
+    // rest of every other seed's plan stays as it was.
+    let mut lease_rng = Stream::new(seed, 101);
+    let mut coup = 0;
+    if config.check_quorum && lease_rng.chance_ppm(LEASE_READS_PPM) {
+        config.lease_reads = true;
+        if lease_rng.chance_ppm(500_000) {
+            coup = lease_rng.between(20, 60);
+        }
+    }
     if let Some(name) = &options.unsafe_switch {
         config.unsafe_switches = vec![name.clone()];
         if name == "lease-without-check-quorum" {
             config.lease_reads = true;
             config.check_quorum = false;
+            coup = lease_rng.between(40, 100);
         }
     }
     // Swarm testing: each kind of fault is on or off for the whole seed, at its own rate.
     let mut swarm = Swarm::draw(&mut rng);
+    swarm.coup = coup;
     if options.unsafe_switch.is_some() {
         // Hunting a planted bug: more of the churn that exposes it (elections, crashes,
         // partitions, membership changes), and no pre-vote half the time so terms move faster.
@@ -134,7 +150,68 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             acc += weight;
             roll >= lo && roll < acc
         };
-        if hit(swarm.propose) {
+        if hit(swarm.coup) {
+            // A coup against a lease. First cut node `old` (with luck the leader) off from all
+            // voters but a minority, `new` among them, so that its lease quorum and the
+            // voters that no longer hear from it overlap only in `new`. Once their promises
+            // have run out, isolate `old`, force `new`'s election timer, write through `new`
+            // and read through `old`, which may still believe in its lease.
+            let voters: Vec<u64> = (1..=config.voters).collect();
+            let quorum = voters.len() / 2 + 1;
+            let old = voters[rng.below(voters.len() as u64) as usize];
+            let new = voters[rng.below(voters.len() as u64) as usize];
+            let mut others: Vec<u64> = voters
+                .iter()
+                .copied()
+                .filter(|&v| v != old && v != new)
+                .collect();
+            // Keep `quorum - 2` of them with `old`: a Fisher-Yates prefix.
+            let keep = quorum.saturating_sub(2).min(others.len());
+            for i in 0..keep {
+                let j = i + rng.below((others.len() - i) as u64) as usize;
+                others.swap(i, j);
+            }
+            let isolate_ms = at_ms + rng.between(1_200, 2_000);
+            let timer_ms = isolate_ms + rng.between(0, 50);
+            let put_ms = timer_ms + rng.between(100, 300);
+            let get_ms = put_ms + rng.between(50, 300);
+            let key = format!("k{}", rng.below(3));
+            if old != new && get_ms < options.fault_phase_ms {
+                for &cut in &others[keep..] {
+                    for (from, to) in [(old, cut), (cut, old)] {
+                        actions.push(TimedAction {
+                            at_ms,
+                            action: Action::SetLinkUp {
+                                from,
+                                to,
+                                up: false,
+                            },
+                        });
+                    }
+                }
+                let mut later = |at_ms: TimeMs, action: Action| {
+                    actions.push(TimedAction { at_ms, action });
+                };
+                later(isolate_ms, Action::Isolate { node: old });
+                later(timer_ms, Action::FireTimer { node: new });
+                later(
+                    put_ms,
+                    Action::Console {
+                        client: 1,
+                        node: new,
+                        line: format!("put {key} coup{put_ms}"),
+                    },
+                );
+                later(
+                    get_ms,
+                    Action::Console {
+                        client: 2,
+                        node: old,
+                        line: format!("get {key}"),
+                    },
+                );
+            }
+        } else if hit(swarm.propose) {
             push(Action::Propose {
                 node: pick(&mut rng),
                 data: format!("w{seed}-{at_ms}"),
@@ -356,6 +433,8 @@ struct Swarm {
     membership: u64,
     timer: u64,
     read: u64,
+    /// Coups against a leader lease (lease-read seeds only; see `plan`).
+    coup: u64,
 }
 
 impl Swarm {
@@ -377,6 +456,7 @@ impl Swarm {
             membership: on(40),
             timer: on(30),
             read: on(40),
+            coup: 0,
         }
     }
 

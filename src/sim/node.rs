@@ -40,6 +40,9 @@ pub struct SimNode {
     pub paused: bool,
     /// Messages that arrived while paused, in arrival order.
     pub parked: Vec<u64>,
+    /// Ticks that came due while paused (capped): a paused process's clock keeps running, so
+    /// on resume it first catches up on them, then handles the parked messages.
+    pub missed_ticks: u64,
     /// With the lying-disk fault: what is really on the platter (flushed later than acked).
     pub platter: Option<Box<MemStorage>>,
     /// Clients' watches on this node (volatile: a crash closes them, as it would close the

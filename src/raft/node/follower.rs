@@ -81,6 +81,7 @@ impl Raft {
             msg_type: MessageType::MsgHeartbeatResp,
             to: m.from,
             context: m.context,
+            lease_tick: m.lease_tick,
             ..Message::default()
         });
     }

@@ -134,11 +134,13 @@ impl Raft {
             // Never tell a follower to commit beyond what it is known to hold (§5.3: the
             // follower's entries past its match may still differ from ours).
             let commit = matched.min(self.log.committed);
+            let lease_tick = self.lease_tick_to_send();
             self.send(Message {
                 msg_type: MessageType::MsgHeartbeat,
                 to: id,
                 commit,
                 context: ctx.clone().unwrap_or_default(),
+                lease_tick,
                 ..Message::default()
             });
         }
@@ -280,7 +282,10 @@ impl Raft {
         if pr.matched < last_index || pr.state == ProgressState::Probe {
             self.maybe_send_append(m.from, true);
         }
-        if self.read_only.option != ReadOnlyOption::Safe || m.context.is_empty() {
+        self.note_lease_ack(m.from, m.lease_tick);
+        // Read contexts are confirmed in both modes: lease reads fall back to read-index
+        // whenever the lease is not valid.
+        if m.context.is_empty() {
             return;
         }
         let Some(acks) = self.read_only.recv_ack(m.from, &m.context) else {
@@ -325,6 +330,9 @@ impl Raft {
     /// known to hold (as heartbeats do), so the target campaigns knowing every committed
     /// configuration change it holds.
     pub(super) fn send_timeout_now(&mut self, to: NodeId) {
+        // The transferee's forced campaign is granted votes regardless of the followers'
+        // promises: the lease cannot be trusted again in this term.
+        self.end_lease_for_transfer();
         let matched = self
             .tracker
             .progress

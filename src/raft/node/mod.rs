@@ -9,6 +9,7 @@ mod config_change;
 mod election;
 mod follower;
 mod leader;
+mod lease;
 mod reads;
 mod requests;
 
@@ -25,6 +26,8 @@ use super::quorum::VoteResult;
 use super::read_only::{ReadOnly, ReadOnlyOption, ReadState};
 use super::storage::MemStorage;
 use super::types::{Index, NodeId, SeededRng, Term};
+
+pub use lease::{LEASE_MARGIN_TICKS, LeaderLease};
 
 /// Context of a vote request sent because of a leadership transfer: it may bypass the
 /// check-quorum lease, since the current leader asked for it (thesis §3.10).
@@ -121,6 +124,26 @@ pub enum Event {
         /// The candidate.
         candidate: NodeId,
     },
+    /// A (pre-)vote request was ignored during the quiet period after a restart: the node may
+    /// have promised a leader lease before it crashed (lease reads only).
+    VoteIgnoredAfterRestart {
+        /// The node.
+        id: NodeId,
+        /// The candidate.
+        candidate: NodeId,
+        /// Ticks of quiet left.
+        ticks_left: u64,
+    },
+    /// A forced election timer (`campaign`) fired inside a promise not to vote: the campaign
+    /// waits until the promise ends (lease reads only).
+    CampaignPostponed {
+        /// The node.
+        id: NodeId,
+        /// The leader it promised (none: the quiet period after a restart).
+        leader: Option<NodeId>,
+        /// Ticks until the election timer fires.
+        ticks: u64,
+    },
     /// The leader appended (or inherited) a configuration change that removes it from the
     /// voters or demotes it to learner: from now on it refuses proposals.
     LeaderLeaving {
@@ -189,6 +212,33 @@ impl fmt::Display for Event {
             Event::VoteIgnoredInLease { id, candidate } => write!(
                 f,
                 "n{id} ignored vote from {candidate}: leader lease still valid"
+            ),
+            Event::VoteIgnoredAfterRestart {
+                id,
+                candidate,
+                ticks_left,
+            } => write!(
+                f,
+                "n{id} ignored vote from {candidate}: it restarted and may have promised a \
+                 lease before the crash, so it stays quiet {ticks_left} more ticks"
+            ),
+            Event::CampaignPostponed {
+                id,
+                leader: Some(leader),
+                ticks,
+            } => write!(
+                f,
+                "n{id}'s timer fired early: it keeps its promise to leader n{leader} and \
+                 campaigns in {ticks} ticks unless it hears from n{leader} again"
+            ),
+            Event::CampaignPostponed {
+                id,
+                leader: None,
+                ticks,
+            } => write!(
+                f,
+                "n{id}'s timer fired early: it restarted and may have promised a lease before \
+                 the crash, so it campaigns in {ticks} ticks"
             ),
             Event::LeaderLeaving { id, index, learner } => write!(
                 f,
@@ -305,6 +355,14 @@ pub struct Raft {
     pub read_states: Vec<ReadState>,
     /// Reads that arrived before this leader committed an entry of its term (thesis §6.4).
     pending_read_index_messages: Vec<Message>,
+    /// The leader lease of this term (lease reads only; see `lease.rs`).
+    pub lease: LeaderLease,
+    /// Ticks since this node booted, starting at 1: the clock heartbeats carry for the
+    /// lease. Monotonic, never reset, so an echo can be compared with now.
+    pub clock_ticks: u64,
+    /// With lease reads: ticks left of the quiet period after a restart (no votes granted,
+    /// no campaign), during which a promise made before the crash may still run.
+    pub quiet_ticks_left: u64,
     /// Ticks since the last election timeout reset.
     pub election_elapsed_ticks: u64,
     /// Ticks since the last heartbeat (leader).
@@ -353,6 +411,9 @@ impl Raft {
             read_only: ReadOnly::new(config.read_only),
             read_states: Vec::new(),
             pending_read_index_messages: Vec::new(),
+            lease: LeaderLease::default(),
+            clock_ticks: 1,
+            quiet_ticks_left: 0,
             election_elapsed_ticks: 0,
             heartbeat_elapsed_ticks: 0,
             randomized_election_timeout_ticks: config.election_timeout_ticks,
@@ -369,6 +430,11 @@ impl Raft {
         raft.is_learner = raft.tracker.config.learners.contains(&raft.id);
         let term = raft.term;
         raft.reset(term);
+        // A node that lived before (it has a term) may have promised a leader not to vote
+        // just before it crashed; the promise was in memory. Keep it for one election timeout.
+        if raft.keeps_lease_promises() && term.0 > 0 {
+            raft.quiet_ticks_left = config.election_timeout_ticks;
+        }
         Ok(raft)
     }
 
@@ -467,6 +533,7 @@ impl Raft {
         }
         self.read_only.reset();
         self.pending_read_index_messages.clear();
+        self.lease.clear();
     }
 
     fn reset_randomized_election_timeout(&mut self) {
@@ -563,6 +630,8 @@ impl Raft {
 
     /// Advances logical time by one tick.
     pub fn tick(&mut self) {
+        self.clock_ticks = self.clock_ticks.saturating_add(1);
+        self.quiet_ticks_left = self.quiet_ticks_left.saturating_sub(1);
         match self.role {
             Role::Leader => self.tick_heartbeat(),
             _ => self.tick_election(),
@@ -673,6 +742,15 @@ impl Raft {
             let in_lease = self.config.check_quorum
                 && self.leader.is_some()
                 && self.election_elapsed_ticks < self.config.election_timeout_ticks;
+            let quiet = self.keeps_lease_promises() && self.quiet_ticks_left > 0;
+            if !forced && quiet && !in_lease {
+                self.record(Event::VoteIgnoredAfterRestart {
+                    id: self.id,
+                    candidate: m.from,
+                    ticks_left: self.quiet_ticks_left,
+                });
+                return false;
+            }
             if !forced && in_lease {
                 // Thesis §4.2.3: a server that heard from a leader within the minimum
                 // election timeout does not let a (possibly removed) server disrupt it.

@@ -1,4 +1,5 @@
-//! Linearizable reads on the leader: read-index (thesis §6.4) and lease reads (§6.4.1).
+//! Linearizable reads on the leader: read-index (thesis §6.4) and lease reads (§6.4.1), which
+//! fall back to read-index whenever the lease (`lease.rs`) is not valid.
 
 use super::*;
 
@@ -27,22 +28,25 @@ impl Raft {
 
     pub(super) fn send_read_index_response(&mut self, request: Message) {
         let committed = self.log.committed;
-        match self.read_only.option {
-            ReadOnlyOption::Safe => {
-                let ctx = request.context.clone();
-                if self.read_only.add_request(committed, request) {
-                    let self_id = self.id;
-                    self.read_only.recv_ack(self_id, &ctx);
-                    if self.is_sole_voter() {
-                        for status in self.read_only.advance(&ctx) {
-                            self.respond_read_index(status.request, status.index);
-                        }
-                    } else {
-                        self.bcast_heartbeat(Some(ctx));
-                    }
+        let lease_holds =
+            self.read_only.option == ReadOnlyOption::LeaseBased && self.lease_ticks_left() > 0;
+        if lease_holds {
+            // Inside the lease no other leader can exist (see `lease.rs`): answer at once.
+            self.respond_read_index(request, committed);
+            return;
+        }
+        // No lease (or read-index configured): confirm leadership with a heartbeat round.
+        let ctx = request.context.clone();
+        if self.read_only.add_request(committed, request) {
+            let self_id = self.id;
+            self.read_only.recv_ack(self_id, &ctx);
+            if self.is_sole_voter() {
+                for status in self.read_only.advance(&ctx) {
+                    self.respond_read_index(status.request, status.index);
                 }
+            } else {
+                self.bcast_heartbeat(Some(ctx));
             }
-            ReadOnlyOption::LeaseBased => self.respond_read_index(request, committed),
         }
     }
 
