@@ -14,6 +14,7 @@ struct Args {
     start: u64,
     options: FuzzOptions,
     scripts_dir: Option<String>,
+    first_failure: bool,
 }
 
 fn parse(args: &[String]) -> Result<Option<Args>, String> {
@@ -22,11 +23,17 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
         start: 0,
         options: FuzzOptions::default(),
         scripts_dir: None,
+        first_failure: false,
     };
     let mut seeds_given = false;
     let mut i = 0;
     while i < args.len() {
         let flag = args[i].as_str();
+        if flag == "--first-failure" {
+            parsed.first_failure = true;
+            i += 1;
+            continue;
+        }
         let value = args
             .get(i + 1)
             .ok_or_else(|| format!("fuzz: {flag} needs a value"));
@@ -62,6 +69,17 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
                 parsed.options.unsafe_switch = Some(v.clone());
             }
             "--scripts" => parsed.scripts_dir = Some(value?.clone()),
+            "--rule-monitors" => {
+                parsed.options.rule_monitors = match value?.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => {
+                        return Err(format!(
+                            "fuzz: --rule-monitors must be on or off, got '{other}'"
+                        ));
+                    }
+                }
+            }
             other => return Err(format!("fuzz: unknown option '{other}'")),
         }
         i += 2;
@@ -101,21 +119,28 @@ pub fn main(args: &[String]) -> u8 {
     let started = Instant::now();
     let o = &parsed.options;
     eprintln!(
-        "fuzz: seeds {}..{}, {}..{} nodes{}",
+        "fuzz: seeds {}..{}, {}..{} nodes{}{}",
         parsed.start,
         parsed.start + parsed.seeds,
         o.nodes_min,
         o.nodes_max,
         o.unsafe_switch
             .as_ref()
-            .map_or(String::new(), |s| format!(", unsafe switch {s}"))
+            .map_or(String::new(), |s| format!(", unsafe switch {s}")),
+        if o.rule_monitors {
+            ""
+        } else {
+            ", rule monitors off"
+        }
     );
     let progress_every = (parsed.seeds / 10).max(1);
     let mut failures = 0usize;
     let mut steps_total = 0u64;
+    let mut ran = 0u64;
     for (done, seed) in (parsed.start..parsed.start + parsed.seeds).enumerate() {
         let report = run_seed(seed, o);
         steps_total += report.steps;
+        ran += 1;
         if report.verdict != Verdict::Ok {
             failures += 1;
             let what = match &report.verdict {
@@ -130,6 +155,9 @@ pub fn main(args: &[String]) -> u8 {
             );
             if let Some(s) = &o.unsafe_switch {
                 again.push_str(&format!(" --unsafe {s}"));
+            }
+            if !o.rule_monitors {
+                again.push_str(" --rule-monitors off");
             }
             println!("  reproduce: {again}");
             let until = o.fault_phase_ms;
@@ -148,6 +176,10 @@ pub fn main(args: &[String]) -> u8 {
             }
         }
         let done = done as u64 + 1;
+        if parsed.first_failure && failures > 0 {
+            println!("stopped at the first failure (--first-failure), after {done} seeds");
+            break;
+        }
         if done.is_multiple_of(progress_every) && done < parsed.seeds {
             eprintln!(
                 "fuzz: {done}/{} seeds, {failures} failed, {:.1} s",
@@ -162,6 +194,6 @@ pub fn main(args: &[String]) -> u8 {
         steps_total,
         steps_total as f64 / seconds.max(1e-9)
     );
-    println!("{} seeds, {failures} violations", parsed.seeds);
+    println!("{ran} seeds, {failures} violations");
     u8::from(failures > 0)
 }

@@ -29,7 +29,7 @@ use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{Action, LinkConfigData, MembershipChange, TimedAction};
 use crate::sim::cluster::Sim;
 use crate::sim::config::SimConfig;
-use crate::sim::fuzz::{FuzzOptions, Verdict, check_liveness};
+use crate::sim::fuzz::probe_liveness;
 use crate::sim::monitor::Violation;
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
@@ -146,6 +146,9 @@ impl Runner {
                 if until.saturating_sub(sim.now_ms()) > RUN_MS_MAX {
                     return Err(format!("cannot run more than {RUN_MS_MAX} ms at once"));
                 }
+                if let Some(frozen) = frozen(sim) {
+                    return Ok(frozen);
+                }
                 sim.run_until(until, STEPS_PER_RUN_MAX);
                 Ok(self.notable_since_last())
             }
@@ -205,18 +208,11 @@ impl Runner {
             "liveness-check" => {
                 let ms = number(cmd, 0)?;
                 let sim = self.sim()?;
-                let options = FuzzOptions {
-                    liveness_ms: ms.min(RUN_MS_MAX),
-                    ..FuzzOptions::default()
-                };
-                let now = sim.now_ms();
-                let verdict = check_liveness(sim, now, &options);
+                if let Some(frozen) = frozen(sim) {
+                    return Ok(frozen);
+                }
+                let head = probe_liveness(sim, ms.min(RUN_MS_MAX), STEPS_PER_RUN_MAX).describe();
                 let notes = self.notable_since_last();
-                let head = match verdict {
-                    Verdict::Ok => "converged".to_string(),
-                    Verdict::NoLiveness(why) => format!("NO LIVENESS: {why}"),
-                    Verdict::Violation(v) => format!("VIOLATION {v}"),
-                };
                 Ok(if notes == "ok" {
                     head
                 } else {
@@ -262,7 +258,7 @@ impl Runner {
                 TraceKind::Note { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
                 TraceKind::Violation { .. } => sim
                     .violation()
-                    .map(|v| format!("{}ms VIOLATION {v}", e.at_ms)),
+                    .map(|v| format!("{}ms VIOLATION {v}\nwhy: {}", e.at_ms, v.explanation)),
                 _ => None,
             })
             .collect();
@@ -273,6 +269,17 @@ impl Runner {
             lines.join("\n")
         }
     }
+}
+
+/// After a violation the run is frozen (see `Sim::apply_action`): `run` and `liveness-check`
+/// say so instead of printing a misleading "ok".
+fn frozen(sim: &Sim) -> Option<String> {
+    sim.violation().map(|v| {
+        format!(
+            "frozen: the run stopped at the violation of monitor {} at {}ms; nothing more happens",
+            v.invariant, v.at_ms
+        )
+    })
 }
 
 /// `at 500 crash 2` -> the command `crash 2`.
@@ -347,6 +354,7 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
         sessions: flag(cmd, "sessions", d.sessions)?,
         client_timeout_ms: uint(cmd, "client-timeout", d.client_timeout_ms)?,
+        rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
         link: link_from(cmd, d.link)?,
         ..d
     })
@@ -551,9 +559,14 @@ pub fn script_for(
     } else {
         format!(" unsafe=({})", config.unsafe_switches.join(","))
     };
+    let rules_arg = if config.rule_monitors {
+        ""
+    } else {
+        " rule-monitors=false"
+    };
     let l = &config.link;
     text.push_str(&format!(
-        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} msg-entries={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}\n----\n\n",
+        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} msg-entries={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}{rules_arg}\n----\n\n",
         config.seed, config.voters, config.spares, config.pre_vote, config.check_quorum, config.lease_reads, config.msg_entries_max,
         config.disk_loses_unsynced, l.latency_ms_min, l.latency_ms_max, l.loss_ppm, l.duplicate_ppm
     ));
@@ -566,7 +579,9 @@ pub fn script_for(
     }
     text.push_str(&format!("run-until {until_ms}\n----\n\n"));
     if let Some(ms) = liveness_ms {
-        text.push_str(&format!("liveness-check {ms}\n----\nconverged\n\n"));
+        text.push_str(&format!(
+            "liveness-check {ms}\n----\ncommits: yes\nconverged: yes\n\n"
+        ));
     }
     text.push_str("expect-no-violation\n----\nok\n");
     text
