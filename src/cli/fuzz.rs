@@ -14,7 +14,7 @@ struct Args {
     start: u64,
     options: FuzzOptions,
     scripts_dir: Option<String>,
-    first_failure: bool,
+    stop_on_violation: bool,
 }
 
 fn parse(args: &[String]) -> Result<Option<Args>, String> {
@@ -23,14 +23,14 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
         start: 0,
         options: FuzzOptions::default(),
         scripts_dir: None,
-        first_failure: false,
+        stop_on_violation: false,
     };
     let mut seeds_given = false;
     let mut i = 0;
     while i < args.len() {
         let flag = args[i].as_str();
-        if flag == "--first-failure" {
-            parsed.first_failure = true;
+        if flag == "--stop-on-violation" {
+            parsed.stop_on_violation = true;
             i += 1;
             continue;
         }
@@ -176,8 +176,8 @@ pub fn main(args: &[String]) -> u8 {
             }
         }
         let done = done as u64 + 1;
-        if parsed.first_failure && failures > 0 {
-            println!("stopped at the first failure (--first-failure), after {done} seeds");
+        if parsed.stop_on_violation && matches!(report.verdict, Verdict::Violation(_)) {
+            println!("stopped at the first violation (--stop-on-violation), after {done} seeds");
             break;
         }
         if done.is_multiple_of(progress_every) && done < parsed.seeds {

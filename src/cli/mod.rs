@@ -13,13 +13,13 @@ commands:
         exit 1 on a violation or an output that differs from the script's expectation.
         --update rewrites FILE with the actual outputs; --trace prints the whole trace.
   fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
-       [--rule-monitors on|off] [--first-failure]
+       [--rule-monitors on|off] [--stop-on-violation]
         randomized fault runs (swarm style), then a healed liveness phase per seed.
         prints `N seeds, V violations` and, for each failure, the seed, the monitor (with its
         kind: consequence, structure or rule) and a script that reproduces it (written to DIR
         with --scripts). exit 1 if any seed failed. --rule-monitors off: the monitors that
         restate a rule (11-13) stay silent, so a planted bug shows by its harm.
-        --first-failure: stop at the first failing seed.
+        --stop-on-violation: stop at the first seed where a monitor fired.
   check FILE
         check a JSON client history (docs/history-format.md) for linearizability.
         exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).

@@ -17,6 +17,8 @@ use crate::sim::queue::TimeMs;
 use crate::sim::rng::Stream;
 use std::collections::BTreeSet;
 
+mod shapes;
+
 /// What a fuzz campaign runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FuzzOptions {
@@ -116,10 +118,17 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             config.msg_entries_max = 1;
         }
     }
-    let nodes: Vec<u64> = config.node_ids().collect();
     let mut actions = Vec::new();
-    let mut down: BTreeSet<u64> = BTreeSet::new();
     let mut t: TimeMs = 500;
+    // Hunting: most seeds open with a counterexample's shape (see `shapes`).
+    if options.unsafe_switch.is_some()
+        && let Some(shape) = shapes::draw(seed, &mut config)
+    {
+        actions.extend(shape.actions);
+        t = t.max(shape.end_ms);
+    }
+    let nodes: Vec<u64> = config.node_ids().collect();
+    let mut down: BTreeSet<u64> = BTreeSet::new();
     while t < options.fault_phase_ms {
         t += rng.between(50, 400);
         if t >= options.fault_phase_ms {
