@@ -13,6 +13,10 @@
 //! ...
 //! ```
 //!
+//! After a violation the run is frozen: `run`, `run-until` and `liveness-check` print
+//! `frozen: ...` and actions answer `error: the run is frozen ...` (see `Sim::apply_action`).
+//! `cluster ... rule-monitors=false` switches off the monitors that restate a rule.
+//!
 //! Commands: `cluster key=value...` (first), `run MS`, `run-until MS`, `status`, `leader`,
 //! `hash`, `trace-hash`, `in-flight`, `trace`, `expect-no-violation`, `liveness-check MS`, `at MS ACTION`
 //! (schedules an action), and one command per [`Action`] (applied now):
