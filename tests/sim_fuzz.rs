@@ -1,9 +1,11 @@
 //! Randomized fault runs in the test suite: the healthy core survives them, and every teaching
-//! switch (a planted bug) is caught by the monitors within a bounded number of seeds. The full
+//! switch (a planted bug) is caught within a bounded number of seeds by a monitor that sees its
+//! harm, with the monitors that restate rules switched off. The full
 //! 2,000-seed campaign runs in release mode as a step of `cargo xtask test`.
 
 use raftlab::raft::config::UnsafeSwitch;
 use raftlab::sim::fuzz::{FuzzOptions, Verdict, run_seed};
+use raftlab::sim::monitor::{Kind, switch_monitors};
 
 #[test]
 fn healthy_core_survives_random_faults_and_converges() {
@@ -19,12 +21,16 @@ fn healthy_core_survives_random_faults_and_converges() {
     }
 }
 
+/// The hunt runs with the rule monitors off: a planted bug must show by its harm (a consequence
+/// monitor: two leaders, a lost or changed committed entry, a stale read), not only by the rule
+/// it breaks. Liveness failures along the way do not count as catching it.
 #[test]
-fn every_teaching_switch_is_caught_within_a_bounded_number_of_seeds() {
+fn every_teaching_switch_is_caught_by_a_consequence_monitor_with_rule_monitors_off() {
     const SEEDS_MAX: u64 = 400;
-    for switch in UnsafeSwitch::all() {
+    for &switch in UnsafeSwitch::all() {
         let options = FuzzOptions {
             unsafe_switch: Some(switch.name().to_string()),
+            rule_monitors: false,
             ..FuzzOptions::default()
         };
         let caught = (0..SEEDS_MAX).find_map(|seed| match run_seed(seed, &options).verdict {
@@ -33,7 +39,57 @@ fn every_teaching_switch_is_caught_within_a_bounded_number_of_seeds() {
         });
         let (seed, violation) =
             caught.unwrap_or_else(|| panic!("{} not caught in {SEEDS_MAX} seeds", switch.name()));
+        assert_eq!(
+            violation.kind,
+            Kind::Consequence,
+            "{} caught at seed {seed} by a non-consequence monitor: {violation}",
+            switch.name()
+        );
+        let (_, harms) = switch_monitors(switch);
+        assert!(
+            harms.contains(&violation.invariant),
+            "{} caught at seed {seed} by {}, which its catalogue entry does not name as its harm",
+            switch.name(),
+            violation.invariant
+        );
+        assert!(
+            violation.explanation.contains(switch.name()),
+            "the explanation names the switch: {}",
+            violation.explanation
+        );
         eprintln!("{}: caught at seed {seed}: {violation}", switch.name());
+    }
+}
+
+/// With the rule monitors on, a switch that has a rule monitor is caught by it (the rule fires
+/// first, before the harm), and the learner's explanation names the harm it leads to.
+#[test]
+fn with_rule_monitors_on_the_rule_fires_and_the_explanation_names_the_harm() {
+    for &switch in UnsafeSwitch::all() {
+        let (Some(rule), harms) = switch_monitors(switch) else {
+            continue;
+        };
+        let options = FuzzOptions {
+            unsafe_switch: Some(switch.name().to_string()),
+            ..FuzzOptions::default()
+        };
+        let violation = (0..400)
+            .find_map(|seed| match run_seed(seed, &options).verdict {
+                Verdict::Violation(v) if v.invariant == rule => Some(v),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("rule monitor {rule} catches {}", switch.name()));
+        assert_eq!(violation.kind, Kind::Rule);
+        assert!(
+            violation.explanation.contains("harm"),
+            "{}",
+            violation.explanation
+        );
+        assert!(
+            violation.explanation.contains(harms[0]),
+            "{}",
+            violation.explanation
+        );
     }
 }
 
@@ -52,6 +108,7 @@ fn the_printed_script_reproduces_a_violation() {
     use raftlab::scenario::sim_script::{run_script, script_for};
     let options = FuzzOptions {
         unsafe_switch: Some("no-persist-vote".into()),
+        rule_monitors: false,
         ..FuzzOptions::default()
     };
     let (report, violation) = (0..400)

@@ -14,6 +14,7 @@ struct Args {
     start: u64,
     options: FuzzOptions,
     scripts_dir: Option<String>,
+    stop_on_violation: bool,
 }
 
 fn parse(args: &[String]) -> Result<Option<Args>, String> {
@@ -22,11 +23,17 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
         start: 0,
         options: FuzzOptions::default(),
         scripts_dir: None,
+        stop_on_violation: false,
     };
     let mut seeds_given = false;
     let mut i = 0;
     while i < args.len() {
         let flag = args[i].as_str();
+        if flag == "--stop-on-violation" {
+            parsed.stop_on_violation = true;
+            i += 1;
+            continue;
+        }
         let value = args
             .get(i + 1)
             .ok_or_else(|| format!("fuzz: {flag} needs a value"));
@@ -62,6 +69,17 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
                 parsed.options.unsafe_switch = Some(v.clone());
             }
             "--scripts" => parsed.scripts_dir = Some(value?.clone()),
+            "--rule-monitors" => {
+                parsed.options.rule_monitors = match value?.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => {
+                        return Err(format!(
+                            "fuzz: --rule-monitors must be on or off, got '{other}'"
+                        ));
+                    }
+                }
+            }
             other => return Err(format!("fuzz: unknown option '{other}'")),
         }
         i += 2;
@@ -101,14 +119,19 @@ pub fn main(args: &[String]) -> u8 {
     let started = Instant::now();
     let o = &parsed.options;
     eprintln!(
-        "fuzz: seeds {}..{}, {}..{} nodes{}",
+        "fuzz: seeds {}..{}, {}..{} nodes{}{}",
         parsed.start,
         parsed.start + parsed.seeds,
         o.nodes_min,
         o.nodes_max,
         o.unsafe_switch
             .as_ref()
-            .map_or(String::new(), |s| format!(", unsafe switch {s}"))
+            .map_or(String::new(), |s| format!(", unsafe switch {s}")),
+        if o.rule_monitors {
+            ""
+        } else {
+            ", rule monitors off"
+        }
     );
     let progress_every = (parsed.seeds / 10).max(1);
     let mut failures = 0usize;
@@ -116,9 +139,11 @@ pub fn main(args: &[String]) -> u8 {
     let mut unknown = 0usize;
     let mut no_liveness = 0usize;
     let mut steps_total = 0u64;
+    let mut ran = 0u64;
     for (done, seed) in (parsed.start..parsed.start + parsed.seeds).enumerate() {
         let report = run_seed(seed, o);
         steps_total += report.steps;
+        ran += 1;
         if let Verdict::CheckerUnknown(why) = &report.verdict {
             unknown += 1;
             let first_line = why.lines().next().unwrap_or_default();
@@ -144,6 +169,9 @@ pub fn main(args: &[String]) -> u8 {
             if let Some(s) = &o.unsafe_switch {
                 again.push_str(&format!(" --unsafe {s}"));
             }
+            if !o.rule_monitors {
+                again.push_str(" --rule-monitors off");
+            }
             println!("  reproduce: {again}");
             let until = o.fault_phase_ms;
             let script = script_for(&report.config, &report.actions, until, Some(o.liveness_ms));
@@ -161,6 +189,10 @@ pub fn main(args: &[String]) -> u8 {
             }
         }
         let done = done as u64 + 1;
+        if parsed.stop_on_violation && matches!(report.verdict, Verdict::Violation(_)) {
+            println!("stopped at the first violation (--stop-on-violation), after {done} seeds");
+            break;
+        }
         if done.is_multiple_of(progress_every) && done < parsed.seeds {
             eprintln!(
                 "fuzz: {done}/{} seeds, {failures} failed, {:.1} s",
@@ -176,9 +208,8 @@ pub fn main(args: &[String]) -> u8 {
         steps_total as f64 / seconds.max(1e-9)
     );
     println!(
-        "{} seeds, {} violations, {no_liveness} liveness failures, {unknown} checker unknown \
+        "{ran} seeds, {} violations, {no_liveness} liveness failures, {unknown} checker unknown \
          (budget spent)",
-        parsed.seeds,
         failures - no_liveness
     );
     u8::from(failures > 0)

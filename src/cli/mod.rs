@@ -13,10 +13,14 @@ commands:
         exit 1 on a violation or an output that differs from the script's expectation.
         --update rewrites FILE with the actual outputs; --trace prints the whole trace.
   fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
+       [--rule-monitors on|off] [--stop-on-violation]
         randomized fault runs (swarm style), then a healed liveness phase per seed.
         prints `N seeds, V violations, L liveness failures, U checker unknown (budget spent)`
-        and, for each failure, the seed and a script that reproduces it (written to DIR with
-        --scripts). exit 1 on a violation or a liveness failure.
+        and, for each failure, the seed, the monitor (with its kind: consequence, structure or
+        rule) and a script that reproduces it (written to DIR with --scripts). exit 1 on a
+        violation or a liveness failure. --rule-monitors off: the monitors that restate a rule
+        (11-13) stay silent, so a planted bug shows by its harm.
+        --stop-on-violation: stop at the first seed where a monitor fired.
   check FILE
         check a JSON client history (docs/history-format.md) for linearizability.
         exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).

@@ -13,6 +13,10 @@
 //! ...
 //! ```
 //!
+//! After a violation the run is frozen: `run`, `run-until` and `liveness-check` print
+//! `frozen: ...` and actions answer `error: the run is frozen ...` (see `Sim::apply_action`).
+//! `cluster ... rule-monitors=false` switches off the monitors that restate a rule.
+//!
 //! Commands: `cluster key=value...` (first), `run MS`, `run-until MS`, `status`, `leader`,
 //! `hash`, `trace-hash`, `in-flight`, `trace`, `expect-no-violation`, `liveness-check MS`, `at MS ACTION`
 //! (schedules an action), and one command per [`Action`] (applied now):
@@ -33,7 +37,7 @@ use crate::sim::action::{
 };
 use crate::sim::cluster::Sim;
 use crate::sim::config::SimConfig;
-use crate::sim::fuzz::{FuzzOptions, Verdict, check_liveness};
+use crate::sim::fuzz::probe_liveness;
 use crate::sim::monitor::Violation;
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
@@ -150,6 +154,9 @@ impl Runner {
                 if until.saturating_sub(sim.now_ms()) > RUN_MS_MAX {
                     return Err(format!("cannot run more than {RUN_MS_MAX} ms at once"));
                 }
+                if let Some(frozen) = frozen(sim) {
+                    return Ok(frozen);
+                }
                 let steps = sim.run_until(until, STEPS_PER_RUN_MAX);
                 let capped =
                     steps >= STEPS_PER_RUN_MAX && sim.violation().is_none() && sim.now_ms() < until;
@@ -225,19 +232,11 @@ impl Runner {
             "liveness-check" => {
                 let ms = number(cmd, 0)?;
                 let sim = self.sim()?;
-                let options = FuzzOptions {
-                    liveness_ms: ms.min(RUN_MS_MAX),
-                    ..FuzzOptions::default()
-                };
-                let now = sim.now_ms();
-                let verdict = check_liveness(sim, now, &options);
+                if let Some(frozen) = frozen(sim) {
+                    return Ok(frozen);
+                }
+                let head = probe_liveness(sim, ms.min(RUN_MS_MAX), STEPS_PER_RUN_MAX).describe();
                 let notes = self.notable_since_last();
-                let head = match verdict {
-                    Verdict::Ok => "converged".to_string(),
-                    Verdict::NoLiveness(why) => format!("NO LIVENESS: {why}"),
-                    Verdict::Violation(v) => format!("VIOLATION {v}"),
-                    Verdict::CheckerUnknown(why) => format!("checker unknown: {why}"),
-                };
                 Ok(if notes == "ok" {
                     head
                 } else {
@@ -283,7 +282,7 @@ impl Runner {
                 TraceKind::Note { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
                 TraceKind::Violation { .. } => sim
                     .violation()
-                    .map(|v| format!("{}ms VIOLATION {v}", e.at_ms)),
+                    .map(|v| format!("{}ms VIOLATION {v}\nwhy: {}", e.at_ms, v.explanation)),
                 _ => None,
             })
             .collect();
@@ -294,6 +293,17 @@ impl Runner {
             lines.join("\n")
         }
     }
+}
+
+/// After a violation the run is frozen (see `Sim::apply_action`): `run` and `liveness-check`
+/// say so instead of printing a misleading "ok".
+fn frozen(sim: &Sim) -> Option<String> {
+    sim.violation().map(|v| {
+        format!(
+            "frozen: the run stopped at the violation of monitor {} at {}ms; nothing more happens",
+            v.invariant, v.at_ms
+        )
+    })
 }
 
 /// `at 500 crash 2` -> the command `crash 2`.
@@ -368,6 +378,7 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
         sessions: flag(cmd, "sessions", d.sessions)?,
         client_timeout_ms: uint(cmd, "client-timeout", d.client_timeout_ms)?,
+        rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
         link: link_from(cmd, d.link)?,
         ..d
     })
@@ -661,9 +672,14 @@ pub fn script_for(
     } else {
         format!(" unsafe=({})", config.unsafe_switches.join(","))
     };
+    let rules_arg = if config.rule_monitors {
+        ""
+    } else {
+        " rule-monitors=false"
+    };
     let l = &config.link;
     text.push_str(&format!(
-        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} msg-entries={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}\n----\n\n",
+        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} msg-entries={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}{rules_arg}\n----\n\n",
         config.seed, config.voters, config.spares, config.pre_vote, config.check_quorum, config.lease_reads, config.msg_entries_max,
         config.disk_loses_unsynced, l.latency_ms_min, l.latency_ms_max, l.loss_ppm, l.duplicate_ppm
     ));
@@ -676,7 +692,9 @@ pub fn script_for(
     }
     text.push_str(&format!("run-until {until_ms}\n----\n\n"));
     if let Some(ms) = liveness_ms {
-        text.push_str(&format!("liveness-check {ms}\n----\nconverged\n\n"));
+        text.push_str(&format!(
+            "liveness-check {ms}\n----\ncommits: yes\nconverged: yes\n\n"
+        ));
     }
     text.push_str("expect-no-violation\n----\nok\n");
     text

@@ -135,6 +135,7 @@ impl Sim {
             );
         }
         let network = Network::new(config.link.into());
+        let rule_monitors = config.rule_monitors;
         let trace = Trace::new(config.record_trace);
         let mut sim = Sim {
             config,
@@ -146,7 +147,7 @@ impl Sim {
             in_flight: BTreeMap::new(),
             next_message_id: 0,
             trace,
-            monitor: Monitor::default(),
+            monitor: Monitor::new(rule_monitors),
             steps: 0,
             violation: None,
             ops: BTreeMap::new(),
@@ -249,9 +250,26 @@ impl Sim {
         clear
     }
 
-    /// Applies a user action now. On error nothing changed.
+    /// Applies a user action now, then runs the monitors (an action can break an invariant by
+    /// itself: a restart, a proposal, a message delivered by hand). On error nothing changed.
+    ///
+    /// After a violation the run is frozen: events no longer run and every action is refused
+    /// with an error that names the violation, so what is on screen is the state in which the
+    /// monitor fired. To try something else, go back to before it (time travel) or start over.
     pub fn apply_action(&mut self, action: &Action) -> Result<(), ActionError> {
+        if let Some(violation) = &self.violation {
+            return Err(ActionError(format!(
+                "the run is frozen at the violation of monitor {} at {}ms; go back to before it or start over",
+                violation.invariant, violation.at_ms
+            )));
+        }
         self.validate_action(action)?;
+        let result = self.apply_validated(action);
+        self.check_monitors();
+        result
+    }
+
+    fn apply_validated(&mut self, action: &Action) -> Result<(), ActionError> {
         self.trace.push(
             self.now_ms,
             TraceKind::Action {
@@ -910,10 +928,15 @@ impl Sim {
     }
 
     fn check_monitors(&mut self) {
-        if let Some(violation) = self
-            .monitor
-            .check(&self.nodes, self.now_ms, self.trace.next_id())
+        if self.violation.is_some() {
+            return;
+        }
+        if let Some(mut violation) =
+            self.monitor
+                .check(&self.nodes, self.now_ms, self.trace.next_id())
         {
+            violation.explanation =
+                crate::sim::monitor::explain(violation.invariant, &self.config.switches());
             self.trace.push(
                 self.now_ms,
                 TraceKind::Violation {

@@ -52,6 +52,10 @@ pub struct SimConfig {
     pub sessions: bool,
     /// Record the trace (off in randomized runs for speed; ids still count).
     pub record_trace: bool,
+    /// The rule monitors (11-13: one vote per term, own-term commit, one membership change at a
+    /// time). They restate a rule and fire as soon as a teaching switch breaks it; off, the run
+    /// goes on until a consequence monitor sees the harm (two leaders, a lost write, a stale read).
+    pub rule_monitors: bool,
 }
 
 impl Default for SimConfig {
@@ -75,6 +79,7 @@ impl Default for SimConfig {
             client_timeout_ms: 5_000,
             sessions: true,
             record_trace: true,
+            rule_monitors: true,
         }
     }
 }

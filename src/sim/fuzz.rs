@@ -7,11 +7,11 @@
 //! Any monitor firing, or a failure to converge, is reported with the seed and the script that
 //! reproduces it: the planned actions are plain data.
 
-use crate::raft::types::Index;
+use crate::raft::types::{Index, Term};
 use crate::sim::action::{Action, JointLeave, LinkConfigData, MembershipChange, TimedAction};
 use crate::sim::cluster::Sim;
 use crate::sim::config::{NODES_MAX, SimConfig};
-use crate::sim::monitor::Violation;
+use crate::sim::monitor::{Violation, explain, names};
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
 use crate::sim::rng::Stream;
@@ -19,6 +19,8 @@ use std::collections::BTreeSet;
 
 /// Share (parts per million) of check-quorum seeds that run lease reads.
 const LEASE_READS_PPM: u32 = 400_000;
+
+mod shapes;
 
 /// What a fuzz campaign runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +37,9 @@ pub struct FuzzOptions {
     pub liveness_ms: TimeMs,
     /// Bound on simulator steps per seed.
     pub steps_max: u64,
+    /// The rule monitors (11-13) on. The switch hunt turns them off, so that a planted bug must
+    /// be caught by the harm it does (a consequence monitor), not by the rule it breaks.
+    pub rule_monitors: bool,
 }
 
 impl Default for FuzzOptions {
@@ -46,6 +51,7 @@ impl Default for FuzzOptions {
             fault_phase_ms: 12_000,
             liveness_ms: 20_000,
             steps_max: 2_000_000,
+            rule_monitors: true,
         }
     }
 }
@@ -93,6 +99,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         record_trace: false,
         pre_vote: rng.chance_ppm(800_000),
         check_quorum: rng.chance_ppm(800_000),
+        rule_monitors: options.rule_monitors,
         ..SimConfig::default()
     };
     // Lease reads rest on check-quorum's promise; a share of those seeds read with a lease,
@@ -130,11 +137,18 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             config.msg_entries_max = 1;
         }
     }
-    let nodes: Vec<u64> = config.node_ids().collect();
     let mut actions = Vec::new();
-    let mut down: BTreeSet<u64> = BTreeSet::new();
     let mut explicit_joint = false;
     let mut t: TimeMs = 500;
+    // Hunting: most seeds open with a counterexample's shape (see `shapes`).
+    if options.unsafe_switch.is_some()
+        && let Some(shape) = shapes::draw(seed, &mut config)
+    {
+        actions.extend(shape.actions);
+        t = t.max(shape.end_ms);
+    }
+    let nodes: Vec<u64> = config.node_ids().collect();
+    let mut down: BTreeSet<u64> = BTreeSet::new();
     while t < options.fault_phase_ms {
         t += rng.between(50, 400);
         if t >= options.fault_phase_ms {
@@ -518,24 +532,67 @@ pub fn run_seed(seed: u64, options: &FuzzOptions) -> SeedReport {
     report
 }
 
-/// After healing: one leader, a new write applied by every member, identical applied state.
-pub fn check_liveness(sim: &mut Sim, heal_ms: TimeMs, options: &FuzzOptions) -> Verdict {
-    let deadline = heal_ms + options.liveness_ms;
+/// What a liveness probe found: does the cluster commit a new write now, and does every member
+/// then hold the same applied state?
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Liveness {
+    /// The leader that committed the probe write, and after how long.
+    pub committed: Option<(u64, TimeMs)>,
+    /// After how long every member of the leader's configuration had applied it, with one state.
+    pub converged: Option<TimeMs>,
+    /// Why not, when it did not (plain words).
+    pub why_not: String,
+    /// A monitor fired during the probe.
+    pub violation: Option<Violation>,
+}
+
+impl Liveness {
+    /// Two plain lines: whether the cluster commits now, and whether it converged.
+    pub fn describe(&self) -> String {
+        if let Some(v) = &self.violation {
+            return format!("VIOLATION {v}");
+        }
+        let commits = match self.committed {
+            Some(_) => "commits: yes".to_string(),
+            None => format!("commits: no ({})", self.why_not),
+        };
+        let converged = match (self.committed, self.converged) {
+            (_, Some(_)) => "converged: yes".to_string(),
+            (Some(_), None) => format!("converged: no ({})", self.why_not),
+            (None, None) => "converged: no".to_string(),
+        };
+        format!("{commits}\n{converged}")
+    }
+}
+
+/// Runs for at most `within_ms` from now: waits for a leader, proposes a new write through it
+/// (again if leadership moves or the attempt is 3 s old), and watches for it to commit and for
+/// every member to apply it.
+pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liveness {
+    let start = sim.now_ms();
+    let deadline = start.saturating_add(within_ms);
     let probe = format!("liveness-{}", sim.config().seed);
-    // (leader, when, index of the probe entry in the leader's log)
-    let mut proposed: Option<(u64, TimeMs, Index)> = None;
-    let mut t = heal_ms;
+    let mut found = Liveness {
+        committed: None,
+        converged: None,
+        why_not: String::new(),
+        violation: None,
+    };
+    // (leader, when, index and term of the probe entry in the leader's log)
+    let mut proposed: Option<(u64, TimeMs, Index, Term)> = None;
+    let mut t = start;
     while t < deadline {
-        t += 250;
-        sim.run_until(t, options.steps_max);
+        t = (t + 250).min(deadline);
+        sim.run_until(t, steps_max);
         if let Some(v) = sim.violation() {
-            return Verdict::Violation(v.clone());
+            found.violation = Some(v.clone());
+            return found;
         }
         let Some(leader) = sim.leader() else { continue };
         match proposed {
             // Propose again if leadership moved or the last attempt is old: the write may have
             // been lost with a deposed leader.
-            Some((at_leader, at, _)) if at_leader == leader && t - at < 3_000 => {}
+            Some((at_leader, at, _, _)) if at_leader == leader && t - at < 3_000 => {}
             _ => {
                 if sim
                     .apply_action(&Action::Propose {
@@ -544,52 +601,110 @@ pub fn check_liveness(sim: &mut Sim, heal_ms: TimeMs, options: &FuzzOptions) -> 
                     })
                     .is_ok()
                 {
-                    let index = sim
+                    let at = sim
                         .nodes()
                         .get(&leader)
                         .and_then(|n| n.raft())
-                        .map(|r| r.raft().log.last_index());
-                    proposed = index.map(|i| (leader, t, i));
+                        .map(|r| (r.raft().log.last_index(), r.raft().term));
+                    proposed = at.map(|(i, term)| (leader, t, i, term));
+                }
+                if let Some(v) = sim.violation() {
+                    found.violation = Some(v.clone());
+                    return found;
                 }
             }
         }
-        if let Some((at_leader, _, index)) = proposed
-            && at_leader == leader
-            && converged(sim, leader, index)
-        {
-            return Verdict::Ok;
+        let Some((at_leader, _, index, term)) = proposed else {
+            continue;
+        };
+        if found.committed.is_none() && committed_by(sim, at_leader, index, term) {
+            found.committed = Some((at_leader, t - start));
+        }
+        if found.committed.is_some() && at_leader == leader {
+            match lagging_member(sim, leader, index) {
+                None => {
+                    found.converged = Some(t - start);
+                    return found;
+                }
+                Some(why) => found.why_not = why,
+            }
         }
     }
-    let leader = sim
-        .leader()
-        .map_or("no leader".to_string(), |l| format!("leader n{l}"));
+    found.why_not = match (found.committed, sim.leader(), proposed) {
+        (Some(_), _, _) => format!("within {within_ms} ms, {}", found.why_not),
+        (None, None, _) => format!("no leader within {within_ms} ms"),
+        (None, Some(l), None) => format!("leader n{l} took no new write within {within_ms} ms"),
+        (None, Some(l), Some(_)) => {
+            format!("leader n{l} did not commit a new write within {within_ms} ms")
+        }
+    };
+    found
+}
+
+/// After healing: one leader, a new write applied by every member, identical applied state.
+pub fn check_liveness(sim: &mut Sim, heal_ms: TimeMs, options: &FuzzOptions) -> Verdict {
+    let within = (heal_ms + options.liveness_ms).saturating_sub(sim.now_ms());
+    let found = probe_liveness(sim, within, options.steps_max);
+    if let Some(v) = found.violation {
+        return Verdict::Violation(v);
+    }
+    if found.converged.is_some() {
+        return Verdict::Ok;
+    }
+    let what = if found.committed.is_some() {
+        "a new write committed but the members did not converge"
+    } else {
+        "the cluster does not commit"
+    };
     Verdict::NoLiveness(format!(
-        "no convergence {} ms after healing ({leader}, {} steps)",
-        options.liveness_ms,
+        "after healing, {what}: {} ({} steps)",
+        found.why_not,
         sim.steps()
     ))
 }
 
-/// Every member of the leader's configuration is up, has applied everything the leader
-/// committed (at least the probe write at `probe`), and holds the same applied state.
-fn converged(sim: &Sim, leader: u64, probe: Index) -> bool {
+/// Whether `leader` still has the probe entry `index`@`term` and has committed it.
+fn committed_by(sim: &Sim, leader: u64, index: Index, term: Term) -> bool {
+    sim.nodes()
+        .get(&leader)
+        .and_then(|n| n.raft())
+        .is_some_and(|r| r.raft().log.committed >= index && r.raft().log.term(index) == Some(term))
+}
+
+/// The first member of the leader's configuration that has not yet applied everything the
+/// leader committed (at least the probe write at `probe`) with the same applied state, in
+/// words; `None` when every member has.
+fn lagging_member(sim: &Sim, leader: u64, probe: Index) -> Option<String> {
     let Some(node) = sim.nodes().get(&leader) else {
-        return false;
+        return Some(format!("leader n{leader} is gone"));
     };
     let Some(lead) = node.raft() else {
-        return false;
+        return Some(format!("leader n{leader} is down"));
     };
     let commit = lead.raft().log.committed;
     if commit < probe || node.app.applied() < commit {
-        return false;
+        return Some(format!("leader n{leader} has not applied the new write"));
     }
     let conf = lead.raft().tracker.config.to_conf_state();
     let state = node.app.state_hash();
-    conf.voters.iter().chain(conf.learners.iter()).all(|id| {
-        sim.nodes().get(&id.0).is_some_and(|n| {
-            n.raft().is_some() && n.app.applied() == commit && n.app.state_hash() == state
+    conf.voters
+        .iter()
+        .chain(conf.learners.iter())
+        .find_map(|id| {
+            let n = sim.nodes().get(&id.0)?;
+            if n.raft().is_none() {
+                Some(format!("member n{id} is down"))
+            } else if n.app.applied() != commit {
+                Some(format!(
+                    "member n{id} applied up to {} of {commit}",
+                    n.app.applied()
+                ))
+            } else if n.app.state_hash() != state {
+                Some(format!("member n{id} holds a different state"))
+            } else {
+                None
+            }
         })
-    })
 }
 
 /// The clients' history must be linearizable (the checker knows nothing of Raft).
@@ -597,13 +712,12 @@ pub fn check_history_of(sim: &Sim) -> Verdict {
     match crate::sim::history::check_clients(sim.ops()) {
         Ok((crate::check::Verdict::Ok, _)) => Verdict::Ok,
         Ok((crate::check::Verdict::Unknown, text)) => Verdict::CheckerUnknown(text),
-        Ok((crate::check::Verdict::Violation, text)) => Verdict::Violation(Violation {
-            invariant: "linearizability of the clients' history",
-            nodes: Vec::new(),
-            at_ms: sim.now_ms(),
-            event_id: sim.trace().next_id(),
-            evidence: text,
-        }),
+        Ok((crate::check::Verdict::Violation, text)) => {
+            let mut v = Violation::new(names::HISTORY, Vec::new(), sim.now_ms(), text);
+            v.event_id = sim.trace().next_id();
+            v.explanation = explain(names::HISTORY, &sim.config().switches());
+            Verdict::Violation(v)
+        }
         Err(error) => Verdict::NoLiveness(format!("history could not be built: {error}")),
     }
 }

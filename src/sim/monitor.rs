@@ -18,8 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A broken invariant, with the evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Violation {
-    /// Which invariant, by its catalogue name.
+    /// Which monitor, by its catalogue name (number and plain words).
     pub invariant: &'static str,
+    /// Consequence, structure or rule (see [`Kind`]).
+    pub kind: Kind,
     /// The nodes involved.
     pub nodes: Vec<u64>,
     /// Virtual time of the violating step.
@@ -28,6 +30,25 @@ pub struct Violation {
     pub event_id: u64,
     /// What was seen.
     pub evidence: String,
+    /// For the learner: what the monitor protects, why it matters, and (with teaching switches
+    /// on) the rule each switch breaks and the harm it leads to.
+    pub explanation: String,
+}
+
+impl Violation {
+    /// A violation of monitor `invariant`, with its kind and explanation from the catalogue.
+    pub fn new(invariant: &'static str, nodes: Vec<u64>, at_ms: TimeMs, evidence: String) -> Self {
+        let entry = entry(invariant);
+        Violation {
+            invariant,
+            kind: entry.kind,
+            nodes,
+            at_ms,
+            event_id: 0,
+            evidence,
+            explanation: entry.explanation.to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for Violation {
@@ -35,8 +56,9 @@ impl std::fmt::Display for Violation {
         let nodes: Vec<String> = self.nodes.iter().map(|n| format!("n{n}")).collect();
         write!(
             f,
-            "{} at {}ms (event #{}, nodes {}): {}",
+            "{} ({}) at {}ms (event #{}, nodes {}): {}",
             self.invariant,
+            self.kind.name(),
             self.at_ms,
             self.event_id,
             nodes.join(","),
@@ -45,22 +67,8 @@ impl std::fmt::Display for Violation {
     }
 }
 
-/// The invariant names, as they appear in reports.
-pub mod names {
-    pub const ELECTION_SAFETY: &str = "1 election safety";
-    pub const LEADER_APPEND_ONLY: &str = "2 leader append-only";
-    pub const LOG_MATCHING: &str = "3 log matching";
-    pub const LEADER_COMPLETENESS: &str = "4 leader completeness";
-    pub const STATE_MACHINE_SAFETY: &str = "5 state machine safety";
-    pub const DURABLE_QUORUM: &str = "6 committed entries durable on a quorum";
-    pub const COMMITTED_NEVER_CHANGES: &str = "7 committed entries never change";
-    pub const TERM_AND_VOTE: &str = "8 term and vote monotonic";
-    pub const ORDERING: &str = "9 index ordering";
-    pub const STALE_READ: &str = "10 linearizable reads";
-    pub const ONE_VOTE: &str = "8 one vote per term";
-    pub const ONE_CONF_CHANGE: &str = "11 one membership change at a time";
-    pub const CURRENT_TERM_COMMIT: &str = "4 leaders commit only entries of their own term";
-}
+mod catalogue;
+pub use catalogue::{CATALOGUE, Entry, Kind, entry, explain, names, switch_monitors};
 
 #[derive(Clone, Debug, Default)]
 struct NodeWatch {
@@ -95,19 +103,35 @@ pub struct Monitor {
     /// Reads in progress: request context -> highest index committed when it was asked.
     reads: BTreeMap<Vec<u8>, Index>,
     pending: Option<Violation>,
+    /// Rule monitors (11-13) switched off: runs go on until the harm itself shows.
+    rules_off: bool,
 }
 
 impl Monitor {
-    fn fire(&mut self, invariant: &'static str, nodes: Vec<u64>, at_ms: TimeMs, evidence: String) {
-        if self.pending.is_none() {
-            self.pending = Some(Violation {
-                invariant,
-                nodes,
-                at_ms,
-                event_id: 0,
-                evidence,
-            });
+    /// Monitors with the rule monitors on or off (the others are always on).
+    pub fn new(rule_monitors: bool) -> Monitor {
+        Monitor {
+            rules_off: !rule_monitors,
+            ..Monitor::default()
         }
+    }
+
+    /// Records a violation unless one is already recorded or `invariant` is a rule monitor that
+    /// is switched off. Returns whether the monitor counts (so the caller may stop looking).
+    fn fire(
+        &mut self,
+        invariant: &'static str,
+        nodes: Vec<u64>,
+        at_ms: TimeMs,
+        evidence: String,
+    ) -> bool {
+        if self.rules_off && entry(invariant).kind == Kind::Rule {
+            return false;
+        }
+        if self.pending.is_none() {
+            self.pending = Some(Violation::new(invariant, nodes, at_ms, evidence));
+        }
+        true
     }
 
     /// Records the starting state of every node.
@@ -130,12 +154,16 @@ impl Monitor {
         }
         let (voter, candidate, term) = (message.from.0, message.to.0, message.term);
         match self.votes.get(&(voter, term)) {
-            Some(&earlier) if earlier != candidate => self.fire(
-                names::ONE_VOTE,
-                vec![voter, earlier, candidate],
-                now,
-                format!("n{voter} voted for n{earlier} and then for n{candidate} in term {term}"),
-            ),
+            Some(&earlier) if earlier != candidate => {
+                self.fire(
+                    names::ONE_VOTE,
+                    vec![voter, earlier, candidate],
+                    now,
+                    format!(
+                        "n{voter} voted for n{earlier} and then for n{candidate} in term {term}"
+                    ),
+                );
+            }
             Some(_) => {}
             None => {
                 self.votes.insert((voter, term), candidate);
@@ -165,7 +193,7 @@ impl Monitor {
                 vec![id],
                 now,
                 format!(
-                    "n{id} served read {:?} at index {index}, but index {required} was committed before it was asked",
+                    "n{id} served the read {} at index {index}, but index {required} was committed before the read was asked",
                     String::from_utf8_lossy(ctx)
                 ),
             );
@@ -214,12 +242,14 @@ impl Monitor {
         let log = &raft.raft().log;
         watch.leading = Some((*to_term, log.persisted_last_index()));
         match self.leaders.get(to_term) {
-            Some(&other) if other != id => self.fire(
-                names::ELECTION_SAFETY,
-                vec![other, id],
-                now,
-                format!("n{other} and n{id} both leaders in term {to_term}"),
-            ),
+            Some(&other) if other != id => {
+                self.fire(
+                    names::ELECTION_SAFETY,
+                    vec![other, id],
+                    now,
+                    format!("n{other} and n{id} both leaders in term {to_term}"),
+                );
+            }
             _ => {
                 self.leaders.insert(*to_term, id);
             }
@@ -337,8 +367,10 @@ impl Monitor {
                 vec![id],
                 now,
                 format!(
-                    "n{id} changed its vote in term {} from {:?} to {:?}",
-                    durable.term, watch.vote, durable.vote
+                    "n{id} changed its vote in term {} from {} to {}",
+                    durable.term,
+                    vote_text(watch.vote),
+                    vote_text(durable.vote)
                 ),
             );
         }
@@ -346,16 +378,17 @@ impl Monitor {
         watch.vote = durable.vote;
         self.nodes.insert(id, watch);
         // 3: same index and term => same entry and the same previous term (hence, by induction,
-        // identical prefixes).
+        // identical prefixes). The previous entry is the one these entries follow on disk: the
+        // in-memory log may already disagree, because while this write was in flight a newer
+        // leader's append can have truncated the unstable tail below it.
         let mut prev_term = ready
             .entries
             .first()
-            .and_then(|e| log.term(e.index.prev()))
-            .unwrap_or_default();
+            .and_then(|e| raft.storage().term(e.index.prev()).ok());
         for entry in &ready.entries {
             let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
-            match self.seen.get(&(entry.index, entry.term)) {
-                Some(&(seen_prev, seen_digest))
+            match (self.seen.get(&(entry.index, entry.term)), prev_term) {
+                (Some(&(seen_prev, seen_digest)), Some(prev_term))
                     if (seen_prev, seen_digest) != (prev_term, digest) =>
                 {
                     self.fire(
@@ -368,27 +401,43 @@ impl Monitor {
                         ),
                     );
                 }
-                Some(_) => {}
-                None => {
-                    self.seen
-                        .insert((entry.index, entry.term), (prev_term, digest));
+                // The previous entry is compacted away: compare the entry alone.
+                (Some(&(_, seen_digest)), None) if seen_digest != digest => {
+                    self.fire(
+                        names::LOG_MATCHING,
+                        vec![id],
+                        now,
+                        format!(
+                            "n{id} stored a different entry {}@{} than another node",
+                            entry.index, entry.term
+                        ),
+                    );
+                }
+                (Some(_), _) => {}
+                (None, prev) => {
+                    if let Some(prev_term) = prev {
+                        self.seen
+                            .insert((entry.index, entry.term), (prev_term, digest));
+                    }
                 }
             }
-            prev_term = entry.term;
+            prev_term = Some(entry.term);
         }
         // 5: every node applies the same entry at an index, and reaches the same state.
         for entry in &ready.committed_entries {
             let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
             match self.applied.get(&entry.index) {
-                Some(&(term, seen)) if (term, seen) != (entry.term, digest) => self.fire(
-                    names::STATE_MACHINE_SAFETY,
-                    vec![id],
-                    now,
-                    format!(
-                        "n{id} applied {}@{} where another node applied {}@{term}",
-                        entry.index, entry.term, entry.index
-                    ),
-                ),
+                Some(&(term, seen)) if (term, seen) != (entry.term, digest) => {
+                    self.fire(
+                        names::STATE_MACHINE_SAFETY,
+                        vec![id],
+                        now,
+                        format!(
+                            "n{id} applied {}@{} where another node applied {}@{term}",
+                            entry.index, entry.term, entry.index
+                        ),
+                    );
+                }
                 Some(_) => {}
                 None => {
                     self.applied.insert(entry.index, (entry.term, digest));
@@ -398,15 +447,17 @@ impl Monitor {
         if !ready.committed_entries.is_empty() || ready.snapshot.is_some() {
             let state = (app.state_hash(), app.applied_entries());
             match self.state_at.get(&app.applied()) {
-                Some(&seen) if seen != state => self.fire(
-                    names::STATE_MACHINE_SAFETY,
-                    vec![id],
-                    now,
-                    format!(
-                        "n{id} has a different application state at applied index {}",
-                        app.applied()
-                    ),
-                ),
+                Some(&seen) if seen != state => {
+                    self.fire(
+                        names::STATE_MACHINE_SAFETY,
+                        vec![id],
+                        now,
+                        format!(
+                            "n{id} has a different application state at applied index {}",
+                            app.applied()
+                        ),
+                    );
+                }
                 Some(_) => {}
                 None => {
                     self.state_at.insert(app.applied(), state);
@@ -498,18 +549,21 @@ impl Monitor {
         }
         // §5.4.2: a leader counts replicas only for entries of its own term; older entries
         // commit indirectly. So a leader's commit index always lands on an entry of its term.
-        if raft.role == Role::Leader && log.term(log.committed) != Some(raft.term) {
-            self.fire(
+        if raft.role == Role::Leader
+            && log.term(log.committed) != Some(raft.term)
+            && self.fire(
                 names::CURRENT_TERM_COMMIT,
                 vec![id],
                 now,
                 format!(
-                    "leader n{id} (term {}) advanced commit to {} whose entry is from term {:?}",
+                    "leader n{id} (term {}) advanced commit to {}, an entry of {}",
                     raft.term,
                     log.committed,
-                    log.term(log.committed).map(|t| t.0)
+                    log.term(log.committed)
+                        .map_or("a compacted term".to_string(), |t| format!("term {t}"))
                 ),
-            );
+            )
+        {
             return;
         }
         // 7 and 4: a newly committed entry agrees with what any node committed at that index.
@@ -565,4 +619,9 @@ impl Monitor {
             }
         }
     }
+}
+
+/// A durable vote in words ("n2", or "nobody").
+fn vote_text(vote: Option<NodeId>) -> String {
+    vote.map_or("nobody".to_string(), |v| format!("n{v}"))
 }

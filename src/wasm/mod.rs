@@ -27,7 +27,9 @@ pub fn fresh_seed() -> String {
 }
 
 /// Runs a scenario script (the `raftlab run` format) and returns a JSON report:
-/// `{ outputs: [..], mismatches: [{ line, expected, actual }], violation, stateHash, traceEvents }`,
+/// `{ outputs: [..], mismatches: [{ line, expected, actual }], violation, violationKind,
+/// violationWhy, stateHash, traceEvents }` (kind: consequence, structure or rule; why: the
+/// learner's explanation, with the teaching switches' rules and harms),
 /// or `{ error }` for a script that does not parse. Used by the wasm determinism test, which
 /// compares the outputs with the same golden file the native tests check.
 #[wasm_bindgen(js_name = runScript)]
@@ -39,7 +41,9 @@ pub fn run_script(text: &str) -> String {
             "mismatches": run.mismatches.iter().map(|(line, expected, actual)| serde_json::json!({
                 "line": line, "expected": expected, "actual": actual,
             })).collect::<Vec<_>>(),
-            "violation": run.violation.map(|v| v.to_string()),
+            "violation": run.violation.as_ref().map(|v| v.to_string()),
+            "violationKind": run.violation.as_ref().map(|v| v.kind.name()),
+            "violationWhy": run.violation.as_ref().map(|v| v.explanation.clone()),
             "stateHash": run.state_hash.map(|h| format!("{h:016x}")),
             "traceEvents": run.trace.lines().count(),
         }),

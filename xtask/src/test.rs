@@ -66,7 +66,8 @@ const FUZZ_SEEDS: &str = "2000";
 const FUZZ_SEEDS_PER_SWITCH: &str = "400";
 
 /// Randomized fault runs in release mode: 2,000 seeds across 1-9 nodes with no violation, and
-/// every teaching switch caught by the monitors (proof that they have teeth).
+/// every teaching switch caught by a monitor that sees its harm, with the monitors that restate
+/// rules switched off (proof that the consequence monitors have teeth).
 fn fuzz_campaign() -> Result<(), String> {
     run_step(
         "build the raftlab CLI (release)",
@@ -84,19 +85,30 @@ fn fuzz_campaign() -> Result<(), String> {
         .ok_or("`raftlab fuzz --unsafe list` failed")?;
     for switch in switches.lines() {
         eprintln!(
-            "\n==> fuzz: teaching switch {switch} must be caught within {FUZZ_SEEDS_PER_SWITCH} seeds"
+            "\n==> fuzz: teaching switch {switch} must be caught by a consequence monitor (rule monitors off) within {FUZZ_SEEDS_PER_SWITCH} seeds"
         );
         let out = Command::new(&cli)
-            .args(["fuzz", "--seeds", FUZZ_SEEDS_PER_SWITCH, "--unsafe", switch])
+            .args([
+                "fuzz",
+                "--seeds",
+                FUZZ_SEEDS_PER_SWITCH,
+                "--unsafe",
+                switch,
+                "--rule-monitors",
+                "off",
+                "--stop-on-violation",
+            ])
             .output()
             .map_err(|e| format!("run {cli}: {e}"))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let first = stdout.lines().find(|l| l.contains("VIOLATION"));
         match (out.status.code(), first) {
-            (Some(1), Some(line)) => eprintln!("<== caught: {line}"),
+            (Some(1), Some(line)) if line.contains("(consequence)") => {
+                eprintln!("<== caught: {line}")
+            }
             _ => {
                 return Err(format!(
-                    "the monitors did not catch teaching switch {switch} in {FUZZ_SEEDS_PER_SWITCH} seeds:\n{stdout}"
+                    "no consequence monitor caught teaching switch {switch} in {FUZZ_SEEDS_PER_SWITCH} seeds:\n{stdout}"
                 ));
             }
         }
