@@ -88,6 +88,9 @@ pub struct Sim {
     steps: u64,
     violation: Option<Violation>,
     ops: BTreeMap<u64, ClientOp>,
+    /// Linearizable reads waiting to be served: (node, read index, op). An index over `ops`
+    /// so that serving reads looks only at the reads due on one node.
+    pending_reads: BTreeSet<(u64, u64, u64)>,
     next_op_id: u64,
     /// Per client: the last session sequence number used.
     client_seq: BTreeMap<u64, u64>,
@@ -149,6 +152,7 @@ impl Sim {
             steps: 0,
             violation: None,
             ops: BTreeMap::new(),
+            pending_reads: BTreeSet::new(),
             next_op_id: 0,
             client_seq: BTreeMap::new(),
         };
@@ -890,6 +894,10 @@ impl Sim {
     /// Client operations by id.
     pub fn ops(&self) -> &BTreeMap<u64, ClientOp> {
         &self.ops
+    }
+    /// The safety monitors (for their map sizes).
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
     }
     /// The first safety violation, if a monitor fired.
     pub fn violation(&self) -> Option<&Violation> {

@@ -98,6 +98,20 @@ pub struct Monitor {
 }
 
 impl Monitor {
+    /// The size of each of the monitors' maps, by name (for the long-run benchmark and the
+    /// tests that check they stay bounded).
+    pub fn sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("leaders", self.leaders.len()),
+            ("seen", self.seen.len()),
+            ("committed", self.committed.len()),
+            ("applied", self.applied.len()),
+            ("state_at", self.state_at.len()),
+            ("votes", self.votes.len()),
+            ("reads", self.reads.len()),
+        ]
+    }
+
     fn fire(&mut self, invariant: &'static str, nodes: Vec<u64>, at_ms: TimeMs, evidence: String) {
         if self.pending.is_none() {
             self.pending = Some(Violation {
@@ -396,7 +410,7 @@ impl Monitor {
             }
         }
         if !ready.committed_entries.is_empty() || ready.snapshot.is_some() {
-            let state = (app.state_hash(), app.applied_entries());
+            let state = (app.digest(), app.applied_entries());
             match self.state_at.get(&app.applied()) {
                 Some(&seen) if seen != state => self.fire(
                     names::STATE_MACHINE_SAFETY,

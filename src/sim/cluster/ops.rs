@@ -183,28 +183,45 @@ impl Sim {
         }
     }
 
-    /// Records the read index the leader confirmed for a client read.
+    /// Records the read index the leader confirmed for a client read, and files the read
+    /// under its node and index so that [`Sim::serve_reads`] finds it without scanning.
     pub(super) fn note_read_index(&mut self, id: u64, ctx: &[u8], index: u64) {
         if let Some(op) = op_of_ctx(ctx).and_then(|op| self.ops.get_mut(&op))
             && op.node == id
             && op.state == OpState::Pending
         {
             op.read_index = Some(index);
+            self.pending_reads.insert((id, index, op.id));
         }
     }
 
-    /// Serves the linearizable reads at node `id` whose read index it has applied.
+    /// Serves the linearizable reads at node `id` whose read index it has applied. Only the
+    /// reads waiting on this node up to its applied index are looked at (an ordered index of
+    /// pending reads), so the cost does not grow with the number of operations ever issued.
     pub(super) fn serve_reads(&mut self, id: u64) {
         let Some(applied) = self.nodes.get(&id).map(|n| n.app.applied().0) else {
             return;
         };
-        let ready: Vec<(u64, Request)> = self
-            .ops
-            .values()
-            .filter(|op| op.node == id && op.state == OpState::Pending)
-            .filter(|op| op.read_index.is_some_and(|r| r <= applied))
-            .filter_map(|op| op.request.clone().map(|r| (op.id, r)))
+        let due: Vec<(u64, u64, u64)> = self
+            .pending_reads
+            .range((id, 0, 0)..=(id, applied, u64::MAX))
+            .copied()
             .collect();
+        let mut ready: Vec<(u64, Request)> = Vec::with_capacity(due.len());
+        for key in due {
+            self.pending_reads.remove(&key);
+            let (_, index, op) = key;
+            if let Some(op) = self.ops.get(&op)
+                && op.node == id
+                && op.state == OpState::Pending
+                && op.read_index == Some(index)
+                && let Some(request) = op.request.clone()
+            {
+                ready.push((op.id, request));
+            }
+        }
+        // In op id order, as the scan over the whole map served them.
+        ready.sort_by_key(|(op, _)| *op);
         for (op, request) in ready {
             self.serve_read_now(op, id, &request);
         }
