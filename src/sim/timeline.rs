@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 /// A checkpoint is kept after this many simulator steps.
 pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
+/// At most this many checkpoints are held. When there are more, every other checkpoint of the
+/// older half is dropped: recent moments stay quick to reach, a long run's checkpoints take
+/// bounded memory, and a seek far back replays a little more.
+pub const CHECKPOINTS_MAX: usize = 64;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -75,6 +79,7 @@ impl Timeline {
             && self.is_newest_checkpoint_point()
         {
             self.checkpoints.push(self.sim.clone());
+            self.thin_checkpoints();
         }
         stepped
     }
@@ -142,6 +147,20 @@ impl Timeline {
             let _ = self.sim.apply_action(&action);
             self.applied_actions += 1;
         }
+    }
+
+    /// Drops every other checkpoint of the older half once there are too many.
+    fn thin_checkpoints(&mut self) {
+        if self.checkpoints.len() <= CHECKPOINTS_MAX {
+            return;
+        }
+        let older = self.checkpoints.len() / 2;
+        let mut position = 0;
+        self.checkpoints.retain(|_| {
+            let keep = position >= older || position % 2 == 1;
+            position += 1;
+            keep
+        });
     }
 
     fn is_newest_checkpoint_point(&self) -> bool {

@@ -131,7 +131,16 @@ impl Sim {
         let original = self
             .ops
             .get(&op)
-            .ok_or_else(|| ActionError(format!("there is no operation op{op}")))?;
+            .ok_or_else(|| {
+                if op < self.next_op_id {
+                    ActionError(format!(
+                        "op{op} left the operations window (ops-window={})",
+                        self.config.ops_window
+                    ))
+                } else {
+                    ActionError(format!("there is no operation op{op}"))
+                }
+            })?;
         let proposal = original.proposal.clone().ok_or_else(|| {
             ActionError(format!("op{op} is not a write; only writes are retried"))
         })?;
@@ -338,6 +347,7 @@ impl Sim {
         pending.state = OpState::TimedOut;
         pending.output = "Error: context deadline exceeded\n".to_string();
         let (client, node) = (pending.client, pending.node);
+        self.op_finished(op);
         self.trace.push(
             self.now_ms,
             TraceKind::Note {
@@ -361,6 +371,7 @@ impl Sim {
         pending.ok = ok;
         let (node, client) = (pending.node, pending.client);
         let summary = pending.output.lines().next().unwrap_or("").to_string();
+        self.op_finished(op);
         self.trace.push(
             now,
             TraceKind::Note {
@@ -368,6 +379,31 @@ impl Sim {
                 text: format!("client c{client}: op{op} answered: {summary}"),
             },
         );
+    }
+
+    /// Files a finished operation in the ops window and lets the oldest finished ones leave,
+    /// so a long run's operations map holds the window, not the run. An operation still
+    /// streaming a watch stays until its stream is closed.
+    fn op_finished(&mut self, op: u64) {
+        self.finished_ops.push_back(op);
+        let window = usize::try_from(self.config.ops_window).unwrap_or(usize::MAX);
+        if window == 0 {
+            return;
+        }
+        let mut looked = 0;
+        while self.finished_ops.len() > window && looked < self.finished_ops.len() {
+            let Some(oldest) = self.finished_ops.pop_front() else {
+                return;
+            };
+            looked += 1;
+            if self.ops.get(&oldest).is_some_and(|o| o.watch.is_some()) {
+                self.finished_ops.push_back(oldest);
+                continue;
+            }
+            if self.ops.remove(&oldest).is_some() {
+                self.ops_forgotten += 1;
+            }
+        }
     }
 
     fn header_info(&self, node: u64) -> HeaderInfo {
