@@ -111,7 +111,9 @@ impl Sim {
             self.mvcc_compaction_proposed.insert(id, target);
             self.note(
                 id,
-                format!("auto-compaction: proposing compact {target} (keeping {retention} revisions)"),
+                format!(
+                    "auto-compaction: proposing compact {target} (keeping {retention} revisions)"
+                ),
             );
         }
     }

@@ -128,19 +128,16 @@ impl Sim {
     /// A client sends an earlier write again, unchanged: with sessions the state machine
     /// recognises it; without, it applies a second time.
     pub(super) fn client_retry(&mut self, op: u64, node: u64) -> Result<(), ActionError> {
-        let original = self
-            .ops
-            .get(&op)
-            .ok_or_else(|| {
-                if op < self.next_op_id {
-                    ActionError(format!(
-                        "op{op} left the operations window (ops-window={})",
-                        self.config.ops_window
-                    ))
-                } else {
-                    ActionError(format!("there is no operation op{op}"))
-                }
-            })?;
+        let original = self.ops.get(&op).ok_or_else(|| {
+            if op < self.next_op_id {
+                ActionError(format!(
+                    "op{op} left the operations window (ops-window={})",
+                    self.config.ops_window
+                ))
+            } else {
+                ActionError(format!("there is no operation op{op}"))
+            }
+        })?;
         let proposal = original.proposal.clone().ok_or_else(|| {
             ActionError(format!("op{op} is not a write; only writes are retried"))
         })?;
