@@ -96,8 +96,8 @@ pub struct Sim {
     /// Finished operations that left `ops` (the clients' history is truncated when non-zero).
     ops_forgotten: u64,
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
-    /// Volatile: a crash loses it.
-    pending_snapshots: BTreeMap<u64, (crate::raft::types::Index, Vec<u8>)>,
+    /// Volatile: a crash loses it. Shared, so a timeline checkpoint does not copy the state.
+    pending_snapshots: BTreeMap<u64, (crate::raft::types::Index, std::sync::Arc<Vec<u8>>)>,
     /// Per node, the highest MVCC compaction revision it proposed (so a leader proposes each
     /// automatic compaction once).
     mvcc_compaction_proposed: BTreeMap<u64, i64>,
