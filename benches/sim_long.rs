@@ -13,6 +13,7 @@
 //! cargo bench --bench sim_long                       # both cases, full size
 //! cargo bench --bench sim_long -- --minutes 5 --puts 10000
 //! cargo bench --bench sim_long -- --case long
+//! cargo bench --bench sim_long -- --case timeline --minutes 10   # the page's shape (not in "all")
 //! ```
 //!
 //! The heap is measured by a counting global allocator in this binary: exact, and the same on
@@ -241,8 +242,53 @@ fn puts_run(total: u64) {
     }
 }
 
+/// The page's shape: the same load through a [`Timeline`] (checkpoints every 2,000 steps,
+/// thinned to 32), then a seek back to the middle and forward to the end.
+fn timeline_run(minutes: u64) {
+    use raftlab::sim::timeline::Timeline;
+    let config = SimConfig {
+        voters: 5,
+        seed: 7,
+        ..SimConfig::default()
+    };
+    reset_peak();
+    let start = Instant::now();
+    let mut timeline = Timeline::new(config).expect("valid config");
+    let end_ms = minutes * 60_000;
+    let mut at_ms = 1_000;
+    let mut put = 0u64;
+    while at_ms <= end_ms {
+        timeline.run_until(at_ms);
+        let _ = timeline.act(Action::Console {
+            client: 1 + put % 3,
+            node: 1,
+            line: format!("put key{} value{put}", put % 100),
+        });
+        put += 1;
+        at_ms += 100;
+    }
+    let run_wall = start.elapsed().as_secs_f64();
+    let end_hash = timeline.sim().state_hash();
+    let seek = Instant::now();
+    timeline.seek_ms(end_ms / 2);
+    let back = seek.elapsed().as_secs_f64();
+    timeline.seek_ms(end_ms);
+    let total_seek = seek.elapsed().as_secs_f64();
+    println!(
+        "timeline: {minutes} simulated minutes in {run_wall:.1} wall s ({:.1} sim s / wall s), {} checkpoints, peak heap {:.1} MB; seek to the middle {back:.2} s, back to the end {:.2} s, same end state: {}",
+        end_ms as f64 / 1000.0 / run_wall,
+        timeline.checkpoint_count(),
+        mb(PEAK.load(Ordering::Relaxed)),
+        total_seek - back,
+        timeline.sim().state_hash() == end_hash,
+    );
+}
+
 fn main() {
     let options = options();
+    if options.case == "timeline" {
+        timeline_run(options.minutes);
+    }
     if options.case == "all" || options.case == "long" {
         long_run(options.minutes);
     }

@@ -16,7 +16,7 @@ pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
 /// At most this many checkpoints are held. When there are more, every other checkpoint of the
 /// older half is dropped: recent moments stay quick to reach, a long run's checkpoints take
 /// bounded memory, and a seek far back replays a little more.
-pub const CHECKPOINTS_MAX: usize = 64;
+pub const CHECKPOINTS_MAX: usize = 32;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
