@@ -64,19 +64,22 @@ impl KeyHistory {
     /// Drop what a compaction at `rev` makes unreachable: every change before `rev` except the
     /// newest change at or below `rev` when that change is a put (reads at `rev` and later
     /// still need it). A tombstone below `rev` goes too. Returns true when nothing is left, so
-    /// the caller can forget the key.
+    /// the caller can forget the key. `forget` sees every dropped change (the store keeps its
+    /// running digest up to date with it).
     ///
     /// One deliberate difference from etcd: a tombstone *at* `rev` is kept until the next
     /// compaction. etcd drops it, so a watch from the compaction revision (which etcd allows)
     /// silently misses that delete; raftlab's watch replay from `rev` stays complete.
-    pub fn compact(&mut self, rev: Revision) -> bool {
+    pub fn compact(&mut self, rev: Revision, mut forget: impl FnMut(Stamp, &Change)) -> bool {
         let position = self.entries.partition_point(|(stamp, _)| stamp.main <= rev);
         let keep_from = match position.checked_sub(1).and_then(|i| self.entries.get(i)) {
             Some((_, Change::Put(_))) => position - 1,
             Some((stamp, Change::Tombstone)) if stamp.main == rev => position - 1,
             _ => position,
         };
-        self.entries.drain(..keep_from);
+        for (stamp, change) in self.entries.drain(..keep_from) {
+            forget(stamp, &change);
+        }
         self.entries.is_empty()
     }
 }

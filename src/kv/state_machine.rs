@@ -62,7 +62,10 @@ impl KvStateMachine {
     /// Rebuilds a state machine from [`snapshot_bytes`](Self::snapshot_bytes). Damaged bytes are
     /// refused with an error; nothing is half-restored.
     pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<KvStateMachine, String> {
-        rmp_serde::from_slice(bytes).map_err(|e| format!("damaged KV snapshot: {e}"))
+        let mut state: KvStateMachine =
+            rmp_serde::from_slice(bytes).map_err(|e| format!("damaged KV snapshot: {e}"))?;
+        state.store.recompute_digest();
+        Ok(state)
     }
 
     /// The highest applied Raft index.
@@ -117,6 +120,16 @@ impl KvStateMachine {
     pub fn state_hash(&self) -> u64 {
         let mut hasher = StateHasher::new();
         self.store.hash_into(&mut hasher);
+        self.sessions.hash_into(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Like [`KvStateMachine::state_hash`] (equal on nodes that applied the same entries) but
+    /// O(1) in the store's history: what the monitors compare after every apply. Sessions are
+    /// hashed in full; there are at most `SESSIONS_MAX` of them.
+    pub fn digest(&self) -> u64 {
+        let mut hasher = StateHasher::new();
+        hasher.u64(self.store.digest());
         self.sessions.hash_into(&mut hasher);
         hasher.finish()
     }

@@ -33,6 +33,13 @@ pub struct MvccStore {
     pub(super) keys: BTreeMap<Vec<u8>, KeyHistory>,
     /// Leases and the keys attached to them.
     pub(super) leases: Lessor,
+    /// Running digest of `keys`: the wrapping sum of [`change_digest`] over every kept change,
+    /// updated on every write and compaction, so [`MvccStore::digest`] costs O(1) in the
+    /// history (the monitors compare it after every apply). Not serialized: a snapshot restore
+    /// recomputes it ([`MvccStore::recompute_digest`]). A sum, not a chain, so that it depends
+    /// only on what is kept, not on the order things were written or compacted in.
+    #[serde(skip)]
+    pub(super) changes_digest: u64,
 }
 
 impl Default for MvccStore {
@@ -49,6 +56,7 @@ impl MvccStore {
             compacted: 0,
             keys: BTreeMap::new(),
             leases: Lessor::default(),
+            changes_digest: 0,
         }
     }
 
@@ -68,6 +76,15 @@ impl MvccStore {
             .values()
             .filter(|history| history.latest().is_some())
             .count()
+    }
+
+    /// Number of kept changes over all keys (the MVCC revisions still held): what a compaction
+    /// shrinks. For the long-run benchmark and tests.
+    pub fn kept_changes(&self) -> usize {
+        self.keys
+            .values()
+            .map(|history| history.entries.len())
+            .sum()
     }
 
     /// The leases.
@@ -218,7 +235,13 @@ impl MvccStore {
             return Err(KvError::FutureRevision);
         }
         self.compacted = revision;
-        self.keys.retain(|_, history| !history.compact(revision));
+        let mut digest = self.changes_digest;
+        self.keys.retain(|key, history| {
+            !history.compact(revision, |stamp, change| {
+                digest = digest.wrapping_sub(change_digest(key, stamp, change));
+            })
+        });
+        self.changes_digest = digest;
         Ok(())
     }
 
@@ -264,8 +287,47 @@ impl MvccStore {
         hasher.finish()
     }
 
-    /// Feed the store's contents into `hasher` (the state machine adds its sessions after).
-    pub fn hash_into(&self, hasher: &mut StateHasher) {
+    /// A stable 64-bit digest of the logical contents, like [`MvccStore::state_hash`] (equal on
+    /// stores that hold the same revisions, changes and leases) but O(1) in the kept history:
+    /// the changes enter through the running sum `changes_digest`. Leases are hashed in full;
+    /// they are current state, bounded by [`crate::kv::lease::LEASES_MAX`], not history.
+    pub fn digest(&self) -> u64 {
+        let mut hasher = StateHasher::new();
+        self.digest_into(&mut hasher, self.changes_digest);
+        hasher.finish()
+    }
+
+    /// The digest computed from scratch (what the running sum must equal; tests check it).
+    pub fn digest_from_scratch(&self) -> u64 {
+        let mut hasher = StateHasher::new();
+        self.digest_into(&mut hasher, self.changes_digest_from_scratch());
+        hasher.finish()
+    }
+
+    /// Recomputes the running digest (after deserializing a snapshot, which does not carry it).
+    pub fn recompute_digest(&mut self) {
+        self.changes_digest = self.changes_digest_from_scratch();
+    }
+
+    fn changes_digest_from_scratch(&self) -> u64 {
+        let mut sum = 0u64;
+        for (key, history) in &self.keys {
+            for (stamp, change) in &history.entries {
+                sum = sum.wrapping_add(change_digest(key, *stamp, change));
+            }
+        }
+        sum
+    }
+
+    fn digest_into(&self, hasher: &mut StateHasher, changes: u64) {
+        self.hash_leases(hasher);
+        hasher.i64(self.current);
+        hasher.i64(self.compacted);
+        hasher.u64(self.keys.len() as u64);
+        hasher.u64(changes);
+    }
+
+    fn hash_leases(&self, hasher: &mut StateHasher) {
         hasher.u64(self.leases.len() as u64);
         for lease in self.leases.iter() {
             hasher.i64(lease.id);
@@ -276,6 +338,11 @@ impl MvccStore {
                 hasher.bytes(key);
             }
         }
+    }
+
+    /// Feed the store's contents into `hasher` (the state machine adds its sessions after).
+    pub fn hash_into(&self, hasher: &mut StateHasher) {
+        self.hash_leases(hasher);
         hasher.i64(self.current);
         hasher.i64(self.compacted);
         hasher.u64(self.keys.len() as u64);
@@ -331,6 +398,37 @@ impl MvccStore {
             .collect();
         Ok(sort_and_limit(live, request))
     }
+}
+
+/// The digest of one kept change of `key`: an FNV-1a hash of its explicit encoding (the same
+/// fields [`MvccStore::hash_into`] feeds), finished with a 64-bit mixer so that a wrapping sum
+/// of many of them does not let nearby inputs cancel out.
+pub(super) fn change_digest(key: &[u8], stamp: Stamp, change: &Change) -> u64 {
+    let mut hasher = StateHasher::new();
+    hasher.bytes(key);
+    hasher.i64(stamp.main);
+    hasher.i64(stamp.sub);
+    match change {
+        Change::Tombstone => hasher.u64(0),
+        Change::Put(kv) => {
+            hasher.u64(1);
+            hasher.i64(kv.create_revision);
+            hasher.i64(kv.mod_revision);
+            hasher.i64(kv.version);
+            hasher.i64(kv.lease);
+            hasher.bytes(&kv.value);
+        }
+    }
+    mix64(hasher.finish())
+}
+
+/// SplitMix64's finalizer: every input bit affects every output bit.
+fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// The watch event for one change; `previous` is the key-value before it, if kept.

@@ -9,7 +9,7 @@ use super::history::{Change, Stamp};
 use super::range::RangeSelector;
 use super::request::{DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest};
 use super::response::{DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse};
-use super::store::MvccStore;
+use super::store::{MvccStore, change_digest};
 use super::types::{Event, EventType, KeyValue, KvError, Revision};
 
 /// An open write transaction. Call [`Writer::finish`] to commit its revision.
@@ -174,7 +174,12 @@ impl<'s> Writer<'s> {
             value: request.value.clone(),
             lease: request.lease,
         };
-        history.push(stamp, Change::Put(kv.clone()));
+        let change = Change::Put(kv.clone());
+        self.store.changes_digest =
+            self.store
+                .changes_digest
+                .wrapping_add(change_digest(&request.key, stamp, &change));
+        history.push(stamp, change);
         let previous_lease = previous.as_ref().map_or(0, |kv| kv.lease);
         if previous_lease != 0 && previous_lease != request.lease {
             self.store.leases.detach(previous_lease, &request.key);
@@ -203,6 +208,11 @@ impl<'s> Writer<'s> {
             let stamp = self.next_stamp();
             if let Some(history) = self.store.keys.get_mut(&kv.key) {
                 history.push(stamp, Change::Tombstone);
+                self.store.changes_digest = self.store.changes_digest.wrapping_add(change_digest(
+                    &kv.key,
+                    stamp,
+                    &Change::Tombstone,
+                ));
             }
             if kv.lease != 0 {
                 self.store.leases.detach(kv.lease, &kv.key);

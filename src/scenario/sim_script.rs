@@ -111,8 +111,9 @@ pub fn render_with_outputs(text: &str, outputs: &[String]) -> Result<String, Par
 
 struct Runner {
     sim: Option<Sim>,
-    trace_cursor: usize,
-    role_cursor: usize,
+    /// Ids of the next trace events the `trace` command and the notes have not shown yet.
+    trace_cursor: u64,
+    role_cursor: u64,
 }
 
 impl Runner {
@@ -128,10 +129,19 @@ impl Runner {
             "export-history" => {
                 let sim = self.sim()?;
                 let built = crate::sim::history::client_history(sim.ops())?;
-                Ok(crate::check::to_json(&built.history).trim_end().to_string())
+                let json = crate::check::to_json(&built.history).trim_end().to_string();
+                Ok(match truncated_note(sim) {
+                    Some(note) => format!("# {note}; this is the window\n{json}"),
+                    None => json,
+                })
             }
             "check-history" => {
                 let sim = self.sim()?;
+                if let Some(note) = truncated_note(sim) {
+                    // The first kept reads may see writes that left the window: the checker
+                    // would call a correct run non-linearizable, so it does not judge.
+                    return Ok(format!("not checked: {note}"));
+                }
                 let (_, text) = crate::sim::history::check_clients(sim.ops())?;
                 Ok(text.trim_end().to_string())
             }
@@ -183,12 +193,12 @@ impl Runner {
                 .map_or("none".into(), |l| format!("n{l}"))),
             "hash" => Ok(format!("{:016x}", self.sim()?.state_hash())),
             "trace-hash" => {
-                let sim = self.sim()?;
-                let text = sim.trace().to_text();
+                // A running hash: it covers the events that left the trace window too.
+                let trace = self.sim()?.trace();
                 Ok(format!(
                     "{:016x} ({} events)",
-                    crate::sim::hash::stable_hash(&text),
-                    sim.trace().events().len()
+                    trace.text_hash(),
+                    trace.recorded_len()
                 ))
             }
             "in-flight" => {
@@ -215,10 +225,18 @@ impl Runner {
             "trace" => {
                 let cursor = self.trace_cursor;
                 let sim = self.sim()?;
-                let events = sim.trace().events();
-                let from = cursor.min(events.len());
-                let lines: Vec<String> = events[from..].iter().map(|e| e.to_string()).collect();
-                self.trace_cursor = events.len();
+                let trace = sim.trace();
+                let mut lines: Vec<String> = Vec::new();
+                if let Some(first) = trace.events().next()
+                    && first.id > cursor
+                {
+                    lines.push(format!(
+                        "({} earlier events left the trace window)",
+                        first.id - cursor
+                    ));
+                }
+                lines.extend(trace.events_from(cursor).map(|e| e.to_string()));
+                self.trace_cursor = trace.next_id();
                 Ok(lines.join("\n"))
             }
             "at" => {
@@ -270,10 +288,9 @@ impl Runner {
         let Some(sim) = self.sim.as_ref() else {
             return String::new();
         };
-        let events = sim.trace().events();
-        let from = self.role_cursor.min(events.len());
-        let lines: Vec<String> = events[from..]
-            .iter()
+        let lines: Vec<String> = sim
+            .trace()
+            .events_from(self.role_cursor)
             .filter_map(|e| match &e.kind {
                 TraceKind::Role { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
                 TraceKind::Note { node, text } if *node != 0 => {
@@ -286,7 +303,7 @@ impl Runner {
                 _ => None,
             })
             .collect();
-        self.role_cursor = events.len();
+        self.role_cursor = sim.trace().next_id();
         if lines.is_empty() {
             "ok".into()
         } else {
@@ -302,6 +319,17 @@ fn frozen(sim: &Sim) -> Option<String> {
         format!(
             "frozen: the run stopped at the violation of monitor {} at {}ms; nothing more happens",
             v.invariant, v.at_ms
+        )
+    })
+}
+
+/// Why the clients' history is incomplete, if operations left the ops window.
+fn truncated_note(sim: &Sim) -> Option<String> {
+    let forgotten = sim.ops_forgotten();
+    (forgotten > 0).then(|| {
+        format!(
+            "history truncated: the {forgotten} earliest finished operations left the operations window (ops-window={}; 0 keeps all)",
+            sim.config().ops_window
         )
     })
 }
@@ -380,6 +408,11 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         client_timeout_ms: uint(cmd, "client-timeout", d.client_timeout_ms)?,
         rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
         link: link_from(cmd, d.link)?,
+        snapshot_count: uint(cmd, "snapshot-count", d.snapshot_count)?,
+        snapshot_catch_up: uint(cmd, "snapshot-catch-up", d.snapshot_catch_up)?,
+        mvcc_retention: uint(cmd, "auto-compact", d.mvcc_retention)?,
+        trace_window: uint(cmd, "trace-window", d.trace_window)?,
+        ops_window: uint(cmd, "ops-window", d.ops_window)?,
         ..d
     })
 }

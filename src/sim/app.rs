@@ -107,6 +107,18 @@ impl NodeApp {
         ))
     }
 
+    /// What the state-machine monitor compares after every apply: equal exactly when
+    /// [`NodeApp::state_hash`] is (up to hash collisions), but O(1) in the run's history
+    /// because the store keeps a running digest of its changes.
+    pub fn digest(&self) -> u64 {
+        stable_hash(&(
+            self.applied.0,
+            self.chain,
+            self.applied_entries,
+            self.kv.digest(),
+        ))
+    }
+
     /// The last applied index.
     pub fn applied(&self) -> Index {
         self.applied

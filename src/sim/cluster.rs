@@ -88,11 +88,25 @@ pub struct Sim {
     steps: u64,
     violation: Option<Violation>,
     ops: BTreeMap<u64, ClientOp>,
+    /// Linearizable reads waiting to be served: (node, read index, op). An index over `ops`
+    /// so that serving reads looks only at the reads due on one node.
+    pending_reads: BTreeSet<(u64, u64, u64)>,
+    /// Finished operations still in `ops`, oldest first: the ops window.
+    finished_ops: std::collections::VecDeque<u64>,
+    /// Finished operations that left `ops` (the clients' history is truncated when non-zero).
+    ops_forgotten: u64,
+    /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
+    /// Volatile: a crash loses it. Shared, so a timeline checkpoint does not copy the state.
+    pending_snapshots: BTreeMap<u64, (crate::raft::types::Index, std::sync::Arc<Vec<u8>>)>,
+    /// Per node, the highest MVCC compaction revision it proposed (so a leader proposes each
+    /// automatic compaction once).
+    mvcc_compaction_proposed: BTreeMap<u64, i64>,
     next_op_id: u64,
     /// Per client: the last session sequence number used.
     client_seq: BTreeMap<u64, u64>,
 }
 
+mod compaction;
 mod ops;
 
 impl Sim {
@@ -136,7 +150,7 @@ impl Sim {
         }
         let network = Network::new(config.link.into());
         let rule_monitors = config.rule_monitors;
-        let trace = Trace::new(config.record_trace);
+        let trace = Trace::with_window(config.record_trace, config.trace_window);
         let mut sim = Sim {
             config,
             now_ms: 0,
@@ -151,6 +165,11 @@ impl Sim {
             steps: 0,
             violation: None,
             ops: BTreeMap::new(),
+            pending_reads: BTreeSet::new(),
+            finished_ops: std::collections::VecDeque::new(),
+            ops_forgotten: 0,
+            pending_snapshots: BTreeMap::new(),
+            mvcc_compaction_proposed: BTreeMap::new(),
             next_op_id: 0,
             client_seq: BTreeMap::new(),
         };
@@ -678,6 +697,9 @@ impl Sim {
             );
         }
         self.serve_reads(id);
+        if !ready.committed_entries.is_empty() {
+            self.auto_compact(id);
+        }
         self.record_events(id);
         for message in ready.messages {
             self.send(message);
@@ -822,6 +844,7 @@ impl Sim {
             }
         }
         self.monitor.on_crash(id);
+        self.pending_snapshots.remove(&id);
         self.close_watches(id);
     }
 
@@ -977,9 +1000,17 @@ impl Sim {
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
-    /// Client operations by id.
+    /// Client operations by id: every pending one and the last `ops_window` finished ones.
     pub fn ops(&self) -> &BTreeMap<u64, ClientOp> {
         &self.ops
+    }
+    /// How many finished operations left the ops window (0: `ops` is the whole history).
+    pub fn ops_forgotten(&self) -> u64 {
+        self.ops_forgotten
+    }
+    /// The safety monitors (for their map sizes).
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
     }
     /// The first safety violation, if a monitor fired.
     pub fn violation(&self) -> Option<&Violation> {

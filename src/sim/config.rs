@@ -56,6 +56,22 @@ pub struct SimConfig {
     /// time). They restate a rule and fire as soon as a teaching switch breaks it; off, the run
     /// goes on until a consequence monitor sees the harm (two leaders, a lost write, a stale read).
     pub rule_monitors: bool,
+    /// Like etcd's `--snapshot-count`: a node snapshots its application state and compacts its
+    /// Raft log after applying this many entries past its last snapshot. 0 = never on its own.
+    pub snapshot_count: u64,
+    /// Like etcd's `SnapshotCatchUpEntries`: entries kept behind the applied index when the log
+    /// is compacted, so a slightly slow follower still gets entries, not a snapshot.
+    pub snapshot_catch_up: u64,
+    /// Like etcd's revision-mode auto-compaction: the leader proposes an MVCC compaction that
+    /// keeps the last this-many revisions. 0 = only on request.
+    pub mvcc_retention: u64,
+    /// The trace keeps its last this-many events in memory (ids and the trace hash still cover
+    /// every event). 0 = keep all.
+    pub trace_window: u64,
+    /// The client operations map keeps this many finished operations (pending ones always
+    /// stay); older ones leave it, and the clients' history then says it is truncated.
+    /// 0 = keep all.
+    pub ops_window: u64,
 }
 
 impl Default for SimConfig {
@@ -80,6 +96,11 @@ impl Default for SimConfig {
             sessions: true,
             record_trace: true,
             rule_monitors: true,
+            snapshot_count: 2_000,
+            snapshot_catch_up: 500,
+            mvcc_retention: 5_000,
+            trace_window: 50_000,
+            ops_window: 10_000,
         }
     }
 }

@@ -97,6 +97,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         voters,
         spares,
         record_trace: false,
+        // The history checker judges every operation of the run: keep them all.
+        ops_window: 0,
         pre_vote: rng.chance_ppm(800_000),
         check_quorum: rng.chance_ppm(800_000),
         rule_monitors: options.rule_monitors,

@@ -116,6 +116,20 @@ impl Monitor {
         }
     }
 
+    /// The size of each of the monitors' maps, by name (for the long-run benchmark and the
+    /// tests that check they stay bounded).
+    pub fn sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("leaders", self.leaders.len()),
+            ("seen", self.seen.len()),
+            ("committed", self.committed.len()),
+            ("applied", self.applied.len()),
+            ("state_at", self.state_at.len()),
+            ("votes", self.votes.len()),
+            ("reads", self.reads.len()),
+        ]
+    }
+
     /// Records a violation unless one is already recorded or `invariant` is a rule monitor that
     /// is switched off. Returns whether the monitor counts (so the caller may stop looking).
     fn fire(
@@ -445,7 +459,7 @@ impl Monitor {
             }
         }
         if !ready.committed_entries.is_empty() || ready.snapshot.is_some() {
-            let state = (app.state_hash(), app.applied_entries());
+            let state = (app.digest(), app.applied_entries());
             match self.state_at.get(&app.applied()) {
                 Some(&seen) if seen != state => {
                     self.fire(
@@ -480,11 +494,65 @@ impl Monitor {
                     break;
                 }
             }
+            self.prune(nodes);
         }
         let mut violation = self.pending.take()?;
         violation.event_id = event_id;
         self.pending = Some(violation.clone());
         Some(violation)
+    }
+
+    /// Forgets what no check can look at again, so the monitors' memory follows the state,
+    /// not the run. Every node (up or down, voter or spare) holds a durable snapshot at or
+    /// above `floor`, and a node only persists, commits, applies or restores above its
+    /// snapshot, so per-index records below `floor` are never consulted again (the newest
+    /// committed index is kept: reads compare with it). Likewise no node can vote or lead in a
+    /// term below every node's durable term.
+    fn prune(&mut self, nodes: &BTreeMap<u64, SimNode>) {
+        let floor = nodes
+            .values()
+            .map(|n| {
+                let durable = n.durable().map_or(Index(0), |d| d.first_index().prev());
+                let running = n
+                    .raft()
+                    .map_or(durable, |r| r.raft().log.first_index().prev());
+                durable.min(running)
+            })
+            .min()
+            .unwrap_or(Index(0));
+        let newest_committed = self.committed.last_key_value().map(|(i, _)| *i);
+        while let Some(entry) = self.committed.first_entry()
+            && *entry.key() < floor
+            && Some(*entry.key()) != newest_committed
+        {
+            entry.remove();
+        }
+        while let Some(entry) = self.seen.first_entry()
+            && entry.key().0 < floor
+        {
+            entry.remove();
+        }
+        while let Some(entry) = self.applied.first_entry()
+            && *entry.key() < floor
+        {
+            entry.remove();
+        }
+        while let Some(entry) = self.state_at.first_entry()
+            && *entry.key() < floor
+        {
+            entry.remove();
+        }
+        let lowest_term = nodes
+            .values()
+            .map(|n| n.durable().map_or(Term(0), |d| d.hard_state().term))
+            .min()
+            .unwrap_or(Term(0));
+        while let Some(entry) = self.leaders.first_entry()
+            && *entry.key() < lowest_term
+        {
+            entry.remove();
+        }
+        self.votes.retain(|(_, term), _| *term >= lowest_term);
     }
 
     fn check_node(&mut self, node: &SimNode, nodes: &BTreeMap<u64, SimNode>, now: TimeMs) {

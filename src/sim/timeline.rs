@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 /// A checkpoint is kept after this many simulator steps.
 pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
+/// At most this many checkpoints are held. When there are more, every other checkpoint of the
+/// older half is dropped: recent moments stay quick to reach, a long run's checkpoints take
+/// bounded memory, and a seek far back replays a little more.
+pub const CHECKPOINTS_MAX: usize = 32;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -99,6 +103,7 @@ impl Timeline {
             && self.is_newest_checkpoint_point()
         {
             self.checkpoints.push(self.sim.clone());
+            self.thin_checkpoints();
         }
         stepped
     }
@@ -185,6 +190,11 @@ impl Timeline {
         }
     }
 
+    /// Drops every other checkpoint of the older half once there are too many.
+    fn thin_checkpoints(&mut self) {
+        thin(&mut self.checkpoints, CHECKPOINTS_MAX);
+    }
+
     fn is_newest_checkpoint_point(&self) -> bool {
         self.checkpoints
             .last()
@@ -192,9 +202,49 @@ impl Timeline {
     }
 }
 
+/// Once `items` holds more than `max`, drops every other item of its older half (the oldest
+/// item stays, and the newest half is kept whole), so density falls off with age and the
+/// count stays at most `max + 1`.
+fn thin<T>(items: &mut Vec<T>, max: usize) {
+    if items.len() <= max {
+        return;
+    }
+    let older = items.len() / 2;
+    let mut position = 0;
+    items.retain(|_| {
+        let keep = position >= older || position % 2 == 0;
+        position += 1;
+        keep
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thinning_bounds_the_count_keeps_the_newest_and_spreads_the_old() {
+        let mut kept: Vec<u64> = Vec::new();
+        for step in 1..=10_000u64 {
+            kept.push(step);
+            thin(&mut kept, 64);
+            assert!(kept.len() <= 65, "{}", kept.len());
+        }
+        assert_eq!(kept.last(), Some(&10_000));
+        assert!(kept.windows(2).all(|w| w[0] < w[1]), "still in order");
+        // The newest stretch is dense, the oldest sparse: older gaps are wider.
+        let gaps: Vec<u64> = kept.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(gaps.last(), Some(&1));
+        assert!(
+            gaps[0] > 16,
+            "old checkpoints thinned: first gap {}",
+            gaps[0]
+        );
+        assert!(
+            kept[0] < 2_000,
+            "something early is still there to seek from"
+        );
+    }
 
     #[test]
     fn a_run_stopped_by_the_step_cap_says_so_and_goes_on_when_called_again() {

@@ -112,22 +112,64 @@ impl fmt::Display for TraceEvent {
     }
 }
 
+/// Events per shared chunk of the trace window: a clone of the trace (a timeline checkpoint)
+/// shares every full chunk and copies at most one partial chunk.
+const CHUNK_EVENTS: usize = 1024;
+
+/// FNV-1a's offset basis and prime: the trace hash is FNV-1a over the trace's text, fed one
+/// event at a time, so it can cover events that already left the window.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv_feed(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &byte in bytes {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+    }
+    hash
+}
+
 /// The trace of a run. Recording can be switched off for fast randomized runs; ids keep
 /// counting either way, so event ids mean the same with and without recording.
-#[derive(Clone, Debug, Default)]
+///
+/// Only the last `window` recorded events stay in memory (0 = all), in shared chunks, so a long
+/// run's trace costs memory for the window, not for the run. Events that leave the window are
+/// folded into a running FNV-1a hash of the trace's text, so [`Trace::text_hash`] is the hash of
+/// the whole trace, exactly as if every event were kept.
+#[derive(Clone, Debug)]
 pub struct Trace {
-    events: Vec<TraceEvent>,
+    chunks: std::collections::VecDeque<std::sync::Arc<Vec<TraceEvent>>>,
+    kept: usize,
     next_id: u64,
     recording: bool,
+    window: usize,
+    /// Recorded events that left the window.
+    dropped: u64,
+    /// FNV-1a state over the text of the dropped events.
+    dropped_hash: u64,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace::new(false)
+    }
 }
 
 impl Trace {
-    /// A trace that records events when `recording` is true.
+    /// A trace that records (and keeps all) events when `recording` is true.
     pub fn new(recording: bool) -> Trace {
+        Trace::with_window(recording, 0)
+    }
+
+    /// A trace that keeps the last `window` recorded events in memory (0 = all).
+    pub fn with_window(recording: bool, window: u64) -> Trace {
         Trace {
-            events: Vec::new(),
+            chunks: std::collections::VecDeque::new(),
+            kept: 0,
             next_id: 0,
             recording,
+            window: usize::try_from(window).unwrap_or(usize::MAX),
+            dropped: 0,
+            dropped_hash: FNV_OFFSET,
         }
     }
 
@@ -141,9 +183,41 @@ impl Trace {
         let id = self.next_id;
         self.next_id += 1;
         if self.recording {
-            self.events.push(TraceEvent { id, at_ms, kind });
+            let event = TraceEvent { id, at_ms, kind };
+            match self.chunks.back_mut() {
+                Some(last) if last.len() < CHUNK_EVENTS => {
+                    std::sync::Arc::make_mut(last).push(event);
+                }
+                _ => {
+                    let mut chunk = Vec::with_capacity(CHUNK_EVENTS);
+                    chunk.push(event);
+                    self.chunks.push_back(std::sync::Arc::new(chunk));
+                }
+            }
+            self.kept += 1;
+            self.evict();
         }
         id
+    }
+
+    /// Drops whole chunks from the front while the rest still holds `window` events.
+    fn evict(&mut self) {
+        if self.window == 0 {
+            return;
+        }
+        while let Some(front) = self.chunks.front()
+            && self.kept - front.len() >= self.window
+        {
+            let Some(front) = self.chunks.pop_front() else {
+                return;
+            };
+            self.kept -= front.len();
+            self.dropped += front.len() as u64;
+            for event in front.iter() {
+                self.dropped_hash = fnv_feed(self.dropped_hash, event.to_string().as_bytes());
+                self.dropped_hash = fnv_feed(self.dropped_hash, b"\n");
+            }
+        }
     }
 
     /// The id the next event will get.
@@ -151,18 +225,111 @@ impl Trace {
         self.next_id
     }
 
-    /// The recorded events.
-    pub fn events(&self) -> &[TraceEvent] {
-        &self.events
+    /// The recorded events still in the window, oldest first.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> {
+        self.chunks.iter().flat_map(|chunk| chunk.iter())
     }
 
-    /// The whole trace as text, one event per line.
+    /// The recorded events in the window with an id at or above `id`, oldest first.
+    pub fn events_from(&self, id: u64) -> impl Iterator<Item = &TraceEvent> {
+        let skip = self
+            .chunks
+            .iter()
+            .take_while(|chunk| chunk.last().is_some_and(|e| e.id < id))
+            .count();
+        self.chunks
+            .iter()
+            .skip(skip)
+            .flat_map(|chunk| chunk.iter())
+            .skip_while(move |e| e.id < id)
+    }
+
+    /// Number of recorded events in the window.
+    pub fn kept_len(&self) -> usize {
+        self.kept
+    }
+
+    /// Number of events recorded over the whole run (in the window or not).
+    pub fn recorded_len(&self) -> u64 {
+        self.dropped + self.kept as u64
+    }
+
+    /// Number of recorded events that left the window.
+    pub fn dropped_len(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The hash of the whole trace's text ([`Trace::to_text`] as if no event had left the
+    /// window): equal to `stable_hash` of that text, which is what the goldens pin.
+    pub fn text_hash(&self) -> u64 {
+        let mut hash = self.dropped_hash;
+        for event in self.events() {
+            hash = fnv_feed(hash, event.to_string().as_bytes());
+            hash = fnv_feed(hash, b"\n");
+        }
+        // `str`'s `Hash` ends with 0xff.
+        fnv_feed(hash, &[0xff])
+    }
+
+    /// The events in the window as text, one event per line.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        for event in &self.events {
+        for event in self.events() {
             out.push_str(&event.to_string());
             out.push('\n');
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::hash::stable_hash;
+
+    fn fill(trace: &mut Trace, n: u64) {
+        for i in 0..n {
+            trace.push(
+                i * 3,
+                TraceKind::Commit {
+                    node: i % 5,
+                    index: i,
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn a_window_keeps_ids_and_the_whole_trace_hash() {
+        let mut all = Trace::new(true);
+        let mut windowed = Trace::with_window(true, 1500);
+        fill(&mut all, 5000);
+        fill(&mut windowed, 5000);
+        assert_eq!(all.kept_len(), 5000);
+        assert!(windowed.kept_len() >= 1500 && windowed.kept_len() < 1500 + CHUNK_EVENTS);
+        assert_eq!(windowed.recorded_len(), 5000);
+        assert_eq!(windowed.next_id(), all.next_id());
+        // Ids stay stable: the window is a suffix of the full trace, event for event.
+        let tail: Vec<&TraceEvent> = all.events().skip(5000 - windowed.kept_len()).collect();
+        let kept: Vec<&TraceEvent> = windowed.events().collect();
+        assert_eq!(tail, kept);
+        assert_eq!(kept.last().map(|e| e.id), Some(4999));
+        // The hash covers every event, as the full text's stable hash (what goldens pin).
+        assert_eq!(all.text_hash(), stable_hash(&all.to_text()));
+        assert_eq!(windowed.text_hash(), all.text_hash());
+        assert_ne!(windowed.to_text(), all.to_text());
+        let from: Vec<u64> = windowed.events_from(4990).map(|e| e.id).collect();
+        assert_eq!(from, (4990..5000).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn a_clone_shares_full_chunks() {
+        let mut trace = Trace::with_window(true, 0);
+        fill(&mut trace, 3000);
+        let copy = trace.clone();
+        assert!(std::sync::Arc::ptr_eq(&trace.chunks[0], &copy.chunks[0]));
+        trace.push(1, TraceKind::Commit { node: 1, index: 1 });
+        assert_eq!(copy.kept_len(), 3000, "the copy does not see later events");
+        assert_eq!(trace.kept_len(), 3001);
     }
 }

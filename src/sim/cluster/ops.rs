@@ -128,10 +128,16 @@ impl Sim {
     /// A client sends an earlier write again, unchanged: with sessions the state machine
     /// recognises it; without, it applies a second time.
     pub(super) fn client_retry(&mut self, op: u64, node: u64) -> Result<(), ActionError> {
-        let original = self
-            .ops
-            .get(&op)
-            .ok_or_else(|| ActionError(format!("there is no operation op{op}")))?;
+        let original = self.ops.get(&op).ok_or_else(|| {
+            if op < self.next_op_id {
+                ActionError(format!(
+                    "op{op} left the operations window (ops-window={})",
+                    self.config.ops_window
+                ))
+            } else {
+                ActionError(format!("there is no operation op{op}"))
+            }
+        })?;
         let proposal = original.proposal.clone().ok_or_else(|| {
             ActionError(format!("op{op} is not a write; only writes are retried"))
         })?;
@@ -183,28 +189,45 @@ impl Sim {
         }
     }
 
-    /// Records the read index the leader confirmed for a client read.
+    /// Records the read index the leader confirmed for a client read, and files the read
+    /// under its node and index so that [`Sim::serve_reads`] finds it without scanning.
     pub(super) fn note_read_index(&mut self, id: u64, ctx: &[u8], index: u64) {
         if let Some(op) = op_of_ctx(ctx).and_then(|op| self.ops.get_mut(&op))
             && op.node == id
             && op.state == OpState::Pending
         {
             op.read_index = Some(index);
+            self.pending_reads.insert((id, index, op.id));
         }
     }
 
-    /// Serves the linearizable reads at node `id` whose read index it has applied.
+    /// Serves the linearizable reads at node `id` whose read index it has applied. Only the
+    /// reads waiting on this node up to its applied index are looked at (an ordered index of
+    /// pending reads), so the cost does not grow with the number of operations ever issued.
     pub(super) fn serve_reads(&mut self, id: u64) {
         let Some(applied) = self.nodes.get(&id).map(|n| n.app.applied().0) else {
             return;
         };
-        let ready: Vec<(u64, Request)> = self
-            .ops
-            .values()
-            .filter(|op| op.node == id && op.state == OpState::Pending)
-            .filter(|op| op.read_index.is_some_and(|r| r <= applied))
-            .filter_map(|op| op.request.clone().map(|r| (op.id, r)))
+        let due: Vec<(u64, u64, u64)> = self
+            .pending_reads
+            .range((id, 0, 0)..=(id, applied, u64::MAX))
+            .copied()
             .collect();
+        let mut ready: Vec<(u64, Request)> = Vec::with_capacity(due.len());
+        for key in due {
+            self.pending_reads.remove(&key);
+            let (_, index, op) = key;
+            if let Some(op) = self.ops.get(&op)
+                && op.node == id
+                && op.state == OpState::Pending
+                && op.read_index == Some(index)
+                && let Some(request) = op.request.clone()
+            {
+                ready.push((op.id, request));
+            }
+        }
+        // In op id order, as the scan over the whole map served them.
+        ready.sort_by_key(|(op, _)| *op);
         for (op, request) in ready {
             self.serve_read_now(op, id, &request);
         }
@@ -321,6 +344,7 @@ impl Sim {
         pending.state = OpState::TimedOut;
         pending.output = "Error: context deadline exceeded\n".to_string();
         let (client, node) = (pending.client, pending.node);
+        self.op_finished(op);
         self.trace.push(
             self.now_ms,
             TraceKind::Note {
@@ -344,6 +368,7 @@ impl Sim {
         pending.ok = ok;
         let (node, client) = (pending.node, pending.client);
         let summary = pending.output.lines().next().unwrap_or("").to_string();
+        self.op_finished(op);
         self.trace.push(
             now,
             TraceKind::Note {
@@ -351,6 +376,31 @@ impl Sim {
                 text: format!("client c{client}: op{op} answered: {summary}"),
             },
         );
+    }
+
+    /// Files a finished operation in the ops window and lets the oldest finished ones leave,
+    /// so a long run's operations map holds the window, not the run. An operation still
+    /// streaming a watch stays until its stream is closed.
+    fn op_finished(&mut self, op: u64) {
+        self.finished_ops.push_back(op);
+        let window = usize::try_from(self.config.ops_window).unwrap_or(usize::MAX);
+        if window == 0 {
+            return;
+        }
+        let mut looked = 0;
+        while self.finished_ops.len() > window && looked < self.finished_ops.len() {
+            let Some(oldest) = self.finished_ops.pop_front() else {
+                return;
+            };
+            looked += 1;
+            if self.ops.get(&oldest).is_some_and(|o| o.watch.is_some()) {
+                self.finished_ops.push_back(oldest);
+                continue;
+            }
+            if self.ops.remove(&oldest).is_some() {
+                self.ops_forgotten += 1;
+            }
+        }
     }
 
     fn header_info(&self, node: u64) -> HeaderInfo {

@@ -1,0 +1,298 @@
+//! Long simulated runs: does the simulator's cost grow with the work or with the run's history?
+//!
+//! Two cases, both with every safety monitor on, printing numbers (nothing asserts a time):
+//!
+//! - `long`: 5 nodes, clients writing 10 puts per simulated second through the console path
+//!   (`Action::Console`, like a script's `console` line) for `--minutes N` simulated minutes
+//!   (default 60). Prints simulated seconds per wall second over the first minute and over the
+//!   whole run, the peak heap, and the final sizes of everything that could grow.
+//! - `puts`: the `raftlab run` shape, a generated script of `--puts N` scheduled puts (default
+//!   30,000), run in slices of 10,000 so that time and memory per 10k puts can be compared.
+//!
+//! ```sh
+//! cargo bench --bench sim_long                       # both cases, full size
+//! cargo bench --bench sim_long -- --minutes 5 --puts 10000
+//! cargo bench --bench sim_long -- --case long
+//! cargo bench --bench sim_long -- --case timeline --minutes 10   # the page's shape (not in "all")
+//! ```
+//!
+//! The heap is measured by a counting global allocator in this binary: exact, and the same on
+//! every OS (VmHWM would also count the allocator's own retention).
+
+use raftlab::scenario::sim_script::run_script;
+use raftlab::sim::action::Action;
+use raftlab::sim::cluster::Sim;
+use raftlab::sim::config::SimConfig;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// The system allocator, counting live bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call forwards to `System` with the caller's layout unchanged; the counters are
+// only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as is.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size >= layout.size() {
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + (new_size - layout.size());
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+struct Options {
+    minutes: u64,
+    puts: u64,
+    case: String,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        minutes: 60,
+        puts: 30_000,
+        case: "all".into(),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--minutes" => options.minutes = value.parse().expect("--minutes N"),
+            "--puts" => options.puts = value.parse().expect("--puts N"),
+            "--case" => options.case = value,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    options
+}
+
+/// One put every 100 ms of simulated time, three clients in turn, all to node 1 (a follower
+/// forwards the proposal, as etcd does), over 100 keys.
+fn long_run(minutes: u64) {
+    let config = SimConfig {
+        voters: 5,
+        seed: 7,
+        ..SimConfig::default()
+    };
+    reset_peak();
+    let start = Instant::now();
+    let mut sim = Sim::new(config).expect("valid config");
+    let end_ms = minutes * 60_000;
+    let mut first_minute = None;
+    let mut next_report = 60_000;
+    let mut at_ms = 1_000;
+    let mut put = 0u64;
+    println!(
+        "long: 5 nodes, 10 puts per simulated second, {minutes} simulated minutes, monitors on"
+    );
+    while at_ms <= end_ms {
+        sim.run_until(at_ms, u64::MAX);
+        assert!(
+            sim.violation().is_none(),
+            "violation: {:?}",
+            sim.violation()
+        );
+        let action = Action::Console {
+            client: 1 + put % 3,
+            node: 1,
+            line: format!("put key{} value{put}", put % 100),
+        };
+        // A refused put (no leader yet) is answered with an error; the run goes on.
+        let _ = sim.apply_action(&action);
+        put += 1;
+        at_ms += 100;
+        if at_ms > next_report {
+            let wall = start.elapsed().as_secs_f64();
+            if first_minute.is_none() {
+                first_minute = Some(60.0 / wall);
+            }
+            println!(
+                "  {:>5} sim s  {:>8.1} wall s  {:>8.1} sim s / wall s so far  heap {:>7.1} MB (peak {:>7.1} MB)",
+                next_report / 1000,
+                wall,
+                next_report as f64 / 1000.0 / wall,
+                mb(LIVE.load(Ordering::Relaxed)),
+                mb(PEAK.load(Ordering::Relaxed)),
+            );
+            next_report += 60_000;
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let whole = end_ms as f64 / 1000.0 / wall;
+    println!(
+        "long: first minute {:.1} sim s / wall s, whole run {whole:.1} sim s / wall s (ratio {:.2}); {wall:.1} wall s; peak heap {:.1} MB",
+        first_minute.unwrap_or(whole),
+        first_minute.unwrap_or(whole) / whole,
+        mb(PEAK.load(Ordering::Relaxed)),
+    );
+    print_sizes(&sim);
+}
+
+fn print_sizes(sim: &Sim) {
+    for node in sim.nodes().values() {
+        let (log, first, last) = node.durable().map_or((0, 0, 0), |d| {
+            let (first, last) = (d.first_index().0, d.last_index().0);
+            (last + 1 - first, first, last)
+        });
+        let store = node.app.kv().store();
+        println!(
+            "  n{}: raft log {log} entries ({first}..={last}), applied {}, MVCC revision {} compacted {} kept changes {}",
+            node.id,
+            node.app.applied().0,
+            store.revision(),
+            store.compact_revision(),
+            store.kept_changes(),
+        );
+    }
+    let monitors: Vec<String> = sim
+        .monitor()
+        .sizes()
+        .iter()
+        .map(|(name, n)| format!("{name}={n}"))
+        .collect();
+    println!(
+        "  trace: {} events kept of {}; ops map {}; monitors {}",
+        sim.trace().kept_len(),
+        sim.trace().next_id(),
+        sim.ops().len(),
+        monitors.join(" ")
+    );
+}
+
+/// The script `raftlab run` would get: puts scheduled every 100 ms from 3 s on. Each `at`
+/// case is written without its expected `ok` (3 lines a put, so 30,000 puts fit the script
+/// length limit); those unmet expectations are not counted.
+fn puts_script(puts: u64) -> String {
+    let mut text = String::from("cluster voters=5 seed=7\n----\nok\n\n");
+    for i in 0..puts {
+        let at = 3_000 + i * 100;
+        text.push_str(&format!(
+            "at {at} console client={} node=1 put key{} value{i}\n----\n\n",
+            1 + i % 3,
+            i % 100
+        ));
+    }
+    let end = 3_000 + puts * 100 + 5_000;
+    text.push_str(&format!(
+        "run-until {end}\n----\n\nexpect-no-violation\n----\nok\n"
+    ));
+    text
+}
+
+fn puts_run(total: u64) {
+    println!("puts: generated `raftlab run` scripts, 5 nodes, monitors on");
+    let mut slice = 10_000u64.min(total);
+    while slice <= total {
+        reset_peak();
+        let start = Instant::now();
+        let run = run_script(&puts_script(slice)).expect("the generated script parses");
+        let wall = start.elapsed().as_secs_f64();
+        println!(
+            "  {slice:>6} puts: {wall:>7.2} wall s ({:.2} s per 10k), peak heap {:>7.1} MB ({:.1} MB per 10k), violation: {}",
+            wall * 10_000.0 / slice as f64,
+            mb(PEAK.load(Ordering::Relaxed)),
+            mb(PEAK.load(Ordering::Relaxed)) * 10_000.0 / slice as f64,
+            run.violation.map_or("none".into(), |v| v.to_string()),
+        );
+        if slice == total {
+            break;
+        }
+        slice = (slice + 10_000).min(total);
+    }
+}
+
+/// The page's shape: the same load through a [`Timeline`] (checkpoints every 2,000 steps,
+/// thinned to 32), then a seek back to the middle and forward to the end.
+fn timeline_run(minutes: u64) {
+    use raftlab::sim::timeline::Timeline;
+    let config = SimConfig {
+        voters: 5,
+        seed: 7,
+        ..SimConfig::default()
+    };
+    reset_peak();
+    let start = Instant::now();
+    let mut timeline = Timeline::new(config).expect("valid config");
+    let end_ms = minutes * 60_000;
+    let mut at_ms = 1_000;
+    let mut put = 0u64;
+    while at_ms <= end_ms {
+        timeline.run_until(at_ms);
+        let _ = timeline.act(Action::Console {
+            client: 1 + put % 3,
+            node: 1,
+            line: format!("put key{} value{put}", put % 100),
+        });
+        put += 1;
+        at_ms += 100;
+    }
+    let run_wall = start.elapsed().as_secs_f64();
+    let end_hash = timeline.sim().state_hash();
+    let seek = Instant::now();
+    timeline.seek_ms(end_ms / 2);
+    let back = seek.elapsed().as_secs_f64();
+    timeline.seek_ms(end_ms);
+    let total_seek = seek.elapsed().as_secs_f64();
+    println!(
+        "timeline: {minutes} simulated minutes in {run_wall:.1} wall s ({:.1} sim s / wall s), {} checkpoints, peak heap {:.1} MB; seek to the middle {back:.2} s, back to the end {:.2} s, same end state: {}",
+        end_ms as f64 / 1000.0 / run_wall,
+        timeline.checkpoint_count(),
+        mb(PEAK.load(Ordering::Relaxed)),
+        total_seek - back,
+        timeline.sim().state_hash() == end_hash,
+    );
+}
+
+fn main() {
+    let options = options();
+    if options.case == "timeline" {
+        timeline_run(options.minutes);
+    }
+    if options.case == "all" || options.case == "long" {
+        long_run(options.minutes);
+    }
+    if options.case == "all" || options.case == "puts" {
+        puts_run(options.puts);
+    }
+}
