@@ -350,19 +350,7 @@ impl MvccStore {
             hasher.bytes(key);
             hasher.u64(history.entries.len() as u64);
             for (stamp, change) in &history.entries {
-                hasher.i64(stamp.main);
-                hasher.i64(stamp.sub);
-                match change {
-                    Change::Tombstone => hasher.u64(0),
-                    Change::Put(kv) => {
-                        hasher.u64(1);
-                        hasher.i64(kv.create_revision);
-                        hasher.i64(kv.mod_revision);
-                        hasher.i64(kv.version);
-                        hasher.i64(kv.lease);
-                        hasher.bytes(&kv.value);
-                    }
-                }
+                feed_change(hasher, *stamp, change);
             }
         }
     }
@@ -406,6 +394,13 @@ impl MvccStore {
 pub(super) fn change_digest(key: &[u8], stamp: Stamp, change: &Change) -> u64 {
     let mut hasher = StateHasher::new();
     hasher.bytes(key);
+    feed_change(&mut hasher, stamp, change);
+    mix64(hasher.finish())
+}
+
+/// One kept change in its explicit byte encoding: shared by the full state hash and the
+/// running digest, so the two can never disagree on what a change is.
+fn feed_change(hasher: &mut StateHasher, stamp: Stamp, change: &Change) {
     hasher.i64(stamp.main);
     hasher.i64(stamp.sub);
     match change {
@@ -419,7 +414,6 @@ pub(super) fn change_digest(key: &[u8], stamp: Stamp, change: &Change) -> u64 {
             hasher.bytes(&kv.value);
         }
     }
-    mix64(hasher.finish())
 }
 
 /// SplitMix64's finalizer: every input bit affects every output bit.
