@@ -145,3 +145,64 @@ impl Raft {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Node 1, a follower of voters {1, 2} in term 1 with `entries` entries of term 1, that has
+    /// counted `elapsed` ticks towards a timeout of 15.
+    fn follower(entries: u64, elapsed: u64) -> Raft {
+        let conf = ConfState::from_voters([1, 2]);
+        let config = Config::new(NodeId(1));
+        let mut raft = Raft::new(&config, MemStorage::new_with_conf_state(conf)).expect("config");
+        raft.become_follower(Term(1), None);
+        let log: Vec<Entry> = (1..=entries)
+            .map(|i| Entry {
+                term: Term(1),
+                index: Index(i),
+                ..Entry::default()
+            })
+            .collect();
+        raft.log.append(&log);
+        raft.election_elapsed_ticks = elapsed;
+        raft.randomized_election_timeout_ticks = 15;
+        raft
+    }
+
+    fn vote_request(last_index: u64) -> Message {
+        Message {
+            msg_type: MessageType::MsgVote,
+            from: NodeId(2),
+            to: NodeId(1),
+            term: Term(2),
+            index: Index(last_index),
+            log_term: Term(1),
+            ..Message::default()
+        }
+    }
+
+    #[test]
+    fn rejecting_a_later_term_vote_keeps_the_election_timer() {
+        let mut raft = follower(8, 7);
+        raft.step(vote_request(6)).expect("step");
+        assert_eq!(raft.term, Term(2), "the term still moves");
+        assert_eq!(raft.vote, None, "log 1/6 is behind 1/8: refused");
+        assert_eq!(
+            (
+                raft.election_elapsed_ticks,
+                raft.randomized_election_timeout_ticks
+            ),
+            (7, 15),
+            "Figure 2: only a granted vote restarts the timer"
+        );
+    }
+
+    #[test]
+    fn granting_a_vote_restarts_the_election_timer() {
+        let mut raft = follower(6, 7);
+        raft.step(vote_request(8)).expect("step");
+        assert_eq!(raft.vote, Some(NodeId(2)));
+        assert_eq!(raft.election_elapsed_ticks, 0);
+    }
+}

@@ -713,17 +713,35 @@ impl Raft {
             if !matches!(m.msg_type, MessageType::MsgProp | MessageType::MsgReadIndex) {
                 return Err(StepError::Malformed("term 0"));
             }
-        } else if m.term > self.term {
+        }
+        // Figure 2: a follower restarts its election timer when it hears from the leader or
+        // GRANTS a vote. A later-term candidate whose log is behind moves this node's term but
+        // must not also hold back its timer: otherwise, when only this node's log can win (say
+        // two voters), every failed campaign of the other delays the one campaign that can.
+        let timer = (m.term > self.term
+            && self.role == Role::Follower
+            && m.msg_type == MessageType::MsgVote)
+            .then_some((
+                self.election_elapsed_ticks,
+                self.randomized_election_timeout_ticks,
+            ));
+        if m.term.0 != 0 && m.term > self.term {
             if !self.step_higher_term(&m) {
                 return Ok(());
             }
-        } else if m.term < self.term {
+        } else if m.term.0 != 0 && m.term < self.term {
             self.step_lower_term(&m);
             return Ok(());
         }
         match m.msg_type {
             MessageType::MsgVote | MessageType::MsgPreVote => {
                 self.handle_vote_request(&m);
+                if let Some((elapsed, timeout)) = timer
+                    && self.vote != Some(m.from)
+                {
+                    self.election_elapsed_ticks = elapsed;
+                    self.randomized_election_timeout_ticks = timeout;
+                }
                 Ok(())
             }
             _ => match self.role {
