@@ -170,12 +170,7 @@ impl Raft {
         let Some(target) = asked.or_else(|| self.pick_successor()) else {
             return;
         };
-        let matched = self
-            .tracker
-            .progress
-            .get(&target)
-            .map(|pr| pr.matched)
-            .unwrap_or_default();
+        let matched = self.matched_of(target);
         // Commitment guarantees a voter holds the change; until its ack arrives, wait.
         if matched < self.pending_conf_index {
             return;

@@ -119,21 +119,29 @@ impl Raft {
         }
     }
 
+    /// How far `id` has matched our log (0 when unknown).
+    pub(super) fn matched_of(&self, id: NodeId) -> Index {
+        self.tracker
+            .progress
+            .get(&id)
+            .map(|pr| pr.matched)
+            .unwrap_or_default()
+    }
+
+    /// The commit index we may tell `id`: never beyond what it is known to hold (§5.3: the
+    /// follower's entries past its match may still differ from ours). Heartbeats and
+    /// MsgTimeoutNow both carry it.
+    fn commit_known_safe_for(&self, id: NodeId) -> Index {
+        self.matched_of(id).min(self.log.committed)
+    }
+
     pub(super) fn bcast_heartbeat(&mut self, ctx: Option<Vec<u8>>) {
         let ids: Vec<NodeId> = self.tracker.progress.keys().copied().collect();
         for id in ids {
             if id == self.id {
                 continue;
             }
-            let matched = self
-                .tracker
-                .progress
-                .get(&id)
-                .map(|pr| pr.matched)
-                .unwrap_or_default();
-            // Never tell a follower to commit beyond what it is known to hold (§5.3: the
-            // follower's entries past its match may still differ from ours).
-            let commit = matched.min(self.log.committed);
+            let commit = self.commit_known_safe_for(id);
             let lease_tick = self.lease_tick_to_send();
             self.send(Message {
                 msg_type: MessageType::MsgHeartbeat,
@@ -333,16 +341,11 @@ impl Raft {
         // The transferee's forced campaign is granted votes regardless of the followers'
         // promises: the lease cannot be trusted again in this term.
         self.end_lease_for_transfer();
-        let matched = self
-            .tracker
-            .progress
-            .get(&to)
-            .map(|pr| pr.matched)
-            .unwrap_or_default();
+        let commit = self.commit_known_safe_for(to);
         self.send(Message {
             msg_type: MessageType::MsgTimeoutNow,
             to,
-            commit: matched.min(self.log.committed),
+            commit,
             ..Message::default()
         });
     }
