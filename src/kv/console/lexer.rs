@@ -1,7 +1,14 @@
-//! Splits a console line into words the way a POSIX shell would for etcdctl: whitespace
-//! separates words; '...' is literal; "..." allows the escapes \" \\ \$ \` \n \t; outside
-//! quotes a backslash takes the next character literally; pieces that touch join into one
-//! word (`mod("k")` is the word `mod(k)`). Each word keeps its column so errors can point at it.
+//! Splits a console line into words the way a POSIX shell splits a command line for etcdctl:
+//! whitespace separates words; '...' is literal; inside "..." a backslash is special only
+//! before `$`, `` ` ``, `"`, `\` and a newline (`\$ \` \" \\` give the character, a
+//! backslash-newline vanishes) and is kept everywhere else, so `"a\nb"` is the four
+//! characters `a\nb`, exactly what etcdctl receives from `sh`; outside quotes a backslash takes
+//! the next character literally; pieces that touch join into one word (`mod("k")` is the word
+//! `mod(k)`). Each word keeps its column so errors can point at it.
+//!
+//! The items of the one-line txn are a second dialect ([`Dialect::TxnItem`]): etcdctl reads
+//! them from stdin and unquotes "..." with Go's string syntax (`\n` is a newline there), keeps
+//! a backslash outside quotes, and leaves '...' literal.
 
 use super::error::ParseError;
 
@@ -18,8 +25,22 @@ pub struct Word {
     pub quoted: bool,
 }
 
-/// Split `line` into words.
+/// How a piece of text is split into words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// A console line, split like a POSIX shell splits etcdctl's command line.
+    Shell,
+    /// One compare or op of the one-line txn, split like etcdctl's interactive txn reads it.
+    TxnItem,
+}
+
+/// Split a console line into words like a POSIX shell.
 pub fn split_words(line: &str) -> Result<Vec<Word>, ParseError> {
+    split_words_as(line, Dialect::Shell)
+}
+
+/// Split `line` into words in the given dialect.
+pub fn split_words_as(line: &str, dialect: Dialect) -> Result<Vec<Word>, ParseError> {
     let chars: Vec<char> = line.chars().collect();
     let mut words = Vec::new();
     let mut position = 0;
@@ -28,7 +49,7 @@ pub fn split_words(line: &str) -> Result<Vec<Word>, ParseError> {
             position += 1;
             continue;
         }
-        let (word, next) = read_word(&chars, position)?;
+        let (word, next) = read_word(&chars, position, dialect)?;
         words.push(word);
         position = next;
     }
@@ -36,7 +57,7 @@ pub fn split_words(line: &str) -> Result<Vec<Word>, ParseError> {
 }
 
 /// Read one word starting at `start` (not whitespace); return it and the position after it.
-fn read_word(chars: &[char], start: usize) -> Result<(Word, usize), ParseError> {
+fn read_word(chars: &[char], start: usize, dialect: Dialect) -> Result<(Word, usize), ParseError> {
     let mut text = String::new();
     let mut quoted = false;
     let mut position = start;
@@ -52,9 +73,9 @@ fn read_word(chars: &[char], start: usize) -> Result<(Word, usize), ParseError> 
             }
             '"' => {
                 quoted = true;
-                position = read_double_quoted(chars, position, &mut text)?;
+                position = read_double_quoted(chars, position, &mut text, dialect)?;
             }
-            '\\' => {
+            '\\' if dialect == Dialect::Shell => {
                 quoted = true;
                 match chars.get(position + 1) {
                     Some(&escaped) => text.push(escaped),
@@ -86,22 +107,34 @@ fn read_word(chars: &[char], start: usize) -> Result<(Word, usize), ParseError> 
 }
 
 /// Read a "..." section opening at `open`; append its text; return the position after it.
-fn read_double_quoted(chars: &[char], open: usize, text: &mut String) -> Result<usize, ParseError> {
+fn read_double_quoted(
+    chars: &[char],
+    open: usize,
+    text: &mut String,
+    dialect: Dialect,
+) -> Result<usize, ParseError> {
     let mut position = open + 1;
     loop {
         match chars.get(position) {
             None => return Err(ParseError::at("unterminated double quote", open, 1)),
             Some('"') => return Ok(position + 1),
             Some('\\') => {
-                match chars.get(position + 1) {
-                    Some('n') => text.push('\n'),
-                    Some('t') => text.push('\t'),
-                    Some(&c @ ('"' | '\\' | '$' | '`')) => text.push(c),
-                    Some(&c) => {
+                let Some(&next) = chars.get(position + 1) else {
+                    return Err(ParseError::at("unterminated double quote", open, 1));
+                };
+                match (dialect, next) {
+                    // POSIX: backslash-newline is a line continuation; it leaves nothing.
+                    (Dialect::Shell, '\n') => {}
+                    (Dialect::Shell, '$' | '`' | '"' | '\\') => text.push(next),
+                    (Dialect::TxnItem, 'n') => text.push('\n'),
+                    (Dialect::TxnItem, 't') => text.push('\t'),
+                    (Dialect::TxnItem, 'r') => text.push('\r'),
+                    (Dialect::TxnItem, '"' | '\\') => text.push(next),
+                    // Anything else keeps its backslash (the shell's rule; Go would refuse it).
+                    (_, other) => {
                         text.push('\\');
-                        text.push(c);
+                        text.push(other);
                     }
-                    None => return Err(ParseError::at("unterminated double quote", open, 1)),
                 }
                 position += 2;
             }

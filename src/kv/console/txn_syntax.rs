@@ -15,7 +15,7 @@
 use super::command::Action;
 use super::error::ParseError;
 use super::flags::sort_words;
-use super::lexer::{Word, split_items, split_words};
+use super::lexer::{Dialect, Word, split_items, split_words_as};
 use super::parser::{parse_del, parse_get, parse_put};
 use crate::kv::request::{Compare, CompareResult, CompareTarget, RequestOp, TxnRequest};
 
@@ -75,7 +75,7 @@ pub fn section_items(section: &Word) -> Vec<(String, usize)> {
 
 /// Parse one compare, e.g. `mod("k") = "5"`.
 pub fn parse_compare(text: &str) -> Result<Compare, ParseError> {
-    let words = split_words(text)?;
+    let words = split_words_as(text, Dialect::TxnItem)?;
     let malformed = |message: &str| {
         ParseError::at(
             format!(
@@ -158,7 +158,7 @@ fn split_operator(token: &str) -> Option<(CompareResult, &str)> {
 
 /// Parse one then/else op: a put, get or del written as on the command line.
 pub fn parse_op(text: &str) -> Result<RequestOp, ParseError> {
-    let words = split_words(text)?;
+    let words = split_words_as(text, Dialect::TxnItem)?;
     let mut sorted = sort_words(&words)?;
     let Some(command) = sorted.positionals.first().cloned() else {
         return Err(ParseError::at("empty txn op", 0, 1));
