@@ -104,6 +104,7 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
                     value: vec![*v],
                     prev_kv: true,
                     lease: 0,
+                    ..Default::default()
                 };
                 let (response, events) = store.put(&request).expect("put");
                 prop_assert_eq!(
@@ -145,6 +146,7 @@ fn check(ops: &[Op]) -> Result<(), TestCaseError> {
                         value: vec![*v],
                         prev_kv: false,
                         lease: 0,
+                        ..Default::default()
                     })],
                     failure: vec![RequestOp::DeleteRange(DeleteRangeRequest {
                         key: KEYS[*a].into(),

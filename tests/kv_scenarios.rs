@@ -15,6 +15,7 @@ fn put(key: &str, value: &str) -> Request {
         value: value.into(),
         prev_kv: false,
         lease: 0,
+        ..Default::default()
     })
 }
 
@@ -51,6 +52,7 @@ fn cas(key: &str, expected: i64, value: &str) -> Request {
             value: value.into(),
             prev_kv: false,
             lease: 0,
+            ..Default::default()
         })],
         failure: Vec::new(),
     })
@@ -173,6 +175,7 @@ fn revision_and_raft_index_are_different_clocks() {
                     value: b"v".to_vec(),
                     prev_kv: false,
                     lease: 0,
+                    ..Default::default()
                 })
             })
             .collect(),
@@ -305,6 +308,7 @@ fn entries_show_keys_and_values_as_text_and_binary_round_trips() {
         value: vec![0x80],
         prev_kv: false,
         lease: 0,
+        ..Default::default()
     }));
     assert_eq!(Command::decode(&binary.encode()), Ok(binary));
 }
@@ -337,6 +341,7 @@ fn leases_expire_only_when_the_leader_proposes_the_revoke() {
         value: "me".into(),
         prev_kv: false,
         lease: lease_id,
+        ..Default::default()
     }));
     for node in &mut nodes {
         node.apply(2, &put.encode());

@@ -17,6 +17,7 @@ fn put(key: u8, value: u8) -> Request {
         value: vec![value],
         prev_kv: false,
         lease: 0,
+        ..Default::default()
     })
 }
 

@@ -77,6 +77,20 @@ pub struct PutRequest {
     /// Attach the key to this lease (0 = none; a put without a lease detaches the key).
     #[serde(default)]
     pub lease: LeaseId,
+    /// Keep the key's current value (etcd's `ignore_value`; the key must exist and `value`
+    /// must be empty). Left out of the encoding when false, so older log entries and their
+    /// hashes stay byte-identical.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ignore_value: bool,
+    /// Keep the key's current lease (etcd's `ignore_lease`; the key must exist and `lease`
+    /// must be 0). Left out of the encoding when false, like `ignore_value`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ignore_lease: bool,
+}
+
+/// For `skip_serializing_if`: a flag that is off is not written.
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 /// Delete a key or a range (etcd's `DeleteRangeRequest`).

@@ -21,6 +21,10 @@ use super::types::{Event, EventType, KeyValue, KvError, Revision};
 use super::writer::Writer;
 use std::collections::BTreeMap;
 
+/// etcd 3.4's compacted revision before the first compaction (raftlab keeps 0 there; only
+/// negative watch starts can tell the two apart).
+const ETCD_NEVER_COMPACTED: Revision = -1;
+
 /// The key space at every kept revision.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MvccStore {
@@ -249,6 +253,11 @@ impl MvccStore {
     /// the replay a watch from `start` begins with. `start == 0` means "from now on" (no
     /// replay). Fails with [`KvError::Compacted`] when `start` is below the compaction, since
     /// events are missing there and a watcher must not silently skip them.
+    ///
+    /// Negative starts follow etcd 3.4, whose compacted revision is -1 until the first
+    /// compaction: a start below that (-2 or less) is "compacted"; -1 before any compaction is
+    /// not, and replays nothing (etcd reads from the revision's bytes as an unsigned number,
+    /// past every real revision), so the watch sees events from now on.
     pub fn events_since(
         &self,
         key: &[u8],
@@ -258,8 +267,16 @@ impl MvccStore {
         if start == 0 {
             return Ok(Vec::new());
         }
-        if start < self.compacted {
+        let compacted = if self.compacted == 0 {
+            ETCD_NEVER_COMPACTED
+        } else {
+            self.compacted
+        };
+        if start < compacted {
             return Err(KvError::Compacted);
+        }
+        if start < 0 {
+            return Ok(Vec::new());
         }
         let selector = RangeSelector::new(key, range_end);
         let mut stamped: Vec<(Stamp, Event)> = Vec::new();

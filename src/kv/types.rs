@@ -68,6 +68,12 @@ pub enum KvError {
     BadCommand(String),
     /// A put or keep-alive named a lease that does not exist (or was revoked).
     LeaseNotFound,
+    /// A put with `ignore_value` or `ignore_lease` named a key that does not exist.
+    KeyNotFound,
+    /// A put with `ignore_value` also carried a value.
+    ValueProvided,
+    /// A put with `ignore_lease` also named a lease.
+    LeaseProvided,
     /// A grant asked for an id already in use.
     LeaseExists,
     /// A grant asked for a TTL of zero or less.
@@ -94,6 +100,9 @@ impl fmt::Display for KvError {
             KvError::EmptyKey => write!(f, "key is not provided"),
             KvError::RequestTooLarge => write!(f, "request is too large"),
             KvError::LeaseNotFound => write!(f, "requested lease not found"),
+            KvError::KeyNotFound => write!(f, "key not found"),
+            KvError::ValueProvided => write!(f, "value is provided"),
+            KvError::LeaseProvided => write!(f, "lease is provided"),
             KvError::LeaseExists => write!(f, "lease already exists"),
             KvError::LeaseTtlInvalid => {
                 write!(f, "raftlab: a lease needs a TTL of at least 1 second")

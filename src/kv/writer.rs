@@ -46,7 +46,9 @@ impl<'s> Writer<'s> {
     /// Put one key.
     pub fn put(&mut self, request: &PutRequest) -> Result<PutResponse, KvError> {
         check_put(request)?;
+        // etcd looks the lease up before the key a put with `ignore_*` needs.
         self.check_lease(request)?;
+        self.check_kept_key(request)?;
         Ok(self.apply_put(request))
     }
 
@@ -102,6 +104,8 @@ impl<'s> Writer<'s> {
                 }
                 RequestOp::Put(put) => {
                     check_put(put)?;
+                    // etcd checks a txn's puts against the state before the txn: key first.
+                    self.check_kept_key(put)?;
                     self.check_lease(put)?;
                     if put_keys.contains(&put.key.as_slice()) {
                         return Err(KvError::DuplicateKey);
@@ -147,6 +151,19 @@ impl<'s> Writer<'s> {
         Ok(())
     }
 
+    /// A put that keeps the key's value or lease (`ignore_value`, `ignore_lease`) needs the key.
+    fn check_kept_key(&self, request: &PutRequest) -> Result<(), KvError> {
+        let exists = self
+            .store
+            .keys
+            .get(&request.key)
+            .is_some_and(|history| history.latest().is_some());
+        if (request.ignore_value || request.ignore_lease) && !exists {
+            return Err(KvError::KeyNotFound);
+        }
+        Ok(())
+    }
+
     /// A read inside the txn: at revision 0 it sees this txn's own earlier writes.
     fn apply_range(&self, request: &RangeRequest) -> Result<RangeResponse, KvError> {
         let read_revision = if request.revision > 0 {
@@ -164,6 +181,15 @@ impl<'s> Writer<'s> {
         let stamp = self.next_stamp();
         let history = self.store.keys.entry(request.key.clone()).or_default();
         let previous = history.latest().cloned();
+        // Validated: with `ignore_*` the key exists, so `previous` is there to keep from.
+        let value = match (&previous, request.ignore_value) {
+            (Some(kv), true) => kv.value.clone(),
+            _ => request.value.clone(),
+        };
+        let lease = match (&previous, request.ignore_lease) {
+            (Some(kv), true) => kv.lease,
+            _ => request.lease,
+        };
         let kv = KeyValue {
             key: request.key.clone(),
             create_revision: previous
@@ -171,8 +197,8 @@ impl<'s> Writer<'s> {
                 .map_or(stamp.main, |kv| kv.create_revision),
             mod_revision: stamp.main,
             version: previous.as_ref().map_or(1, |kv| kv.version + 1),
-            value: request.value.clone(),
-            lease: request.lease,
+            value,
+            lease,
         };
         let change = Change::Put(kv.clone());
         self.store.changes_digest =
@@ -181,11 +207,11 @@ impl<'s> Writer<'s> {
                 .wrapping_add(change_digest(&request.key, stamp, &change));
         history.push(stamp, change);
         let previous_lease = previous.as_ref().map_or(0, |kv| kv.lease);
-        if previous_lease != 0 && previous_lease != request.lease {
+        if previous_lease != 0 && previous_lease != lease {
             self.store.leases.detach(previous_lease, &request.key);
         }
-        if request.lease != 0 {
-            self.store.leases.attach(request.lease, &request.key);
+        if lease != 0 {
+            self.store.leases.attach(lease, &request.key);
         }
         self.events.push(Event {
             kind: EventType::Put,
@@ -253,6 +279,13 @@ impl<'s> Writer<'s> {
 fn check_put(request: &PutRequest) -> Result<(), KvError> {
     if request.key.is_empty() {
         return Err(KvError::EmptyKey);
+    }
+    // etcd's API refuses these before anything is applied (`checkPutRequest`).
+    if request.ignore_value && !request.value.is_empty() {
+        return Err(KvError::ValueProvided);
+    }
+    if request.ignore_lease && request.lease != 0 {
+        return Err(KvError::LeaseProvided);
     }
     if request.key.len() + request.value.len() > REQUEST_BYTES_MAX {
         return Err(KvError::RequestTooLarge);

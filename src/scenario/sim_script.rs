@@ -293,9 +293,11 @@ impl Runner {
             .events_from(self.role_cursor)
             .filter_map(|e| match &e.kind {
                 TraceKind::Role { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
-                TraceKind::Note { node, text } if *node != 0 => {
-                    Some(format!("{}ms n{node}: {text}", e.at_ms))
-                }
+                TraceKind::Note { node, text } if *node != 0 => Some(format!(
+                    "{}ms n{node}: {text}{}",
+                    e.at_ms,
+                    answer_continuation(sim, text)
+                )),
                 TraceKind::Note { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
                 TraceKind::Violation { .. } => sim
                     .violation()
@@ -310,6 +312,31 @@ impl Runner {
             lines.join("\n")
         }
     }
+}
+
+/// The trace's `client cC: opN answered: FIRST-LINE` note carries only the answer's first
+/// line (the trace hash covers the trace text, so the note stays as it is); a script shows the
+/// rest of the answer under it, each line behind `  | ` (`  |` for a blank line, so the golden
+/// block has no blank line). Empty when the answer is one line or the op left the ops window.
+fn answer_continuation(sim: &Sim, note: &str) -> String {
+    let op = note
+        .split_once(": op")
+        .and_then(|(_, rest)| rest.split_once(" answered: "))
+        .and_then(|(id, _)| id.parse::<u64>().ok())
+        .and_then(|id| sim.ops().get(&id));
+    let Some(op) = op else {
+        return String::new();
+    };
+    let answer = op.output.get(..op.answer_len).unwrap_or(&op.output);
+    let mut text = String::new();
+    for line in answer.lines().skip(1) {
+        text.push_str("\n  |");
+        if !line.is_empty() {
+            text.push(' ');
+            text.push_str(line);
+        }
+    }
+    text
 }
 
 /// After a violation the run is frozen (see `Sim::apply_action`): `run` and `liveness-check`

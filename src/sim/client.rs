@@ -48,6 +48,9 @@ pub struct ClientOp {
     pub state: OpState,
     /// What etcdctl would print.
     pub output: String,
+    /// How many bytes at the start of `output` are the answer itself: a watch appends its
+    /// later events after it. Scripts print the whole answer under the `answered` note.
+    pub answer_len: usize,
     /// False when the answer is an error.
     pub ok: bool,
     /// For a linearizable read: the read index once the leader confirmed it.

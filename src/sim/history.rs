@@ -45,12 +45,16 @@ fn shape(op: &ClientOp) -> Shape {
     }
     let single = |end: &[u8]| end.is_empty();
     match request {
-        Request::Put(put) if put.lease == 0 => Shape::Register {
-            key: text(&put.key),
-            input: Input::Put {
-                value: text(&put.value),
-            },
-        },
+        // A put that keeps a value or lease (`--ignore-value`, `--ignore-lease`) writes what
+        // the history cannot name: unjudged, like a put with a lease.
+        Request::Put(put) if put.lease == 0 && !put.ignore_value && !put.ignore_lease => {
+            Shape::Register {
+                key: text(&put.key),
+                input: Input::Put {
+                    value: text(&put.value),
+                },
+            }
+        }
         Request::Range(range) if range.serializable => Shape::Ignored,
         Request::Range(range)
             if single(&range.range_end)
@@ -80,6 +84,8 @@ fn shape(op: &ClientOp) -> Shape {
                     && single(&cmp.range_end)
                     && cmp.result == CompareResult::Equal
                     && put.lease == 0
+                    && !put.ignore_value
+                    && !put.ignore_lease
                     && failure.iter().all(|f| matches!(f, RequestOp::Range(_))) =>
             {
                 match &cmp.target {

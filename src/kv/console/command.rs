@@ -17,6 +17,8 @@ pub enum OutputFormat {
     Simple,
     /// etcdctl's `-w json`.
     Json,
+    /// etcdctl's `-w fields`: one `"Field" : value` line per field.
+    Fields,
 }
 
 /// One parsed console line.
@@ -27,6 +29,8 @@ pub struct ConsoleCommand {
     pub endpoint: Option<String>,
     /// `-w` / `--write-out`.
     pub output: OutputFormat,
+    /// `--hex`: keys and values as `\x..` bytes (simple output only, as in etcdctl).
+    pub hex: bool,
     /// The command.
     pub action: Action,
 }
@@ -58,7 +62,7 @@ pub enum Action {
         /// `--prev-kv`.
         prev_kv: bool,
     },
-    /// `compact`
+    /// `compaction` (etcdctl 3.4's name) or `compact`
     Compact {
         /// The revision.
         revision: Revision,
@@ -71,6 +75,8 @@ pub enum Action {
     EndpointStatus,
     /// `help [command]`
     Help(Option<String>),
+    /// `version`: the etcdctl and API versions the console speaks.
+    Version,
     /// `lease grant|revoke|keep-alive|timetolive|list`
     Lease(LeaseAction),
 }
@@ -134,7 +140,8 @@ impl Action {
             Action::Watch { .. }
             | Action::MemberList
             | Action::EndpointStatus
-            | Action::Help(_) => None,
+            | Action::Help(_)
+            | Action::Version => None,
         }
     }
 }

@@ -103,6 +103,21 @@ const FLAG_SPECS: &[FlagSpec] = &[
         short: None,
         takes_value: false,
     },
+    FlagSpec {
+        long: "hex",
+        short: None,
+        takes_value: false,
+    },
+    FlagSpec {
+        long: "ignore-value",
+        short: None,
+        takes_value: false,
+    },
+    FlagSpec {
+        long: "ignore-lease",
+        short: None,
+        takes_value: false,
+    },
 ];
 
 /// One flag as given.

@@ -14,6 +14,7 @@ pub mod executor;
 pub mod flags;
 pub mod lease_syntax;
 pub mod lexer;
+pub mod output_fields;
 pub mod output_json;
 pub mod output_simple;
 pub mod parser;
@@ -29,7 +30,12 @@ pub use parser::parse_line;
 
 use crate::kv::response::{Response, ResponseBody};
 use crate::kv::types::{Event, Revision};
+use output_fields::FieldsHeader;
 use output_json::JsonHeader;
+
+/// What `version` prints: the etcdctl release whose behaviour the console follows (the
+/// differential test compares against it), so scripts that check the version see 3.4.
+pub const VERSION_TEXT: &str = "etcdctl version: 3.4.23\nAPI version: 3.4\n";
 
 /// What a console line printed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,6 +80,8 @@ pub fn execute(executor: &mut dyn KvExecutor, command: &ConsoleCommand) -> Conso
     let endpoint = command.endpoint.as_deref();
     match &command.action {
         Action::Help(topic) => ConsoleOutput::ok(help_text(topic.as_deref())),
+        // etcdctl prints these two lines whatever the output format.
+        Action::Version => ConsoleOutput::ok(VERSION_TEXT.to_string()),
         Action::MemberList => match executor.header(endpoint) {
             Err(error) => exec_error(&error),
             Ok(info) => {
@@ -82,6 +90,7 @@ pub fn execute(executor: &mut dyn KvExecutor, command: &ConsoleCommand) -> Conso
                 match command.output {
                     OutputFormat::Simple => output_simple::members(&mut out, &members),
                     OutputFormat::Json => out = output_json::members(&info, &members),
+                    OutputFormat::Fields => output_fields::members(&mut out, &info, &members),
                 }
                 ConsoleOutput::ok(out)
             }
@@ -93,6 +102,7 @@ pub fn execute(executor: &mut dyn KvExecutor, command: &ConsoleCommand) -> Conso
                 match command.output {
                     OutputFormat::Simple => output_simple::endpoint_status(&mut out, &status),
                     OutputFormat::Json => out = output_json::endpoint_status(&status),
+                    OutputFormat::Fields => output_fields::endpoint_status(&mut out, &status),
                 }
                 ConsoleOutput::ok(out)
             }
@@ -107,7 +117,7 @@ pub fn execute(executor: &mut dyn KvExecutor, command: &ConsoleCommand) -> Conso
             Ok((_, events, revision)) => match executor.header(endpoint) {
                 Err(error) => exec_error(&error),
                 Ok(info) => {
-                    ConsoleOutput::ok(render_events(command.output, &info, revision, &events))
+                    ConsoleOutput::ok(render_watch_events(command, &info, revision, &events))
                 }
             },
         },
@@ -128,49 +138,78 @@ pub fn execute(executor: &mut dyn KvExecutor, command: &ConsoleCommand) -> Conso
 
 /// Print a response to a put/get/del/txn/compact/lease command.
 pub fn render_response(command: &ConsoleCommand, info: &HeaderInfo, response: &Response) -> String {
-    let mut out = String::new();
-    let header = || JsonHeader::new(info, &response.header);
-    let json = command.output == OutputFormat::Json;
     match (&response.body, &command.action) {
-        (ResponseBody::Put(put), _) if json => out = output_json::put(header(), put),
-        (ResponseBody::Put(put), _) => output_simple::put(&mut out, put),
-        (ResponseBody::Range(range), _) if json => out = output_json::get(header(), range),
+        // etcdctl prints this line for compaction in every output format.
+        (ResponseBody::Compact, Action::Compact { revision, .. }) => {
+            format!("compacted revision {revision}\n")
+        }
+        (ResponseBody::Compact, _) => {
+            format!("compacted revision {}\n", response.header.revision)
+        }
+        _ => match command.output {
+            OutputFormat::Simple => render_simple(command, response),
+            OutputFormat::Json => render_json(info, response),
+            OutputFormat::Fields => {
+                render_fields(&FieldsHeader::new(info, response.header.revision), response)
+            }
+        },
+    }
+}
+
+fn render_simple(command: &ConsoleCommand, response: &Response) -> String {
+    let mut out = String::new();
+    let hex = command.hex;
+    match (&response.body, &command.action) {
+        (ResponseBody::Put(put), _) => output_simple::put(&mut out, put, hex),
         (
             ResponseBody::Range(range),
             Action::Get {
                 request,
                 print_value_only,
             },
-        ) => output_simple::get(&mut out, range, *print_value_only, request.count_only),
-        (ResponseBody::Range(range), _) => output_simple::get(&mut out, range, false, false),
-        (ResponseBody::DeleteRange(delete), _) if json => out = output_json::del(header(), delete),
-        (ResponseBody::DeleteRange(delete), _) => output_simple::del(&mut out, delete),
-        (ResponseBody::Txn(txn), _) if json => out = output_json::txn(header(), txn),
-        (ResponseBody::Txn(txn), _) => output_simple::txn(&mut out, txn),
-        // etcdctl prints this line for compact in every output format.
-        (ResponseBody::Compact, Action::Compact { revision, .. }) => {
-            out = format!("compacted revision {revision}\n")
-        }
-        (ResponseBody::Compact, _) => {
-            out = format!("compacted revision {}\n", response.header.revision)
-        }
-        (ResponseBody::LeaseRevoke, Action::Lease(command::LeaseAction::Revoke(id))) if !json => {
+        ) => output_simple::get(&mut out, range, *print_value_only, request.count_only, hex),
+        (ResponseBody::Range(range), _) => output_simple::get(&mut out, range, false, false, hex),
+        (ResponseBody::DeleteRange(delete), _) => output_simple::del(&mut out, delete, hex),
+        (ResponseBody::Txn(txn), _) => output_simple::txn(&mut out, txn, hex),
+        (ResponseBody::LeaseRevoke, Action::Lease(command::LeaseAction::Revoke(id))) => {
             out = format!("lease {id:016x} revoked\n")
         }
-        (body, _) if json => out = output_json::lease(header(), body),
         (body, _) => output_simple::lease(&mut out, body),
     }
     out
 }
 
-/// Print watch events (a replay, or live events later).
-pub fn render_events(
-    output: OutputFormat,
+fn render_json(info: &HeaderInfo, response: &Response) -> String {
+    let header = JsonHeader::new(info, &response.header);
+    match &response.body {
+        ResponseBody::Put(put) => output_json::put(header, put),
+        ResponseBody::Range(range) => output_json::get(header, range),
+        ResponseBody::DeleteRange(delete) => output_json::del(header, delete),
+        ResponseBody::Txn(txn) => output_json::txn(header, txn),
+        body => output_json::lease(header, body),
+    }
+}
+
+fn render_fields(header: &FieldsHeader, response: &Response) -> String {
+    let mut out = String::new();
+    match &response.body {
+        ResponseBody::Put(put) => output_fields::put(&mut out, header, put),
+        ResponseBody::Range(range) => output_fields::get(&mut out, header, range),
+        ResponseBody::DeleteRange(delete) => output_fields::del(&mut out, header, delete),
+        ResponseBody::Txn(txn) => output_fields::txn(&mut out, header, txn),
+        body => output_fields::lease(&mut out, header, body),
+    }
+    out
+}
+
+/// Print watch events (a replay, or live events later) in the command's output format.
+pub fn render_watch_events(
+    command: &ConsoleCommand,
     info: &HeaderInfo,
     revision: Revision,
     events: &[Event],
 ) -> String {
-    match output {
+    match command.output {
         OutputFormat::Json => {
             let header = crate::kv::response::ResponseHeader {
                 revision,
@@ -178,12 +217,33 @@ pub fn render_events(
             };
             output_json::watch(JsonHeader::new(info, &header), events)
         }
+        OutputFormat::Fields => {
+            let mut out = String::new();
+            output_fields::events(&mut out, &FieldsHeader::new(info, revision), events);
+            out
+        }
         OutputFormat::Simple => {
             let mut out = String::new();
-            output_simple::events(&mut out, events);
+            output_simple::events(&mut out, events, command.hex);
             out
         }
     }
+}
+
+/// Print watch events in `output` without `--hex` (for callers without a parsed command).
+pub fn render_events(
+    output: OutputFormat,
+    info: &HeaderInfo,
+    revision: Revision,
+    events: &[Event],
+) -> String {
+    let command = ConsoleCommand {
+        endpoint: None,
+        output,
+        hex: false,
+        action: Action::Help(None),
+    };
+    render_watch_events(&command, info, revision, events)
 }
 
 /// Print an execution error as etcdctl does (`Error: etcdserver: ...`), for callers that

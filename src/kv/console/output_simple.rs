@@ -1,6 +1,7 @@
 //! etcdctl 3.4's "simple" output, line for line (its `printer_simple.go`): `put` prints OK,
 //! `get` prints key and value lines, `del` the count, `txn` SUCCESS or FAILURE then each
-//! result after a blank line, `watch` the event type then key and value lines.
+//! result after a blank line, `watch` the event type then key and value lines. With `--hex`
+//! keys and values are printed as `\x..` bytes (etcdctl's `printKV`).
 
 use super::executor::{EndpointStatus, MemberInfo};
 use crate::kv::response::{
@@ -8,45 +9,58 @@ use crate::kv::response::{
 };
 use crate::kv::types::{Event, EventType, KeyValue};
 
-/// Key and value lines (only the value with `--print-value-only`).
-pub fn key_value(out: &mut String, kv: &KeyValue, value_only: bool) {
+/// Key and value lines (only the value with `--print-value-only`; `\x..` bytes with `--hex`).
+pub fn key_value(out: &mut String, kv: &KeyValue, value_only: bool, hex: bool) {
+    let text = |bytes: &[u8]| {
+        if hex {
+            super::output_fields::hex(bytes)
+        } else {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+    };
     if !value_only {
-        out.push_str(&String::from_utf8_lossy(&kv.key));
+        out.push_str(&text(&kv.key));
         out.push('\n');
     }
-    out.push_str(&String::from_utf8_lossy(&kv.value));
+    out.push_str(&text(&kv.value));
     out.push('\n');
 }
 
 /// `put`
-pub fn put(out: &mut String, response: &PutResponse) {
+pub fn put(out: &mut String, response: &PutResponse, hex: bool) {
     out.push_str("OK\n");
     if let Some(prev) = &response.prev_kv {
-        key_value(out, prev, false);
+        key_value(out, prev, false, hex);
     }
 }
 
 /// `get`. With `--count-only` (which etcdctl 3.4 lacks) raftlab prints the count.
-pub fn get(out: &mut String, response: &RangeResponse, value_only: bool, count_only: bool) {
+pub fn get(
+    out: &mut String,
+    response: &RangeResponse,
+    value_only: bool,
+    count_only: bool,
+    hex: bool,
+) {
     if count_only {
         out.push_str(&format!("{}\n", response.count));
         return;
     }
     for kv in &response.kvs {
-        key_value(out, kv, value_only);
+        key_value(out, kv, value_only, hex);
     }
 }
 
 /// `del`
-pub fn del(out: &mut String, response: &DeleteRangeResponse) {
+pub fn del(out: &mut String, response: &DeleteRangeResponse, hex: bool) {
     out.push_str(&format!("{}\n", response.deleted));
     for kv in &response.prev_kvs {
-        key_value(out, kv, false);
+        key_value(out, kv, false, hex);
     }
 }
 
 /// `txn`
-pub fn txn(out: &mut String, response: &TxnResponse) {
+pub fn txn(out: &mut String, response: &TxnResponse, hex: bool) {
     out.push_str(if response.succeeded {
         "SUCCESS\n"
     } else {
@@ -55,24 +69,24 @@ pub fn txn(out: &mut String, response: &TxnResponse) {
     for op in &response.responses {
         out.push('\n');
         match op {
-            ResponseOp::Range(range) => get(out, range, false, false),
-            ResponseOp::Put(response) => put(out, response),
-            ResponseOp::DeleteRange(response) => del(out, response),
+            ResponseOp::Range(range) => get(out, range, false, false, hex),
+            ResponseOp::Put(response) => put(out, response, hex),
+            ResponseOp::DeleteRange(response) => del(out, response, hex),
         }
     }
 }
 
 /// `watch`: one block per event.
-pub fn events(out: &mut String, events: &[Event]) {
+pub fn events(out: &mut String, events: &[Event], hex: bool) {
     for event in events {
         out.push_str(match event.kind {
             EventType::Put => "PUT\n",
             EventType::Delete => "DELETE\n",
         });
         if let Some(prev) = &event.prev_kv {
-            key_value(out, prev, false);
+            key_value(out, prev, false, hex);
         }
-        key_value(out, &event.kv, false);
+        key_value(out, &event.kv, false, hex);
     }
 }
 

@@ -2,18 +2,19 @@
 //!
 //! ```text
 //! line     := [ "ETCDCTL_API=3" ] [ "etcdctl" ] command { global-flag }
-//! global   := --endpoints=URL|NAME | -w simple|json | --write-out=simple|json
-//! command  := put KEY VALUE [--prev-kv] [--lease=HEX-ID]
+//! global   := --endpoints=URL|NAME | -w simple|json|fields | --write-out=... | --hex
+//! command  := put KEY VALUE [--prev-kv] [--lease=HEX-ID] [--ignore-lease]
+//!           | put KEY --ignore-value [--prev-kv] [--lease=HEX-ID] [--ignore-lease]
 //!           | get KEY [RANGE_END] [--prefix|--from-key] [--rev=N] [--limit=N] [--keys-only]
 //!                 [--count-only] [--print-value-only] [--consistency=l|s]
 //!                 [--sort-by=KEY|CREATE|MODIFY|VALUE|VERSION] [--order=ASCEND|DESCEND]
 //!           | del KEY [RANGE_END] [--prefix|--from-key] [--prev-kv]
 //!           | txn 'COMPARES' 'THEN-OPS' ['ELSE-OPS']      (see `txn_syntax`)
 //!           | watch KEY [RANGE_END] [--prefix] [--rev=N] [--prev-kv]
-//!           | compact REV [--physical]
+//!           | compaction REV [--physical]   (also `compact`)
 //!           | lease grant TTL | lease revoke ID | lease keep-alive [--once] ID
 //!           | lease timetolive ID [--keys] | lease list
-//!           | member list | endpoint status | help [COMMAND]
+//!           | member list | endpoint status | version | help [COMMAND]
 //! ```
 
 use super::command::{Action, ConsoleCommand, OutputFormat};
@@ -56,14 +57,18 @@ pub fn parse_line(line: &str) -> Result<Option<ConsoleCommand>, ParseError> {
         None => error,
     })?;
     let endpoint = sorted.take("endpoints").map(|flag| flag.value);
+    let hex = sorted.take_bool("hex");
     let output = match sorted.take("write-out") {
         None => OutputFormat::Simple,
         Some(flag) => match flag.value.as_str() {
             "simple" => OutputFormat::Simple,
             "json" => OutputFormat::Json,
+            "fields" => OutputFormat::Fields,
             other => {
                 return Err(ParseError::at(
-                    format!("unsupported output format \"{other}\": raftlab prints simple or json"),
+                    format!(
+                        "unsupported output format \"{other}\": raftlab prints simple, json or fields"
+                    ),
                     flag.column,
                     flag.width,
                 ));
@@ -83,7 +88,7 @@ pub fn parse_line(line: &str) -> Result<Option<ConsoleCommand>, ParseError> {
         Some(usage_line) => error.with_usage(usage_line),
         None => error,
     })?;
-    if output == OutputFormat::Json
+    if output != OutputFormat::Simple
         && matches!(
             action,
             Action::Get {
@@ -106,6 +111,7 @@ pub fn parse_line(line: &str) -> Result<Option<ConsoleCommand>, ParseError> {
     Ok(Some(ConsoleCommand {
         endpoint,
         output,
+        hex,
         action,
     }))
 }
@@ -148,7 +154,14 @@ fn parse_action(command: &Word, mut sorted: SortedWords) -> Result<Action, Parse
             parse_txn(command, &sorted.positionals).map(Action::Txn)
         }
         "watch" => parse_watch(command, sorted),
-        "compact" => parse_compact(command, sorted),
+        "compaction" | "compact" => parse_compact(command, sorted),
+        "version" => {
+            sorted.reject_rest()?;
+            match sorted.positionals.first() {
+                None => Ok(Action::Version),
+                Some(extra) => Err(too_many(extra)),
+            }
+        }
         "member" => parse_subcommand(command, sorted, "list", Action::MemberList),
         "endpoint" => parse_subcommand(command, sorted, "status", Action::EndpointStatus),
         "lease" => super::lease_syntax::parse_lease(command, sorted),
@@ -162,7 +175,7 @@ fn parse_action(command: &Word, mut sorted: SortedWords) -> Result<Action, Parse
         }
         other => Err(ParseError::at(
             format!(
-                "unknown command \"{other}\" (commands: put get del txn watch compact lease member endpoint help)"
+                "unknown command \"{other}\" (commands: put get del txn watch compaction lease member endpoint version help)"
             ),
             command.column,
             command.width,
@@ -170,15 +183,19 @@ fn parse_action(command: &Word, mut sorted: SortedWords) -> Result<Action, Parse
     }
 }
 
-/// `put KEY VALUE [--prev-kv]` (also used inside txn).
+/// `put KEY VALUE [--prev-kv] [--lease=ID] [--ignore-lease]` or
+/// `put KEY --ignore-value [...]` (also used inside txn). Argument counts are checked as
+/// etcdctl checks them; `--ignore-lease` with a lease and a missing key are the server's errors.
 pub fn parse_put(command: &Word, mut sorted: SortedWords) -> Result<PutRequest, ParseError> {
     let prev_kv = sorted.take_bool("prev-kv");
+    let ignore_value = sorted.take_bool("ignore-value");
+    let ignore_lease = sorted.take_bool("ignore-lease");
     let lease = match sorted.take("lease") {
         None => 0,
-        Some(flag) => parse_lease_id(&flag.value).ok_or_else(|| {
+        Some(flag) => parse_put_lease(&flag.value).ok_or_else(|| {
             ParseError::at(
                 format!(
-                    "bad lease ID \"{}\": expected a hexadecimal ID as `lease grant` prints it",
+                    "bad lease ID \"{}\": expected a hexadecimal ID as `lease grant` prints it (0 = no lease)",
                     flag.value
                 ),
                 flag.column,
@@ -187,38 +204,60 @@ pub fn parse_put(command: &Word, mut sorted: SortedWords) -> Result<PutRequest, 
         })?,
     };
     sorted.reject_rest()?;
-    match sorted.positionals.as_slice() {
-        [key, value] => {
-            let size = key.text.len() + value.text.len();
-            if size > REQUEST_BYTES_MAX {
-                return Err(ParseError::at(
-                    format!(
-                        "key plus value is {size} bytes; raftlab accepts at most {REQUEST_BYTES_MAX} (64 KiB; etcd allows 1.5 MiB)"
-                    ),
-                    value.column,
-                    value.width,
-                ));
-            }
-            if key.text.is_empty() {
-                return Err(ParseError::at(
-                    "key is not provided (empty key)",
-                    key.column,
-                    key.width,
-                ));
-            }
-            Ok(PutRequest {
-                key: key.text.clone().into_bytes(),
-                value: value.text.clone().into_bytes(),
-                prev_kv,
-                lease,
-            })
+    let (key, value) = match (sorted.positionals.as_slice(), ignore_value) {
+        ([key], true) => (key, None),
+        ([_, value, ..], true) => {
+            return Err(ParseError::at(
+                "put command needs only 1 argument when 'ignore-value' is set",
+                value.column,
+                value.width,
+            ));
         }
-        [_, _, extra, ..] => Err(too_many(extra)),
-        _ => Err(missing(
-            command,
-            "put command needs 2 arguments: <key> <value>",
-        )),
+        ([key, value], false) => (key, Some(value)),
+        ([_, _, extra, ..], false) => return Err(too_many(extra)),
+        _ => {
+            return Err(missing(
+                command,
+                "put command needs 2 arguments: <key> <value> (or 1 with --ignore-value)",
+            ));
+        }
+    };
+    let value_text = value.map_or("", |value| value.text.as_str());
+    let size = key.text.len() + value_text.len();
+    if size > REQUEST_BYTES_MAX {
+        let blamed = value.unwrap_or(key);
+        return Err(ParseError::at(
+            format!(
+                "key plus value is {size} bytes; raftlab accepts at most {REQUEST_BYTES_MAX} (64 KiB; etcd allows 1.5 MiB)"
+            ),
+            blamed.column,
+            blamed.width,
+        ));
     }
+    if key.text.is_empty() {
+        return Err(ParseError::at(
+            "key is not provided (empty key)",
+            key.column,
+            key.width,
+        ));
+    }
+    Ok(PutRequest {
+        key: key.text.clone().into_bytes(),
+        value: value_text.as_bytes().to_vec(),
+        prev_kv,
+        lease,
+        ignore_value,
+        ignore_lease,
+    })
+}
+
+/// A put's `--lease`: hexadecimal like every lease id, and `0` means no lease (etcdctl parses
+/// it the same way, and 0 is etcd's "no lease").
+fn parse_put_lease(text: &str) -> Option<i64> {
+    if i64::from_str_radix(text, 16) == Ok(0) {
+        return Some(0);
+    }
+    parse_lease_id(text)
 }
 
 /// `get KEY [RANGE_END] [flags]` (also used inside txn).

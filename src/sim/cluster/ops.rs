@@ -62,6 +62,7 @@ impl Sim {
             return_ms: None,
             state: OpState::Pending,
             output: String::new(),
+            answer_len: 0,
             ok: false,
             read_index: None,
             watch: None,
@@ -302,8 +303,8 @@ impl Sim {
             else {
                 continue;
             };
-            let text = console::render_events(
-                op.command.output,
+            let text = console::render_watch_events(
+                &op.command,
                 &info,
                 revision,
                 std::slice::from_ref(&event),
@@ -365,6 +366,7 @@ impl Sim {
         pending.state = OpState::Done;
         pending.return_ms = Some(now);
         pending.output = output;
+        pending.answer_len = pending.output.len();
         pending.ok = ok;
         let (node, client) = (pending.node, pending.client);
         let summary = pending.output.lines().next().unwrap_or("").to_string();
