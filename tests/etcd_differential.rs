@@ -4,9 +4,17 @@
 //! values, revisions, create/mod revisions, versions, counts, `more`, deleted counts, prev-kvs,
 //! txn outcomes and results, watch events, compaction, and the kind of error.
 //!
-//! The whole corpus runs twice: with `-w json` (parsed and compared field by field after
-//! normalizing revisions) and in the simple format (compared byte for byte: it shows no
-//! revisions except `compacted revision N`, which is made relative).
+//! The whole corpus runs three times: with `-w json` (parsed and compared field by field after
+//! normalizing revisions), in the simple format (compared byte for byte: it shows no
+//! revisions except `compacted revision N`, which is made relative), and with `-w fields`
+//! (compared line by line after dropping the ids and term and making revisions relative).
+//!
+//! etcdctl gets each line through `sh -c`, so the shell splits the words: a line with quotes
+//! or backslashes checks that raftlab's lexer splits it as `sh` does (txn lines excepted: their
+//! three sections become etcdctl's stdin, see below).
+//!
+//! A sequence whose header ends in `[fresh etcd]` runs against an etcd started for it alone:
+//! what it checks depends on the server never having compacted (a watch from `--rev=-1`).
 //!
 //! One etcd serves every sequence. Before each sequence the test deletes every key and reads
 //! the revision R0; raftlab starts fresh at revision 1, so etcd revision `r` corresponds to
@@ -31,11 +39,15 @@
 //! - leases: etcd's lease ids are random and time is real; raftlab's are derived from the Raft
 //!   index and time is logical. Covered by `tests/scripts/kv/09_leases.txt`, not the corpus.
 //! - a watch's response header revision (etcd batches events in responses at its own pace):
-//!   only the events are compared.
+//!   only the events are compared (with `-w fields`, every header line of a watch is dropped).
+//! - `-w fields` headers: `ClusterID`, `MemberID` and `RaftTerm` differ by nature (txn
+//!   sub-responses print them as 0 in both); they are dropped, revisions made relative.
+//! - `version` prints etcdctl's two lines in every format; with `-w json` both sides print
+//!   the same text, which is compared as "unparsed output".
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use raftlab::kv::console::lexer::split_words;
+use raftlab::kv::console::lexer::{Word, split_words};
 use raftlab::kv::console::txn_syntax::etcdctl_stdin;
 use raftlab::kv::console::{LocalExecutor, run_line};
 use serde_json::Value;
@@ -137,7 +149,7 @@ fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Run {
     etcdctl_as(endpoint, args, stdin, Output::Json)
 }
 
-/// The two output formats compared.
+/// The output formats compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Output {
     /// `-w json`: parsed, normalized, compared field by field.
@@ -145,21 +157,45 @@ enum Output {
     /// The default simple format: compared byte for byte (it shows no revisions, except
     /// `compacted revision N`, which is made relative).
     Simple,
+    /// `-w fields`: compared line by line without ids and term, revisions made relative.
+    Fields,
+}
+
+impl Output {
+    fn flag_value(self) -> &'static str {
+        match self {
+            Output::Json => "json",
+            Output::Simple => "simple",
+            Output::Fields => "fields",
+        }
+    }
 }
 
 /// Run etcdctl in the given output format.
 fn etcdctl_as(endpoint: &str, args: &[&str], stdin: Option<&str>, output: Output) -> Run {
-    let format = if output == Output::Json {
-        "json"
-    } else {
-        "simple"
-    };
-    let is_watch = args.first() == Some(&"watch");
-    let mut child = Command::new(ETCDCTL)
-        .env("ETCDCTL_API", "3")
+    let mut command = Command::new(ETCDCTL);
+    command
         .arg(format!("--endpoints={endpoint}"))
-        .args(["-w", format, "--command-timeout=5s"])
-        .args(args)
+        .args(["-w", output.flag_value(), "--command-timeout=5s"])
+        .args(args);
+    run_etcdctl(command, args.first() == Some(&"watch"), stdin)
+}
+
+/// Run a corpus line (without `ETCDCTL_API=3 etcdctl`) through `sh -c`, so the shell, not
+/// raftlab's lexer, splits its words for etcdctl.
+fn etcdctl_shell(endpoint: &str, line: &str, output: Output, is_watch: bool) -> Run {
+    let mut command = Command::new("sh");
+    command.arg("-c").arg(format!(
+        "exec {ETCDCTL} --endpoints={endpoint} -w {} --command-timeout=5s {line}",
+        output.flag_value()
+    ));
+    run_etcdctl(command, is_watch, None)
+}
+
+/// Run a prepared etcdctl command; watches are stopped after [`WATCH_WAIT`].
+fn run_etcdctl(mut command: Command, is_watch: bool, stdin: Option<&str>) -> Run {
+    let mut child = command
+        .env("ETCDCTL_API", "3")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -200,7 +236,12 @@ fn etcdctl_as(endpoint: &str, args: &[&str], stdin: Option<&str>, output: Output
 struct Sequence {
     name: String,
     lines: Vec<String>,
+    /// Runs against an etcd started for it alone (`[fresh etcd]` in the header).
+    fresh: bool,
 }
+
+/// The header suffix asking for a fresh etcd.
+const FRESH_MARK: &str = "[fresh etcd]";
 
 fn load_corpus() -> Vec<Sequence> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/etcd_corpus");
@@ -215,9 +256,12 @@ fn load_corpus() -> Vec<Sequence> {
         let text = std::fs::read_to_string(&file).expect("corpus file");
         for line in text.lines() {
             if let Some(name) = line.strip_prefix("### ") {
+                let name = name.trim();
+                let fresh = name.ends_with(FRESH_MARK);
                 sequences.push(Sequence {
-                    name: name.trim().to_string(),
+                    name: name.trim_end_matches(FRESH_MARK).trim().to_string(),
                     lines: Vec::new(),
+                    fresh,
                 });
             } else if !line.trim().is_empty() && !line.starts_with('#') {
                 let sequence = sequences
@@ -259,6 +303,10 @@ fn error_kind(text: &str) -> String {
         ("key is not provided", "key not provided"),
         ("duplicate key", "duplicate key"),
         ("request is too large", "too large"),
+        ("key not found", "key not found"),
+        ("requested lease not found", "lease not found"),
+        ("lease is provided", "lease provided"),
+        ("value is provided", "value provided"),
     ] {
         if lowered.contains(needle) {
             return kind.to_string();
@@ -333,6 +381,9 @@ fn observed(
     if output == Output::Simple {
         return stdout.to_string();
     }
+    if output == Output::Fields {
+        return normalize_fields(stdout, is_watch, offset);
+    }
     let mut events = Vec::new();
     let mut documents = Vec::new();
     for line in stdout.lines().filter(|line| !line.trim().is_empty()) {
@@ -355,6 +406,49 @@ fn observed(
     }
 }
 
+/// `-w fields` output without what differs by nature (cluster and member ids, term; for a
+/// watch the whole header, whose revision depends on etcd's batching), revisions relative.
+fn normalize_fields(stdout: &str, is_watch: bool, offset: i64) -> String {
+    let mut out = String::new();
+    for line in stdout.lines() {
+        let field = line
+            .strip_prefix('"')
+            .and_then(|rest| rest.split_once("\" : "));
+        let Some((name, value)) = field else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        match name {
+            "ClusterID" | "MemberID" | "RaftTerm" => continue,
+            "Revision" if is_watch => continue,
+            "Revision" | "CreateRevision" | "ModRevision" | "PrevCreateRevision"
+            | "PrevModRevision" => {
+                let number: i64 = value.parse().unwrap_or(-1);
+                let relative = if number == 0 { 0 } else { number - offset };
+                out.push_str(&format!("\"{name}\" : {relative}\n"));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The line without a leading `ETCDCTL_API=3` and `etcdctl` (etcdctl is the program run).
+fn without_program(line: &str) -> &str {
+    let mut rest = line.trim_start();
+    if let Some(after) = rest.strip_prefix("ETCDCTL_API=3 ") {
+        rest = after.trim_start();
+    }
+    if let Some(after) = rest.strip_prefix("etcdctl ") {
+        rest = after.trim_start();
+    }
+    rest
+}
+
 #[test]
 fn raftlab_console_matches_real_etcd() {
     let corpus = load_corpus();
@@ -363,11 +457,13 @@ fn raftlab_console_matches_real_etcd() {
         "the corpus must hold at least 40 sequences, found {}",
         corpus.len()
     );
-    let etcd = start_etcd();
+    let shared = start_etcd();
     let mut mismatches = Vec::new();
     let mut commands = 0;
-    for output in [Output::Json, Output::Simple] {
+    for output in [Output::Json, Output::Simple, Output::Fields] {
         for sequence in &corpus {
+            let fresh = sequence.fresh.then(start_etcd);
+            let etcd = fresh.as_ref().unwrap_or(&shared);
             let reset = etcdctl(&etcd.endpoint, &["del", "", "--from-key"], None);
             assert_eq!(reset.code, Some(0), "cleanup failed: {}", reset.stderr);
             let probe = etcdctl(&etcd.endpoint, &["get", "", "--from-key"], None);
@@ -393,16 +489,24 @@ fn raftlab_console_matches_real_etcd() {
                 let texts: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
                 let is_watch = texts.first() == Some(&"watch");
                 let theirs = if texts.first() == Some(&"txn") {
-                    let stdin = etcdctl_stdin(&words[1..]);
-                    etcdctl_as(&etcd.endpoint, &["txn"], Some(&stdin), output)
+                    // Global flags (`--hex`) stay on etcdctl's command line; the three
+                    // sections become its stdin.
+                    let is_flag = |word: &&Word| !word.quoted && word.text.starts_with('-');
+                    let sections: Vec<Word> =
+                        words[1..].iter().filter(|w| !is_flag(w)).cloned().collect();
+                    let mut args = vec!["txn"];
+                    args.extend(words[1..].iter().filter(is_flag).map(|w| w.text.as_str()));
+                    let stdin = etcdctl_stdin(&sections);
+                    etcdctl_as(&etcd.endpoint, &args, Some(&stdin), output)
                 } else {
-                    etcdctl_as(&etcd.endpoint, &texts, None, output)
+                    etcdctl_shell(
+                        &etcd.endpoint,
+                        without_program(&theirs_line),
+                        output,
+                        is_watch,
+                    )
                 };
-                let format_flag = if output == Output::Json {
-                    " -w json"
-                } else {
-                    ""
-                };
+                let format_flag = format!(" -w {}", output.flag_value());
                 let ours = run_line(&mut raftlab, &format!("{ours_line}{format_flag}"));
                 let seen_etcd = observed(
                     output,
@@ -436,7 +540,7 @@ fn raftlab_console_matches_real_etcd() {
         }
     }
     println!(
-        "etcd differential (json and simple output): {} sequences, {commands} commands, {} mismatches",
+        "etcd differential (json, simple and fields output): {} sequences, {commands} commands, {} mismatches",
         corpus.len(),
         mismatches.len()
     );

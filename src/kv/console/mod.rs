@@ -174,7 +174,13 @@ fn render_simple(command: &ConsoleCommand, response: &Response) -> String {
         (ResponseBody::LeaseRevoke, Action::Lease(command::LeaseAction::Revoke(id))) => {
             out = format!("lease {id:016x} revoked\n")
         }
-        (body, _) => output_simple::lease(&mut out, body),
+        (body, action) => {
+            let keys_asked = matches!(
+                action,
+                Action::Lease(command::LeaseAction::TimeToLive { keys: true, .. })
+            );
+            output_simple::lease(&mut out, body, keys_asked)
+        }
     }
     out
 }

@@ -140,8 +140,9 @@ fn human_bytes(size: i64) -> String {
     }
 }
 
-/// Lease commands, as etcdctl prints them (ids in 16 hex digits).
-pub fn lease(out: &mut String, body: &ResponseBody) {
+/// Lease commands, as etcdctl prints them (ids in 16 hex digits). `keys_asked`: `timetolive
+/// --keys`, which lists the attached keys even when there are none (`attached keys([])`).
+pub fn lease(out: &mut String, body: &ResponseBody, keys_asked: bool) {
     match body {
         ResponseBody::LeaseGrant { id, ttl_seconds } => out.push_str(&format!(
             "lease {id:016x} granted with TTL({ttl_seconds}s)\n"
@@ -155,7 +156,7 @@ pub fn lease(out: &mut String, body: &ResponseBody) {
                 "lease {:016x} granted with TTL({}s), remaining({}s)",
                 ttl.id, ttl.granted_ttl_seconds, ttl.ttl_seconds
             ));
-            if !ttl.keys.is_empty() {
+            if keys_asked || !ttl.keys.is_empty() {
                 let keys: Vec<String> = ttl
                     .keys
                     .iter()
