@@ -77,6 +77,7 @@ pub mod recorder;
 pub mod render;
 pub mod report;
 pub mod shrink;
+pub mod unobserved;
 
 pub use checker::{CheckConfig, check_history};
 pub use cli::check_file;
