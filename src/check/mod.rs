@@ -47,7 +47,7 @@
 //! - [`partition`]: split by key, intern values. [`linearize`]: the search. [`memo`]: its
 //!   cache. [`shrink`]: the failing set.
 //! - [`checker`]: the entry point. [`report`]: the result as plain data. [`render`]: as text.
-//!   [`cli`]: `raftlab check FILE`.
+//!   [`cli`]: `raftlab check FILE [--budget N] [--json]`.
 //! - [`generate`]: random linearizable histories for tests and benchmarks.
 //!
 //! # Use
@@ -80,17 +80,22 @@ pub mod shrink;
 pub mod unobserved;
 
 pub use checker::{CheckConfig, check_history};
-pub use cli::check_file;
+pub use cli::{Format, check_file};
 pub use generate::{GenerateConfig, generate_linearizable};
 pub use history::{ClientId, History, HistoryError, Operation, Time};
 pub use json::{from_json, to_json};
 pub use model::{Input, Kind, Output};
 pub use recorder::{OpId, Recorder};
-pub use render::render_text;
-pub use report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
+pub use render::{render_budget, render_text, render_text_with_budget};
+pub use report::{BudgetUse, CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
 
 /// Parses a JSON history and checks it with the default budgets: the one call the page needs.
 pub fn check_json(text: &str) -> Result<CheckReport, HistoryError> {
+    check_json_with(text, &CheckConfig::default())
+}
+
+/// [`check_json`] within the budgets of `config` (the page's check with a raised budget).
+pub fn check_json_with(text: &str, config: &CheckConfig) -> Result<CheckReport, HistoryError> {
     let history = from_json(text)?;
-    Ok(check_history(&history, &CheckConfig::default()))
+    Ok(check_history(&history, config))
 }
