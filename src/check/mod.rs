@@ -83,7 +83,7 @@ pub use checker::{CheckConfig, check_history};
 pub use cli::{Format, check_file};
 pub use generate::{GenerateConfig, generate_linearizable};
 pub use history::{ClientId, History, HistoryError, Operation, Time};
-pub use json::{from_json, to_json};
+pub use json::{from_json, to_json, to_json_described};
 pub use model::{Input, Kind, Output};
 pub use recorder::{OpId, Recorder};
 pub use render::{render_budget, render_text, render_text_with_budget};

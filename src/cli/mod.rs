@@ -8,12 +8,13 @@ pub mod run;
 pub const USAGE: &str = "usage: raftlab <command> [options]
 
 commands:
-  run FILE [--update] [--trace]
+  run FILE [--update] [--trace] [--history OUT]
         run a scenario script; print each command's output and the monitors' verdict.
         exit 1 on a violation or an output that differs from the script's expectation.
-        --update rewrites FILE with the actual outputs; --trace prints the whole trace.
+        --update rewrites FILE with the actual outputs; --trace prints the whole trace;
+        --history writes the clients' history to OUT (docs/history-format.md).
   fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
-       [--rule-monitors on|off] [--stop-on-violation]
+       [--histories DIR] [--rule-monitors on|off] [--stop-on-violation]
         randomized fault runs (swarm style), then a healed liveness phase per seed.
         prints `N seeds, V violations, L liveness failures, U checker unknown (budget spent)`
         and, for each failure, the seed, the monitor (with its kind: consequence, structure or
@@ -21,6 +22,8 @@ commands:
         violation or a liveness failure. --rule-monitors off: the monitors that restate a rule
         (11-13) stay silent, so a planted bug shows by its harm.
         --stop-on-violation: stop at the first seed where a monitor fired.
+        --histories DIR: write every seed's client history, passing or failing, to
+        DIR/seed-N.json, for `raftlab check` or an outside checker.
   check FILE [--budget N] [--json]
         check a JSON client history (docs/history-format.md) for linearizability.
         exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).
