@@ -311,7 +311,7 @@ proptest! {
             })
             .collect();
         let mut time = 0;
-        let mut completed = |input: Input, output: Output, time: &mut u64| {
+        let completed = |input: Input, output: Output, time: &mut u64| {
             let op = Operation {
                 client: 1,
                 call: *time,

@@ -17,9 +17,13 @@
 //! can be linearized at any point after their call, and those never chosen are as good as
 //! placed after everything else, where no one can observe them ("never took effect").
 //!
-//! Three refinements keep busy keys and timed-out writes cheap, without changing the answer
+//! Four refinements keep busy keys and timed-out writes cheap, without changing the answer
 //! (the differential test against a brute-force checker guards that):
 //!
+//! - values nobody reads or compares against are collapsed into one before the search (see
+//!   [`unobserved`]), and of several unknown-outcome calls with the same input, only the
+//!   earliest not yet linearized is tried (see `Events::waits_for_twin`): together they stop
+//!   timed-out writes of unread values from doubling the search each;
 //! - the calls before the first return (the *frontier*) are scanned in phases: first the
 //!   state-preserving reads that fit, taken for good; then all completed calls; then the
 //!   unknown-outcome ones (see `Phase`);

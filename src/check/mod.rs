@@ -25,12 +25,14 @@
 //! linearizations so a person can see where the story breaks.
 //!
 //! Operations with an unknown outcome (a timed-out write) may take effect at any time after
-//! their call or never; their outputs are unconstrained ([`linearize`]). Three refinements of
-//! our own keep busy keys and timed-out writes cheap without changing any answer: reads that
-//! fit the current state are placed at once and never reconsidered (a partial-order
-//! reduction), unknown-outcome operations are tried only when the completed ones lead nowhere,
-//! and the memo treats a configuration as explored when one with fewer unknown-outcome
-//! operations taken was. A differential test against a brute-force checker holds them to it.
+//! their call or never; their outputs are unconstrained ([`linearize`]). Refinements of our
+//! own keep busy keys and timed-out writes cheap without changing any answer: reads that fit
+//! the current state are placed at once and never reconsidered (a partial-order reduction),
+//! unknown-outcome operations are tried only when the completed ones lead nowhere, the memo
+//! treats a configuration as explored when one with fewer unknown-outcome operations taken was,
+//! values nobody reads are collapsed into one ([`unobserved`], an exact abstraction of the
+//! model), and of identical unknown-outcome operations only one is tried at a time (a symmetry
+//! reduction). A differential test against a brute-force checker holds them to it.
 //!
 //! The search counts its steps and stops at a budget, answering [`Verdict::Unknown`] rather
 //! than hanging the page, at the same step on every machine. On a violation, [`shrink`] cuts
@@ -44,8 +46,8 @@
 //! - [`history`]: operations, validation, size limits. [`json`]: the file format
 //!   (docs/history-format.md). [`recorder`]: building a history as a run unfolds.
 //! - [`model`]: the sequential specification.
-//! - [`partition`]: split by key, intern values. [`linearize`]: the search. [`memo`]: its
-//!   cache. [`shrink`]: the failing set.
+//! - [`partition`]: split by key, intern values. [`unobserved`]: collapse values nobody
+//!   reads. [`linearize`]: the search. [`memo`]: its cache. [`shrink`]: the failing set.
 //! - [`checker`]: the entry point. [`report`]: the result as plain data. [`render`]: as text.
 //!   [`cli`]: `raftlab check FILE [--budget N] [--json]`.
 //! - [`generate`]: random linearizable histories for tests and benchmarks.
