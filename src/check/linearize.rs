@@ -297,7 +297,7 @@ impl Linearized {
         }
     }
 
-    /// Whether an unknown-outcome operation is linearized.
+    /// Whether an operation is linearized.
     fn is_taken(&self, op: usize) -> bool {
         match self.bit_of_op[op] {
             Bit::Pending(bit) => self.pending[bit / 64] & (1 << (bit % 64)) != 0,
