@@ -196,8 +196,13 @@ pub fn history_file(
 pub fn history_json(built: &ClientHistory, ops_forgotten: u64, description: &str) -> String {
     let mut description = description.to_string();
     if built.left_out > 0 {
+        let noun = if built.left_out == 1 {
+            "operation"
+        } else {
+            "operations"
+        };
         description.push_str(&format!(
-            "; {} operations left out (not single-key register operations, or serializable reads)",
+            "; {} {noun} left out (not single-key register operations, or serializable reads)",
             built.left_out
         ));
     }
