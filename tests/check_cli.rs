@@ -93,3 +93,46 @@ fn a_history_over_the_step_budget_exits_3() {
     assert!(stdout.contains("unknown, step budget spent"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_budget_can_be_raised_and_the_report_says_how_much_was_used() {
+    let path = history("violation-doc-example.json");
+    // One step per key cannot decide key "x" (it has five operations): unknown, and the
+    // report says the budget ran out and how to raise it.
+    let output = raftlab(&["check", &path, "--budget", "1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("budget: used 1 of 1 steps on the busiest key")
+            && stdout.contains("(raise it with --budget N)"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("verdict: unknown\n"), "{stdout}");
+    // Raised, the same history is decided, and the line shows the new budget.
+    let output = raftlab(&["check", "--budget", "2_000_000", &path]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("budget: used 17 of 2,000,000 steps on the busiest key"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("of 20,000,000 in all\n"), "{stdout}");
+    // As JSON: the report as data, budget included.
+    let output = raftlab(&["check", &path, "--json", "--budget", "5000"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("--json prints JSON");
+    assert_eq!(report["verdict"], "violation");
+    assert_eq!(report["budget"]["steps_max_per_key"], 5000);
+    assert_eq!(report["budget"]["steps_max_total"], 50000);
+    assert_eq!(report["budget"]["steps_key_most"], 17);
+    // A budget that is not a positive number is bad usage.
+    for bad in ["0", "lots", "-5"] {
+        let output = raftlab(&["check", &path, "--budget", bad]);
+        assert_eq!(output.status.code(), Some(2), "--budget {bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--budget needs a number"), "{stderr}");
+    }
+    let output = raftlab(&["check", &path, "--budget"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -87,3 +87,44 @@ fn deposed_leader_failing_set_names_only_the_stale_read_and_the_newer_write() {
     assert!(violation.shrink_complete);
     assert_eq!(violation.unplaced_ops, vec![6]);
 }
+
+/// The shape that used to spend the whole budget: 13 timed-out writes of values nobody reads,
+/// and three completed operations that prove a violation (put v17, put v47, then a get of
+/// v17). Every subset of the timed-out writes was a new search state; with unread values
+/// collapsed and identical timed-out writes tried once, the verdict takes a few hundred steps.
+#[test]
+fn unread_timed_out_writes_do_not_hide_a_violation() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/histories/violation-unknown-writes-unread.json");
+    let history = from_json(&fs::read_to_string(&path).expect("readable")).expect("valid");
+    let unknown = history.ops().iter().filter(|op| op.ret.is_none()).count();
+    assert_eq!(unknown, 13, "the file keeps its 13 timed-out writes");
+    let report = check_history(&history, &CheckConfig::default());
+    assert_eq!(report.verdict, Verdict::Violation);
+    assert!(report.steps < 1_000, "deciding took {} steps", report.steps);
+    // Explaining it (shrinking to the failing set) is cheap too, and complete.
+    let (_, violation) = report.violations().next().expect("a violation");
+    assert!(violation.shrink_complete);
+    assert!(
+        report.budget.steps_spent < 20_000,
+        "the whole check took {} steps",
+        report.budget.steps_spent
+    );
+    // The failing set names the overwrite and the stale read, not the timed-out writes.
+    let failing: Vec<String> = violation
+        .failing_ops
+        .iter()
+        .map(|&index| format!("{:?}", history.ops()[index].input))
+        .collect();
+    assert!(
+        failing.iter().any(|input| input.contains("v47")),
+        "{failing:?}"
+    );
+    assert!(
+        violation
+            .failing_ops
+            .iter()
+            .all(|&index| history.ops()[index].ret.is_some()),
+        "{failing:?}"
+    );
+}

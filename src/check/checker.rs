@@ -3,7 +3,7 @@
 use super::history::History;
 use super::linearize::{Outcome, Search, search};
 use super::partition::{KeyHistory, KeyOp, Partition, partition};
-use super::report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
+use super::report::{BudgetUse, CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
 use super::shrink::{observable_states, shrink};
 
 /// Budgets that bound the checker's work, so that it always answers, and answers the same on
@@ -34,6 +34,19 @@ impl Default for CheckConfig {
     }
 }
 
+impl CheckConfig {
+    /// The budgets for `raftlab check --budget N` and the page's check: `steps` for each key's
+    /// verdict and as many for explaining a violation, ten times as many for the whole history
+    /// (the default's proportions: `with_budget(1_000_000)` is the default).
+    pub fn with_budget(steps: u64) -> CheckConfig {
+        CheckConfig {
+            steps_max_per_key: steps,
+            shrink_steps_max: steps,
+            steps_max_total: steps.saturating_mul(10),
+        }
+    }
+}
+
 /// Checks a history for linearizability against the per-key register model.
 pub fn check_history(history: &History, config: &CheckConfig) -> CheckReport {
     let partition = partition(history);
@@ -44,12 +57,19 @@ pub fn check_history(history: &History, config: &CheckConfig) -> CheckReport {
         steps_left = steps_left.saturating_sub(steps);
         keys.push(report);
     }
+    let budget = BudgetUse {
+        steps_max_per_key: config.steps_max_per_key,
+        steps_max_total: config.steps_max_total,
+        steps_key_most: keys.iter().map(|key| key.steps).max().unwrap_or(0),
+        steps_spent: config.steps_max_total - steps_left,
+    };
     CheckReport {
         verdict: keys
             .iter()
             .fold(Verdict::Ok, |verdict, key| verdict.combine(key.verdict)),
         op_count: history.len(),
         steps: keys.iter().map(|key| key.steps).sum(),
+        budget,
         keys,
     }
 }

@@ -122,9 +122,19 @@ pub fn from_json(text: &str) -> Result<History, HistoryError> {
 
 /// Writes a history as pretty-printed JSON that [`from_json`] reads back unchanged.
 pub fn to_json(history: &History) -> String {
+    write_json(history, None)
+}
+
+/// [`to_json`] with a `description` for people (where the history came from), which the
+/// checker ignores.
+pub fn to_json_described(history: &History, description: &str) -> String {
+    write_json(history, Some(description.to_string()))
+}
+
+fn write_json(history: &History, description: Option<String>) -> String {
     let raw = RawHistory {
         version: FORMAT_VERSION,
-        description: None,
+        description,
         ops: history.ops().iter().map(to_raw).collect(),
     };
     // Serializing plain structs of strings, integers and booleans into a String cannot fail;

@@ -17,9 +17,13 @@
 //! can be linearized at any point after their call, and those never chosen are as good as
 //! placed after everything else, where no one can observe them ("never took effect").
 //!
-//! Three refinements keep busy keys and timed-out writes cheap, without changing the answer
+//! Four refinements keep busy keys and timed-out writes cheap, without changing the answer
 //! (the differential test against a brute-force checker guards that):
 //!
+//! - values nobody reads or compares against are collapsed into one before the search (see
+//!   [`unobserved`]), and of several unknown-outcome calls with the same input, only the
+//!   earliest not yet linearized is tried (see `Events::waits_for_twin`): together they stop
+//!   timed-out writes of unread values from doubling the search each;
 //! - the calls before the first return (the *frontier*) are scanned in phases: first the
 //!   state-preserving reads that fit, taken for good; then all completed calls; then the
 //!   unknown-outcome ones (see `Phase`);
@@ -32,9 +36,13 @@
 //! operation copied into it); past `steps_max` the search gives up with
 //! [`Outcome::BudgetExceeded`], at the same step on every machine.
 
-use super::memo::Memo;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use super::memo::{FxHasher, Memo};
 use super::model::{self, Input, Output};
 use super::partition::KeyOp;
+use super::unobserved;
 
 /// How a search ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +99,9 @@ struct Events {
     events: Vec<Event>,
     prev: Vec<usize>,
     next: Vec<usize>,
+    /// For an unknown-outcome call: the node of the one before it in the list with the same
+    /// input (its *twin*), or `NIL`. See [`Events::waits_for_twin`].
+    twin_before: Vec<usize>,
 }
 
 impl Events {
@@ -145,7 +156,32 @@ impl Events {
                 event.ret_node = ret_node_of_op[event.op];
             }
         }
-        Events { events, prev, next }
+        let twin_before = twins(ops, &events, &next);
+        Events {
+            events,
+            prev,
+            next,
+            twin_before,
+        }
+    }
+
+    /// Whether the unknown-outcome call at `node` is to be skipped because a twin of it (an
+    /// unknown-outcome operation with the same input) comes earlier in the list and is not
+    /// linearized yet.
+    ///
+    /// Two unknown-outcome operations with the same input are interchangeable once both are
+    /// called: neither has a return to meet or an answer to match, so swapping them maps every
+    /// way of finishing a linearization after taking one onto a way after taking the other.
+    /// The earlier twin is a candidate wherever the later one is (the list is in call order)
+    /// and is tried first in the same scan, so trying the later one as well can only repeat
+    /// the search under another name. Without this, timed-out writes of one collapsed value
+    /// (see [`unobserved`]) would be tried in every subset, doubling the work with each.
+    ///
+    /// Only the nearest earlier twin needs looking at: since a twin is taken only when the one
+    /// before it is, the taken twins of each input are always a prefix of its twins.
+    fn waits_for_twin(&self, node: usize, linearized: &Linearized) -> bool {
+        let twin = self.twin_before[node];
+        twin != NIL && !linearized.is_taken(self.events[twin].op)
     }
 
     fn remove(&mut self, node: usize) {
@@ -181,6 +217,24 @@ impl Events {
         }
         self.restore(call_node);
     }
+}
+
+/// For each node of the unknown-outcome list, the node of its nearest earlier twin (same input)
+/// or `NIL`; `NIL` for every other node.
+fn twins(ops: &[KeyOp], events: &[Event], next: &[usize]) -> Vec<usize> {
+    // Only looked up, never iterated: no hash order reaches the search.
+    let mut last_with_input: HashMap<&Input<u32>, usize, BuildHasherDefault<FxHasher>> =
+        HashMap::default();
+    let mut twin_before = vec![NIL; events.len()];
+    let mut node = next[PENDING];
+    while node != NIL {
+        let input = &ops[events[node].op].input;
+        if let Some(twin) = last_with_input.insert(input, node) {
+            twin_before[node] = twin;
+        }
+        node = next[node];
+    }
+    twin_before
 }
 
 /// The linearized operations: completed ones in a bitset with a Zobrist hash kept up to date
@@ -240,6 +294,14 @@ impl Linearized {
             pending: vec![0; pending_count.div_ceil(64)],
             bit_of_op,
             compact: Vec::new(),
+        }
+    }
+
+    /// Whether an operation is linearized.
+    fn is_taken(&self, op: usize) -> bool {
+        match self.bit_of_op[op] {
+            Bit::Pending(bit) => self.pending[bit / 64] & (1 << (bit % 64)) != 0,
+            Bit::Completed(bit) => self.completed[bit / 64] & (1 << (bit % 64)) != 0,
         }
     }
 
@@ -336,7 +398,21 @@ fn state_word(state: Option<u32>) -> u64 {
 /// absent, as in a fresh store) within `steps_max` steps. With `track_longest`, also records
 /// the longest linearized sequence (costly on long histories: use it on small ones, such as a
 /// shrunk failing set).
+///
+/// The search runs on the operations with their unobserved values collapsed (see
+/// [`unobserved`](super::unobserved)), which answers alike; the states it reports are those
+/// of the original operations.
 pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest: bool) -> Search {
+    let collapsed = unobserved::collapse(ops, initial);
+    let mut result = explore(&collapsed.ops, collapsed.initial, steps_max, track_longest);
+    if track_longest {
+        result.longest = unobserved::concrete_states(ops, initial, &result.longest);
+    }
+    result
+}
+
+/// [`search`] proper, on operations whose unobserved values are already collapsed.
+fn explore(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest: bool) -> Search {
     let mut events = Events::new(ops);
     let mut linearized = Linearized::new(ops);
     let mut memo = Memo::with_capacity(ops.len());
@@ -377,11 +453,14 @@ pub fn search(ops: &[KeyOp], initial: Option<u32>, steps_max: u64, track_longest
         match event {
             Some(event) if event.is_call => {
                 let op = &ops[event.op];
-                let next_state = if phase != Phase::Reads || preserves_state(op) {
-                    model::step(&state, &op.input, op.output.as_ref())
-                } else {
-                    None
-                };
+                let next_state =
+                    if phase == Phase::Pending && events.waits_for_twin(node, &linearized) {
+                        None
+                    } else if phase != Phase::Reads || preserves_state(op) {
+                        model::step(&state, &op.input, op.output.as_ref())
+                    } else {
+                        None
+                    };
                 if let Some(next_state) = next_state {
                     linearized.flip(event.op);
                     let hash = linearized.hash;

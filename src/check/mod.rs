@@ -25,12 +25,14 @@
 //! linearizations so a person can see where the story breaks.
 //!
 //! Operations with an unknown outcome (a timed-out write) may take effect at any time after
-//! their call or never; their outputs are unconstrained ([`linearize`]). Three refinements of
-//! our own keep busy keys and timed-out writes cheap without changing any answer: reads that
-//! fit the current state are placed at once and never reconsidered (a partial-order
-//! reduction), unknown-outcome operations are tried only when the completed ones lead nowhere,
-//! and the memo treats a configuration as explored when one with fewer unknown-outcome
-//! operations taken was. A differential test against a brute-force checker holds them to it.
+//! their call or never; their outputs are unconstrained ([`linearize`]). Refinements of our
+//! own keep busy keys and timed-out writes cheap without changing any answer: reads that fit
+//! the current state are placed at once and never reconsidered (a partial-order reduction),
+//! unknown-outcome operations are tried only when the completed ones lead nowhere, the memo
+//! treats a configuration as explored when one with fewer unknown-outcome operations taken was,
+//! values nobody reads are collapsed into one ([`unobserved`], an exact abstraction of the
+//! model), and of identical unknown-outcome operations only one is tried at a time (a symmetry
+//! reduction). A differential test against a brute-force checker holds them to it.
 //!
 //! The search counts its steps and stops at a budget, answering [`Verdict::Unknown`] rather
 //! than hanging the page, at the same step on every machine. On a violation, [`shrink`] cuts
@@ -44,10 +46,10 @@
 //! - [`history`]: operations, validation, size limits. [`json`]: the file format
 //!   (docs/history-format.md). [`recorder`]: building a history as a run unfolds.
 //! - [`model`]: the sequential specification.
-//! - [`partition`]: split by key, intern values. [`linearize`]: the search. [`memo`]: its
-//!   cache. [`shrink`]: the failing set.
+//! - [`partition`]: split by key, intern values. [`unobserved`]: collapse values nobody
+//!   reads. [`linearize`]: the search. [`memo`]: its cache. [`shrink`]: the failing set.
 //! - [`checker`]: the entry point. [`report`]: the result as plain data. [`render`]: as text.
-//!   [`cli`]: `raftlab check FILE`.
+//!   [`cli`]: `raftlab check FILE [--budget N] [--json]`.
 //! - [`generate`]: random linearizable histories for tests and benchmarks.
 //!
 //! # Use
@@ -77,19 +79,25 @@ pub mod recorder;
 pub mod render;
 pub mod report;
 pub mod shrink;
+pub mod unobserved;
 
 pub use checker::{CheckConfig, check_history};
-pub use cli::check_file;
+pub use cli::{Format, check_file};
 pub use generate::{GenerateConfig, generate_linearizable};
 pub use history::{ClientId, History, HistoryError, Operation, Time};
-pub use json::{from_json, to_json};
+pub use json::{from_json, to_json, to_json_described};
 pub use model::{Input, Kind, Output};
 pub use recorder::{OpId, Recorder};
-pub use render::render_text;
-pub use report::{CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
+pub use render::{render_budget, render_text, render_text_with_budget};
+pub use report::{BudgetUse, CheckReport, KeyReport, LinearizedOp, Verdict, Violation};
 
 /// Parses a JSON history and checks it with the default budgets: the one call the page needs.
 pub fn check_json(text: &str) -> Result<CheckReport, HistoryError> {
+    check_json_with(text, &CheckConfig::default())
+}
+
+/// [`check_json`] within the budgets of `config` (the page's check with a raised budget).
+pub fn check_json_with(text: &str, config: &CheckConfig) -> Result<CheckReport, HistoryError> {
     let history = from_json(text)?;
-    Ok(check_history(&history, &CheckConfig::default()))
+    Ok(check_history(&history, config))
 }

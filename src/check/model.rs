@@ -9,7 +9,7 @@
 //! the search's state small and cheap to hash.
 
 /// What a client asked for, for one key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Input<V = String> {
     /// Set the key to `value` (etcd `put`).
     Put {

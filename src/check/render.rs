@@ -15,6 +15,47 @@ const LISTED_MAX: usize = 50;
 
 /// Renders `report` (of `history`) as a few lines per key that needs attention.
 pub fn render_text(history: &History, report: &CheckReport) -> String {
+    render(history, report, false)
+}
+
+/// [`render_text`] with a line before the verdict that says how much of the step budget the
+/// check used: what `raftlab check` prints.
+pub fn render_text_with_budget(history: &History, report: &CheckReport) -> String {
+    render(history, report, true)
+}
+
+/// One line on the budget: `budget: used 376 of 1,000,000 steps on the busiest key, 512 of
+/// 10,000,000 in all`, with a hint when a key ran out.
+pub fn render_budget(report: &CheckReport) -> String {
+    let budget = &report.budget;
+    let hint = if report.verdict == Verdict::Unknown {
+        " (raise it with --budget N)"
+    } else {
+        ""
+    };
+    format!(
+        "budget: used {} of {} steps on the busiest key, {} of {} in all{hint}",
+        grouped(budget.steps_key_most),
+        grouped(budget.steps_max_per_key),
+        grouped(budget.steps_spent),
+        grouped(budget.steps_max_total),
+    )
+}
+
+/// `1234567` as `1,234,567`.
+pub fn grouped(number: u64) -> String {
+    let digits = number.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+fn render(history: &History, report: &CheckReport, with_budget: bool) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
@@ -25,6 +66,9 @@ pub fn render_text(history: &History, report: &CheckReport) -> String {
     );
     for key in &report.keys {
         render_key(&mut text, history, key);
+    }
+    if with_budget {
+        let _ = writeln!(text, "{}", render_budget(report));
     }
     let _ = writeln!(text, "verdict: {}", report.verdict.name());
     text
@@ -162,4 +206,18 @@ fn show_value(value: Option<&str>) -> String {
 
 fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"?\"".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+    }
 }

@@ -56,8 +56,26 @@ pub struct CheckReport {
     pub op_count: usize,
     /// Search steps spent deciding, over all keys (shrinking not included).
     pub steps: u64,
+    /// The budgets the check had and how much of them it used.
+    pub budget: BudgetUse,
     /// One report per key, sorted by key.
     pub keys: Vec<KeyReport>,
+}
+
+/// How much of its step budgets a check used, so a person whose check came back
+/// [`Verdict::Unknown`] (or close to it) knows how far to raise them (`raftlab check --budget`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct BudgetUse {
+    /// The budget each key's verdict search had.
+    pub steps_max_per_key: u64,
+    /// The budget of the whole check, shrinking and explaining included.
+    pub steps_max_total: u64,
+    /// The most steps one key's verdict search took: a key that reaches `steps_max_per_key`
+    /// is [`Verdict::Unknown`].
+    pub steps_key_most: u64,
+    /// Every step the check took, shrinking and explaining included (at most
+    /// `steps_max_total`).
+    pub steps_spent: u64,
 }
 
 impl CheckReport {

@@ -66,7 +66,7 @@ pub struct Shrunk {
 
 /// A value id no history interns (ids count values, which are far fewer): it stands for "any
 /// value the failing set never mentions", which no operation in it can tell apart.
-const UNMENTIONED: u32 = u32::MAX;
+const UNMENTIONED: u32 = super::unobserved::UNOBSERVED;
 
 /// The initial states worth trying for `ops`: absent and every value they read or compare
 /// against. Any other value (one only written, or not mentioned at all) is indistinguishable

@@ -3,7 +3,8 @@
 use crate::cli::{EXIT_USAGE, usage_error};
 use crate::raft::config::UnsafeSwitch;
 use crate::scenario::sim_script::script_for;
-use crate::sim::fuzz::{FuzzOptions, Verdict, run_seed};
+use crate::sim::fuzz::{FuzzOptions, SeedReport, Verdict, run_seed_then};
+use crate::sim::history::{ClientHistory, client_history, history_json};
 use std::time::Instant;
 
 /// Scripts printed inline; more failures are listed by seed only (all are saved with --scripts).
@@ -14,6 +15,7 @@ struct Args {
     start: u64,
     options: FuzzOptions,
     scripts_dir: Option<String>,
+    histories_dir: Option<String>,
     stop_on_violation: bool,
 }
 
@@ -23,6 +25,7 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
         start: 0,
         options: FuzzOptions::default(),
         scripts_dir: None,
+        histories_dir: None,
         stop_on_violation: false,
     };
     let mut seeds_given = false;
@@ -69,6 +72,7 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
                 parsed.options.unsafe_switch = Some(v.clone());
             }
             "--scripts" => parsed.scripts_dir = Some(value?.clone()),
+            "--histories" => parsed.histories_dir = Some(value?.clone()),
             "--rule-monitors" => {
                 parsed.options.rule_monitors = match value?.as_str() {
                     "on" => true,
@@ -110,12 +114,16 @@ pub fn main(args: &[String]) -> u8 {
         }
         Err(message) => return usage_error(&message),
     };
-    if let Some(dir) = &parsed.scripts_dir
-        && let Err(e) = std::fs::create_dir_all(dir)
+    for dir in [&parsed.scripts_dir, &parsed.histories_dir]
+        .into_iter()
+        .flatten()
     {
-        eprintln!("raftlab: cannot create {dir}: {e}");
-        return EXIT_USAGE;
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("raftlab: cannot create {dir}: {e}");
+            return EXIT_USAGE;
+        }
     }
+    let mut histories_written = 0u64;
     let started = Instant::now();
     let o = &parsed.options;
     eprintln!(
@@ -141,7 +149,18 @@ pub fn main(args: &[String]) -> u8 {
     let mut steps_total = 0u64;
     let mut ran = 0u64;
     for (done, seed) in (parsed.start..parsed.start + parsed.seeds).enumerate() {
-        let report = run_seed(seed, o);
+        let histories_dir = parsed.histories_dir.as_deref();
+        let (report, history) = run_seed_then(seed, o, |sim| {
+            histories_dir.and_then(|_| {
+                sim.map(|sim| client_history(sim.ops()).map(|built| (built, sim.ops_forgotten())))
+            })
+        });
+        if let (Some(dir), Some(history)) = (histories_dir, history) {
+            match write_history(dir, &report, &parsed.options, history) {
+                Ok(()) => histories_written += 1,
+                Err(message) => eprintln!("raftlab: {message}"),
+            }
+        }
         steps_total += report.steps;
         ran += 1;
         if let Verdict::CheckerUnknown(why) = &report.verdict {
@@ -201,6 +220,11 @@ pub fn main(args: &[String]) -> u8 {
             );
         }
     }
+    if let Some(dir) = &parsed.histories_dir {
+        eprintln!(
+            "fuzz: {histories_written} client histories written to {dir} (raftlab check FILE)"
+        );
+    }
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "fuzz: {} simulator steps in {seconds:.1} s ({:.0} steps/s)",
@@ -213,4 +237,44 @@ pub fn main(args: &[String]) -> u8 {
         failures - no_liveness
     );
     u8::from(failures > 0)
+}
+
+/// Writes one seed's client history to `DIR/seed-N.json` (`raftlab fuzz --histories DIR`), with
+/// a description that says which run it is and how the run ended.
+fn write_history(
+    dir: &str,
+    report: &SeedReport,
+    options: &FuzzOptions,
+    history: Result<(ClientHistory, u64), String>,
+) -> Result<(), String> {
+    let seed = report.seed;
+    let path = format!("{dir}/seed-{seed}.json");
+    let (built, ops_forgotten) =
+        history.map_err(|error| format!("seed {seed}: no history: {error}"))?;
+    let verdict = match &report.verdict {
+        Verdict::Ok => "ok".to_string(),
+        Verdict::Violation(v) => format!("violation: {}", first_line(&v.to_string())),
+        Verdict::NoLiveness(why) => format!("no liveness: {}", first_line(why)),
+        Verdict::CheckerUnknown(_) => "checker unknown (budget spent)".to_string(),
+    };
+    let mut run = format!(
+        "raftlab fuzz --seeds 1 --start {seed} --nodes {}..{}",
+        options.nodes_min, options.nodes_max
+    );
+    if let Some(switch) = &options.unsafe_switch {
+        run.push_str(&format!(" --unsafe {switch}"));
+    }
+    if !options.rule_monitors {
+        run.push_str(" --rule-monitors off");
+    }
+    let description = format!(
+        "the clients' history of {run} ({} voters); the run: {verdict}",
+        report.config.voters
+    );
+    let json = history_json(&built, ops_forgotten, &description);
+    std::fs::write(&path, json).map_err(|error| format!("cannot write {path}: {error}"))
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }

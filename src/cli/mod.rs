@@ -8,12 +8,13 @@ pub mod run;
 pub const USAGE: &str = "usage: raftlab <command> [options]
 
 commands:
-  run FILE [--update] [--trace]
+  run FILE [--update] [--trace] [--history OUT]
         run a scenario script; print each command's output and the monitors' verdict.
         exit 1 on a violation or an output that differs from the script's expectation.
-        --update rewrites FILE with the actual outputs; --trace prints the whole trace.
+        --update rewrites FILE with the actual outputs; --trace prints the whole trace;
+        --history writes the clients' history to OUT (docs/history-format.md).
   fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
-       [--rule-monitors on|off] [--stop-on-violation]
+       [--histories DIR] [--rule-monitors on|off] [--stop-on-violation]
         randomized fault runs (swarm style), then a healed liveness phase per seed.
         prints `N seeds, V violations, L liveness failures, U checker unknown (budget spent)`
         and, for each failure, the seed, the monitor (with its kind: consequence, structure or
@@ -21,9 +22,14 @@ commands:
         violation or a liveness failure. --rule-monitors off: the monitors that restate a rule
         (11-13) stay silent, so a planted bug shows by its harm.
         --stop-on-violation: stop at the first seed where a monitor fired.
-  check FILE
+        --histories DIR: write every seed's client history, passing or failing, to
+        DIR/seed-N.json, for `raftlab check` or an outside checker.
+  check FILE [--budget N] [--json]
         check a JSON client history (docs/history-format.md) for linearizability.
         exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).
+        the report says how much of the step budget was used; --budget N allows N search
+        steps per key (default 1,000,000) and 10 N for the whole history. --json prints the
+        report as JSON.
   fuzz --unsafe list
         print the names of the teaching switches (deliberate bugs), one per line.
   version
@@ -40,21 +46,53 @@ pub fn usage_error(message: &str) -> u8 {
     EXIT_USAGE
 }
 
-/// `raftlab check FILE`.
+/// `raftlab check FILE [--budget N] [--json]`.
 pub fn check_main(args: &[String]) -> u8 {
-    match args {
-        [path] if !path.starts_with('-') => {
-            match crate::check::check_file(std::path::Path::new(path)) {
-                Ok((verdict, text)) => {
-                    print!("{text}");
-                    verdict.exit_code()
-                }
-                Err(message) => {
-                    eprintln!("raftlab check: {message}");
-                    EXIT_USAGE
-                }
-            }
+    let (path, config, format) = match parse_check_args(args) {
+        Ok(parsed) => parsed,
+        Err(message) => return usage_error(&message),
+    };
+    match crate::check::check_file(std::path::Path::new(&path), &config, format) {
+        Ok((verdict, text)) => {
+            print!("{text}");
+            verdict.exit_code()
         }
-        _ => usage_error("check needs exactly one FILE (usage: raftlab check FILE)"),
+        Err(message) => {
+            eprintln!("raftlab check: {message}");
+            EXIT_USAGE
+        }
     }
+}
+
+/// The file, budgets and format of a `raftlab check` command line.
+fn parse_check_args(
+    args: &[String],
+) -> Result<(String, crate::check::CheckConfig, crate::check::Format), String> {
+    const CHECK_USAGE: &str = "usage: raftlab check FILE [--budget N] [--json]";
+    let mut path = None;
+    let mut config = crate::check::CheckConfig::default();
+    let mut format = crate::check::Format::Text;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--json" => format = crate::check::Format::Json,
+            "--budget" => {
+                let steps = args
+                    .next()
+                    .and_then(|text| text.replace('_', "").parse::<u64>().ok())
+                    .filter(|steps| *steps > 0)
+                    .ok_or_else(|| {
+                        format!("check: --budget needs a number of steps >= 1 ({CHECK_USAGE})")
+                    })?;
+                config = crate::check::CheckConfig::with_budget(steps);
+            }
+            flag if flag.starts_with('-') => {
+                return Err(format!("check: unknown option {flag} ({CHECK_USAGE})"));
+            }
+            file if path.is_none() => path = Some(file.to_string()),
+            _ => return Err(format!("check needs exactly one FILE ({CHECK_USAGE})")),
+        }
+    }
+    let path = path.ok_or_else(|| format!("check needs exactly one FILE ({CHECK_USAGE})"))?;
+    Ok((path, config, format))
 }

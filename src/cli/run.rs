@@ -1,17 +1,23 @@
 //! `raftlab run FILE`: a scenario script, headless.
 
 use crate::cli::{EXIT_USAGE, usage_error};
-use crate::scenario::sim_script::{render_with_outputs, run_script};
+use crate::scenario::sim_script::{render_with_outputs, run_script_then};
 
 /// Runs the subcommand; returns the exit status.
 pub fn main(args: &[String]) -> u8 {
     let mut file = None;
     let mut update = false;
     let mut trace = false;
-    for arg in args {
+    let mut history_path = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--update" => update = true,
             "--trace" => trace = true,
+            "--history" => match args.next() {
+                Some(path) => history_path = Some(path.clone()),
+                None => return usage_error("run: --history needs a FILE"),
+            },
             flag if flag.starts_with('-') => {
                 return usage_error(&format!("run: unknown option '{flag}'"));
             }
@@ -29,8 +35,26 @@ pub fn main(args: &[String]) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let outcome = match run_script(&text) {
-        Ok(outcome) => outcome,
+    let description = format!("the clients' history of raftlab run {path}");
+    let run = run_script_then(&text, |sim| {
+        let sim = sim?;
+        history_path.as_ref()?;
+        Some(crate::sim::history::history_file(
+            sim.ops(),
+            sim.ops_forgotten(),
+            &description,
+        ))
+    });
+    let outcome = match run {
+        Ok((outcome, history)) => {
+            if let Some(target) = &history_path
+                && let Err(message) = write_history(target, history)
+            {
+                eprintln!("raftlab: {message}");
+                return EXIT_USAGE;
+            }
+            outcome
+        }
         Err(e) => {
             eprintln!("raftlab: {path}: {e}");
             return EXIT_USAGE;
@@ -68,4 +92,14 @@ pub fn main(args: &[String]) -> u8 {
         outcome.outputs.len()
     );
     u8::from(outcome.violation.is_some() || unmet > 0)
+}
+
+/// Writes the run's client history (`raftlab run --history FILE`).
+fn write_history(path: &str, history: Option<Result<String, String>>) -> Result<(), String> {
+    let json = history
+        .ok_or_else(|| format!("--history {path}: the script has no cluster, so no history"))?
+        .map_err(|error| format!("--history {path}: {error}"))?;
+    std::fs::write(path, json).map_err(|error| format!("cannot write {path}: {error}"))?;
+    eprintln!("history written to {path}");
+    Ok(())
 }

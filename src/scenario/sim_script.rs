@@ -29,7 +29,8 @@
 //! configuration), `leave-joint via=V`, `console client=C node=N
 //! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
 //! operations with their answers), `check-history` (the linearizability checker's verdict on
-//! the clients' history), `export-history` (that history as JSON, docs/history-format.md).
+//! the clients' history), `export-history [FILE]` (that history as JSON, docs/history-format.md,
+//! printed, or written to FILE).
 
 use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{
@@ -65,6 +66,15 @@ pub struct ScriptRun {
 
 /// Parses and runs a scenario script.
 pub fn run_script(text: &str) -> Result<ScriptRun, ParseError> {
+    run_script_then(text, |_| ()).map(|(run, ())| run)
+}
+
+/// [`run_script`], then `after` looks at the simulator as the script left it (`None` when the
+/// script has no `cluster`): how `raftlab run --history` gets the clients' history out.
+pub fn run_script_then<T>(
+    text: &str,
+    after: impl FnOnce(Option<&Sim>) -> T,
+) -> Result<(ScriptRun, T), ParseError> {
     let parsed = script::parse(text)?;
     let mut runner = Runner {
         sim: None,
@@ -93,13 +103,14 @@ pub fn run_script(text: &str) -> Result<ScriptRun, ParseError> {
         ),
         None => (None, None, String::new()),
     };
-    Ok(ScriptRun {
+    let run = ScriptRun {
         outputs,
         mismatches,
         violation,
         state_hash,
         trace,
-    })
+    };
+    Ok((run, after(runner.sim.as_ref())))
 }
 
 /// Rewrites a script with the actual outputs (for `--update` and for generated repros).
@@ -126,6 +137,10 @@ impl Runner {
     fn execute(&mut self, cmd: &Command, raw: &str) -> Result<String, String> {
         match cmd.name.as_str() {
             "ops" => Ok(ops_listing(self.sim()?)),
+            "export-history" if !cmd.positionals().is_empty() => {
+                let sim = self.sim()?;
+                export_history_file(sim, cmd)
+            }
             "export-history" => {
                 let sim = self.sim()?;
                 let built = crate::sim::history::client_history(sim.ops())?;
@@ -358,6 +373,25 @@ fn truncated_note(sim: &Sim) -> Option<String> {
             "history truncated: the {forgotten} earliest finished operations left the operations window (ops-window={}; 0 keeps all)",
             sim.config().ops_window
         )
+    })
+}
+
+/// `export-history FILE`: writes the clients' history to FILE (relative to the working
+/// directory) instead of printing it, so a checker outside can read it.
+fn export_history_file(sim: &Sim, cmd: &Command) -> Result<String, String> {
+    let [path] = cmd.positionals()[..] else {
+        return Err("'export-history' takes at most one FILE".into());
+    };
+    let description = format!(
+        "the clients' history of a raftlab scenario script, exported at {} ms",
+        sim.now_ms()
+    );
+    let json = crate::sim::history::history_file(sim.ops(), sim.ops_forgotten(), &description)?;
+    std::fs::write(path, json)
+        .map_err(|error| format!("export-history: cannot write {path}: {error}"))?;
+    Ok(match truncated_note(sim) {
+        Some(note) => format!("history written to {path} (# {note}; this is the window)"),
+        None => format!("history written to {path}"),
     })
 }
 

@@ -505,6 +505,17 @@ impl Swarm {
 
 /// Runs one seed through both phases.
 pub fn run_seed(seed: u64, options: &FuzzOptions) -> SeedReport {
+    run_seed_then(seed, options, |_| ()).0
+}
+
+/// [`run_seed`], then `after` looks at the simulator as the seed left it (`None` when the
+/// planned configuration was invalid): how `raftlab fuzz --histories` gets each seed's client
+/// history out without every campaign paying for it.
+pub fn run_seed_then<T>(
+    seed: u64,
+    options: &FuzzOptions,
+    after: impl FnOnce(Option<&Sim>) -> T,
+) -> (SeedReport, T) {
     let (config, actions) = plan(seed, options);
     let mut report = SeedReport {
         seed,
@@ -517,7 +528,7 @@ pub fn run_seed(seed: u64, options: &FuzzOptions) -> SeedReport {
         Ok(sim) => sim,
         Err(error) => {
             report.verdict = Verdict::NoLiveness(format!("invalid planned config: {error}"));
-            return report;
+            return (report, after(None));
         }
     };
     sim.schedule(&actions);
@@ -531,7 +542,8 @@ pub fn run_seed(seed: u64, options: &FuzzOptions) -> SeedReport {
         report.verdict = check_history_of(&sim);
     }
     report.steps = sim.steps();
-    report
+    let extra = after(Some(&sim));
+    (report, extra)
 }
 
 /// What a liveness probe found: does the cluster commit a new write now, and does every member

@@ -181,6 +181,48 @@ pub fn client_history(ops: &BTreeMap<u64, ClientOp>) -> Result<ClientHistory, St
     Ok(ClientHistory { history, left_out })
 }
 
+/// A run's client history as a file in docs/history-format.md, for `export-history FILE`,
+/// `raftlab run --history` and `raftlab fuzz --histories`: `description` says where it came
+/// from, followed by what was left out and, if the operations window dropped early operations,
+/// a warning that the history is only a window (whose first reads may see writes that left
+/// it, so a checker may wrongly call it non-linearizable).
+pub fn history_file(
+    ops: &BTreeMap<u64, ClientOp>,
+    ops_forgotten: u64,
+    description: &str,
+) -> Result<String, String> {
+    Ok(history_json(
+        &client_history(ops)?,
+        ops_forgotten,
+        description,
+    ))
+}
+
+/// [`history_file`] for a history already built.
+pub fn history_json(built: &ClientHistory, ops_forgotten: u64, description: &str) -> String {
+    let mut description = description.to_string();
+    if built.left_out > 0 {
+        let noun = if built.left_out == 1 {
+            "operation"
+        } else {
+            "operations"
+        };
+        description.push_str(&format!(
+            "; {} {noun} left out (not single-key register operations, or serializable reads)",
+            built.left_out
+        ));
+    }
+    if ops_forgotten > 0 {
+        description.push_str(&format!(
+            "; truncated: the {ops_forgotten} earliest finished operations left the operations \
+             window, so this is only a window of the run"
+        ));
+    }
+    let mut json = crate::check::to_json_described(&built.history, &description);
+    json.push('\n');
+    json
+}
+
 /// The checker's verdict on a run's client history, with its text report.
 pub fn check_clients(
     ops: &BTreeMap<u64, ClientOp>,

@@ -69,17 +69,39 @@ pub fn generate_history_json(ops: u32, clients: u32, keys: u32, seed: u32) -> St
     }
 }
 
+/// The budgets for a check from the page: `budget` steps per key when given (see
+/// [`CheckConfig::with_budget`](crate::check::CheckConfig::with_budget)), the defaults when
+/// `undefined`. A budget crosses as a JS number; one below 1 or not finite is ignored.
+fn check_config(budget: Option<f64>) -> crate::check::CheckConfig {
+    match budget {
+        // Above 2^53 a JS number is no longer an exact integer; no page waits that long anyway.
+        Some(steps) if steps.is_finite() && steps >= 1.0 => {
+            crate::check::CheckConfig::with_budget(steps.min(9_007_199_254_740_992.0) as u64)
+        }
+        _ => crate::check::CheckConfig::default(),
+    }
+}
+
 /// Checks a history in the JSON format of docs/history-format.md; returns the verdict
-/// (`ok`, `violation`, `unknown`) or `error: ...` for input that does not parse.
+/// (`ok`, `violation`, `unknown`) or `error: ...` for input that does not parse. `budget`
+/// (optional, so `checkHistoryJson(json)` works as before) raises the steps allowed per key.
 #[wasm_bindgen(js_name = checkHistoryJson)]
-pub fn check_history_json(json: &str) -> String {
-    match crate::check::check_json(json) {
-        Ok(report) => match report.verdict {
-            crate::check::Verdict::Ok => "ok".into(),
-            crate::check::Verdict::Violation => "violation".into(),
-            crate::check::Verdict::Unknown => "unknown".into(),
-        },
+pub fn check_history_json(json: &str, budget: Option<f64>) -> String {
+    match crate::check::check_json_with(json, &check_config(budget)) {
+        Ok(report) => report.verdict.name().to_string(),
         Err(error) => format!("error: {error}"),
+    }
+}
+
+/// Checks a history like [`check_history_json`] and returns the whole report as JSON (the
+/// `CheckReport` of docs/history-format.md, with `budget` saying how much of it was used), or
+/// `{ "error": ... }` for input that does not parse.
+#[wasm_bindgen(js_name = checkHistoryReport)]
+pub fn check_history_report(json: &str, budget: Option<f64>) -> String {
+    match crate::check::check_json_with(json, &check_config(budget)) {
+        Ok(report) => serde_json::to_string(&report)
+            .unwrap_or_else(|error| serde_json::json!({ "error": error.to_string() }).to_string()),
+        Err(error) => serde_json::json!({ "error": error.to_string() }).to_string(),
     }
 }
 
@@ -99,14 +121,10 @@ impl PreparedHistory {
             .map_err(|e| JsError::new(&e.to_string()))
     }
 
-    /// Runs the checker; returns `ok`, `violation` or `unknown`.
-    pub fn check(&self) -> String {
-        let report =
-            crate::check::check_history(&self.history, &crate::check::CheckConfig::default());
-        match report.verdict {
-            crate::check::Verdict::Ok => "ok".into(),
-            crate::check::Verdict::Violation => "violation".into(),
-            crate::check::Verdict::Unknown => "unknown".into(),
-        }
+    /// Runs the checker (with `budget` steps per key when given); returns `ok`, `violation` or
+    /// `unknown`.
+    pub fn check(&self, budget: Option<f64>) -> String {
+        let report = crate::check::check_history(&self.history, &check_config(budget));
+        report.verdict.name().to_string()
     }
 }

@@ -43,3 +43,18 @@ test('the checker in wasm accepts a generated history and reports bad JSON', () 
   assert.equal(new core.PreparedHistory(json).check(), 'ok');
   assert.throws(() => new core.PreparedHistory('not json'), /line 1/);
 });
+
+test('the checker in wasm takes an optional step budget and says how much it used', () => {
+  const json = core.generateHistoryJson(500, 5, 10, 3);
+  // One step per key cannot decide a key with operations on it.
+  assert.equal(core.checkHistoryJson(json, 1), 'unknown');
+  assert.equal(new core.PreparedHistory(json).check(1), 'unknown');
+  assert.equal(new core.PreparedHistory(json).check(undefined), 'ok');
+  const report = JSON.parse(core.checkHistoryReport(json, 5000000));
+  assert.equal(report.verdict, 'ok');
+  assert.equal(report.budget.steps_max_per_key, 5000000);
+  assert.equal(report.budget.steps_max_total, 50000000);
+  assert.ok(report.budget.steps_spent > 0 && report.budget.steps_spent <= report.steps);
+  assert.equal(JSON.parse(core.checkHistoryReport(json)).budget.steps_max_per_key, 1000000);
+  assert.ok('error' in JSON.parse(core.checkHistoryReport('oops')));
+});
