@@ -179,7 +179,11 @@ impl ConsoleSession {
             OpState::Pending => Some(format!(
                 "the cluster has not answered op{op} after {STEPS_PER_LINE_MAX} steps"
             )),
-            OpState::TimedOut => Some(self.why_no_answer(node)),
+            OpState::TimedOut => Some(format!(
+                "{}\nconsole: it timed out, so its outcome is unknown: a write may still be \
+                 applied later",
+                self.why_no_answer(node)
+            )),
             OpState::Done if !ok && waited_for_leader.is_none() => Some(self.why_no_answer(node)),
             OpState::Done => None,
         };
@@ -245,14 +249,14 @@ impl ConsoleSession {
             .leader()
             .map_or("no leader".to_string(), |l| format!("leader n{l}"));
         let down = if down.is_empty() {
-            "no node is down".to_string()
+            String::new()
         } else {
-            format!("down: {}", down.join(" "))
+            format!(" (down: {})", down.join(" "))
         };
         format!(
-            "n{node} could not get an answer ({leader}; {up} of {} nodes running, {down}; a \
-             quorum is {quorum} of {voters} voters that can reach each other). .status shows \
-             the nodes; .restart N and .heal bring them back",
+            "no answer through n{node}: {leader}, {up} of {} nodes running{down}; a quorum is \
+             {quorum} of {voters} voters that reach each other (.status shows the nodes; \
+             .restart N and .heal bring them back)",
             sim.nodes().len()
         )
     }

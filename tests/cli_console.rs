@@ -1,0 +1,146 @@
+//! `raftlab console` with piped input: a whole session through the built binary, its output
+//! checked line by line. Piped, the console prints only the answers (no banner, no prompt),
+//! and the same seed gives the same output.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn console(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raftlab"))
+        .arg("console")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start raftlab console");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write the session");
+    child.wait_with_output().expect("raftlab console ends")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Seed 1 elects n2; the session crashes it, and the next leader still answers.
+const SESSION: &[u8] = b"# a comment line prints nothing\n\
+put greeting hello\n\
+put colour \"red\x1b[31m!\"\n\
+get greeting\n\
+.status\n\
+.crash 2\n\
+get greeting\n\
+get colour\n\
+frobnicate x\n\
+.frobnicate\n\
+.status\n\
+.quit\n\
+get never-sent\n";
+
+#[test]
+fn a_piped_session_prints_only_the_answers() {
+    let out = console(&["--seed", "1"], SESSION);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let expected_head = [
+        "OK",
+        "OK",
+        "greeting",
+        "hello",
+        "time 1295ms",
+        "n1 follower term=1 commit=3 applied=3 last=3",
+        "n2 leader term=1 commit=3 applied=3 last=3",
+        "n3 follower term=1 commit=3 applied=3 last=3",
+        "leader n2",
+        // .crash 2
+        "ok",
+        // The old leader is gone; the console waits for the next one and asks it.
+        "greeting",
+        "hello",
+        // The escape character is shown escaped, never sent raw to the terminal.
+        "colour",
+        "red\\x1b[31m!",
+    ];
+    assert_eq!(&lines[..expected_head.len()], expected_head, "{text}");
+    let rest = &lines[expected_head.len()..];
+    // etcdctl's own error for an unknown command (its list of commands may grow).
+    assert!(
+        rest[0].starts_with("Error: unknown command \"frobnicate\""),
+        "{text}"
+    );
+    assert_eq!(rest[1..3], ["  frobnicate x", "  ^^^^^^^^^^"], "{text}");
+    assert_eq!(rest[3], "error: unknown command 'frobnicate' (type .help)");
+    assert_eq!(
+        rest[4..],
+        [
+            "time 2458ms",
+            "n1 follower term=2 commit=4 applied=4 last=4",
+            "n2 down",
+            "n3 leader term=2 commit=4 applied=4 last=4",
+            "leader n3",
+        ],
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "a raw escape reached the output");
+    assert!(
+        !text.contains("never-sent"),
+        "the session went on after .quit"
+    );
+}
+
+#[test]
+fn same_seed_same_output_and_echo_put_prints_ok() {
+    assert_eq!(stdout(&console(&[], b"put a 1\n")), "OK\n");
+    let first = console(&["--nodes", "5", "--seed", "9"], SESSION);
+    let second = console(&["--nodes=5", "--seed=9"], SESSION);
+    assert_eq!(stdout(&first), stdout(&second));
+    assert!(stdout(&first).contains("red\\x1b[31m!"));
+}
+
+#[test]
+fn without_a_quorum_the_console_says_so_and_goes_on() {
+    let out = console(
+        &["--seed", "1"],
+        b"put a 1\n.crash 1\n.crash 3\nput a 2\n.restart 3\nget a\n",
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text.contains("Error: context deadline exceeded"), "{text}");
+    assert!(
+        text.contains("a quorum is 2 of 3 voters that reach each other"),
+        "{text}"
+    );
+    assert!(text.contains("its outcome is unknown"), "{text}");
+    // Once a quorum is back, the session answers again (the timed-out write may have landed).
+    let last: Vec<&str> = text.lines().rev().take(2).collect();
+    assert_eq!(last[1], "a", "{text}");
+    assert!(["1", "2"].contains(&last[0]), "{text}");
+}
+
+#[test]
+fn bad_options_print_usage_and_exit_2() {
+    for args in [
+        &["--nodes"][..],
+        &["--nodes", "many"],
+        &["--nodes", "0"],
+        &["--nodes", "12"],
+        &["--verbose"],
+    ] {
+        let out = console(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("raftlab"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
