@@ -59,7 +59,10 @@ pub fn main(args: &[String]) -> u8 {
     let (mut session, story) = match ConsoleSession::start(options.nodes, options.seed) {
         Ok(started) => started,
         Err(message) => {
-            eprintln!("raftlab console: {message}");
+            eprintln!(
+                "raftlab console: cannot start the cluster (--nodes {}): {message}",
+                options.nodes
+            );
             return EXIT_USAGE;
         }
     };
