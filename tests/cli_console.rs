@@ -144,3 +144,122 @@ fn bad_options_print_usage_and_exit_2() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// Drives `raftlab console` on a pseudo-terminal (util-linux `script`), as a person would: it
+/// waits for each prompt before typing, so the line editor is really reading keys.
+#[cfg(target_os = "linux")]
+mod terminal {
+    use std::io::{Read, Write};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    struct Terminal {
+        child: Child,
+        screen: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Terminal {
+        fn start() -> Terminal {
+            let command = format!("{} console --seed 1", env!("CARGO_BIN_EXE_raftlab"));
+            let mut child = Command::new("script")
+                .args(["-qfec", &command, "/dev/null"])
+                .env("TERM", "xterm")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("util-linux `script` runs the console on a pseudo-terminal");
+            let screen = Arc::new(Mutex::new(Vec::new()));
+            let mut stdout = child.stdout.take().expect("stdout");
+            let sink = Arc::clone(&screen);
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = stdout.read(&mut buffer) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().expect("screen").extend_from_slice(&buffer[..n]);
+                }
+            });
+            Terminal { child, screen }
+        }
+
+        /// The output so far, without escape sequences and carriage returns.
+        fn text(&self) -> String {
+            let raw = String::from_utf8_lossy(&self.screen.lock().expect("screen")).into_owned();
+            let mut text = String::new();
+            let mut chars = raw.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\u{1b}' => {
+                        // CSI: ESC [ parameters final-letter.
+                        if chars.next_if_eq(&'[').is_some() {
+                            while let Some(p) = chars.next() {
+                                if p.is_ascii_alphabetic() || p == '~' {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    '\r' => {}
+                    c => text.push(c),
+                }
+            }
+            text
+        }
+
+        fn wait_for_prompts(&mut self, count: usize) {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            // A prompt starts a line; the editor's redraws (after Ctrl-A, say) do not.
+            let prompts = |text: String| {
+                text.lines()
+                    .filter(|line| line.starts_with("etcdctl@"))
+                    .count()
+            };
+            while prompts(self.text()) < count {
+                if Instant::now() > deadline {
+                    let _ = self.child.kill();
+                    panic!("no prompt number {count}; the screen:\n{}", self.text());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        fn type_keys(&mut self, keys: &[u8]) {
+            let stdin = self.child.stdin.as_mut().expect("stdin");
+            stdin.write_all(keys).expect("type");
+            stdin.flush().expect("flush");
+        }
+    }
+
+    #[test]
+    fn a_terminal_gets_a_banner_prompts_line_editing_and_history() {
+        let mut terminal = Terminal::start();
+        terminal.wait_for_prompts(1);
+        terminal.type_keys(b"put a 1\r");
+        terminal.wait_for_prompts(2);
+        // Typed "et a", then Ctrl-A (start of line) and "g": the editor makes it "get a".
+        terminal.type_keys(b"et a\x01g\r");
+        terminal.wait_for_prompts(3);
+        // Up arrow recalls "get a" from the history.
+        terminal.type_keys(b"\x1b[A\r");
+        terminal.wait_for_prompts(4);
+        terminal.type_keys(b".quit\r");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while terminal.child.try_wait().expect("wait").is_none() {
+            if Instant::now() > deadline {
+                let _ = terminal.child.kill();
+                panic!(".quit did not end the console:\n{}", terminal.text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let text = terminal.text();
+        assert!(
+            text.contains("raftlab console: 3 simulated etcd nodes, seed 1; n2 leads"),
+            "{text}"
+        );
+        assert!(text.contains("put a 1\nOK\n"), "{text}");
+        assert_eq!(text.matches("get a\na\n1\n").count(), 2, "{text}");
+    }
+}
