@@ -195,7 +195,7 @@ mod terminal {
                     '\u{1b}' => {
                         // CSI: ESC [ parameters final-letter.
                         if chars.next_if_eq(&'[').is_some() {
-                            while let Some(p) = chars.next() {
+                            for p in chars.by_ref() {
                                 if p.is_ascii_alphabetic() || p == '~' {
                                     break;
                                 }
