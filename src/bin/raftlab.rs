@@ -10,6 +10,7 @@ fn main() -> ExitCode {
         Some("run") => cli::run::main(rest),
         Some("fuzz") => cli::fuzz::main(rest),
         Some("check") => cli::check_main(rest),
+        Some("console") => cli::console::main(rest),
         Some("version" | "--version" | "-V") => {
             println!("{}", raftlab::build_info::version_line());
             0

@@ -1,8 +1,12 @@
 //! The `raftlab` command-line tool's subcommands. Each returns an exit status and writes its
 //! own output; none panics on bad arguments or unreadable files.
 
+// The console's terminal side (line editing) exists only natively; the wasm build has no tty.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod console;
 pub mod fuzz;
 pub mod run;
+pub mod terminal_text;
 
 /// The usage text shown for `help` and for bad arguments.
 pub const USAGE: &str = "usage: raftlab <command> [options]
@@ -24,6 +28,12 @@ commands:
         --stop-on-violation: stop at the first seed where a monitor fired.
         --histories DIR: write every seed's client history, passing or failing, to
         DIR/seed-N.json, for `raftlab check` or an outside checker.
+  console [--nodes N] [--seed S]
+        an etcdctl prompt against a simulated cluster of N voters (default 3, seed 1): each
+        command is sent to the leader and virtual time runs until it is answered. dot commands
+        act on the cluster: .crash N, .restart N, .partition 1,2 3, .heal, .status, .run MS,
+        .help, .quit (any scenario-script command works after a dot). with piped input it
+        prints only the answers, so `echo 'put a 1' | raftlab console` is scriptable.
   check FILE [--budget N] [--json]
         check a JSON client history (docs/history-format.md) for linearizability.
         exit 0 ok, 1 violation, 2 bad input, 3 unknown (search budget spent).

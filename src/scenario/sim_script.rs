@@ -76,11 +76,7 @@ pub fn run_script_then<T>(
     after: impl FnOnce(Option<&Sim>) -> T,
 ) -> Result<(ScriptRun, T), ParseError> {
     let parsed = script::parse(text)?;
-    let mut runner = Runner {
-        sim: None,
-        trace_cursor: 0,
-        role_cursor: 0,
-    };
+    let mut runner = Runner::new();
     let mut outputs = Vec::new();
     let mut mismatches = Vec::new();
     for case in &parsed.cases {
@@ -120,7 +116,9 @@ pub fn render_with_outputs(text: &str, outputs: &[String]) -> Result<String, Par
     Ok(script::render(&parsed, outputs))
 }
 
-struct Runner {
+/// Executes script commands one at a time against one simulated cluster; `raftlab console`
+/// drives one too, so its dot commands mean exactly what they mean in a script.
+pub(crate) struct Runner {
     sim: Option<Sim>,
     /// Ids of the next trace events the `trace` command and the notes have not shown yet.
     trace_cursor: u64,
@@ -128,6 +126,32 @@ struct Runner {
 }
 
 impl Runner {
+    /// A runner with no cluster yet (the first command must be `cluster`).
+    pub(crate) fn new() -> Runner {
+        Runner {
+            sim: None,
+            trace_cursor: 0,
+            role_cursor: 0,
+        }
+    }
+
+    /// The cluster, once `cluster` ran.
+    pub(crate) fn cluster(&self) -> Option<&Sim> {
+        self.sim.as_ref()
+    }
+
+    /// The cluster, mutable, once `cluster` ran.
+    pub(crate) fn cluster_mut(&mut self) -> Option<&mut Sim> {
+        self.sim.as_mut()
+    }
+
+    /// Parses and executes one script command line; the output is what a script would expect
+    /// after its `----`.
+    pub(crate) fn execute_line(&mut self, line: &str) -> Result<String, String> {
+        let command = script::parse_command(line.trim(), 1).map_err(|e| e.message)?;
+        self.execute(&command, line.trim())
+    }
+
     fn sim(&mut self) -> Result<&mut Sim, String> {
         self.sim
             .as_mut()
@@ -299,7 +323,7 @@ impl Runner {
     }
 
     /// Role changes, notes and violations since the last call: the story of a run, compact.
-    fn notable_since_last(&mut self) -> String {
+    pub(crate) fn notable_since_last(&mut self) -> String {
         let Some(sim) = self.sim.as_ref() else {
             return String::new();
         };

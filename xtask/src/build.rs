@@ -1,10 +1,11 @@
 //! Builds the crate for wasm32 and generates the JS bindings with the pinned wasm-bindgen.
 //!
 //! Two outputs: `www/pkg/` (ES module for the page, `--target web` equivalent) and
-//! `target/wasm-node/` (CommonJS for the Node wasm tests). `dist` copies `www/` to a static
+//! `wasm-node/` in cargo's target directory (CommonJS for the Node wasm tests). `dist` copies `www/` to a static
 //! folder with relative paths only, so it works from any sub-path (GitHub Pages).
 
 use crate::proc::{output_of, repo_root, run_step, run_step_with};
+use crate::target_dir::target_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,8 +15,7 @@ const TARGET: &str = "wasm32-unknown-unknown";
 
 /// Where the compiled (pre-bindgen) wasm lands.
 fn raw_wasm_path() -> PathBuf {
-    repo_root()
-        .join("target")
+    target_dir()
         .join(TARGET)
         .join("release")
         .join("raftlab.wasm")
@@ -28,7 +28,7 @@ pub fn web_pkg_dir() -> PathBuf {
 
 /// Where the Node test module goes.
 pub fn node_pkg_dir() -> PathBuf {
-    repo_root().join("target").join("wasm-node")
+    target_dir().join("wasm-node")
 }
 
 /// Adds the wasm target if the pinned toolchain lacks it (rust-toolchain.toml's `targets` line

@@ -8,6 +8,7 @@
 mod build;
 mod proc;
 mod serve;
+mod target_dir;
 mod test;
 
 use std::process::ExitCode;

@@ -7,6 +7,7 @@
 use crate::build;
 use crate::proc::{output_of, repo_root, run_step, run_step_with};
 use crate::serve::{self, Mount};
+use crate::target_dir::target_dir;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -74,7 +75,7 @@ fn fuzz_campaign() -> Result<(), String> {
         "cargo",
         &["build", "--release", "--bin", "raftlab"],
     )?;
-    let cli = repo_root().join("target").join("release").join("raftlab");
+    let cli = target_dir().join("release").join("raftlab");
     let cli = cli.to_string_lossy().into_owned();
     run_step(
         "fuzz: healthy core, 2000 seeds, 1..9 nodes",
@@ -181,7 +182,7 @@ fn is_newer_or_equal(a: &Path, b: &Path) -> bool {
 fn browser_tests() -> Result<(), String> {
     let chromium = chromium_path()?;
     ensure_node_modules()?;
-    let dist = repo_root().join("target").join("dist-e2e");
+    let dist = target_dir().join("dist-e2e");
     build::make_dist(&dist)?;
     let mounts = vec![
         Mount {
