@@ -9,7 +9,6 @@ use crate::raft::message::Message;
 use crate::raft::node::{Event, Role};
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
-use crate::sim::node::SimNode;
 use crate::sim::queue::TimeMs;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -70,7 +69,9 @@ mod catalogue;
 mod consequences;
 mod rules;
 mod structure;
+mod view;
 pub use catalogue::{CATALOGUE, Entry, Kind, entry, explain, names, switch_monitors};
+pub use view::{AppState, NodeView};
 
 #[derive(Clone, Debug, Default)]
 struct NodeWatch {
@@ -151,13 +152,18 @@ impl Monitor {
     }
 
     /// Records the starting state of every node.
-    pub fn observe_all(&mut self, nodes: &BTreeMap<u64, SimNode>) {
+    pub fn observe_all<N: NodeView>(&mut self, nodes: &BTreeMap<u64, N>) {
         for node in nodes.values() {
-            let watch = self.nodes.entry(node.id).or_default();
-            if let Some(raft) = node.raft() {
-                watch.term = raft.raft().term;
-                watch.vote = raft.raft().vote;
-            }
+            self.observe(node);
+        }
+    }
+
+    /// Records the starting state of one node (a node added to a running harness).
+    pub fn observe<N: NodeView>(&mut self, node: &N) {
+        let watch = self.nodes.entry(node.id()).or_default();
+        if let Some(raft) = node.running() {
+            watch.term = raft.raft().term;
+            watch.vote = raft.raft().vote;
         }
     }
 
@@ -166,13 +172,16 @@ impl Monitor {
         self.check_one_vote(message, now);
     }
 
-    /// A linearizable read was requested: it must reflect everything committed by now.
+    /// A linearizable read was requested: it must reflect everything committed by now. A
+    /// context still pending keeps its first floor: the core ignores a second request with the
+    /// same context, so the answer that comes belongs to the first. (The simulator's contexts
+    /// are unique; the harness's scripts may repeat one.)
     pub fn on_read_requested(&mut self, ctx: &[u8]) {
         let committed = self
             .committed
             .last_key_value()
             .map_or(Index(0), |(index, _)| *index);
-        self.reads.insert(ctx.to_vec(), committed);
+        self.reads.entry(ctx.to_vec()).or_insert(committed);
     }
 
     /// A read became servable at `index` on node `id` (10).
@@ -187,8 +196,8 @@ impl Monitor {
     }
 
     /// A restart: commit and applied restart from what the node recovered.
-    pub fn on_restart(&mut self, id: u64, nodes: &BTreeMap<u64, SimNode>) {
-        let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
+    pub fn on_restart<N: NodeView>(&mut self, id: u64, nodes: &BTreeMap<u64, N>) {
+        let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };
         let watch = self.nodes.entry(id).or_default();
@@ -199,11 +208,11 @@ impl Monitor {
 
     /// A role change reported by the core: a new leader is checked against every other leader
     /// of its term (1) and against every committed entry (4).
-    pub fn on_event(
+    pub fn on_event<N: NodeView>(
         &mut self,
         id: u64,
         event: &Event,
-        nodes: &BTreeMap<u64, SimNode>,
+        nodes: &BTreeMap<u64, N>,
         now: TimeMs,
     ) {
         let Event::RoleChanged {
@@ -217,7 +226,7 @@ impl Monitor {
         if *to_role != Role::Leader {
             return;
         }
-        let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
+        let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };
         let log = &raft.raft().log;
@@ -228,15 +237,15 @@ impl Monitor {
 
     /// A Ready was persisted (advanced) and applied by node `id`: what it wrote is checked
     /// (2, 13, 8, 3), then what it applied (5).
-    pub fn on_ready(
+    pub fn on_ready<N: NodeView>(
         &mut self,
         id: u64,
         ready: &Ready,
-        nodes: &BTreeMap<u64, SimNode>,
+        nodes: &BTreeMap<u64, N>,
         now: TimeMs,
     ) {
         let Some(node) = nodes.get(&id) else { return };
-        let Some(raft) = node.raft() else {
+        let Some(raft) = node.running() else {
             return;
         };
         let mut watch = self.nodes.get(&id).cloned().unwrap_or_default();
@@ -246,13 +255,13 @@ impl Monitor {
         self.nodes.insert(id, watch);
         self.check_log_matching(id, raft, ready, now);
         self.check_same_entries_applied(id, ready, now);
-        self.check_same_state_applied(id, &node.app, ready, now);
+        self.check_same_state_applied(id, node, ready, now);
     }
 
     /// The checks that look at every node after each step; returns the first violation.
-    pub fn check(
+    pub fn check<N: NodeView>(
         &mut self,
-        nodes: &BTreeMap<u64, SimNode>,
+        nodes: &BTreeMap<u64, N>,
         now: TimeMs,
         event_id: u64,
     ) -> Option<Violation> {
@@ -277,13 +286,13 @@ impl Monitor {
     /// snapshot, so per-index records below `floor` are never consulted again (the newest
     /// committed index is kept: reads compare with it). Likewise no node can vote or lead in a
     /// term below every node's durable term.
-    fn prune(&mut self, nodes: &BTreeMap<u64, SimNode>) {
+    fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<u64, N>) {
         let floor = nodes
             .values()
             .map(|n| {
                 let durable = n.durable().map_or(Index(0), |d| d.first_index().prev());
                 let running = n
-                    .raft()
+                    .running()
                     .map_or(durable, |r| r.raft().log.first_index().prev());
                 durable.min(running)
             })
@@ -328,9 +337,9 @@ impl Monitor {
     /// ordering (9), indexes never going back (7), then for each newly committed index: the
     /// leader commits its own term (12), the entry agrees with earlier commits (7) and is on a
     /// quorum's disks (6). The first violation ends the node's checks.
-    fn check_node(&mut self, node: &SimNode, nodes: &BTreeMap<u64, SimNode>, now: TimeMs) {
-        let Some(raw) = node.raft() else { return };
-        let id = node.id;
+    fn check_node<N: NodeView>(&mut self, node: &N, nodes: &BTreeMap<u64, N>, now: TimeMs) {
+        let Some(raw) = node.running() else { return };
+        let id = node.id();
         if self.check_ordering(id, raw, now) {
             return;
         }

@@ -1,8 +1,9 @@
 //! An in-memory cluster for the scripted Raft tests: it holds messages until the script
 //! delivers them, persists per the Ready contract, and can crash (drop volatile state) and
-//! restart nodes from their durable storage. It also watches two invariants and prints a
-//! `VIOLATION` line when they break: election safety (one leader per term) and state machine
-//! safety (no two nodes apply different entries at one index).
+//! restart nodes from their durable storage. It runs the simulator's safety monitors
+//! (`raftlab::sim::monitor`, through the `NodeView` trait) with the rule monitors off, as the
+//! simulator does when it hunts a teaching switch's harm, and prints a `VIOLATION` line when
+//! the first one fires: one copy of each invariant check serves both.
 
 #![allow(dead_code)]
 
@@ -19,6 +20,7 @@ use raftlab::raft::read_only::ReadOnlyOption;
 use raftlab::raft::storage::MemStorage;
 use raftlab::raft::types::{Index, NodeId, Term};
 use raftlab::scenario::script::Command;
+use raftlab::sim::monitor::{AppState, Monitor, NodeView};
 
 /// One node: its configuration, the live node (None while crashed), its durable disk.
 pub struct Slot {
@@ -27,26 +29,54 @@ pub struct Slot {
     pub disk: MemStorage,
 }
 
+impl NodeView for Slot {
+    fn id(&self) -> u64 {
+        self.config.id.0
+    }
+    fn running(&self) -> Option<&RawNode> {
+        self.node.as_ref()
+    }
+    /// A running node's storage is its disk: the harness writes it only when a Ready is
+    /// advanced, i.e. once the write is durable.
+    fn durable(&self) -> Option<&MemStorage> {
+        Some(self.node.as_ref().map_or(&self.disk, RawNode::storage))
+    }
+    fn app_state(&self) -> Option<AppState> {
+        None
+    }
+}
+
+/// The harness has no clock: the monitors' reports carry this time.
+const NOW_MS: u64 = 0;
+
 /// The cluster under test.
-#[derive(Default)]
 pub struct Cluster {
     pub slots: BTreeMap<u64, Slot>,
     /// Messages sent and not yet delivered, in send order.
     pub pending: Vec<Message>,
     /// Groups that can talk among themselves; empty = fully connected.
     pub partition: Vec<BTreeSet<u64>>,
-    leaders_by_term: BTreeMap<u64, u64>,
-    applied_by_index: BTreeMap<u64, (u64, u64, Vec<u8>, u64)>,
-    violations_seen: BTreeSet<String>,
-    /// For each read context: the highest commit index any node knew when the read was issued.
-    /// A read served at a lower index misses a completed write (a linearizability violation).
-    read_floor: BTreeMap<Vec<u8>, u64>,
-    /// Per node since its last (re)start: commit and applied, which must never go back.
-    cursors: BTreeMap<u64, (u64, u64)>,
-    /// Per node, durable: term and the vote persisted for it, which must never change.
-    durable_votes: BTreeMap<u64, (u64, Option<u64>)>,
+    /// The simulator's safety monitors, fed the same hooks the simulator feeds them.
+    monitor: Monitor,
+    /// Whether the first violation was printed (the monitors stop at the first one).
+    violation_reported: bool,
     /// Readies taken by `ready ID` whose disk write has not completed yet.
     held: BTreeMap<u64, raftlab::raft::Ready>,
+}
+
+impl Default for Cluster {
+    fn default() -> Cluster {
+        Cluster {
+            slots: BTreeMap::new(),
+            pending: Vec::new(),
+            partition: Vec::new(),
+            // Rule monitors off: the scripts with teaching switches show the harm each switch
+            // leads to (two leaders, a lost or replaced entry), not the broken rule.
+            monitor: Monitor::new(false),
+            violation_reported: false,
+            held: BTreeMap::new(),
+        }
+    }
 }
 
 fn parse_ids(values: &[String]) -> Result<Vec<u64>, String> {
@@ -132,12 +162,16 @@ impl Cluster {
             .ok_or(format!("node {id} is down"))
     }
 
+    /// Prints a node's events, and hands each to the monitors (a new leader is checked then).
     fn events_of(&mut self, id: u64) -> String {
         let mut out = String::new();
-        if let Ok(node) = self.node_mut(id) {
-            for event in node.take_events() {
-                let _ = writeln!(out, "{event}");
-            }
+        let events = match self.node_mut(id) {
+            Ok(node) => node.take_events(),
+            Err(_) => return out,
+        };
+        for event in events {
+            let _ = writeln!(out, "{event}");
+            self.monitor.on_event(id, &event, &self.slots, NOW_MS);
         }
         out
     }
@@ -197,14 +231,13 @@ impl Cluster {
                 describe_conf_state(&status.conf_state),
                 status.randomized_election_timeout_ticks
             );
-            self.slots.insert(
-                id,
-                Slot {
-                    config,
-                    node: Some(node),
-                    disk,
-                },
-            );
+            let slot = Slot {
+                config,
+                node: Some(node),
+                disk,
+            };
+            self.monitor.observe(&slot);
+            self.slots.insert(id, slot);
         }
         Ok(out)
     }
@@ -324,16 +357,7 @@ impl Cluster {
             .unwrap_or("")
             .as_bytes()
             .to_vec();
-        let floor = self
-            .slots
-            .values()
-            .filter_map(|slot| slot.node.as_ref())
-            .map(|n| n.status().commit.0)
-            .max()
-            .unwrap_or(0);
-        // A context still pending keeps its first floor: the core ignores a duplicate request
-        // with the same context, so the answer that comes belongs to the first one.
-        self.read_floor.entry(ctx.clone()).or_insert(floor);
+        self.monitor.on_read_requested(&ctx);
         let node = self.node_mut(id)?;
         Ok(match node.read_index(ctx) {
             Ok(()) => String::new(),
@@ -373,6 +397,7 @@ impl Cluster {
         }
         let rd = node.ready();
         node.advance(&rd);
+        self.monitor.on_ready(id, &rd, &self.slots, NOW_MS);
         out.push_str(&self.finish_ready(id, &rd, "handling Ready"));
         out
     }
@@ -403,6 +428,7 @@ impl Cluster {
             return String::new();
         };
         node.advance(&rd);
+        self.monitor.on_ready(id, &rd, &self.slots, NOW_MS);
         self.finish_ready(id, &rd, "handling Ready (written)")
     }
 
@@ -412,7 +438,6 @@ impl Cluster {
             return String::new();
         };
         let disk = node.storage().clone();
-        let node_term = node.status().term.0;
         let mut out = format!("> {id} {title}\n");
         if let Some(ss) = &rd.soft_state {
             let lead = ss.leader.map(|l| l.0).unwrap_or(0);
@@ -450,6 +475,7 @@ impl Cluster {
         if !rd.messages.is_empty() {
             out.push_str("  Messages:\n");
             for m in &rd.messages {
+                self.monitor.on_send(m, NOW_MS);
                 let down = self.slots.get(&m.to.0).is_none_or(|s| s.node.is_none());
                 if down {
                     let _ = writeln!(out, "    {} (dropped: node down)", describe_message(m));
@@ -462,14 +488,8 @@ impl Cluster {
             }
         }
         for rs in &rd.read_states {
-            let floor = self.read_floor.remove(&rs.request_ctx).unwrap_or(0);
-            if rs.index.0 < floor {
-                self.violations_seen.insert(format!(
-                    "VIOLATION linearizability: n{id} read {:?} at index {} but index {floor} was already committed",
-                    String::from_utf8_lossy(&rs.request_ctx),
-                    rs.index
-                ));
-            }
+            self.monitor
+                .on_read_served(id, &rs.request_ctx, rs.index, NOW_MS);
             let _ = writeln!(
                 out,
                 "  ReadState Index:{} Ctx:{:?}",
@@ -487,153 +507,22 @@ impl Cluster {
         if let Some(slot) = self.slots.get_mut(&id) {
             slot.disk = disk;
         }
-        for e in &rd.committed_entries {
-            self.record_apply(id, e, node_term);
-        }
         out
     }
 
-    /// Records an applied entry; `term_bound` (the node's term when applying) is at least the
-    /// term in which the entry was committed.
-    fn record_apply(&mut self, id: u64, e: &Entry, term_bound: u64) {
-        let seen = self.applied_by_index.entry(e.index.0).or_insert((
-            id,
-            e.term.0,
-            e.data.clone(),
-            term_bound,
-        ));
-        if seen.1 != e.term.0 || seen.2 != e.data {
-            let line = format!(
-                "VIOLATION state machine safety: n{id} applied {} but n{} applied {}/{} at index {}",
-                describe_entry(e),
-                seen.0,
-                seen.1,
-                e.index,
-                e.index
-            );
-            self.violations_seen.insert(line);
-        }
-    }
-
-    /// Per-node invariants (SCENARIOS.md 7-9): term and persisted vote never change backwards,
-    /// commit and applied never go back while the node runs, and
-    /// `snapshot index <= applied <= commit <= last_index`, `match < next` for every follower.
-    fn check_node_invariants(&mut self) -> Vec<String> {
-        let mut fresh = Vec::new();
-        for (&id, slot) in &self.slots {
-            let hs = match &slot.node {
-                Some(n) => n.storage().hard_state().clone(),
-                None => slot.disk.hard_state().clone(),
-            };
-            let vote = hs.vote.map(|v| v.0);
-            if let Some(&(term, old_vote)) = self.durable_votes.get(&id) {
-                if hs.term.0 < term {
-                    fresh.push(format!(
-                        "VIOLATION n{id} durable term went back from {term} to {}",
-                        hs.term
-                    ));
-                } else if hs.term.0 == term && old_vote.is_some() && vote != old_vote {
-                    fresh.push(format!(
-                        "VIOLATION n{id} changed its durable vote in term {term} from {old_vote:?} to {vote:?}"
-                    ));
-                }
-            }
-            self.durable_votes.insert(id, (hs.term.0, vote));
-            let Some(node) = &slot.node else { continue };
-            let s = node.status();
-            let (commit, applied) = (s.commit.0, s.applied.0);
-            if let Some(&(old_commit, old_applied)) = self.cursors.get(&id)
-                && (commit < old_commit || applied < old_applied)
-            {
-                fresh.push(format!(
-                    "VIOLATION n{id} commit/applied went back from {old_commit}/{old_applied} to {commit}/{applied}"
-                ));
-            }
-            self.cursors.insert(id, (commit, applied));
-            // The durable snapshot: one just received waits in the unstable tail until advance.
-            let snapshot_index = node.storage().snapshot().metadata.index.0;
-            let ordered =
-                snapshot_index <= applied && applied <= commit && commit <= s.last_index.0;
-            if !ordered {
-                fresh.push(format!(
-                    "VIOLATION n{id} order: snapshot={snapshot_index} applied={applied} commit={commit} last={}",
-                    s.last_index
-                ));
-            }
-            for (peer, pr) in &s.progress {
-                if pr.matched >= pr.next {
-                    fresh.push(format!(
-                        "VIOLATION n{id} progress of {peer}: match {} >= next {}",
-                        pr.matched, pr.next
-                    ));
-                }
-            }
-        }
-        fresh
-    }
-
+    /// Runs the monitors' after-step checks and prints the first violation once, on the
+    /// command after which it fired.
     fn check_invariants(&mut self) -> String {
-        let mut fresh = self.check_node_invariants();
-        for (&id, slot) in &self.slots {
-            let Some(node) = &slot.node else { continue };
-            let status = node.status();
-            if status.role != raftlab::raft::node::Role::Leader {
-                continue;
-            }
-            let log: BTreeMap<u64, u64> = node
-                .log_entries()
-                .iter()
-                .map(|e| (e.index.0, e.term.0))
-                .collect();
-            let first = status.first_index.0;
-            for (&index, (_, term, _, committed_by)) in &self.applied_by_index {
-                let later_leader = status.term.0 > *committed_by;
-                if later_leader && index >= first && log.get(&index) != Some(term) {
-                    fresh.push(format!(
-                        "VIOLATION leader completeness: leader n{id} of term {} lacks applied entry {term}/{index}",
-                        status.term
-                    ));
-                }
-            }
-            let commit = status.commit.0;
-            if let Some(&commit_term) = log.get(&commit) {
-                let holders = status
-                    .conf_state
-                    .voters
-                    .iter()
-                    .filter(|v| {
-                        self.slots.get(&v.0).is_some_and(|slot| {
-                            let disk = match &slot.node {
-                                Some(n) => n.storage(),
-                                None => &slot.disk,
-                            };
-                            disk.term(Index(commit)) == Ok(Term(commit_term))
-                        })
-                    })
-                    .count();
-                if holders * 2 <= status.conf_state.voters.len() {
-                    fresh.push(format!(
-                        "VIOLATION durability: leader n{id} committed index {commit} but only {holders} of {} voters hold it durably",
-                        status.conf_state.voters.len()
-                    ));
-                }
-            }
-            let leader = self.leaders_by_term.entry(status.term.0).or_insert(id);
-            if *leader != id {
-                fresh.push(format!(
-                    "VIOLATION election safety: two leaders in term {}: n{} and n{id}",
-                    status.term, leader
-                ));
-            }
+        let Some(violation) = self.monitor.check(&self.slots, NOW_MS, 0) else {
+            return String::new();
+        };
+        if std::mem::replace(&mut self.violation_reported, true) {
+            return String::new();
         }
-        self.violations_seen.extend(fresh);
-        let out: String = self
-            .violations_seen
-            .iter()
-            .map(|v| format!("{v}\n"))
-            .collect();
-        self.violations_seen.clear();
-        out
+        format!(
+            "VIOLATION {}: {}\n",
+            violation.invariant, violation.evidence
+        )
     }
 
     fn for_ids(
@@ -797,6 +686,7 @@ impl Cluster {
             // An unfinished disk write is lost with the node.
             self.held.remove(&id);
             self.pending.retain(|m| m.to.0 != id);
+            self.monitor.on_crash(id);
         }
         Ok(String::new())
     }
@@ -810,7 +700,7 @@ impl Cluster {
             slot.node = Some(node);
             // Commit and applied are volatile: a restart may legitimately lower them. A Ready
             // still in flight died with the old process.
-            self.cursors.remove(&id);
+            self.monitor.on_restart(id, &self.slots);
             self.held.remove(&id);
             out.push_str(&self.status_line(id));
         }

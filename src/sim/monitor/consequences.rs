@@ -2,14 +2,12 @@
 //! leaders, an acknowledged write lost or changed, replicas that disagree or a stale read. They
 //! are always on: with rule monitors off, they are what catches a teaching switch's bug.
 
-use super::{Monitor, names};
+use super::{Monitor, NodeView, names};
 use crate::raft::log::RaftLog;
 use crate::raft::node::Raft;
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
-use crate::sim::app::NodeApp;
 use crate::sim::hash::stable_hash;
-use crate::sim::node::SimNode;
 use crate::sim::queue::TimeMs;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,18 +86,19 @@ impl Monitor {
     }
 
     /// 5: every node reaches the same application state at an applied index.
-    pub(super) fn check_same_state_applied(
+    pub(super) fn check_same_state_applied<N: NodeView>(
         &mut self,
         id: u64,
-        app: &NodeApp,
+        node: &N,
         ready: &Ready,
         now: TimeMs,
     ) {
         if ready.committed_entries.is_empty() && ready.snapshot.is_none() {
             return;
         }
-        let state = (app.digest(), app.applied_entries());
-        match self.state_at.get(&app.applied()) {
+        let Some(app) = node.app_state() else { return };
+        let state = (app.digest, app.entries);
+        match self.state_at.get(&app.applied) {
             Some(&seen) if seen != state => {
                 self.fire(
                     names::STATE_MACHINE_SAFETY,
@@ -107,13 +106,13 @@ impl Monitor {
                     now,
                     format!(
                         "n{id} has a different application state at applied index {}",
-                        app.applied()
+                        app.applied
                     ),
                 );
             }
             Some(_) => {}
             None => {
-                self.state_at.insert(app.applied(), state);
+                self.state_at.insert(app.applied, state);
             }
         }
     }
@@ -178,13 +177,13 @@ impl Monitor {
 
     /// 6: when the leader commits `index`@`term`, a quorum of each half of its configuration
     /// has the entry on disk. Returns whether it fired.
-    pub(super) fn check_durable_quorum(
+    pub(super) fn check_durable_quorum<N: NodeView>(
         &mut self,
         id: u64,
         raft: &Raft,
         index: Index,
         term: Term,
-        nodes: &BTreeMap<u64, SimNode>,
+        nodes: &BTreeMap<u64, N>,
         now: TimeMs,
     ) -> bool {
         let config = &raft.tracker.config.voters;
@@ -193,7 +192,7 @@ impl Monitor {
                 .iter()
                 .filter(|v| {
                     // On disk either as a log entry or inside a snapshot that covers it.
-                    nodes.get(&v.0).and_then(SimNode::durable).is_some_and(|d| {
+                    nodes.get(&v.0).and_then(N::durable).is_some_and(|d| {
                         d.term(index).ok() == Some(term) || index < d.first_index()
                     })
                 })
