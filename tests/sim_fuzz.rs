@@ -29,7 +29,7 @@ fn every_teaching_switch_is_caught_by_a_consequence_monitor_with_rule_monitors_o
     const SEEDS_MAX: u64 = 400;
     for &switch in UnsafeSwitch::all() {
         let options = FuzzOptions {
-            unsafe_switch: Some(switch.name().to_string()),
+            unsafe_switch: Some(switch),
             rule_monitors: false,
             ..FuzzOptions::default()
         };
@@ -70,7 +70,7 @@ fn with_rule_monitors_on_the_rule_fires_and_the_explanation_names_the_harm() {
             continue;
         };
         let options = FuzzOptions {
-            unsafe_switch: Some(switch.name().to_string()),
+            unsafe_switch: Some(switch),
             ..FuzzOptions::default()
         };
         let violation = (0..400)
@@ -107,7 +107,7 @@ fn a_seed_replays_identically() {
 fn the_printed_script_reproduces_a_violation() {
     use raftlab::scenario::sim_script::{run_script, script_for};
     let options = FuzzOptions {
-        unsafe_switch: Some("no-persist-vote".into()),
+        unsafe_switch: Some(UnsafeSwitch::NoPersistVote),
         rule_monitors: false,
         ..FuzzOptions::default()
     };

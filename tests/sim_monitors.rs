@@ -2,6 +2,7 @@
 //! do not fire falsely while a disk write is in flight, and after a violation the run is frozen
 //! (the CLI, scripts and the page share `Sim::apply_action`, so they agree).
 
+use raftlab::raft::config::UnsafeSwitch;
 use raftlab::raft::message::MessageType;
 use raftlab::raft::types::{Index, Term};
 use raftlab::scenario::sim_script::run_script;
@@ -107,7 +108,7 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
         seed: 1,
         pre_vote: false,
         check_quorum: false,
-        unsafe_switches: vec!["no-persist-vote".into()],
+        unsafe_switches: [UnsafeSwitch::NoPersistVote].into_iter().collect(),
         rule_monitors: false,
         ..SimConfig::default()
     })

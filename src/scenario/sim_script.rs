@@ -36,7 +36,7 @@ use crate::sim::action::{
     Action, JointLeave, LinkConfigData, MembershipChange, TimedAction, change_config_line,
 };
 use crate::sim::cluster::Sim;
-use crate::sim::config::SimConfig;
+use crate::sim::config::{SimConfig, UnsafeSwitches};
 use crate::sim::fuzz::probe_liveness;
 use crate::sim::monitor::Violation;
 use crate::sim::network::LinkConfig;
@@ -398,10 +398,7 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         pre_vote: flag(cmd, "prevote", d.pre_vote)?,
         check_quorum: flag(cmd, "checkquorum", d.check_quorum)?,
         lease_reads: flag(cmd, "lease-reads", d.lease_reads)?,
-        unsafe_switches: cmd
-            .values("unsafe")
-            .map(<[String]>::to_vec)
-            .unwrap_or_default(),
+        unsafe_switches: UnsafeSwitches::parse(cmd.values("unsafe").unwrap_or_default())?,
         disk_loses_unsynced: flag(cmd, "disk-lies", d.disk_loses_unsynced)?,
         msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
         sessions: flag(cmd, "sessions", d.sessions)?,
@@ -703,7 +700,7 @@ pub fn script_for(
     let unsafe_arg = if config.unsafe_switches.is_empty() {
         String::new()
     } else {
-        format!(" unsafe=({})", config.unsafe_switches.join(","))
+        format!(" unsafe=({})", config.unsafe_switches.names().join(","))
     };
     let rules_arg = if config.rule_monitors {
         ""

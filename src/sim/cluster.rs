@@ -11,7 +11,7 @@
 //! [`compaction`] (automatic snapshots and MVCC compaction) and [`state_hash`] (the hash the
 //! page shows and the determinism tests pin).
 
-use crate::raft::config::{Config, UnsafeSwitch};
+use crate::raft::config::Config;
 use crate::raft::message::{ConfState, Message};
 use crate::raft::raw_node::RawNode;
 use crate::raft::read_only::ReadOnlyOption;
@@ -423,10 +423,7 @@ fn raft_config_for(config: &SimConfig, id: u64, seed: u64) -> Config {
     } else {
         ReadOnlyOption::Safe
     };
-    raft.unsafe_switches = config
-        .switches()
-        .into_iter()
-        .collect::<BTreeSet<UnsafeSwitch>>();
+    raft.unsafe_switches = config.unsafe_switches.iter().collect();
     raft
 }
 

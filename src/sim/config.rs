@@ -4,7 +4,8 @@ use crate::raft::config::UnsafeSwitch;
 use crate::sim::action::LinkConfigData;
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeSet;
 
 /// The most nodes a simulated cluster may have (ids 1..=9).
 pub const NODES_MAX: u64 = 9;
@@ -32,8 +33,8 @@ pub struct SimConfig {
     pub check_quorum: bool,
     /// Lease-based reads instead of read-index round trips (needs check-quorum).
     pub lease_reads: bool,
-    /// Teaching switches: deliberate bugs, by name.
-    pub unsafe_switches: Vec<String>,
+    /// Teaching switches: deliberate bugs (written as a list of their names).
+    pub unsafe_switches: UnsafeSwitches,
     /// Flow control: at most this many entries per append message.
     pub msg_entries_max: u64,
     /// Default behaviour of every link.
@@ -86,7 +87,7 @@ impl Default for SimConfig {
             pre_vote: true,
             check_quorum: true,
             lease_reads: false,
-            unsafe_switches: Vec::new(),
+            unsafe_switches: UnsafeSwitches::default(),
             msg_entries_max: 64,
             link: LinkConfig::default().into(),
             disk_latency_ms_min: 1,
@@ -154,17 +155,11 @@ impl SimConfig {
             ));
         }
         self.link.validate()?;
-        for name in &self.unsafe_switches {
-            if UnsafeSwitch::from_name(name).is_none() {
-                return Err(format!("unknown unsafe switch '{name}'"));
-            }
-        }
         if self.lease_reads
             && !self.check_quorum
             && !self
                 .unsafe_switches
-                .iter()
-                .any(|s| s == "lease-without-check-quorum")
+                .contains(UnsafeSwitch::LeaseWithoutCheckQuorum)
         {
             return Err("lease reads need check-quorum".into());
         }
@@ -176,11 +171,79 @@ impl SimConfig {
         1..=(self.voters + self.spares).min(NODES_MAX)
     }
 
-    /// The teaching switches that are on.
+    /// The teaching switches that are on, in their stable order.
     pub fn switches(&self) -> Vec<UnsafeSwitch> {
-        self.unsafe_switches
+        self.unsafe_switches.iter().collect()
+    }
+}
+
+/// The teaching switches that are on: a set (a switch is on or off, never on twice), iterated
+/// in the switches' stable order ([`UnsafeSwitch::all`]).
+///
+/// Names are parsed once, where a configuration is read (a script's `unsafe=(...)`, a link's
+/// JSON, the fuzzer's `--unsafe`), so an unknown name is refused there with the list of known
+/// ones, and nothing later has to look a name up again. Serialized as the list of names it was
+/// always written as, so links and the page see the same JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnsafeSwitches(BTreeSet<UnsafeSwitch>);
+
+impl UnsafeSwitches {
+    /// The switches with these names; an unknown name is an error that lists the known ones.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<UnsafeSwitches, String> {
+        names
             .iter()
-            .filter_map(|name| UnsafeSwitch::from_name(name))
-            .collect()
+            .map(|name| parse_switch(name.as_ref()))
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(UnsafeSwitches)
+    }
+
+    /// Whether `switch` is on.
+    pub fn contains(&self, switch: UnsafeSwitch) -> bool {
+        self.0.contains(&switch)
+    }
+
+    /// Whether no switch is on.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The switches that are on, in their stable order.
+    pub fn iter(&self) -> impl Iterator<Item = UnsafeSwitch> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Their names, in the same order (as scripts and links write them).
+    pub fn names(&self) -> Vec<&'static str> {
+        self.iter().map(UnsafeSwitch::name).collect()
+    }
+}
+
+impl FromIterator<UnsafeSwitch> for UnsafeSwitches {
+    fn from_iter<I: IntoIterator<Item = UnsafeSwitch>>(switches: I) -> UnsafeSwitches {
+        UnsafeSwitches(switches.into_iter().collect())
+    }
+}
+
+/// One switch by name, or an error that names the known switches.
+pub fn parse_switch(name: &str) -> Result<UnsafeSwitch, String> {
+    UnsafeSwitch::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = UnsafeSwitch::all().iter().map(|s| s.name()).collect();
+        format!(
+            "unknown unsafe switch '{name}' (known: {})",
+            known.join(", ")
+        )
+    })
+}
+
+impl Serialize for UnsafeSwitches {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.names())
+    }
+}
+
+impl<'de> Deserialize<'de> for UnsafeSwitches {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UnsafeSwitches, D::Error> {
+        let names = Vec::<String>::deserialize(deserializer)?;
+        UnsafeSwitches::parse(&names).map_err(serde::de::Error::custom)
     }
 }

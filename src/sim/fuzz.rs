@@ -7,6 +7,7 @@
 //! Any monitor firing, or a failure to converge, is reported with the seed and the script that
 //! reproduces it: the planned actions are plain data.
 
+use crate::raft::config::UnsafeSwitch;
 use crate::raft::types::{Index, Term};
 use crate::sim::action::{Action, JointLeave, LinkConfigData, MembershipChange, TimedAction};
 use crate::sim::cluster::Sim;
@@ -29,8 +30,8 @@ pub struct FuzzOptions {
     pub nodes_min: u64,
     /// Largest cluster (voters).
     pub nodes_max: u64,
-    /// A teaching switch to turn on in every run, by name.
-    pub unsafe_switch: Option<String>,
+    /// A teaching switch to turn on in every run.
+    pub unsafe_switch: Option<UnsafeSwitch>,
     /// Length of the fault phase.
     pub fault_phase_ms: TimeMs,
     /// Time allowed after healing to elect a leader and converge.
@@ -115,9 +116,9 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             coup = lease_rng.between(20, 60);
         }
     }
-    if let Some(name) = &options.unsafe_switch {
-        config.unsafe_switches = vec![name.clone()];
-        if name == "lease-without-check-quorum" {
+    if let Some(switch) = options.unsafe_switch {
+        config.unsafe_switches = [switch].into_iter().collect();
+        if switch == UnsafeSwitch::LeaseWithoutCheckQuorum {
             config.lease_reads = true;
             config.check_quorum = false;
             coup = lease_rng.between(40, 100);
