@@ -19,6 +19,7 @@
 //! The heap is measured by a counting global allocator in this binary: exact, and the same on
 //! every OS (VmHWM would also count the allocator's own retention).
 
+use raftlab::raft::types::NodeId;
 use raftlab::scenario::sim_script::run_script;
 use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
@@ -135,7 +136,7 @@ fn long_run(minutes: u64) {
         );
         let action = Action::Console {
             client: 1 + put % 3,
-            node: 1,
+            node: NodeId(1),
             line: format!("put key{} value{put}", put % 100),
         };
         // A refused put (no leader yet) is answered with an error; the run goes on.
@@ -261,7 +262,7 @@ fn timeline_run(minutes: u64) {
         timeline.run_until(at_ms);
         let _ = timeline.act(Action::Console {
             client: 1 + put % 3,
-            node: 1,
+            node: NodeId(1),
             line: format!("put key{} value{put}", put % 100),
         });
         put += 1;

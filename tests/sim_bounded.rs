@@ -3,6 +3,7 @@
 //! snapshot, and the trace, operations and monitors stay in bounded windows without changing
 //! what a run is (same hashes, same ids, seeking still equals a straight run).
 
+use raftlab::raft::types::NodeId;
 use raftlab::sim::SimConfig;
 use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
@@ -20,7 +21,7 @@ fn small_thresholds() -> SimConfig {
 }
 
 /// Runs to `from_ms`, then one put every 100 ms until `to_ms` (clients take turns), all to `node`.
-fn write_load(sim: &mut Sim, node: u64, from_ms: u64, to_ms: u64) {
+fn write_load(sim: &mut Sim, node: NodeId, from_ms: u64, to_ms: u64) {
     let mut at = from_ms;
     while at <= to_ms {
         sim.run_until(at, u64::MAX);
@@ -33,7 +34,7 @@ fn write_load(sim: &mut Sim, node: u64, from_ms: u64, to_ms: u64) {
     }
 }
 
-fn log_len(sim: &Sim, id: u64) -> u64 {
+fn log_len(sim: &Sim, id: NodeId) -> u64 {
     let durable = sim.nodes()[&id].durable().expect("a disk");
     durable.last_index().0 + 1 - durable.first_index().0
 }
@@ -41,7 +42,7 @@ fn log_len(sim: &Sim, id: u64) -> u64 {
 #[test]
 fn the_log_and_the_mvcc_history_shrink_on_their_own() {
     let mut sim = Sim::new(small_thresholds()).expect("config");
-    write_load(&mut sim, 1, 2_000, 32_000);
+    write_load(&mut sim, NodeId(1), 2_000, 32_000);
     sim.run_until(34_000, u64::MAX);
     assert!(sim.violation().is_none(), "{:?}", sim.violation());
     for node in sim.nodes().values() {
@@ -95,7 +96,10 @@ fn a_follower_behind_the_compaction_gets_a_snapshot_and_converges() {
     let mut sim = Sim::new(small_thresholds()).expect("config");
     sim.run_until(2_000, u64::MAX);
     let leader = sim.leader().expect("a leader by 2 s");
-    let behind = (1..=3).find(|&n| n != leader).expect("a follower");
+    let behind = (1..=3)
+        .map(NodeId)
+        .find(|&n| n != leader)
+        .expect("a follower");
     sim.apply_action(&Action::Crash { node: behind })
         .expect("crash");
     write_load(&mut sim, leader, 2_100, 20_000);
@@ -129,7 +133,7 @@ fn windowed_pair() -> (Sim, Sim) {
             ..small_thresholds()
         })
         .expect("config");
-        write_load(&mut sim, 2, 2_000, 12_000);
+        write_load(&mut sim, NodeId(2), 2_000, 12_000);
         sim
     };
     (run(500), run(0))
@@ -180,7 +184,7 @@ fn finished_operations_leave_a_bounded_window() {
         ..small_thresholds()
     })
     .expect("config");
-    write_load(&mut sim, 1, 2_000, 12_000);
+    write_load(&mut sim, NodeId(1), 2_000, 12_000);
     sim.run_until(20_000, u64::MAX);
     assert!(sim.ops().len() <= 20, "{} ops kept", sim.ops().len());
     assert!(sim.ops_forgotten() >= 80);
@@ -191,7 +195,10 @@ fn finished_operations_leave_a_bounded_window() {
         "the oldest leave first"
     );
     let error = sim
-        .apply_action(&Action::Retry { op: 0, node: 1 })
+        .apply_action(&Action::Retry {
+            op: 0,
+            node: NodeId(1),
+        })
         .expect_err("op0 is gone");
     assert!(error.0.contains("operations window"), "{error}");
 }
@@ -213,21 +220,25 @@ fn seeking_after_compaction_equals_a_straight_run() {
         t.run_until(at);
         t.act(Action::Console {
             client: 1,
-            node: 1 + at / 1000 % 5,
+            node: NodeId(1 + at / 1000 % 5),
             line: format!("put k{} v{at}", at % 3),
         })
         .expect("console");
         if at == 15_000 {
-            t.act(Action::Crash { node: 2 }).expect("crash");
+            t.act(Action::Crash { node: NodeId(2) }).expect("crash");
         }
         if at == 25_000 {
-            t.act(Action::Restart { node: 2 }).expect("restart");
+            t.act(Action::Restart { node: NodeId(2) }).expect("restart");
         }
         at += 200;
     }
     t.run_until(45_000);
     assert!(t.sim().violation().is_none(), "{:?}", t.sim().violation());
-    let first = t.sim().nodes()[&1].durable().expect("up").first_index().0;
+    let first = t.sim().nodes()[&NodeId(1)]
+        .durable()
+        .expect("up")
+        .first_index()
+        .0;
     assert!(first > 60, "compacted (first index {first})");
     let end_hash = t.sim().state_hash();
     let end_trace = t.sim().trace().text_hash();

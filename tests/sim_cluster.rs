@@ -1,5 +1,6 @@
 //! The simulator end to end: elections, replication, faults, determinism.
 
+use raftlab::raft::types::NodeId;
 use raftlab::sim::action::{Action, TimedAction};
 use raftlab::sim::{Sim, SimConfig};
 
@@ -43,18 +44,18 @@ fn same_seed_same_trace_and_hash() {
             TimedAction {
                 at_ms: 3_000,
                 action: Action::Propose {
-                    node: 1,
+                    node: NodeId(1),
                     data: "a".into(),
                 },
             },
             TimedAction {
                 at_ms: 3_500,
-                action: Action::Crash { node: 2 },
+                action: Action::Crash { node: NodeId(2) },
             },
             TimedAction {
                 at_ms: 4_000,
                 action: Action::Partition {
-                    groups: vec![vec![1, 3], vec![4, 5]],
+                    groups: vec![vec![NodeId(1), NodeId(3)], vec![NodeId(4), NodeId(5)]],
                 },
             },
             TimedAction {
@@ -63,7 +64,7 @@ fn same_seed_same_trace_and_hash() {
             },
             TimedAction {
                 at_ms: 8_100,
-                action: Action::Restart { node: 2 },
+                action: Action::Restart { node: NodeId(2) },
             },
         ]);
         s.run_until(12_000, 1_000_000);

@@ -6,6 +6,7 @@
 //! the old leader answered after the partition, so it fails if the lease were never used.
 
 use raftlab::check::Verdict as CheckVerdict;
+use raftlab::raft::types::NodeId;
 use raftlab::sim::action::{Action, LinkConfigData, TimedAction};
 use raftlab::sim::history::check_clients;
 use raftlab::sim::{Sim, SimConfig};
@@ -39,7 +40,7 @@ fn run(seed: u64, partition_ms: u64, latency_ms: (u64, u64)) -> Outcome {
     .expect("link");
     sim.run_until(3_000, 5_000_000);
     let old = sim.leader().expect("a leader by 3 s");
-    let majority: Vec<u64> = (1..=3).filter(|&n| n != old).collect();
+    let majority: Vec<NodeId> = (1..=3).map(NodeId).filter(|&n| n != old).collect();
     let mut actions = vec![TimedAction {
         at_ms: 3_000,
         action: Action::Console {

@@ -6,6 +6,7 @@
 //! them may make the clock run backwards or schedule an event in the past.
 
 use proptest::prelude::*;
+use raftlab::raft::types::NodeId;
 use raftlab::sim::action::{Action, LinkConfigData, TimedAction};
 use raftlab::sim::cluster::Sim;
 use raftlab::sim::config::SimConfig;
@@ -44,8 +45,8 @@ fn any_link() -> impl Strategy<Value = LinkConfigData> {
     )
 }
 
-fn any_node() -> impl Strategy<Value = u64> {
-    prop_oneof![0u64..5, Just(u64::MAX)]
+fn any_node() -> impl Strategy<Value = NodeId> {
+    prop_oneof![0u64..5, Just(u64::MAX)].prop_map(NodeId)
 }
 
 fn any_action() -> impl Strategy<Value = Action> {
@@ -172,8 +173,8 @@ fn links_with_backwards_or_huge_latency_are_refused() {
     };
     let error = sim
         .apply_action(&Action::SetLink {
-            from: 1,
-            to: 2,
+            from: NodeId(1),
+            to: NodeId(2),
             link: backwards,
         })
         .expect_err("30..10 is backwards");

@@ -1,5 +1,6 @@
 //! Seeking through checkpoints gives the same state as a straight run.
 
+use raftlab::raft::types::NodeId;
 use raftlab::sim::SimConfig;
 use raftlab::sim::action::Action;
 use raftlab::sim::timeline::Timeline;
@@ -25,7 +26,10 @@ fn straight() -> Timeline {
     t.run_until(10_000);
     t.act(Action::Crash { node: leader }).expect("crash");
     t.act(Action::Partition {
-        groups: vec![vec![1, 2], vec![3, 4, 5]],
+        groups: vec![
+            vec![NodeId(1), NodeId(2)],
+            vec![NodeId(3), NodeId(4), NodeId(5)],
+        ],
     })
     .expect("partition");
     t.run_until(30_000);
@@ -86,7 +90,7 @@ fn acting_in_the_past_forks_the_timeline() {
     let mut t = straight();
     t.seek_ms(5_000);
     let before = t.actions().len();
-    t.act(Action::Isolate { node: 1 }).expect("isolate");
+    t.act(Action::Isolate { node: NodeId(1) }).expect("isolate");
     assert_eq!(
         t.actions().len(),
         2,
@@ -102,10 +106,13 @@ fn a_refused_action_changes_nothing() {
     t.run_until(2_000);
     let hash = t.sim().state_hash();
     assert!(
-        t.act(Action::Restart { node: 1 }).is_err(),
+        t.act(Action::Restart { node: NodeId(1) }).is_err(),
         "restart of a running node is refused"
     );
-    assert!(t.act(Action::Crash { node: 42 }).is_err(), "unknown node");
+    assert!(
+        t.act(Action::Crash { node: NodeId(42) }).is_err(),
+        "unknown node"
+    );
     assert_eq!(t.sim().state_hash(), hash);
     assert!(t.actions().is_empty());
 }

@@ -31,6 +31,7 @@
 //! operations with their answers), `check-history` (the linearizability checker's verdict on
 //! the clients' history), `export-history` (that history as JSON, docs/history-format.md).
 
+use crate::raft::types::NodeId;
 use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{
     Action, JointLeave, LinkConfigData, MembershipChange, TimedAction, change_config_line,
@@ -293,7 +294,7 @@ impl Runner {
             .events_from(self.role_cursor)
             .filter_map(|e| match &e.kind {
                 TraceKind::Role { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
-                TraceKind::Note { node, text } if *node != 0 => {
+                TraceKind::Note { node, text } if *node != NodeId::NONE => {
                     Some(format!("{}ms n{node}: {text}", e.at_ms))
                 }
                 TraceKind::Note { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
@@ -456,13 +457,14 @@ fn console_line(raw: &str) -> String {
 }
 
 fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
-    let node = |i| number(cmd, i);
-    let via = || -> Result<u64, String> {
+    let node = |i| number(cmd, i).map(NodeId);
+    let via = || -> Result<NodeId, String> {
         let v = cmd
             .value("via")
             .ok_or_else(|| format!("'{}' needs via=NODE", cmd.name))?;
         v.trim_start_matches('n')
             .parse()
+            .map(NodeId)
             .map_err(|_| format!("via= must be a node number, got '{v}'"))
     };
     Ok(match cmd.name.as_str() {
@@ -480,11 +482,14 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
                 .map(|g| {
                     g.split(',')
                         .map(|n| {
-                            n.trim_start_matches('n').parse::<u64>().map_err(|_| {
-                                format!("partition: '{g}' is not a list of nodes like 1,2")
-                            })
+                            n.trim_start_matches('n')
+                                .parse::<u64>()
+                                .map(NodeId)
+                                .map_err(|_| {
+                                    format!("partition: '{g}' is not a list of nodes like 1,2")
+                                })
                         })
-                        .collect::<Result<Vec<u64>, String>>()
+                        .collect::<Result<Vec<NodeId>, String>>()
                 })
                 .collect::<Result<Vec<_>, String>>()?;
             if groups.is_empty() {
@@ -510,10 +515,18 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
         "default-link" => Action::SetDefaultLink {
             link: link_from(cmd, LinkConfig::default().into())?,
         },
-        "hold" => Action::Hold { message: node(0)? },
-        "release" => Action::Release { message: node(0)? },
-        "drop" => Action::Drop { message: node(0)? },
-        "deliver-now" => Action::DeliverNow { message: node(0)? },
+        "hold" => Action::Hold {
+            message: number(cmd, 0)?,
+        },
+        "release" => Action::Release {
+            message: number(cmd, 0)?,
+        },
+        "drop" => Action::Drop {
+            message: number(cmd, 0)?,
+        },
+        "deliver-now" => Action::DeliverNow {
+            message: number(cmd, 0)?,
+        },
         "propose" => {
             let data = cmd
                 .positionals()
@@ -533,12 +546,12 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
         "read-index" => Action::ReadIndex { node: node(0)? },
         "console" => Action::Console {
             client: uint(cmd, "client", 1)?,
-            node: uint(cmd, "node", 1)?,
+            node: NodeId(uint(cmd, "node", 1)?),
             line: console_line(raw),
         },
         "retry" => Action::Retry {
-            op: node(0)?,
-            node: uint(cmd, "node", 1)?,
+            op: number(cmd, 0)?,
+            node: NodeId(uint(cmd, "node", 1)?),
         },
         "add-voter" => Action::ChangeMembership {
             via: via()?,
@@ -587,7 +600,7 @@ fn config_changes(cmd: &Command) -> Result<(Vec<MembershipChange>, Option<JointL
                 "change takes key=value arguments, not '{word}' ({USAGE})"
             ));
         };
-        let make: fn(u64) -> MembershipChange = match key {
+        let make: fn(NodeId) -> MembershipChange = match key {
             "via" => continue,
             "leave" => {
                 leave = Some(match arg.values.first().map(String::as_str) {
@@ -618,7 +631,7 @@ fn config_changes(cmd: &Command) -> Result<(Vec<MembershipChange>, Option<JointL
                 .trim_start_matches('n')
                 .parse()
                 .map_err(|_| format!("{key}= must be a list of nodes like 4,5, got '{value}'"))?;
-            changes.push(make(node));
+            changes.push(make(NodeId(node)));
         }
     }
     if changes.is_empty() {
@@ -649,7 +662,12 @@ pub fn action_line(action: &Action) -> String {
             let groups: Vec<String> = groups
                 .iter()
                 .filter(|g| !g.is_empty())
-                .map(|g| g.iter().map(u64::to_string).collect::<Vec<_>>().join(","))
+                .map(|g| {
+                    g.iter()
+                        .map(NodeId::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .collect();
             format!("partition {}", groups.join(" "))
         }
@@ -796,12 +814,12 @@ mod tests {
         assert_eq!(
             action,
             Action::ChangeConfig {
-                via: 2,
+                via: NodeId(2),
                 changes: vec![
-                    MembershipChange::AddVoter { node: 4 },
-                    MembershipChange::AddVoter { node: 5 },
-                    MembershipChange::Remove { node: 1 },
-                    MembershipChange::AddLearner { node: 6 },
+                    MembershipChange::AddVoter { node: NodeId(4) },
+                    MembershipChange::AddVoter { node: NodeId(5) },
+                    MembershipChange::Remove { node: NodeId(1) },
+                    MembershipChange::AddLearner { node: NodeId(6) },
                 ],
                 leave: Some(JointLeave::Auto),
             }

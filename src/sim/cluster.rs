@@ -33,13 +33,13 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A node's clock ticks (ignored if the node restarted since: `epoch`).
-    Tick { node: u64, epoch: u64 },
+    Tick { node: NodeId, epoch: u64 },
     /// A message arrives.
     Deliver { message: u64 },
     /// A node's disk write finished.
-    DiskDone { node: u64, epoch: u64 },
+    DiskDone { node: NodeId, epoch: u64 },
     /// With the lying-disk fault: the disk really writes what it acknowledged.
-    Flush { node: u64, epoch: u64 },
+    Flush { node: NodeId, epoch: u64 },
     /// A user action from the scenario's timeline.
     Act(Action),
     /// A client gives up waiting for operation `op`.
@@ -77,7 +77,7 @@ pub struct Sim {
     config: SimConfig,
     now_ms: TimeMs,
     queue: EventQueue<Event>,
-    nodes: BTreeMap<u64, SimNode>,
+    nodes: BTreeMap<NodeId, SimNode>,
     network: Network,
     rng: Streams,
     in_flight: BTreeMap<u64, InFlight>,
@@ -89,17 +89,17 @@ pub struct Sim {
     ops: BTreeMap<u64, ClientOp>,
     /// Linearizable reads waiting to be served: (node, read index, op). An index over `ops`
     /// so that serving reads looks only at the reads due on one node.
-    pending_reads: BTreeSet<(u64, u64, u64)>,
+    pending_reads: BTreeSet<(NodeId, u64, u64)>,
     /// Finished operations still in `ops`, oldest first: the ops window.
     finished_ops: std::collections::VecDeque<u64>,
     /// Finished operations that left `ops` (the clients' history is truncated when non-zero).
     ops_forgotten: u64,
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
     /// Volatile: a crash loses it. Shared, so a timeline checkpoint does not copy the state.
-    pending_snapshots: BTreeMap<u64, (crate::raft::types::Index, std::sync::Arc<Vec<u8>>)>,
+    pending_snapshots: BTreeMap<NodeId, (crate::raft::types::Index, std::sync::Arc<Vec<u8>>)>,
     /// Per node, the highest MVCC compaction revision it proposed (so a leader proposes each
     /// automatic compaction once).
-    mvcc_compaction_proposed: BTreeMap<u64, i64>,
+    mvcc_compaction_proposed: BTreeMap<NodeId, i64>,
     next_op_id: u64,
     /// Per client: the last session sequence number used.
     client_seq: BTreeMap<u64, u64>,
@@ -229,7 +229,7 @@ impl Sim {
                 // A scheduled action that no longer applies (say, restart of a running node) is
                 // noted in the trace and skipped: the run goes on.
                 if let Err(error) = self.apply_action(&action) {
-                    self.note(0, format!("action '{action}' skipped: {error}"));
+                    self.note(NodeId::NONE, format!("action '{action}' skipped: {error}"));
                 }
                 None
             }
@@ -275,7 +275,7 @@ impl Sim {
     // ----- event handlers: each returns the node whose Ready may need draining (message
     // arrivals are in `wire`, disk completions in `ready`) -----
 
-    fn on_tick(&mut self, id: u64, epoch: u64) -> Option<u64> {
+    fn on_tick(&mut self, id: NodeId, epoch: u64) -> Option<NodeId> {
         let next_tick = self.later(self.config.tick_ms);
         let missed_max = missed_ticks_max(&self.config);
         let node = self.nodes.get_mut(&id)?;
@@ -293,19 +293,19 @@ impl Sim {
 
     // ----- helpers -----
 
-    fn note(&mut self, node: u64, text: String) {
+    fn note(&mut self, node: NodeId, text: String) {
         self.trace.push(self.now_ms, TraceKind::Note { node, text });
     }
 
-    fn node_set(&self) -> BTreeSet<u64> {
+    fn node_set(&self) -> BTreeSet<NodeId> {
         self.nodes.keys().copied().collect()
     }
 
-    fn node_mut(&mut self, id: u64) -> Result<&mut SimNode, ActionError> {
+    fn node_mut(&mut self, id: NodeId) -> Result<&mut SimNode, ActionError> {
         self.nodes.get_mut(&id).ok_or_else(|| no_node(id))
     }
 
-    fn up_raft(&mut self, id: u64) -> Result<&mut RawNode, ActionError> {
+    fn up_raft(&mut self, id: NodeId) -> Result<&mut RawNode, ActionError> {
         let node = self.node_mut(id)?;
         if node.paused {
             return Err(ActionError(format!("n{id} is paused")));
@@ -353,7 +353,7 @@ impl Sim {
         self.steps
     }
     /// The nodes by id.
-    pub fn nodes(&self) -> &BTreeMap<u64, SimNode> {
+    pub fn nodes(&self) -> &BTreeMap<NodeId, SimNode> {
         &self.nodes
     }
     /// Messages on the wire by id.
@@ -390,7 +390,7 @@ impl Sim {
     }
 
     /// The current leader: a running node in the leader role with the highest term.
-    pub fn leader(&self) -> Option<u64> {
+    pub fn leader(&self) -> Option<NodeId> {
         self.nodes
             .values()
             .filter_map(|n| n.raft().map(|r| (n.id, r.raft())))
@@ -410,8 +410,8 @@ fn missed_ticks_max(config: &SimConfig) -> u64 {
         .saturating_add(1)
 }
 
-fn raft_config_for(config: &SimConfig, id: u64, seed: u64) -> Config {
-    let mut raft = Config::new(NodeId(id));
+fn raft_config_for(config: &SimConfig, id: NodeId, seed: u64) -> Config {
+    let mut raft = Config::new(id);
     raft.election_timeout_ticks = config.election_timeout_ticks;
     raft.heartbeat_interval_ticks = config.heartbeat_interval_ticks;
     raft.seed = seed;
@@ -427,7 +427,7 @@ fn raft_config_for(config: &SimConfig, id: u64, seed: u64) -> Config {
     raft
 }
 
-fn no_node(id: u64) -> ActionError {
+fn no_node(id: NodeId) -> ActionError {
     ActionError(format!("there is no node n{id}"))
 }
 

@@ -1,6 +1,7 @@
 //! The settings of one simulated cluster. Plain data, so a share link can carry it.
 
 use crate::raft::config::UnsafeSwitch;
+use crate::raft::types::NodeId;
 use crate::sim::action::LinkConfigData;
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
@@ -167,8 +168,8 @@ impl SimConfig {
     }
 
     /// Every node id of the cluster, voters first.
-    pub fn node_ids(&self) -> impl Iterator<Item = u64> {
-        1..=(self.voters + self.spares).min(NODES_MAX)
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        (1..=(self.voters + self.spares).min(NODES_MAX)).map(NodeId)
     }
 
     /// The teaching switches that are on, in their stable order.
@@ -245,5 +246,51 @@ impl<'de> Deserialize<'de> for UnsafeSwitches {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UnsafeSwitches, D::Error> {
         let names = Vec::<String>::deserialize(deserializer)?;
         UnsafeSwitches::parse(&names).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_switch_names_are_refused_with_the_known_ones() {
+        let error = UnsafeSwitches::parse(&["no-persist-vote", "nonsense"]).unwrap_err();
+        assert!(error.contains("'nonsense'"), "{error}");
+        assert!(error.contains("commit-old-term-by-count"), "{error}");
+        let json = r#"{"unsafe_switches":["nonsense"]}"#;
+        let error = serde_json::from_str::<SimConfig>(json).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown unsafe switch 'nonsense'"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn switches_are_written_as_the_list_of_names_in_stable_order() {
+        let switches = UnsafeSwitches::parse(&[
+            "no-persist-vote",
+            "commit-old-term-by-count",
+            "no-persist-vote",
+        ])
+        .expect("known names");
+        assert_eq!(
+            switches.names(),
+            ["commit-old-term-by-count", "no-persist-vote"]
+        );
+        let config = SimConfig {
+            unsafe_switches: switches.clone(),
+            ..SimConfig::default()
+        };
+        let json = serde_json::to_value(&config).expect("serializes");
+        assert_eq!(
+            json["unsafe_switches"],
+            serde_json::json!(["commit-old-term-by-count", "no-persist-vote"])
+        );
+        let back: SimConfig = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back.unsafe_switches, switches);
+        assert!(SimConfig::default().unsafe_switches.is_empty());
     }
 }

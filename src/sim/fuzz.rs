@@ -8,7 +8,7 @@
 //! reproduces it: the planned actions are plain data.
 
 use crate::raft::config::UnsafeSwitch;
-use crate::raft::types::{Index, Term};
+use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::action::{Action, JointLeave, LinkConfigData, MembershipChange, TimedAction};
 use crate::sim::cluster::Sim;
 use crate::sim::config::{NODES_MAX, SimConfig};
@@ -150,8 +150,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         actions.extend(shape.actions);
         t = t.max(shape.end_ms);
     }
-    let nodes: Vec<u64> = config.node_ids().collect();
-    let mut down: BTreeSet<u64> = BTreeSet::new();
+    let nodes: Vec<NodeId> = config.node_ids().collect();
+    let mut down: BTreeSet<NodeId> = BTreeSet::new();
     while t < options.fault_phase_ms {
         t += rng.between(50, 400);
         if t >= options.fault_phase_ms {
@@ -173,11 +173,11 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             // voters that no longer hear from it overlap only in `new`. Once their promises
             // have run out, isolate `old`, force `new`'s election timer, write through `new`
             // and read through `old`, which may still believe in its lease.
-            let voters: Vec<u64> = (1..=config.voters).collect();
+            let voters: Vec<NodeId> = (1..=config.voters).map(NodeId).collect();
             let quorum = voters.len() / 2 + 1;
             let old = voters[rng.below(voters.len() as u64) as usize];
             let new = voters[rng.below(voters.len() as u64) as usize];
-            let mut others: Vec<u64> = voters
+            let mut others: Vec<NodeId> = voters
                 .iter()
                 .copied()
                 .filter(|&v| v != old && v != new)
@@ -425,7 +425,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
 }
 
 /// A single membership change of `node`, of a random kind.
-fn random_change(rng: &mut Stream, node: u64) -> MembershipChange {
+fn random_change(rng: &mut Stream, node: NodeId) -> MembershipChange {
     match rng.below(3) {
         0 => MembershipChange::AddVoter { node },
         1 => MembershipChange::AddLearner { node },
@@ -540,7 +540,7 @@ pub fn run_seed(seed: u64, options: &FuzzOptions) -> SeedReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Liveness {
     /// The leader that committed the probe write, and after how long.
-    pub committed: Option<(u64, TimeMs)>,
+    pub committed: Option<(NodeId, TimeMs)>,
     /// After how long every member of the leader's configuration had applied it, with one state.
     pub converged: Option<TimeMs>,
     /// Why not, when it did not (plain words).
@@ -582,7 +582,7 @@ pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liven
         violation: None,
     };
     // (leader, when, index and term of the probe entry in the leader's log)
-    let mut proposed: Option<(u64, TimeMs, Index, Term)> = None;
+    let mut proposed: Option<(NodeId, TimeMs, Index, Term)> = None;
     let mut t = start;
     while t < deadline {
         t = (t + 250).min(deadline);
@@ -667,7 +667,7 @@ pub fn check_liveness(sim: &mut Sim, heal_ms: TimeMs, options: &FuzzOptions) -> 
 }
 
 /// Whether `leader` still has the probe entry `index`@`term` and has committed it.
-fn committed_by(sim: &Sim, leader: u64, index: Index, term: Term) -> bool {
+fn committed_by(sim: &Sim, leader: NodeId, index: Index, term: Term) -> bool {
     sim.nodes()
         .get(&leader)
         .and_then(|n| n.raft())
@@ -677,7 +677,7 @@ fn committed_by(sim: &Sim, leader: u64, index: Index, term: Term) -> bool {
 /// The first member of the leader's configuration that has not yet applied everything the
 /// leader committed (at least the probe write at `probe`) with the same applied state, in
 /// words; `None` when every member has.
-fn lagging_member(sim: &Sim, leader: u64, probe: Index) -> Option<String> {
+fn lagging_member(sim: &Sim, leader: NodeId, probe: Index) -> Option<String> {
     let Some(node) = sim.nodes().get(&leader) else {
         return Some(format!("leader n{leader} is gone"));
     };
@@ -694,7 +694,7 @@ fn lagging_member(sim: &Sim, leader: u64, probe: Index) -> Option<String> {
         .iter()
         .chain(conf.learners.iter())
         .find_map(|id| {
-            let n = sim.nodes().get(&id.0)?;
+            let n = sim.nodes().get(id)?;
             if n.raft().is_none() {
                 Some(format!("member n{id} is down"))
             } else if n.app.applied() != commit {

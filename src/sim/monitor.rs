@@ -21,7 +21,7 @@ pub struct Violation {
     /// Consequence, structure or rule (see [`Kind`]).
     pub kind: Kind,
     /// The nodes involved.
-    pub nodes: Vec<u64>,
+    pub nodes: Vec<NodeId>,
     /// Virtual time of the violating step.
     pub at_ms: TimeMs,
     /// Id of the first trace event after the violating step's events.
@@ -35,7 +35,12 @@ pub struct Violation {
 
 impl Violation {
     /// A violation of monitor `invariant`, with its kind and explanation from the catalogue.
-    pub fn new(invariant: &'static str, nodes: Vec<u64>, at_ms: TimeMs, evidence: String) -> Self {
+    pub fn new(
+        invariant: &'static str,
+        nodes: Vec<NodeId>,
+        at_ms: TimeMs,
+        evidence: String,
+    ) -> Self {
         let entry = entry(invariant);
         Violation {
             invariant,
@@ -90,7 +95,7 @@ struct NodeWatch {
 /// The monitors' memory of the run.
 #[derive(Clone, Debug, Default)]
 pub struct Monitor {
-    leaders: BTreeMap<Term, u64>,
+    leaders: BTreeMap<Term, NodeId>,
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
     seen: BTreeMap<(Index, Term), (Term, u64)>,
     /// Committed entries: index -> term.
@@ -100,9 +105,9 @@ pub struct Monitor {
     applied: BTreeMap<Index, (Term, u64)>,
     /// Application state hash after applying up to an index.
     state_at: BTreeMap<Index, (u64, u64)>,
-    nodes: BTreeMap<u64, NodeWatch>,
+    nodes: BTreeMap<NodeId, NodeWatch>,
     /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
-    votes: BTreeMap<(u64, Term), u64>,
+    votes: BTreeMap<(NodeId, Term), NodeId>,
     /// Reads in progress: request context -> highest index committed when it was asked.
     reads: BTreeMap<Vec<u8>, Index>,
     pending: Option<Violation>,
@@ -138,7 +143,7 @@ impl Monitor {
     fn fire(
         &mut self,
         invariant: &'static str,
-        nodes: Vec<u64>,
+        nodes: Vec<NodeId>,
         at_ms: TimeMs,
         evidence: String,
     ) -> bool {
@@ -152,7 +157,7 @@ impl Monitor {
     }
 
     /// Records the starting state of every node.
-    pub fn observe_all<N: NodeView>(&mut self, nodes: &BTreeMap<u64, N>) {
+    pub fn observe_all<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
         for node in nodes.values() {
             self.observe(node);
         }
@@ -185,18 +190,18 @@ impl Monitor {
     }
 
     /// A read became servable at `index` on node `id` (10).
-    pub fn on_read_served(&mut self, id: u64, ctx: &[u8], index: Index, now: TimeMs) {
+    pub fn on_read_served(&mut self, id: NodeId, ctx: &[u8], index: Index, now: TimeMs) {
         self.check_read_not_stale(id, ctx, index, now);
     }
 
     /// A crash: volatile state is gone; durable term and vote are kept.
-    pub fn on_crash(&mut self, id: u64) {
+    pub fn on_crash(&mut self, id: NodeId) {
         let watch = self.nodes.entry(id).or_default();
         watch.leading = None;
     }
 
     /// A restart: commit and applied restart from what the node recovered.
-    pub fn on_restart<N: NodeView>(&mut self, id: u64, nodes: &BTreeMap<u64, N>) {
+    pub fn on_restart<N: NodeView>(&mut self, id: NodeId, nodes: &BTreeMap<NodeId, N>) {
         let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };
@@ -210,9 +215,9 @@ impl Monitor {
     /// of its term (1) and against every committed entry (4).
     pub fn on_event<N: NodeView>(
         &mut self,
-        id: u64,
+        id: NodeId,
         event: &Event,
-        nodes: &BTreeMap<u64, N>,
+        nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) {
         let Event::RoleChanged {
@@ -239,9 +244,9 @@ impl Monitor {
     /// (2, 13, 8, 3), then what it applied (5).
     pub fn on_ready<N: NodeView>(
         &mut self,
-        id: u64,
+        id: NodeId,
         ready: &Ready,
-        nodes: &BTreeMap<u64, N>,
+        nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) {
         let Some(node) = nodes.get(&id) else { return };
@@ -261,7 +266,7 @@ impl Monitor {
     /// The checks that look at every node after each step; returns the first violation.
     pub fn check<N: NodeView>(
         &mut self,
-        nodes: &BTreeMap<u64, N>,
+        nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
         event_id: u64,
     ) -> Option<Violation> {
@@ -286,7 +291,7 @@ impl Monitor {
     /// snapshot, so per-index records below `floor` are never consulted again (the newest
     /// committed index is kept: reads compare with it). Likewise no node can vote or lead in a
     /// term below every node's durable term.
-    fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<u64, N>) {
+    fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
         let floor = nodes
             .values()
             .map(|n| {
@@ -337,7 +342,7 @@ impl Monitor {
     /// ordering (9), indexes never going back (7), then for each newly committed index: the
     /// leader commits its own term (12), the entry agrees with earlier commits (7) and is on a
     /// quorum's disks (6). The first violation ends the node's checks.
-    fn check_node<N: NodeView>(&mut self, node: &N, nodes: &BTreeMap<u64, N>, now: TimeMs) {
+    fn check_node<N: NodeView>(&mut self, node: &N, nodes: &BTreeMap<NodeId, N>, now: TimeMs) {
         let Some(raw) = node.running() else { return };
         let id = node.id();
         if self.check_ordering(id, raw, now) {

@@ -30,8 +30,8 @@ pub struct Slot {
 }
 
 impl NodeView for Slot {
-    fn id(&self) -> u64 {
-        self.config.id.0
+    fn id(&self) -> NodeId {
+        self.config.id
     }
     fn running(&self) -> Option<&RawNode> {
         self.node.as_ref()
@@ -51,7 +51,7 @@ const NOW_MS: u64 = 0;
 
 /// The cluster under test.
 pub struct Cluster {
-    pub slots: BTreeMap<u64, Slot>,
+    pub slots: BTreeMap<NodeId, Slot>,
     /// Messages sent and not yet delivered, in send order.
     pub pending: Vec<Message>,
     /// Groups that can talk among themselves; empty = fully connected.
@@ -148,14 +148,14 @@ impl Cluster {
     fn ids_arg(&self, cmd: &Command) -> Result<Vec<u64>, String> {
         let ids: Vec<String> = cmd.positionals().iter().map(|s| s.to_string()).collect();
         if ids.is_empty() {
-            return Ok(self.slots.keys().copied().collect());
+            return Ok(self.slots.keys().map(|id| id.0).collect());
         }
         parse_ids(&ids)
     }
 
     fn node_mut(&mut self, id: u64) -> Result<&mut RawNode, String> {
         self.slots
-            .get_mut(&id)
+            .get_mut(&NodeId(id))
             .ok_or(format!("no node {id}"))?
             .node
             .as_mut()
@@ -171,7 +171,8 @@ impl Cluster {
         };
         for event in events {
             let _ = writeln!(out, "{event}");
-            self.monitor.on_event(id, &event, &self.slots, NOW_MS);
+            self.monitor
+                .on_event(NodeId(id), &event, &self.slots, NOW_MS);
         }
         out
     }
@@ -185,7 +186,7 @@ impl Cluster {
         conf.learners = learners.into_iter().map(NodeId).collect();
         let mut out = String::new();
         for _ in 0..count {
-            let id = self.slots.keys().last().copied().unwrap_or(0) + 1;
+            let id = self.slots.keys().last().map_or(0, |id| id.0) + 1;
             let mut config = Config::new(NodeId(id));
             config.pre_vote = parse_bool(cmd.value("prevote"), true)?;
             config.check_quorum = parse_bool(cmd.value("checkquorum"), true)?;
@@ -237,7 +238,7 @@ impl Cluster {
                 disk,
             };
             self.monitor.observe(&slot);
-            self.slots.insert(id, slot);
+            self.slots.insert(NodeId(id), slot);
         }
         Ok(out)
     }
@@ -397,7 +398,7 @@ impl Cluster {
         }
         let rd = node.ready();
         node.advance(&rd);
-        self.monitor.on_ready(id, &rd, &self.slots, NOW_MS);
+        self.monitor.on_ready(NodeId(id), &rd, &self.slots, NOW_MS);
         out.push_str(&self.finish_ready(id, &rd, "handling Ready"));
         out
     }
@@ -428,7 +429,7 @@ impl Cluster {
             return String::new();
         };
         node.advance(&rd);
-        self.monitor.on_ready(id, &rd, &self.slots, NOW_MS);
+        self.monitor.on_ready(NodeId(id), &rd, &self.slots, NOW_MS);
         self.finish_ready(id, &rd, "handling Ready (written)")
     }
 
@@ -476,7 +477,7 @@ impl Cluster {
             out.push_str("  Messages:\n");
             for m in &rd.messages {
                 self.monitor.on_send(m, NOW_MS);
-                let down = self.slots.get(&m.to.0).is_none_or(|s| s.node.is_none());
+                let down = self.slots.get(&m.to).is_none_or(|s| s.node.is_none());
                 if down {
                     let _ = writeln!(out, "    {} (dropped: node down)", describe_message(m));
                 } else if self.connected(m.from.0, m.to.0) {
@@ -489,7 +490,7 @@ impl Cluster {
         }
         for rs in &rd.read_states {
             self.monitor
-                .on_read_served(id, &rs.request_ctx, rs.index, NOW_MS);
+                .on_read_served(NodeId(id), &rs.request_ctx, rs.index, NOW_MS);
             let _ = writeln!(
                 out,
                 "  ReadState Index:{} Ctx:{:?}",
@@ -504,7 +505,7 @@ impl Cluster {
                 .map(|l| format!("  {l}\n"))
                 .collect::<String>(),
         );
-        if let Some(slot) = self.slots.get_mut(&id) {
+        if let Some(slot) = self.slots.get_mut(&NodeId(id)) {
             slot.disk = disk;
         }
         out
@@ -640,7 +641,10 @@ impl Cluster {
                 out.push_str(&text);
             }
             for &id in &ids {
-                let live = self.slots.get(&id).is_some_and(|s| s.node.is_some());
+                let live = self
+                    .slots
+                    .get(&NodeId(id))
+                    .is_some_and(|s| s.node.is_some());
                 let has_msgs = self.pending.iter().any(|m| m.to.0 == id);
                 if live && has_msgs {
                     out.push_str(&self.deliver(id, false));
@@ -672,21 +676,29 @@ impl Cluster {
 
     fn isolate(&mut self, cmd: &Command) -> Result<String, String> {
         let id = Self::first_id(cmd)?;
-        let rest: BTreeSet<u64> = self.slots.keys().copied().filter(|&i| i != id).collect();
+        let rest: BTreeSet<u64> = self
+            .slots
+            .keys()
+            .map(|i| i.0)
+            .filter(|&i| i != id)
+            .collect();
         self.partition = vec![BTreeSet::from([id]), rest];
         Ok(String::new())
     }
 
     fn crash(&mut self, cmd: &Command) -> Result<String, String> {
         for id in self.ids_arg(cmd)? {
-            let slot = self.slots.get_mut(&id).ok_or(format!("no node {id}"))?;
+            let slot = self
+                .slots
+                .get_mut(&NodeId(id))
+                .ok_or(format!("no node {id}"))?;
             if let Some(node) = slot.node.take() {
                 slot.disk = node.storage().clone();
             }
             // An unfinished disk write is lost with the node.
             self.held.remove(&id);
             self.pending.retain(|m| m.to.0 != id);
-            self.monitor.on_crash(id);
+            self.monitor.on_crash(NodeId(id));
         }
         Ok(String::new())
     }
@@ -694,13 +706,16 @@ impl Cluster {
     fn restart(&mut self, cmd: &Command) -> Result<String, String> {
         let mut out = String::new();
         for id in self.ids_arg(cmd)? {
-            let slot = self.slots.get_mut(&id).ok_or(format!("no node {id}"))?;
+            let slot = self
+                .slots
+                .get_mut(&NodeId(id))
+                .ok_or(format!("no node {id}"))?;
             let node =
                 RawNode::restart(&slot.config, slot.disk.clone()).map_err(|e| e.to_string())?;
             slot.node = Some(node);
             // Commit and applied are volatile: a restart may legitimately lower them. A Ready
             // still in flight died with the old process.
-            self.monitor.on_restart(id, &self.slots);
+            self.monitor.on_restart(NodeId(id), &self.slots);
             self.held.remove(&id);
             out.push_str(&self.status_line(id));
         }
@@ -714,7 +729,7 @@ impl Cluster {
         node.compact(Index(index), format!("snap@{index}").into_bytes())
             .map_err(|e| e.to_string())?;
         let disk = node.storage().clone();
-        if let Some(slot) = self.slots.get_mut(&id) {
+        if let Some(slot) = self.slots.get_mut(&NodeId(id)) {
             slot.disk = disk;
         }
         self.raft_log_of(id)
@@ -755,7 +770,7 @@ impl Cluster {
     }
 
     fn status_line(&self, id: u64) -> String {
-        let Some(slot) = self.slots.get(&id) else {
+        let Some(slot) = self.slots.get(&NodeId(id)) else {
             return format!("n{id}: unknown\n");
         };
         let Some(node) = &slot.node else {
@@ -784,7 +799,7 @@ impl Cluster {
         let mut out = String::new();
         for id in self.ids_arg(cmd)? {
             out.push_str(&self.status_line(id));
-            let Some(node) = self.slots.get(&id).and_then(|s| s.node.as_ref()) else {
+            let Some(node) = self.slots.get(&NodeId(id)).and_then(|s| s.node.as_ref()) else {
                 continue;
             };
             for (peer, pr) in node.status().progress {
@@ -808,7 +823,7 @@ impl Cluster {
     }
 
     fn raft_state(&self) -> String {
-        self.slots.keys().map(|&id| self.status_line(id)).collect()
+        self.slots.keys().map(|id| self.status_line(id.0)).collect()
     }
 
     fn pending_msgs(&self) -> String {

@@ -57,7 +57,7 @@ impl Sim {
             }
             Action::Partition { groups } => {
                 let all = self.node_set();
-                let groups: Vec<BTreeSet<u64>> =
+                let groups: Vec<BTreeSet<NodeId>> =
                     groups.iter().map(|g| g.iter().copied().collect()).collect();
                 self.network.partition(&all, &groups);
             }
@@ -95,7 +95,7 @@ impl Sim {
             }
             Action::TransferLeader { node, to } => {
                 let raft = self.up_raft(*node)?;
-                raft.transfer_leader(NodeId(*to))
+                raft.transfer_leader(*to)
                     .map_err(|e| ActionError(format!("n{node} cannot transfer: {e:?}")))?;
                 self.drain_ready(*node);
             }
@@ -125,7 +125,11 @@ impl Sim {
         Ok(())
     }
 
-    fn propose_conf_change(&mut self, via: u64, change: &ConfChangeV2) -> Result<(), ActionError> {
+    fn propose_conf_change(
+        &mut self,
+        via: NodeId,
+        change: &ConfChangeV2,
+    ) -> Result<(), ActionError> {
         let raft = self.up_raft(via)?;
         raft.propose_conf_change(change)
             .map_err(|e| ActionError(format!("n{via} refused the change: {e}")))?;
@@ -134,8 +138,8 @@ impl Sim {
     }
 
     fn validate_action(&self, action: &Action) -> Result<(), ActionError> {
-        let known = |n: &u64| self.nodes.contains_key(n);
-        let check = |n: &u64| if known(n) { Ok(()) } else { Err(no_node(*n)) };
+        let known = |n: &NodeId| self.nodes.contains_key(n);
+        let check = |n: &NodeId| if known(n) { Ok(()) } else { Err(no_node(*n)) };
         match action {
             Action::Crash { node } => {
                 check(node)?;
@@ -213,7 +217,7 @@ impl Sim {
         Ok(())
     }
 
-    fn crash(&mut self, id: u64) {
+    fn crash(&mut self, id: NodeId) {
         let Some(node) = self.nodes.get_mut(&id) else {
             return;
         };
@@ -240,7 +244,7 @@ impl Sim {
         self.close_watches(id);
     }
 
-    fn restart(&mut self, id: u64) -> Result<(), ActionError> {
+    fn restart(&mut self, id: NodeId) -> Result<(), ActionError> {
         let tick_ms = self.config.tick_ms;
         let phase_ms = self.rng.timers.below(tick_ms);
         let node = self.node_mut(id)?;
@@ -269,7 +273,7 @@ impl Sim {
         Ok(())
     }
 
-    fn resume(&mut self, id: u64) -> Result<(), ActionError> {
+    fn resume(&mut self, id: NodeId) -> Result<(), ActionError> {
         let node = self.node_mut(id)?;
         node.paused = false;
         // The process's clock ran on while it was stopped: the timers it missed fire first
@@ -296,7 +300,7 @@ impl Sim {
         Ok(())
     }
 
-    fn compact(&mut self, id: u64) -> Result<(), ActionError> {
+    fn compact(&mut self, id: NodeId) -> Result<(), ActionError> {
         let node = self.node_mut(id)?;
         let applied = node.app.applied();
         let data = node.app.snapshot_data();
@@ -334,7 +338,7 @@ fn conf_change(changes: &[MembershipChange], leave: Option<JointLeave>) -> ConfC
             };
             ConfChangeSingle {
                 change_type,
-                node_id: NodeId(change.node()),
+                node_id: change.node(),
             }
         })
         .collect();

@@ -8,6 +8,7 @@
 
 use super::{Event, Sim};
 use crate::raft::raw_node::Ready;
+use crate::raft::types::NodeId;
 use crate::sim::node::{Machine, SimNode};
 use crate::sim::trace::TraceKind;
 
@@ -15,7 +16,7 @@ use crate::sim::trace::TraceKind;
 const READY_ROUNDS_MAX: usize = 64;
 
 impl Sim {
-    pub(super) fn on_disk_done(&mut self, id: u64, epoch: u64) -> Option<u64> {
+    pub(super) fn on_disk_done(&mut self, id: NodeId, epoch: u64) -> Option<NodeId> {
         let node = self.nodes.get_mut(&id)?;
         if node.epoch != epoch {
             return None;
@@ -28,7 +29,7 @@ impl Sim {
         Some(id)
     }
 
-    pub(super) fn on_flush(&mut self, id: u64, epoch: u64) -> Option<u64> {
+    pub(super) fn on_flush(&mut self, id: NodeId, epoch: u64) -> Option<NodeId> {
         let node = self.nodes.get_mut(&id)?;
         if node.epoch == epoch
             && let Some(storage) = node.raft().map(|r| r.storage().clone())
@@ -39,7 +40,7 @@ impl Sim {
     }
 
     /// Handles Readies of `id` until it has none (or is waiting for its disk).
-    pub(super) fn drain_ready(&mut self, id: u64) {
+    pub(super) fn drain_ready(&mut self, id: NodeId) {
         for _ in 0..READY_ROUNDS_MAX {
             let Some(node) = self.nodes.get_mut(&id) else {
                 return;
@@ -93,7 +94,7 @@ impl Sim {
     }
 
     /// The Ready's writes are durable: advance, apply, then send.
-    pub(super) fn finish_ready(&mut self, id: u64, ready: Ready) {
+    pub(super) fn finish_ready(&mut self, id: NodeId, ready: Ready) {
         let now = self.now_ms;
         let Some(node) = self.nodes.get_mut(&id) else {
             return;
@@ -195,7 +196,7 @@ impl Sim {
         }
     }
 
-    pub(super) fn record_events(&mut self, id: u64) {
+    pub(super) fn record_events(&mut self, id: NodeId) {
         let Some(raft) = self.nodes.get_mut(&id).and_then(SimNode::raft_mut) else {
             return;
         };

@@ -12,17 +12,17 @@ use crate::sim::node::SimNode;
 use crate::sim::trace::{DropReason, TraceKind};
 
 impl Sim {
-    pub(super) fn on_deliver(&mut self, message: u64) -> Option<u64> {
+    pub(super) fn on_deliver(&mut self, message: u64) -> Option<NodeId> {
         self.deliver(message, false)
     }
 
     /// Hands a message to its recipient. `forced` delivers even a held message.
-    pub(super) fn deliver(&mut self, id: u64, forced: bool) -> Option<u64> {
+    pub(super) fn deliver(&mut self, id: u64, forced: bool) -> Option<NodeId> {
         let flight = self.in_flight.get(&id)?;
         if flight.held && !forced {
             return None;
         }
-        let to = flight.message.to.0;
+        let to = flight.message.to;
         let Some(node) = self.nodes.get_mut(&to) else {
             let flight = self.in_flight.remove(&id)?;
             self.dropped(flight, DropReason::NodeDown);
@@ -38,7 +38,7 @@ impl Sim {
             return None;
         }
         let is_snapshot = flight.message.msg_type == MessageType::MsgSnapshot;
-        let from = flight.message.from.0;
+        let from = flight.message.from;
         self.trace
             .push(self.now_ms, TraceKind::Deliver { message: id, to });
         let result = node.raft_mut().map(|raft| raft.step(flight.message));
@@ -46,7 +46,7 @@ impl Sim {
             self.note(to, format!("refused m{id}: {error}"));
         }
         if is_snapshot && let Some(sender) = self.nodes.get_mut(&from).and_then(SimNode::raft_mut) {
-            sender.report_snapshot(NodeId(to), true);
+            sender.report_snapshot(to, true);
             self.drain_ready(from);
         }
         Some(to)
@@ -59,7 +59,7 @@ impl Sim {
         self.monitor.on_send(&message, self.now_ms);
         let id = self.next_message_id;
         self.next_message_id += 1;
-        let (from, to) = (message.from.0, message.to.0);
+        let (from, to) = (message.from, message.to);
         // The summary costs a string per message: only build it when the trace is kept.
         let summary = if self.trace.is_recording() {
             describe_message(&message)
@@ -112,7 +112,7 @@ impl Sim {
     /// does (`createMergedSnapshotMessage`): the stored snapshot may predate the recipient's own
     /// membership, and a node refuses a snapshot whose configuration does not include it.
     fn refresh_snapshot(&mut self, message: &mut Message) {
-        let from = message.from.0;
+        let from = message.from;
         let Some(node) = self.nodes.get_mut(&from) else {
             return;
         };
@@ -145,9 +145,9 @@ impl Sim {
         );
         let message = flight.message;
         if message.msg_type == MessageType::MsgSnapshot {
-            let (from, to) = (message.from.0, message.to.0);
+            let (from, to) = (message.from, message.to);
             if let Some(sender) = self.nodes.get_mut(&from).and_then(SimNode::raft_mut) {
-                sender.report_snapshot(NodeId(to), false);
+                sender.report_snapshot(to, false);
                 self.drain_ready(from);
             }
         }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 impl Monitor {
     /// 1: at most one leader per term.
-    pub(super) fn check_election_safety(&mut self, id: u64, term: Term, now: TimeMs) {
+    pub(super) fn check_election_safety(&mut self, id: NodeId, term: Term, now: TimeMs) {
         match self.leaders.get(&term) {
             Some(&other) if other != id => {
                 self.fire(
@@ -32,7 +32,7 @@ impl Monitor {
     /// 4: a new leader of term `term` holds every entry committed before its term.
     pub(super) fn check_leader_completeness(
         &mut self,
-        id: u64,
+        id: NodeId,
         term: Term,
         log: &RaftLog,
         now: TimeMs,
@@ -62,7 +62,7 @@ impl Monitor {
     }
 
     /// 5: every node applies the same entry at an index.
-    pub(super) fn check_same_entries_applied(&mut self, id: u64, ready: &Ready, now: TimeMs) {
+    pub(super) fn check_same_entries_applied(&mut self, id: NodeId, ready: &Ready, now: TimeMs) {
         for entry in &ready.committed_entries {
             let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
             match self.applied.get(&entry.index) {
@@ -88,7 +88,7 @@ impl Monitor {
     /// 5: every node reaches the same application state at an applied index.
     pub(super) fn check_same_state_applied<N: NodeView>(
         &mut self,
-        id: u64,
+        id: NodeId,
         node: &N,
         ready: &Ready,
         now: TimeMs,
@@ -121,7 +121,7 @@ impl Monitor {
     /// before this step, or None after a violation.
     pub(super) fn check_indexes_never_go_back(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &Raft,
         now: TimeMs,
     ) -> Option<Index> {
@@ -149,7 +149,7 @@ impl Monitor {
     /// that index. Returns whether it fired.
     pub(super) fn check_committed_entry_stays(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &Raft,
         index: Index,
         term: Term,
@@ -179,11 +179,11 @@ impl Monitor {
     /// has the entry on disk. Returns whether it fired.
     pub(super) fn check_durable_quorum<N: NodeView>(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &Raft,
         index: Index,
         term: Term,
-        nodes: &BTreeMap<u64, N>,
+        nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) -> bool {
         let config = &raft.tracker.config.voters;
@@ -192,7 +192,7 @@ impl Monitor {
                 .iter()
                 .filter(|v| {
                     // On disk either as a log entry or inside a snapshot that covers it.
-                    nodes.get(&v.0).and_then(N::durable).is_some_and(|d| {
+                    nodes.get(v).and_then(N::durable).is_some_and(|d| {
                         d.term(index).ok() == Some(term) || index < d.first_index()
                     })
                 })
@@ -219,7 +219,13 @@ impl Monitor {
     /// 10: a read served at `index` on node `id` must not miss an entry that was committed
     /// before the read was asked (SCENARIOS: a deposed leader never returns a read that misses
     /// a newer committed write).
-    pub(super) fn check_read_not_stale(&mut self, id: u64, ctx: &[u8], index: Index, now: TimeMs) {
+    pub(super) fn check_read_not_stale(
+        &mut self,
+        id: NodeId,
+        ctx: &[u8],
+        index: Index,
+        now: TimeMs,
+    ) {
         let Some(required) = self.reads.remove(ctx) else {
             return;
         };

@@ -6,6 +6,7 @@ use super::{Monitor, NodeWatch, names};
 use crate::raft::message::{EntryType, Message, MessageType};
 use crate::raft::node::{Raft, Role};
 use crate::raft::raw_node::{RawNode, Ready};
+use crate::raft::types::NodeId;
 use crate::sim::queue::TimeMs;
 
 impl Monitor {
@@ -15,7 +16,7 @@ impl Monitor {
         if message.msg_type != MessageType::MsgVoteResp || message.reject {
             return;
         }
-        let (voter, candidate, term) = (message.from.0, message.to.0, message.term);
+        let (voter, candidate, term) = (message.from, message.to, message.term);
         match self.votes.get(&(voter, term)) {
             Some(&earlier) if earlier != candidate => {
                 self.fire(
@@ -37,7 +38,12 @@ impl Monitor {
     /// 12: a leader counts replicas only for entries of its own term; older entries commit
     /// indirectly (§5.4.2). So a leader's commit index always lands on an entry of its term.
     /// Returns whether the violation counts (the caller then stops checking this node).
-    pub(super) fn check_current_term_commit(&mut self, id: u64, raft: &Raft, now: TimeMs) -> bool {
+    pub(super) fn check_current_term_commit(
+        &mut self,
+        id: NodeId,
+        raft: &Raft,
+        now: TimeMs,
+    ) -> bool {
         let log = &raft.log;
         raft.role == Role::Leader
             && log.term(log.committed) != Some(raft.term)
@@ -59,7 +65,7 @@ impl Monitor {
     /// an entry of its own term is committed (thesis §4.1; the 2015 single-server bug).
     pub(super) fn check_one_conf_change(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &RawNode,
         ready: &Ready,
         watch: &mut NodeWatch,

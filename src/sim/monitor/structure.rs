@@ -14,7 +14,7 @@ impl Monitor {
     /// remembers where its durable log ends now.
     pub(super) fn check_leader_append_only(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &RawNode,
         ready: &Ready,
         watch: &mut NodeWatch,
@@ -46,7 +46,7 @@ impl Monitor {
     /// remembers the durable term and vote.
     pub(super) fn check_term_and_vote(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &RawNode,
         watch: &mut NodeWatch,
         now: TimeMs,
@@ -85,7 +85,7 @@ impl Monitor {
     /// leader's append can have truncated the unstable tail below it.
     pub(super) fn check_log_matching(
         &mut self,
-        id: u64,
+        id: NodeId,
         raft: &RawNode,
         ready: &Ready,
         now: TimeMs,
@@ -136,7 +136,7 @@ impl Monitor {
 
     /// 9: snapshot <= applied <= commit <= last; a leader's view of each follower has
     /// match < next. Returns whether it fired.
-    pub(super) fn check_ordering(&mut self, id: u64, raw: &RawNode, now: TimeMs) -> bool {
+    pub(super) fn check_ordering(&mut self, id: NodeId, raw: &RawNode, now: TimeMs) -> bool {
         let raft = raw.raft();
         let log = &raft.log;
         let snapshot_index = raw.storage().first_index().prev();
@@ -162,7 +162,7 @@ impl Monitor {
                 if pr.matched >= pr.next {
                     self.fire(
                         names::ORDERING,
-                        vec![id, peer.0],
+                        vec![id, *peer],
                         now,
                         format!(
                             "leader n{id} has match {} >= next {} for n{peer}",

@@ -10,7 +10,7 @@
 
 use crate::raft::raw_node::RawNode;
 use crate::raft::storage::MemStorage;
-use crate::raft::types::Index;
+use crate::raft::types::{Index, NodeId};
 use crate::sim::node::SimNode;
 
 /// An application's state as monitor 5 compares it across replicas.
@@ -27,7 +27,7 @@ pub struct AppState {
 /// One node as the monitors see it.
 pub trait NodeView {
     /// The node's id.
-    fn id(&self) -> u64;
+    fn id(&self) -> NodeId;
     /// The running Raft node; None while crashed.
     fn running(&self) -> Option<&RawNode>;
     /// What would survive a crash right now; None if nothing is known.
@@ -37,7 +37,7 @@ pub trait NodeView {
 }
 
 impl NodeView for SimNode {
-    fn id(&self) -> u64 {
+    fn id(&self) -> NodeId {
         self.id
     }
     fn running(&self) -> Option<&RawNode> {
