@@ -6,6 +6,7 @@
 use raftlab::raft::config::UnsafeSwitch;
 use raftlab::sim::fuzz::{FuzzOptions, Verdict, run_seed};
 use raftlab::sim::monitor::{Kind, switch_monitors};
+use raftlab::sim::queue::TimeMs;
 
 #[test]
 fn healthy_core_survives_random_faults_and_converges() {
@@ -163,7 +164,7 @@ fn the_membership_mix_includes_self_removal_demotion_and_joint_changes() {
         config.record_trace = true;
         let mut sim = Sim::new(config).expect("planned config");
         sim.schedule(&actions);
-        sim.run_until(options.fault_phase_ms + 2_000, options.steps_max);
+        sim.run_until(options.fault_phase_ms + TimeMs(2_000), options.steps_max);
         for event in sim.trace().events() {
             let text = match &event.kind {
                 TraceKind::Role { text, .. } | TraceKind::Action { text } => text,

@@ -11,6 +11,7 @@ use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
 use raftlab::sim::config::SimConfig;
 use raftlab::sim::monitor::{Kind, names};
+use raftlab::sim::queue::TimeMs;
 
 /// The no-persist-vote story up to n2's campaign; n3's vote for n2 is then on the wire.
 const TWO_CAMPAIGNS: &str = "cluster voters=3 seed=1 prevote=false checkquorum=false unsafe=(no-persist-vote) rule-monitors=false
@@ -130,7 +131,7 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
     for action in &actions {
         sim.apply_action(action).expect("applies");
     }
-    sim.run_until(43, 1_000_000);
+    sim.run_until(TimeMs(43), 1_000_000);
     for action in [
         Action::Crash { node: NodeId(3) },
         Action::Restart { node: NodeId(3) },
@@ -138,7 +139,7 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
     ] {
         sim.apply_action(&action).expect("applies");
     }
-    sim.run_until(63, 1_000_000);
+    sim.run_until(TimeMs(63), 1_000_000);
     assert!(sim.violation().is_none());
     sim.apply_action(&Action::DeliverNow { message: vote })
         .expect("delivers");
@@ -147,7 +148,7 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
     let (time, steps, hash) = (sim.now_ms(), sim.steps(), sim.state_hash());
     let refused = sim.apply_action(&Action::Heal);
     assert!(refused.is_err(), "actions are refused after a violation");
-    sim.run_until(10_000, 1_000_000);
+    sim.run_until(TimeMs(10_000), 1_000_000);
     assert!(!sim.step());
     assert_eq!(
         (sim.now_ms(), sim.steps(), sim.state_hash()),
@@ -215,7 +216,7 @@ fn log_matching_does_not_fire_when_the_tail_is_truncated_during_a_disk_write() {
     .expect("valid");
     sim.apply_action(&Action::FireTimer { node: NodeId(1) })
         .expect("campaigns");
-    sim.run_until(300, 1_000_000);
+    sim.run_until(TimeMs(300), 1_000_000);
     assert_eq!(sim.leader(), Some(NodeId(1)));
     // n1 reaches only n3 now: "x" (index 2, term 1) is stored on n1 and n3 only.
     for to in [2, 4, 5] {
@@ -226,7 +227,7 @@ fn log_matching_does_not_fire_when_the_tail_is_truncated_during_a_disk_write() {
         data: "x".into(),
     })
     .expect("proposes");
-    sim.run_until(400, 1_000_000);
+    sim.run_until(TimeMs(400), 1_000_000);
     // "y" (index 3, term 1) is on its way to n3: hold it.
     sim.apply_action(&Action::Propose {
         node: NodeId(1),
@@ -264,7 +265,7 @@ fn log_matching_does_not_fire_when_the_tail_is_truncated_during_a_disk_write() {
     assert_eq!(raw.storage().term(Index(2)), Ok(Term(1)), "on disk");
     // The write finishes: index 3 (term 1) lands on disk after index 2 (term 1), exactly as on
     // n1. No monitor may fire.
-    let until = sim.now_ms() + 50;
+    let until = sim.now_ms() + TimeMs(50);
     sim.run_until(until, 1_000_000);
     assert!(!sim.nodes()[&NodeId(3)].is_writing());
     assert_eq!(sim.violation(), None);

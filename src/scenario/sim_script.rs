@@ -47,7 +47,7 @@ use crate::sim::trace::TraceKind;
 /// Bound on simulator steps for one `run` command.
 const STEPS_PER_RUN_MAX: u64 = 5_000_000;
 /// Bound on how far one `run` may go.
-const RUN_MS_MAX: TimeMs = 24 * 3600 * 1000;
+const RUN_MS_MAX: TimeMs = TimeMs(24 * 3600 * 1000);
 
 /// The outcome of running a script.
 #[derive(Debug)]
@@ -155,7 +155,7 @@ impl Runner {
                 Ok("ok".into())
             }
             "run" | "run-until" => {
-                let ms = number(cmd, 0)?;
+                let ms = TimeMs(number(cmd, 0)?);
                 let sim = self.sim()?;
                 let until = if cmd.name == "run" {
                     sim.now_ms().saturating_add(ms)
@@ -241,7 +241,7 @@ impl Runner {
                 Ok(lines.join("\n"))
             }
             "at" => {
-                let at_ms = number(cmd, 0)?;
+                let at_ms = TimeMs(number(cmd, 0)?);
                 let inner = shifted(cmd)?;
                 let inner_raw = raw.split_whitespace().skip(2).collect::<Vec<_>>().join(" ");
                 let action = parse_action(&inner, &inner_raw)?;
@@ -249,7 +249,7 @@ impl Runner {
                 Ok("ok".into())
             }
             "liveness-check" => {
-                let ms = number(cmd, 0)?;
+                let ms = TimeMs(number(cmd, 0)?);
                 let sim = self.sim()?;
                 if let Some(frozen) = frozen(sim) {
                     return Ok(frozen);
@@ -393,7 +393,7 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         seed: uint(cmd, "seed", d.seed)?,
         voters: uint(cmd, "voters", d.voters)?,
         spares: uint(cmd, "spares", d.spares)?,
-        tick_ms: uint(cmd, "tick-ms", d.tick_ms)?,
+        tick_ms: TimeMs(uint(cmd, "tick-ms", d.tick_ms.0)?),
         election_timeout_ticks: uint(cmd, "election-ticks", d.election_timeout_ticks)?,
         heartbeat_interval_ticks: uint(cmd, "heartbeat-ticks", d.heartbeat_interval_ticks)?,
         pre_vote: flag(cmd, "prevote", d.pre_vote)?,
@@ -403,7 +403,7 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         disk_loses_unsynced: flag(cmd, "disk-lies", d.disk_loses_unsynced)?,
         msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
         sessions: flag(cmd, "sessions", d.sessions)?,
-        client_timeout_ms: uint(cmd, "client-timeout", d.client_timeout_ms)?,
+        client_timeout_ms: TimeMs(uint(cmd, "client-timeout", d.client_timeout_ms.0)?),
         rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
         link: link_from(cmd, d.link)?,
         snapshot_count: uint(cmd, "snapshot-count", d.snapshot_count)?,
@@ -421,9 +421,11 @@ fn link_from(cmd: &Command, base: LinkConfigData) -> Result<LinkConfigData, Stri
         let (a, b) = latency.split_once("..").unwrap_or((latency, latency));
         link.latency_ms_min = a
             .parse()
+            .map(TimeMs)
             .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
         link.latency_ms_max = b
             .parse()
+            .map(TimeMs)
             .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
     }
     link.loss_ppm = ppm(cmd, "loss", link.loss_ppm)?;

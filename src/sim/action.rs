@@ -176,7 +176,7 @@ pub struct LinkConfigData {
 
 /// The longest one-way delay a link may have: a minute of virtual time. Larger values would
 /// only stall a run (and near `u64::MAX` wrap the clock around).
-pub const LINK_LATENCY_MS_MAX: TimeMs = 60_000;
+pub const LINK_LATENCY_MS_MAX: TimeMs = TimeMs(60_000);
 
 impl LinkConfigData {
     /// Checks what a user (or a share link) could get wrong; the message says which and why.
@@ -307,24 +307,24 @@ mod tests {
     fn actions_round_trip_through_json() {
         let actions = vec![
             TimedAction {
-                at_ms: 5,
+                at_ms: TimeMs(5),
                 action: Action::Crash { node: NodeId(2) },
             },
             TimedAction {
-                at_ms: 9,
+                at_ms: TimeMs(9),
                 action: Action::Partition {
                     groups: vec![vec![NodeId(1), NodeId(2)], vec![NodeId(3)]],
                 },
             },
             TimedAction {
-                at_ms: 12,
+                at_ms: TimeMs(12),
                 action: Action::ChangeMembership {
                     via: NodeId(1),
                     change: MembershipChange::AddLearner { node: NodeId(4) },
                 },
             },
             TimedAction {
-                at_ms: 13,
+                at_ms: TimeMs(13),
                 action: Action::ChangeConfig {
                     via: NodeId(2),
                     changes: vec![
@@ -335,7 +335,7 @@ mod tests {
                 },
             },
             TimedAction {
-                at_ms: 14,
+                at_ms: TimeMs(14),
                 action: Action::ChangeConfig {
                     via: NodeId(2),
                     changes: vec![MembershipChange::AddVoter { node: NodeId(5) }],
@@ -343,7 +343,7 @@ mod tests {
                 },
             },
             TimedAction {
-                at_ms: 15,
+                at_ms: TimeMs(15),
                 action: Action::LeaveJoint { via: NodeId(3) },
             },
         ];

@@ -130,7 +130,7 @@ impl Sim {
                 MemStorage::new_with_conf_state(ConfState::from_voters(voters.iter().copied()));
             let raft = RawNode::new(&raft_config, storage).map_err(|e| e.to_string())?;
             // Nodes' clocks are not aligned: each ticks at its own phase.
-            let phase_ms = rng.timers.below(config.tick_ms);
+            let phase_ms = rng.timers.below_ms(config.tick_ms);
             queue.push(phase_ms, Event::Tick { node: id, epoch: 0 });
             nodes.insert(
                 id,
@@ -156,7 +156,7 @@ impl Sim {
         let trace = Trace::with_window(config.record_trace, config.trace_window);
         let mut sim = Sim {
             config,
-            now_ms: 0,
+            now_ms: TimeMs::ZERO,
             queue,
             nodes,
             network,

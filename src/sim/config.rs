@@ -82,7 +82,7 @@ impl Default for SimConfig {
             seed: 1,
             voters: 3,
             spares: 0,
-            tick_ms: 100,
+            tick_ms: TimeMs(100),
             election_timeout_ticks: 10,
             heartbeat_interval_ticks: 1,
             pre_vote: true,
@@ -91,10 +91,10 @@ impl Default for SimConfig {
             unsafe_switches: UnsafeSwitches::default(),
             msg_entries_max: 64,
             link: LinkConfig::default().into(),
-            disk_latency_ms_min: 1,
-            disk_latency_ms_max: 3,
+            disk_latency_ms_min: TimeMs(1),
+            disk_latency_ms_max: TimeMs(3),
             disk_loses_unsynced: false,
-            client_timeout_ms: 5_000,
+            client_timeout_ms: TimeMs(5_000),
             sessions: true,
             record_trace: true,
             rule_monitors: true,
@@ -127,7 +127,7 @@ impl SimConfig {
                 ));
             }
         }
-        if self.tick_ms == 0 || self.tick_ms > 10_000 {
+        if self.tick_ms == TimeMs::ZERO || self.tick_ms > TimeMs(10_000) {
             return Err(format!("tick_ms must be 1 to 10000, got {}", self.tick_ms));
         }
         if self.heartbeat_interval_ticks == 0
@@ -136,7 +136,7 @@ impl SimConfig {
         {
             return Err("need 1 <= heartbeat ticks < election ticks <= 1000".into());
         }
-        if self.client_timeout_ms == 0 || self.client_timeout_ms > 3_600_000 {
+        if self.client_timeout_ms == TimeMs::ZERO || self.client_timeout_ms > TimeMs(3_600_000) {
             return Err(format!(
                 "client_timeout_ms must be 1 to 3600000, got {}",
                 self.client_timeout_ms
@@ -148,7 +148,8 @@ impl SimConfig {
                 self.msg_entries_max
             ));
         }
-        if self.disk_latency_ms_min > self.disk_latency_ms_max || self.disk_latency_ms_max > 60_000
+        if self.disk_latency_ms_min > self.disk_latency_ms_max
+            || self.disk_latency_ms_max > TimeMs(60_000)
         {
             return Err(format!(
                 "disk latency must be A..B with A <= B <= 60000 ms, got {}..{}",

@@ -49,8 +49,8 @@ impl Default for FuzzOptions {
             nodes_min: 1,
             nodes_max: NODES_MAX,
             unsafe_switch: None,
-            fault_phase_ms: 12_000,
-            liveness_ms: 20_000,
+            fault_phase_ms: TimeMs(12_000),
+            liveness_ms: TimeMs(20_000),
             steps_max: 2_000_000,
             rule_monitors: true,
         }
@@ -142,7 +142,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
     }
     let mut actions = Vec::new();
     let mut explicit_joint = false;
-    let mut t: TimeMs = 500;
+    let mut t: TimeMs = TimeMs(500);
     // Hunting: most seeds open with a counterexample's shape (see `shapes`).
     if options.unsafe_switch.is_some()
         && let Some(shape) = shapes::draw(seed, &mut config)
@@ -153,7 +153,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
     let nodes: Vec<NodeId> = config.node_ids().collect();
     let mut down: BTreeSet<NodeId> = BTreeSet::new();
     while t < options.fault_phase_ms {
-        t += rng.between(50, 400);
+        t += rng.between_ms(TimeMs(50), TimeMs(400));
         if t >= options.fault_phase_ms {
             break;
         }
@@ -188,10 +188,10 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 let j = i + rng.below((others.len() - i) as u64) as usize;
                 others.swap(i, j);
             }
-            let isolate_ms = at_ms + rng.between(1_200, 2_000);
-            let timer_ms = isolate_ms + rng.between(0, 50);
-            let put_ms = timer_ms + rng.between(100, 300);
-            let get_ms = put_ms + rng.between(50, 300);
+            let isolate_ms = at_ms + rng.between_ms(TimeMs(1_200), TimeMs(2_000));
+            let timer_ms = isolate_ms + rng.between_ms(TimeMs(0), TimeMs(50));
+            let put_ms = timer_ms + rng.between_ms(TimeMs(100), TimeMs(300));
+            let get_ms = put_ms + rng.between_ms(TimeMs(50), TimeMs(300));
             let key = format!("k{}", rng.below(3));
             if old != new && get_ms < options.fault_phase_ms {
                 for &cut in &others[keep..] {
@@ -243,7 +243,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 4 => format!("del {key}"),
                 _ => format!(
                     "txn 'value(\"{key}\") = \"v{}\"' 'put {key} {value}' ''",
-                    rng.below(at_ms.max(1))
+                    rng.below(at_ms.0.max(1))
                 ),
             };
             push(Action::Console {
@@ -266,7 +266,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             let node = pick(&mut rng);
             if !down.contains(&node) {
                 push(Action::Crash { node });
-                let back_ms = (at_ms + rng.between(20, 800)).min(options.fault_phase_ms - 1);
+                let back_ms = (at_ms + rng.between_ms(TimeMs(20), TimeMs(800)))
+                    .min(options.fault_phase_ms - TimeMs(1));
                 actions.push(TimedAction {
                     at_ms: back_ms,
                     action: Action::Restart { node },
@@ -279,8 +280,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             push(Action::FireTimer { node: a });
             push(Action::FireTimer { node: b });
             if !down.contains(&x) && x != a && x != b {
-                let crash_ms = at_ms + rng.between(5, 40);
-                let back_ms = crash_ms + rng.between(1, 30);
+                let crash_ms = at_ms + rng.between_ms(TimeMs(5), TimeMs(40));
+                let back_ms = crash_ms + rng.between_ms(TimeMs(1), TimeMs(30));
                 if back_ms < options.fault_phase_ms {
                     actions.push(TimedAction {
                         at_ms: crash_ms,
@@ -317,7 +318,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             let node = pick(&mut rng);
             push(Action::Pause { node });
             actions.push(TimedAction {
-                at_ms: at_ms + rng.between(100, 3_000),
+                at_ms: at_ms + rng.between_ms(TimeMs(100), TimeMs(3_000)),
                 action: Action::Resume { node },
             });
         } else if hit(swarm.compact) {
@@ -363,7 +364,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 if leave == Some(JointLeave::Explicit) {
                     explicit_joint = true;
                     actions.push(TimedAction {
-                        at_ms: at_ms + rng.between(100, 3_000),
+                        at_ms: at_ms + rng.between_ms(TimeMs(100), TimeMs(3_000)),
                         action: Action::LeaveJoint {
                             via: pick(&mut rng),
                         },
@@ -412,7 +413,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         // An operator finishes an explicit joint change: without a leave, a leader in only the
         // outgoing half would keep refusing proposals. Attempts that find no joint
         // configuration (or no leader yet) are skipped.
-        for after_ms in [1_000, 4_000, 8_000] {
+        for after_ms in [1_000, 4_000, 8_000].map(TimeMs) {
             for &via in &nodes {
                 actions.push(TimedAction {
                     at_ms: heal_at + after_ms,
@@ -493,11 +494,11 @@ impl Swarm {
     }
 
     fn bad_link(&self, rng: &mut Stream) -> LinkConfigData {
-        let latency_ms_min = rng.between(1, 40);
+        let latency_ms_min = rng.between_ms(TimeMs(1), TimeMs(40));
         LinkConfigData {
             up: true,
             latency_ms_min,
-            latency_ms_max: latency_ms_min + rng.between(0, 300),
+            latency_ms_max: latency_ms_min + rng.between_ms(TimeMs(0), TimeMs(300)),
             loss_ppm: rng.between(0, 300_000) as u32,
             duplicate_ppm: rng.between(0, 200_000) as u32,
         }
@@ -585,7 +586,7 @@ pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liven
     let mut proposed: Option<(NodeId, TimeMs, Index, Term)> = None;
     let mut t = start;
     while t < deadline {
-        t = (t + 250).min(deadline);
+        t = (t + TimeMs(250)).min(deadline);
         sim.run_until(t, steps_max);
         if let Some(v) = sim.violation() {
             found.violation = Some(v.clone());
@@ -595,7 +596,7 @@ pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liven
         match proposed {
             // Propose again if leadership moved or the last attempt is old: the write may have
             // been lost with a deposed leader.
-            Some((at_leader, at, _, _)) if at_leader == leader && t - at < 3_000 => {}
+            Some((at_leader, at, _, _)) if at_leader == leader && t - at < TimeMs(3_000) => {}
             _ => {
                 if sim
                     .apply_action(&Action::Propose {

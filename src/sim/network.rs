@@ -29,8 +29,8 @@ impl Default for LinkConfig {
     fn default() -> Self {
         LinkConfig {
             up: true,
-            latency_ms_min: 10,
-            latency_ms_max: 30,
+            latency_ms_min: TimeMs(10),
+            latency_ms_max: TimeMs(30),
             loss_ppm: 0,
             duplicate_ppm: 0,
         }
@@ -147,9 +147,9 @@ impl Network {
         if rng.chance_ppm(link.loss_ppm) {
             return Fate::DroppedLoss;
         }
-        let mut delays = vec![rng.between(link.latency_ms_min, link.latency_ms_max)];
+        let mut delays = vec![rng.between_ms(link.latency_ms_min, link.latency_ms_max)];
         if rng.chance_ppm(link.duplicate_ppm) {
-            delays.push(rng.between(link.latency_ms_min, link.latency_ms_max));
+            delays.push(rng.between_ms(link.latency_ms_min, link.latency_ms_max));
         }
         Fate::Deliver(delays)
     }
@@ -202,8 +202,8 @@ mod tests {
             NodeId(1),
             NodeId(2),
             LinkConfig {
-                latency_ms_min: 50,
-                latency_ms_max: 60,
+                latency_ms_min: TimeMs(50),
+                latency_ms_max: TimeMs(60),
                 duplicate_ppm: PPM_ONE,
                 ..LinkConfig::default()
             },
@@ -211,7 +211,7 @@ mod tests {
         match net.fate(NodeId(1), NodeId(2), &mut rng) {
             Fate::Deliver(delays) => {
                 assert_eq!(delays.len(), 2);
-                assert!(delays.iter().all(|d| (50..=60).contains(d)));
+                assert!(delays.iter().all(|d| (50..=60).contains(&d.0)));
             }
             other => panic!("expected two deliveries, got {other:?}"),
         }

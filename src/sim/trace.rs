@@ -291,7 +291,7 @@ mod tests {
     fn fill(trace: &mut Trace, n: u64) {
         for i in 0..n {
             trace.push(
-                i * 3,
+                TimeMs(i * 3),
                 TraceKind::Commit {
                     node: NodeId(i % 5),
                     index: i,
@@ -330,7 +330,7 @@ mod tests {
         let copy = trace.clone();
         assert!(std::sync::Arc::ptr_eq(&trace.chunks[0], &copy.chunks[0]));
         trace.push(
-            1,
+            TimeMs(1),
             TraceKind::Commit {
                 node: NodeId(1),
                 index: 1,

@@ -21,6 +21,7 @@ use raftlab::raft::storage::MemStorage;
 use raftlab::raft::types::{Index, NodeId, Term};
 use raftlab::scenario::script::Command;
 use raftlab::sim::monitor::{AppState, Monitor, NodeView};
+use raftlab::sim::queue::TimeMs;
 
 /// One node: its configuration, the live node (None while crashed), its durable disk.
 pub struct Slot {
@@ -47,7 +48,7 @@ impl NodeView for Slot {
 }
 
 /// The harness has no clock: the monitors' reports carry this time.
-const NOW_MS: u64 = 0;
+const NOW_MS: TimeMs = TimeMs::ZERO;
 
 /// The cluster under test.
 pub struct Cluster {

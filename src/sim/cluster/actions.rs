@@ -246,7 +246,7 @@ impl Sim {
 
     fn restart(&mut self, id: NodeId) -> Result<(), ActionError> {
         let tick_ms = self.config.tick_ms;
-        let phase_ms = self.rng.timers.below(tick_ms);
+        let phase_ms = self.rng.timers.below_ms(tick_ms);
         let node = self.node_mut(id)?;
         let Machine::Down { disk } = &node.machine else {
             return Err(ActionError(format!("n{id} is running")));

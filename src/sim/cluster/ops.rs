@@ -48,7 +48,7 @@ impl Sim {
         };
         let mut request = command.action.request();
         if let Some(r) = request.as_mut() {
-            r.stamp_time(self.now_ms);
+            r.stamp_time(self.now_ms.0);
         }
         let id = self.next_op_id;
         let op = ClientOp {

@@ -10,6 +10,7 @@ use super::{Event, Sim};
 use crate::raft::raw_node::Ready;
 use crate::raft::types::NodeId;
 use crate::sim::node::{Machine, SimNode};
+use crate::sim::queue::TimeMs;
 use crate::sim::trace::TraceKind;
 
 /// Bounds the Ready rounds after one event: a correct core settles in a few; more means a bug.
@@ -55,11 +56,11 @@ impl Sim {
             let ready = raft.ready();
             self.record_events(id);
             if ready.must_sync() && !self.config.disk_loses_unsynced {
-                let delay = self.rng.disks.between(
+                let delay = self.rng.disks.between_ms(
                     self.config.disk_latency_ms_min,
                     self.config.disk_latency_ms_max,
                 );
-                if delay > 0 {
+                if delay > TimeMs::ZERO {
                     let node = self
                         .nodes
                         .get_mut(&id)
@@ -75,13 +76,13 @@ impl Sim {
             }
             if ready.must_sync() && self.config.disk_loses_unsynced {
                 // The lying disk acknowledges at once and writes to the platter later.
-                let delay = self.rng.disks.between(
+                let delay = self.rng.disks.between_ms(
                     self.config.disk_latency_ms_min,
                     self.config.disk_latency_ms_max,
                 );
                 let epoch = self.nodes[&id].epoch;
                 self.queue.push(
-                    self.later(delay.max(1).saturating_mul(20)),
+                    self.later(delay.max(TimeMs(1)).saturating_mul(20)),
                     Event::Flush { node: id, epoch },
                 );
             }

@@ -65,8 +65,12 @@ fn roles(rng: &mut Stream, n: u64) -> Vec<NodeId> {
     nodes
 }
 
-fn at(at_ms: TimeMs, action: Action) -> TimedAction {
-    TimedAction { at_ms, action }
+/// An action `at_ms` milliseconds into the run (shapes are written in plain numbers).
+fn at(at_ms: u64, action: Action) -> TimedAction {
+    TimedAction {
+        at_ms: TimeMs(at_ms),
+        action,
+    }
 }
 
 fn cut(from: NodeId, to: NodeId) -> Action {
@@ -106,7 +110,7 @@ fn vote_split(rng: &mut Stream, voters: u64) -> Shape {
     actions.push(at(1_000, restore(b, a)));
     Shape {
         actions,
-        end_ms: 1_000,
+        end_ms: TimeMs(1_000),
     }
 }
 
@@ -150,7 +154,7 @@ fn figure8(rng: &mut Stream) -> Shape {
     actions.push(at(b_crash + 1_000, restore(a, c)));
     Shape {
         actions,
-        end_ms: b_crash + 1_000,
+        end_ms: TimeMs(b_crash + 1_000),
     }
 }
 
@@ -196,6 +200,6 @@ fn overlapping_changes(rng: &mut Stream) -> Shape {
     ];
     Shape {
         actions,
-        end_ms: split + 1_000,
+        end_ms: TimeMs(split + 1_000),
     }
 }
