@@ -19,10 +19,12 @@
 //! The heap is measured by a counting global allocator in this binary: exact, and the same on
 //! every OS (VmHWM would also count the allocator's own retention).
 
+use raftlab::raft::types::NodeId;
 use raftlab::scenario::sim_script::run_script;
 use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
 use raftlab::sim::config::SimConfig;
+use raftlab::sim::queue::TimeMs;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -127,7 +129,7 @@ fn long_run(minutes: u64) {
         "long: 5 nodes, 10 puts per simulated second, {minutes} simulated minutes, monitors on"
     );
     while at_ms <= end_ms {
-        sim.run_until(at_ms, u64::MAX);
+        sim.run_until(TimeMs(at_ms), u64::MAX);
         assert!(
             sim.violation().is_none(),
             "violation: {:?}",
@@ -135,7 +137,7 @@ fn long_run(minutes: u64) {
         );
         let action = Action::Console {
             client: 1 + put % 3,
-            node: 1,
+            node: NodeId(1),
             line: format!("put key{} value{put}", put % 100),
         };
         // A refused put (no leader yet) is answered with an error; the run goes on.
@@ -258,10 +260,10 @@ fn timeline_run(minutes: u64) {
     let mut at_ms = 1_000;
     let mut put = 0u64;
     while at_ms <= end_ms {
-        timeline.run_until(at_ms);
+        timeline.run_until(TimeMs(at_ms));
         let _ = timeline.act(Action::Console {
             client: 1 + put % 3,
-            node: 1,
+            node: NodeId(1),
             line: format!("put key{} value{put}", put % 100),
         });
         put += 1;
@@ -270,9 +272,9 @@ fn timeline_run(minutes: u64) {
     let run_wall = start.elapsed().as_secs_f64();
     let end_hash = timeline.sim().state_hash();
     let seek = Instant::now();
-    timeline.seek_ms(end_ms / 2);
+    timeline.seek_ms(TimeMs(end_ms / 2));
     let back = seek.elapsed().as_secs_f64();
-    timeline.seek_ms(end_ms);
+    timeline.seek_ms(TimeMs(end_ms));
     let total_seek = seek.elapsed().as_secs_f64();
     println!(
         "timeline: {minutes} simulated minutes in {run_wall:.1} wall s ({:.1} sim s / wall s), {} checkpoints, peak heap {:.1} MB; seek to the middle {back:.2} s, back to the end {:.2} s, same end state: {}",

@@ -3,9 +3,11 @@
 //! snapshot, and the trace, operations and monitors stay in bounded windows without changing
 //! what a run is (same hashes, same ids, seeking still equals a straight run).
 
+use raftlab::raft::types::NodeId;
 use raftlab::sim::SimConfig;
 use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
+use raftlab::sim::queue::TimeMs;
 use raftlab::sim::timeline::Timeline;
 
 fn small_thresholds() -> SimConfig {
@@ -20,10 +22,10 @@ fn small_thresholds() -> SimConfig {
 }
 
 /// Runs to `from_ms`, then one put every 100 ms until `to_ms` (clients take turns), all to `node`.
-fn write_load(sim: &mut Sim, node: u64, from_ms: u64, to_ms: u64) {
+fn write_load(sim: &mut Sim, node: NodeId, from_ms: u64, to_ms: u64) {
     let mut at = from_ms;
     while at <= to_ms {
-        sim.run_until(at, u64::MAX);
+        sim.run_until(TimeMs(at), u64::MAX);
         let _ = sim.apply_action(&Action::Console {
             client: 1 + at / 100 % 2,
             node,
@@ -33,7 +35,7 @@ fn write_load(sim: &mut Sim, node: u64, from_ms: u64, to_ms: u64) {
     }
 }
 
-fn log_len(sim: &Sim, id: u64) -> u64 {
+fn log_len(sim: &Sim, id: NodeId) -> u64 {
     let durable = sim.nodes()[&id].durable().expect("a disk");
     durable.last_index().0 + 1 - durable.first_index().0
 }
@@ -41,8 +43,8 @@ fn log_len(sim: &Sim, id: u64) -> u64 {
 #[test]
 fn the_log_and_the_mvcc_history_shrink_on_their_own() {
     let mut sim = Sim::new(small_thresholds()).expect("config");
-    write_load(&mut sim, 1, 2_000, 32_000);
-    sim.run_until(34_000, u64::MAX);
+    write_load(&mut sim, NodeId(1), 2_000, 32_000);
+    sim.run_until(TimeMs(34_000), u64::MAX);
     assert!(sim.violation().is_none(), "{:?}", sim.violation());
     for node in sim.nodes().values() {
         let durable = node.durable().expect("up");
@@ -93,9 +95,12 @@ fn the_log_and_the_mvcc_history_shrink_on_their_own() {
 #[test]
 fn a_follower_behind_the_compaction_gets_a_snapshot_and_converges() {
     let mut sim = Sim::new(small_thresholds()).expect("config");
-    sim.run_until(2_000, u64::MAX);
+    sim.run_until(TimeMs(2_000), u64::MAX);
     let leader = sim.leader().expect("a leader by 2 s");
-    let behind = (1..=3).find(|&n| n != leader).expect("a follower");
+    let behind = (1..=3)
+        .map(NodeId)
+        .find(|&n| n != leader)
+        .expect("a follower");
     sim.apply_action(&Action::Crash { node: behind })
         .expect("crash");
     write_load(&mut sim, leader, 2_100, 20_000);
@@ -107,7 +112,7 @@ fn a_follower_behind_the_compaction_gets_a_snapshot_and_converges() {
     );
     sim.apply_action(&Action::Restart { node: behind })
         .expect("restart");
-    sim.run_until(26_000, u64::MAX);
+    sim.run_until(TimeMs(26_000), u64::MAX);
     assert!(sim.violation().is_none(), "{:?}", sim.violation());
     let snapshots = sim
         .trace()
@@ -129,7 +134,7 @@ fn windowed_pair() -> (Sim, Sim) {
             ..small_thresholds()
         })
         .expect("config");
-        write_load(&mut sim, 2, 2_000, 12_000);
+        write_load(&mut sim, NodeId(2), 2_000, 12_000);
         sim
     };
     (run(500), run(0))
@@ -180,8 +185,8 @@ fn finished_operations_leave_a_bounded_window() {
         ..small_thresholds()
     })
     .expect("config");
-    write_load(&mut sim, 1, 2_000, 12_000);
-    sim.run_until(20_000, u64::MAX);
+    write_load(&mut sim, NodeId(1), 2_000, 12_000);
+    sim.run_until(TimeMs(20_000), u64::MAX);
     assert!(sim.ops().len() <= 20, "{} ops kept", sim.ops().len());
     assert!(sim.ops_forgotten() >= 80);
     let kept_ids: Vec<u64> = sim.ops().keys().copied().collect();
@@ -191,7 +196,10 @@ fn finished_operations_leave_a_bounded_window() {
         "the oldest leave first"
     );
     let error = sim
-        .apply_action(&Action::Retry { op: 0, node: 1 })
+        .apply_action(&Action::Retry {
+            op: 0,
+            node: NodeId(1),
+        })
         .expect_err("op0 is gone");
     assert!(error.0.contains("operations window"), "{error}");
 }
@@ -210,39 +218,43 @@ fn seeking_after_compaction_equals_a_straight_run() {
     let mut t = Timeline::new(config.clone()).expect("config");
     let mut at = 2_000;
     while at <= 40_000 {
-        t.run_until(at);
+        t.run_until(TimeMs(at));
         t.act(Action::Console {
             client: 1,
-            node: 1 + at / 1000 % 5,
+            node: NodeId(1 + at / 1000 % 5),
             line: format!("put k{} v{at}", at % 3),
         })
         .expect("console");
         if at == 15_000 {
-            t.act(Action::Crash { node: 2 }).expect("crash");
+            t.act(Action::Crash { node: NodeId(2) }).expect("crash");
         }
         if at == 25_000 {
-            t.act(Action::Restart { node: 2 }).expect("restart");
+            t.act(Action::Restart { node: NodeId(2) }).expect("restart");
         }
         at += 200;
     }
-    t.run_until(45_000);
+    t.run_until(TimeMs(45_000));
     assert!(t.sim().violation().is_none(), "{:?}", t.sim().violation());
-    let first = t.sim().nodes()[&1].durable().expect("up").first_index().0;
+    let first = t.sim().nodes()[&NodeId(1)]
+        .durable()
+        .expect("up")
+        .first_index()
+        .0;
     assert!(first > 60, "compacted (first index {first})");
     let end_hash = t.sim().state_hash();
     let end_trace = t.sim().trace().text_hash();
     for target in [30_000u64, 7_777, 44_000, 16_000] {
-        t.seek_ms(target);
+        t.seek_ms(TimeMs(target));
         // A straight run from scratch to the same moment, with the same recorded actions.
         let mut reference = Timeline::new(config.clone()).expect("config");
         for recorded in t.actions().to_vec() {
-            if recorded.at_ms > target {
+            if recorded.at_ms > TimeMs(target) {
                 break;
             }
             reference.run_until(recorded.at_ms);
             reference.act(recorded.action.clone()).expect("replays");
         }
-        reference.run_until(target);
+        reference.run_until(TimeMs(target));
         assert_eq!(
             t.sim().state_hash(),
             reference.sim().state_hash(),
@@ -254,7 +266,7 @@ fn seeking_after_compaction_equals_a_straight_run() {
             "seek to {target}: the trace hash"
         );
     }
-    t.seek_ms(45_000);
+    t.seek_ms(TimeMs(45_000));
     assert_eq!(t.sim().state_hash(), end_hash);
     assert_eq!(t.sim().trace().text_hash(), end_trace);
 }

@@ -6,6 +6,7 @@
 use raftlab::raft::config::UnsafeSwitch;
 use raftlab::sim::fuzz::{FuzzOptions, Verdict, run_seed};
 use raftlab::sim::monitor::{Kind, switch_monitors};
+use raftlab::sim::queue::TimeMs;
 
 #[test]
 fn healthy_core_survives_random_faults_and_converges() {
@@ -29,7 +30,7 @@ fn every_teaching_switch_is_caught_by_a_consequence_monitor_with_rule_monitors_o
     const SEEDS_MAX: u64 = 400;
     for &switch in UnsafeSwitch::all() {
         let options = FuzzOptions {
-            unsafe_switch: Some(switch.name().to_string()),
+            unsafe_switch: Some(switch),
             rule_monitors: false,
             ..FuzzOptions::default()
         };
@@ -70,7 +71,7 @@ fn with_rule_monitors_on_the_rule_fires_and_the_explanation_names_the_harm() {
             continue;
         };
         let options = FuzzOptions {
-            unsafe_switch: Some(switch.name().to_string()),
+            unsafe_switch: Some(switch),
             ..FuzzOptions::default()
         };
         let violation = (0..400)
@@ -107,7 +108,7 @@ fn a_seed_replays_identically() {
 fn the_printed_script_reproduces_a_violation() {
     use raftlab::scenario::sim_script::{run_script, script_for};
     let options = FuzzOptions {
-        unsafe_switch: Some("no-persist-vote".into()),
+        unsafe_switch: Some(UnsafeSwitch::NoPersistVote),
         rule_monitors: false,
         ..FuzzOptions::default()
     };
@@ -163,7 +164,7 @@ fn the_membership_mix_includes_self_removal_demotion_and_joint_changes() {
         config.record_trace = true;
         let mut sim = Sim::new(config).expect("planned config");
         sim.schedule(&actions);
-        sim.run_until(options.fault_phase_ms + 2_000, options.steps_max);
+        sim.run_until(options.fault_phase_ms + TimeMs(2_000), options.steps_max);
         for event in sim.trace().events() {
             let text = match &event.kind {
                 TraceKind::Role { text, .. } | TraceKind::Action { text } => text,

@@ -6,8 +6,10 @@
 //! the old leader answered after the partition, so it fails if the lease were never used.
 
 use raftlab::check::Verdict as CheckVerdict;
+use raftlab::raft::types::NodeId;
 use raftlab::sim::action::{Action, LinkConfigData, TimedAction};
 use raftlab::sim::history::check_clients;
+use raftlab::sim::queue::TimeMs;
 use raftlab::sim::{Sim, SimConfig};
 
 struct Outcome {
@@ -30,18 +32,18 @@ fn run(seed: u64, partition_ms: u64, latency_ms: (u64, u64)) -> Outcome {
     sim.apply_action(&Action::SetDefaultLink {
         link: LinkConfigData {
             up: true,
-            latency_ms_min: latency_ms.0,
-            latency_ms_max: latency_ms.1,
+            latency_ms_min: TimeMs(latency_ms.0),
+            latency_ms_max: TimeMs(latency_ms.1),
             loss_ppm: 0,
             duplicate_ppm: 0,
         },
     })
     .expect("link");
-    sim.run_until(3_000, 5_000_000);
+    sim.run_until(TimeMs(3_000), 5_000_000);
     let old = sim.leader().expect("a leader by 3 s");
-    let majority: Vec<u64> = (1..=3).filter(|&n| n != old).collect();
+    let majority: Vec<NodeId> = (1..=3).map(NodeId).filter(|&n| n != old).collect();
     let mut actions = vec![TimedAction {
-        at_ms: 3_000,
+        at_ms: TimeMs(3_000),
         action: Action::Console {
             client: 1,
             node: old,
@@ -49,7 +51,7 @@ fn run(seed: u64, partition_ms: u64, latency_ms: (u64, u64)) -> Outcome {
         },
     }];
     actions.push(TimedAction {
-        at_ms: partition_ms,
+        at_ms: TimeMs(partition_ms),
         action: Action::Partition {
             groups: vec![vec![old], majority.clone()],
         },
@@ -58,7 +60,7 @@ fn run(seed: u64, partition_ms: u64, latency_ms: (u64, u64)) -> Outcome {
     for at_ms in (partition_ms..partition_ms + 2_500).step_by(100) {
         client += 1;
         actions.push(TimedAction {
-            at_ms,
+            at_ms: TimeMs(at_ms),
             action: Action::Console {
                 client,
                 node: majority[(at_ms / 100 % 2) as usize],
@@ -69,7 +71,7 @@ fn run(seed: u64, partition_ms: u64, latency_ms: (u64, u64)) -> Outcome {
     for at_ms in (partition_ms - 100..partition_ms + 2_500).step_by(25) {
         client += 1;
         actions.push(TimedAction {
-            at_ms,
+            at_ms: TimeMs(at_ms),
             action: Action::Console {
                 client,
                 node: old,
@@ -79,11 +81,13 @@ fn run(seed: u64, partition_ms: u64, latency_ms: (u64, u64)) -> Outcome {
     }
     actions.sort_by_key(|a| a.at_ms);
     sim.schedule(&actions);
-    sim.run_until(partition_ms + 8_000, 5_000_000);
+    sim.run_until(TimeMs(partition_ms) + TimeMs(8_000), 5_000_000);
     let answered_after_cut = sim
         .ops()
         .values()
-        .filter(|op| op.node == old && op.line == "get x" && op.ok && op.call_ms > partition_ms)
+        .filter(|op| {
+            op.node == old && op.line == "get x" && op.ok && op.call_ms > TimeMs(partition_ms)
+        })
         .count();
     let mut violation = sim.violation().map(|v| v.to_string());
     let mut unknown = false;

@@ -2,13 +2,16 @@
 //! do not fire falsely while a disk write is in flight, and after a violation the run is frozen
 //! (the CLI, scripts and the page share `Sim::apply_action`, so they agree).
 
+use raftlab::raft::config::UnsafeSwitch;
 use raftlab::raft::message::MessageType;
+use raftlab::raft::types::NodeId;
 use raftlab::raft::types::{Index, Term};
 use raftlab::scenario::sim_script::run_script;
 use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
 use raftlab::sim::config::SimConfig;
 use raftlab::sim::monitor::{Kind, names};
+use raftlab::sim::queue::TimeMs;
 
 /// The no-persist-vote story up to n2's campaign; n3's vote for n2 is then on the wire.
 const TWO_CAMPAIGNS: &str = "cluster voters=3 seed=1 prevote=false checkquorum=false unsafe=(no-persist-vote) rule-monitors=false
@@ -107,36 +110,36 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
         seed: 1,
         pre_vote: false,
         check_quorum: false,
-        unsafe_switches: vec!["no-persist-vote".into()],
+        unsafe_switches: [UnsafeSwitch::NoPersistVote].into_iter().collect(),
         rule_monitors: false,
         ..SimConfig::default()
     })
     .expect("valid");
     let actions = [
         Action::SetLinkUp {
-            from: 1,
-            to: 2,
+            from: NodeId(1),
+            to: NodeId(2),
             up: false,
         },
         Action::SetLinkUp {
-            from: 2,
-            to: 1,
+            from: NodeId(2),
+            to: NodeId(1),
             up: false,
         },
-        Action::FireTimer { node: 1 },
+        Action::FireTimer { node: NodeId(1) },
     ];
     for action in &actions {
         sim.apply_action(action).expect("applies");
     }
-    sim.run_until(43, 1_000_000);
+    sim.run_until(TimeMs(43), 1_000_000);
     for action in [
-        Action::Crash { node: 3 },
-        Action::Restart { node: 3 },
-        Action::FireTimer { node: 2 },
+        Action::Crash { node: NodeId(3) },
+        Action::Restart { node: NodeId(3) },
+        Action::FireTimer { node: NodeId(2) },
     ] {
         sim.apply_action(&action).expect("applies");
     }
-    sim.run_until(63, 1_000_000);
+    sim.run_until(TimeMs(63), 1_000_000);
     assert!(sim.violation().is_none());
     sim.apply_action(&Action::DeliverNow { message: vote })
         .expect("delivers");
@@ -145,7 +148,7 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
     let (time, steps, hash) = (sim.now_ms(), sim.steps(), sim.state_hash());
     let refused = sim.apply_action(&Action::Heal);
     assert!(refused.is_err(), "actions are refused after a violation");
-    sim.run_until(10_000, 1_000_000);
+    sim.run_until(TimeMs(10_000), 1_000_000);
     assert!(!sim.step());
     assert_eq!(
         (sim.now_ms(), sim.steps(), sim.state_hash()),
@@ -186,7 +189,7 @@ fn step_holding(
     panic!("no such message from n{from} to n{to}");
 }
 
-fn cut(sim: &mut Sim, from: u64, to: u64) {
+fn cut(sim: &mut Sim, from: NodeId, to: NodeId) {
     sim.apply_action(&Action::SetLinkUp {
         from,
         to,
@@ -211,37 +214,37 @@ fn log_matching_does_not_fire_when_the_tail_is_truncated_during_a_disk_write() {
         ..SimConfig::default()
     })
     .expect("valid");
-    sim.apply_action(&Action::FireTimer { node: 1 })
+    sim.apply_action(&Action::FireTimer { node: NodeId(1) })
         .expect("campaigns");
-    sim.run_until(300, 1_000_000);
-    assert_eq!(sim.leader(), Some(1));
+    sim.run_until(TimeMs(300), 1_000_000);
+    assert_eq!(sim.leader(), Some(NodeId(1)));
     // n1 reaches only n3 now: "x" (index 2, term 1) is stored on n1 and n3 only.
     for to in [2, 4, 5] {
-        cut(&mut sim, 1, to);
+        cut(&mut sim, NodeId(1), NodeId(to));
     }
     sim.apply_action(&Action::Propose {
-        node: 1,
+        node: NodeId(1),
         data: "x".into(),
     })
     .expect("proposes");
-    sim.run_until(400, 1_000_000);
+    sim.run_until(TimeMs(400), 1_000_000);
     // "y" (index 3, term 1) is on its way to n3: hold it.
     sim.apply_action(&Action::Propose {
-        node: 1,
+        node: NodeId(1),
         data: "y".into(),
     })
     .expect("proposes");
     let y = step_holding(&mut sim, 1, 3, 100, |m| {
         m.msg_type == MessageType::MsgApp && m.entries.iter().any(|e| e.index == Index(3))
     });
-    sim.apply_action(&Action::Crash { node: 1 })
+    sim.apply_action(&Action::Crash { node: NodeId(1) })
         .expect("crashes");
     for from in [4, 5] {
-        cut(&mut sim, from, 3);
+        cut(&mut sim, NodeId(from), NodeId(3));
     }
     // n2 wins term 2 with n4 and n5 and appends its no-op at index 2. Everything n2 sends to
     // n3 is held; we keep its first append.
-    sim.apply_action(&Action::FireTimer { node: 2 })
+    sim.apply_action(&Action::FireTimer { node: NodeId(2) })
         .expect("campaigns");
     let noop = step_holding(&mut sim, 2, 3, 10_000, |m| {
         m.msg_type == MessageType::MsgApp
@@ -255,16 +258,16 @@ fn log_matching_does_not_fire_when_the_tail_is_truncated_during_a_disk_write() {
         .expect("delivers");
     sim.apply_action(&Action::DeliverNow { message: noop })
         .expect("delivers");
-    let n3 = &sim.nodes()[&3];
+    let n3 = &sim.nodes()[&NodeId(3)];
     assert!(n3.is_writing(), "n3's write of index 3 is in flight");
     let raw = n3.raft().expect("n3 is up");
     assert_eq!(raw.raft().log.term(Index(2)), Some(Term(2)), "in memory");
     assert_eq!(raw.storage().term(Index(2)), Ok(Term(1)), "on disk");
     // The write finishes: index 3 (term 1) lands on disk after index 2 (term 1), exactly as on
     // n1. No monitor may fire.
-    let until = sim.now_ms() + 50;
+    let until = sim.now_ms() + TimeMs(50);
     sim.run_until(until, 1_000_000);
-    assert!(!sim.nodes()[&3].is_writing());
+    assert!(!sim.nodes()[&NodeId(3)].is_writing());
     assert_eq!(sim.violation(), None);
 }
 

@@ -6,9 +6,11 @@
 //! them may make the clock run backwards or schedule an event in the past.
 
 use proptest::prelude::*;
+use raftlab::raft::types::NodeId;
 use raftlab::sim::action::{Action, LinkConfigData, TimedAction};
 use raftlab::sim::cluster::Sim;
 use raftlab::sim::config::SimConfig;
+use raftlab::sim::queue::TimeMs;
 
 /// Numbers a user could type: small ones, and the edges where arithmetic wraps.
 fn any_number() -> impl Strategy<Value = u64> {
@@ -36,16 +38,16 @@ fn any_link() -> impl Strategy<Value = LinkConfigData> {
     (any::<bool>(), any_latency(), any::<u32>(), any::<u32>()).prop_map(
         |(up, (a, b), loss, dup)| LinkConfigData {
             up,
-            latency_ms_min: a,
-            latency_ms_max: b,
+            latency_ms_min: TimeMs(a),
+            latency_ms_max: TimeMs(b),
             loss_ppm: loss % 1_200_000,
             duplicate_ppm: dup % 1_200_000,
         },
     )
 }
 
-fn any_node() -> impl Strategy<Value = u64> {
-    prop_oneof![0u64..5, Just(u64::MAX)]
+fn any_node() -> impl Strategy<Value = NodeId> {
+    prop_oneof![0u64..5, Just(u64::MAX)].prop_map(NodeId)
 }
 
 fn any_action() -> impl Strategy<Value = Action> {
@@ -82,7 +84,7 @@ fn any_config() -> impl Strategy<Value = SimConfig> {
                 seed,
                 voters,
                 spares,
-                tick_ms,
+                tick_ms: TimeMs(tick_ms),
                 record_trace: false,
                 ..SimConfig::default()
             }
@@ -99,8 +101,8 @@ fn any_config() -> impl Strategy<Value = SimConfig> {
             seed,
             voters,
             spares,
-            tick_ms,
-            disk_latency_ms_max: disk,
+            tick_ms: TimeMs(tick_ms),
+            disk_latency_ms_max: TimeMs(disk),
             link,
             record_trace: false,
             ..SimConfig::default()
@@ -150,12 +152,15 @@ proptest! {
                 let _ = sim.apply_action(&action);
                 prop_assert!(sim.now_ms() >= before);
             } else {
-                sim.schedule(&[TimedAction { at_ms, action }]);
+                sim.schedule(&[TimedAction {
+                    at_ms: TimeMs(at_ms),
+                    action,
+                }]);
             }
             step_and_check(&mut sim, 200)?;
         }
         let before = sim.now_ms();
-        sim.run_until(before.saturating_add(20_000), 200_000);
+        sim.run_until(before.saturating_add(TimeMs(20_000)), 200_000);
         prop_assert!(sim.now_ms() >= before);
     }
 }
@@ -165,22 +170,22 @@ fn links_with_backwards_or_huge_latency_are_refused() {
     let mut sim = Sim::new(SimConfig::default()).expect("default config");
     let backwards = LinkConfigData {
         up: true,
-        latency_ms_min: 30,
-        latency_ms_max: 10,
+        latency_ms_min: TimeMs(30),
+        latency_ms_max: TimeMs(10),
         loss_ppm: 0,
         duplicate_ppm: 0,
     };
     let error = sim
         .apply_action(&Action::SetLink {
-            from: 1,
-            to: 2,
+            from: NodeId(1),
+            to: NodeId(2),
             link: backwards,
         })
         .expect_err("30..10 is backwards");
     assert!(error.0.contains("backwards"), "{error}");
     let huge = LinkConfigData {
-        latency_ms_min: u64::MAX - 5,
-        latency_ms_max: u64::MAX,
+        latency_ms_min: TimeMs(u64::MAX - 5),
+        latency_ms_max: TimeMs::MAX,
         ..backwards
     };
     let error = sim

@@ -1,7 +1,9 @@
 //! Seeking through checkpoints gives the same state as a straight run.
 
+use raftlab::raft::types::NodeId;
 use raftlab::sim::SimConfig;
 use raftlab::sim::action::Action;
+use raftlab::sim::queue::TimeMs;
 use raftlab::sim::timeline::Timeline;
 
 fn config() -> SimConfig {
@@ -15,23 +17,26 @@ fn config() -> SimConfig {
 /// A straight run with user actions at a few moments; returns the timeline at 60 s.
 fn straight() -> Timeline {
     let mut t = Timeline::new(config()).expect("config");
-    t.run_until(3_000);
+    t.run_until(TimeMs(3_000));
     let leader = t.sim().leader().expect("leader by 3 s");
     t.act(Action::Propose {
         node: leader,
         data: "a".into(),
     })
     .expect("propose");
-    t.run_until(10_000);
+    t.run_until(TimeMs(10_000));
     t.act(Action::Crash { node: leader }).expect("crash");
     t.act(Action::Partition {
-        groups: vec![vec![1, 2], vec![3, 4, 5]],
+        groups: vec![
+            vec![NodeId(1), NodeId(2)],
+            vec![NodeId(3), NodeId(4), NodeId(5)],
+        ],
     })
     .expect("partition");
-    t.run_until(30_000);
+    t.run_until(TimeMs(30_000));
     t.act(Action::Heal).expect("heal");
     t.act(Action::Restart { node: leader }).expect("restart");
-    t.run_until(60_000);
+    t.run_until(TimeMs(60_000));
     t
 }
 
@@ -47,7 +52,7 @@ fn seeking_anywhere_and_back_matches_a_straight_run() {
         .into_iter()
         .enumerate()
     {
-        t.seek_ms(target);
+        t.seek_ms(TimeMs(target));
         // The same moment reached without checkpoints: replay the recorded actions from scratch.
         let reference = rebuild(&t, target);
         assert_eq!(
@@ -55,9 +60,9 @@ fn seeking_anywhere_and_back_matches_a_straight_run() {
             reference.sim().state_hash(),
             "seek #{i} to {target} ms"
         );
-        assert_eq!(t.sim().now_ms(), target);
+        assert_eq!(t.sim().now_ms(), TimeMs(target));
     }
-    t.seek_ms(60_000);
+    t.seek_ms(TimeMs(60_000));
     assert_eq!(
         t.sim().state_hash(),
         end_hash,
@@ -69,7 +74,7 @@ fn seeking_anywhere_and_back_matches_a_straight_run() {
 fn rebuild(t: &Timeline, at_ms: u64) -> Timeline {
     let mut fresh = Timeline::new(config()).expect("config");
     for recorded in t.actions() {
-        if recorded.at_ms > at_ms {
+        if recorded.at_ms > TimeMs(at_ms) {
             break;
         }
         fresh.run_until(recorded.at_ms);
@@ -77,35 +82,38 @@ fn rebuild(t: &Timeline, at_ms: u64) -> Timeline {
             .act(recorded.action.clone())
             .expect("recorded actions replay");
     }
-    fresh.run_until(at_ms);
+    fresh.run_until(TimeMs(at_ms));
     fresh
 }
 
 #[test]
 fn acting_in_the_past_forks_the_timeline() {
     let mut t = straight();
-    t.seek_ms(5_000);
+    t.seek_ms(TimeMs(5_000));
     let before = t.actions().len();
-    t.act(Action::Isolate { node: 1 }).expect("isolate");
+    t.act(Action::Isolate { node: NodeId(1) }).expect("isolate");
     assert_eq!(
         t.actions().len(),
         2,
         "the propose stays, the later actions are dropped (had {before})"
     );
-    t.run_until(20_000);
+    t.run_until(TimeMs(20_000));
     assert!(t.sim().violation().is_none());
 }
 
 #[test]
 fn a_refused_action_changes_nothing() {
     let mut t = Timeline::new(config()).expect("config");
-    t.run_until(2_000);
+    t.run_until(TimeMs(2_000));
     let hash = t.sim().state_hash();
     assert!(
-        t.act(Action::Restart { node: 1 }).is_err(),
+        t.act(Action::Restart { node: NodeId(1) }).is_err(),
         "restart of a running node is refused"
     );
-    assert!(t.act(Action::Crash { node: 42 }).is_err(), "unknown node");
+    assert!(
+        t.act(Action::Crash { node: NodeId(42) }).is_err(),
+        "unknown node"
+    );
     assert_eq!(t.sim().state_hash(), hash);
     assert!(t.actions().is_empty());
 }

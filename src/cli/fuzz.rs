@@ -64,12 +64,12 @@ fn parse(args: &[String]) -> Result<Option<Args>, String> {
                 if v == "list" {
                     return Ok(None);
                 }
-                if UnsafeSwitch::from_name(v).is_none() {
+                let Some(switch) = UnsafeSwitch::from_name(v) else {
                     return Err(format!(
                         "fuzz: unknown switch '{v}' (see: raftlab fuzz --unsafe list)"
                     ));
-                }
-                parsed.options.unsafe_switch = Some(v.clone());
+                };
+                parsed.options.unsafe_switch = Some(switch);
             }
             "--scripts" => parsed.scripts_dir = Some(value?.clone()),
             "--histories" => parsed.histories_dir = Some(value?.clone()),
@@ -134,7 +134,7 @@ pub fn main(args: &[String]) -> u8 {
         o.nodes_max,
         o.unsafe_switch
             .as_ref()
-            .map_or(String::new(), |s| format!(", unsafe switch {s}")),
+            .map_or(String::new(), |s| format!(", unsafe switch {}", s.name())),
         if o.rule_monitors {
             ""
         } else {
@@ -186,7 +186,7 @@ pub fn main(args: &[String]) -> u8 {
                 o.nodes_min, o.nodes_max
             );
             if let Some(s) = &o.unsafe_switch {
-                again.push_str(&format!(" --unsafe {s}"));
+                again.push_str(&format!(" --unsafe {}", s.name()));
             }
             if !o.rule_monitors {
                 again.push_str(" --rule-monitors off");

@@ -32,12 +32,13 @@
 //! the clients' history), `export-history [FILE]` (that history as JSON, docs/history-format.md,
 //! printed, or written to FILE).
 
+use crate::raft::types::NodeId;
 use crate::scenario::script::{self, Command, ParseError};
 use crate::sim::action::{
     Action, JointLeave, LinkConfigData, MembershipChange, TimedAction, change_config_line,
 };
 use crate::sim::cluster::Sim;
-use crate::sim::config::SimConfig;
+use crate::sim::config::{SimConfig, UnsafeSwitches};
 use crate::sim::fuzz::probe_liveness;
 use crate::sim::monitor::Violation;
 use crate::sim::network::LinkConfig;
@@ -47,7 +48,7 @@ use crate::sim::trace::TraceKind;
 /// Bound on simulator steps for one `run` command.
 const STEPS_PER_RUN_MAX: u64 = 5_000_000;
 /// Bound on how far one `run` may go.
-const RUN_MS_MAX: TimeMs = 24 * 3600 * 1000;
+const RUN_MS_MAX: TimeMs = TimeMs(24 * 3600 * 1000);
 
 /// The outcome of running a script.
 #[derive(Debug)]
@@ -193,7 +194,7 @@ impl Runner {
                 Ok("ok".into())
             }
             "run" | "run-until" => {
-                let ms = number(cmd, 0)?;
+                let ms = TimeMs(number(cmd, 0)?);
                 let sim = self.sim()?;
                 let until = if cmd.name == "run" {
                     sim.now_ms().saturating_add(ms)
@@ -279,7 +280,7 @@ impl Runner {
                 Ok(lines.join("\n"))
             }
             "at" => {
-                let at_ms = number(cmd, 0)?;
+                let at_ms = TimeMs(number(cmd, 0)?);
                 let inner = shifted(cmd)?;
                 let inner_raw = raw.split_whitespace().skip(2).collect::<Vec<_>>().join(" ");
                 let action = parse_action(&inner, &inner_raw)?;
@@ -287,7 +288,7 @@ impl Runner {
                 Ok("ok".into())
             }
             "liveness-check" => {
-                let ms = number(cmd, 0)?;
+                let ms = TimeMs(number(cmd, 0)?);
                 let sim = self.sim()?;
                 if let Some(frozen) = frozen(sim) {
                     return Ok(frozen);
@@ -332,7 +333,7 @@ impl Runner {
             .events_from(self.role_cursor)
             .filter_map(|e| match &e.kind {
                 TraceKind::Role { text, .. } => Some(format!("{}ms {text}", e.at_ms)),
-                TraceKind::Note { node, text } if *node != 0 => Some(format!(
+                TraceKind::Note { node, text } if *node != NodeId::NONE => Some(format!(
                     "{}ms n{node}: {text}{}",
                     e.at_ms,
                     answer_continuation(sim, text)
@@ -477,20 +478,17 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         seed: uint(cmd, "seed", d.seed)?,
         voters: uint(cmd, "voters", d.voters)?,
         spares: uint(cmd, "spares", d.spares)?,
-        tick_ms: uint(cmd, "tick-ms", d.tick_ms)?,
+        tick_ms: TimeMs(uint(cmd, "tick-ms", d.tick_ms.0)?),
         election_timeout_ticks: uint(cmd, "election-ticks", d.election_timeout_ticks)?,
         heartbeat_interval_ticks: uint(cmd, "heartbeat-ticks", d.heartbeat_interval_ticks)?,
         pre_vote: flag(cmd, "prevote", d.pre_vote)?,
         check_quorum: flag(cmd, "checkquorum", d.check_quorum)?,
         lease_reads: flag(cmd, "lease-reads", d.lease_reads)?,
-        unsafe_switches: cmd
-            .values("unsafe")
-            .map(<[String]>::to_vec)
-            .unwrap_or_default(),
+        unsafe_switches: UnsafeSwitches::parse(cmd.values("unsafe").unwrap_or_default())?,
         disk_loses_unsynced: flag(cmd, "disk-lies", d.disk_loses_unsynced)?,
         msg_entries_max: uint(cmd, "msg-entries", d.msg_entries_max)?,
         sessions: flag(cmd, "sessions", d.sessions)?,
-        client_timeout_ms: uint(cmd, "client-timeout", d.client_timeout_ms)?,
+        client_timeout_ms: TimeMs(uint(cmd, "client-timeout", d.client_timeout_ms.0)?),
         rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
         link: link_from(cmd, d.link)?,
         snapshot_count: uint(cmd, "snapshot-count", d.snapshot_count)?,
@@ -508,9 +506,11 @@ fn link_from(cmd: &Command, base: LinkConfigData) -> Result<LinkConfigData, Stri
         let (a, b) = latency.split_once("..").unwrap_or((latency, latency));
         link.latency_ms_min = a
             .parse()
+            .map(TimeMs)
             .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
         link.latency_ms_max = b
             .parse()
+            .map(TimeMs)
             .map_err(|_| format!("latency= must look like 10..30, got '{latency}'"))?;
     }
     link.loss_ppm = ppm(cmd, "loss", link.loss_ppm)?;
@@ -544,13 +544,14 @@ fn console_line(raw: &str) -> String {
 }
 
 fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
-    let node = |i| number(cmd, i);
-    let via = || -> Result<u64, String> {
+    let node = |i| number(cmd, i).map(NodeId);
+    let via = || -> Result<NodeId, String> {
         let v = cmd
             .value("via")
             .ok_or_else(|| format!("'{}' needs via=NODE", cmd.name))?;
         v.trim_start_matches('n')
             .parse()
+            .map(NodeId)
             .map_err(|_| format!("via= must be a node number, got '{v}'"))
     };
     Ok(match cmd.name.as_str() {
@@ -568,11 +569,14 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
                 .map(|g| {
                     g.split(',')
                         .map(|n| {
-                            n.trim_start_matches('n').parse::<u64>().map_err(|_| {
-                                format!("partition: '{g}' is not a list of nodes like 1,2")
-                            })
+                            n.trim_start_matches('n')
+                                .parse::<u64>()
+                                .map(NodeId)
+                                .map_err(|_| {
+                                    format!("partition: '{g}' is not a list of nodes like 1,2")
+                                })
                         })
-                        .collect::<Result<Vec<u64>, String>>()
+                        .collect::<Result<Vec<NodeId>, String>>()
                 })
                 .collect::<Result<Vec<_>, String>>()?;
             if groups.is_empty() {
@@ -598,10 +602,18 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
         "default-link" => Action::SetDefaultLink {
             link: link_from(cmd, LinkConfig::default().into())?,
         },
-        "hold" => Action::Hold { message: node(0)? },
-        "release" => Action::Release { message: node(0)? },
-        "drop" => Action::Drop { message: node(0)? },
-        "deliver-now" => Action::DeliverNow { message: node(0)? },
+        "hold" => Action::Hold {
+            message: number(cmd, 0)?,
+        },
+        "release" => Action::Release {
+            message: number(cmd, 0)?,
+        },
+        "drop" => Action::Drop {
+            message: number(cmd, 0)?,
+        },
+        "deliver-now" => Action::DeliverNow {
+            message: number(cmd, 0)?,
+        },
         "propose" => {
             let data = cmd
                 .positionals()
@@ -621,12 +633,12 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
         "read-index" => Action::ReadIndex { node: node(0)? },
         "console" => Action::Console {
             client: uint(cmd, "client", 1)?,
-            node: uint(cmd, "node", 1)?,
+            node: NodeId(uint(cmd, "node", 1)?),
             line: console_line(raw),
         },
         "retry" => Action::Retry {
-            op: node(0)?,
-            node: uint(cmd, "node", 1)?,
+            op: number(cmd, 0)?,
+            node: NodeId(uint(cmd, "node", 1)?),
         },
         "add-voter" => Action::ChangeMembership {
             via: via()?,
@@ -675,7 +687,7 @@ fn config_changes(cmd: &Command) -> Result<(Vec<MembershipChange>, Option<JointL
                 "change takes key=value arguments, not '{word}' ({USAGE})"
             ));
         };
-        let make: fn(u64) -> MembershipChange = match key {
+        let make: fn(NodeId) -> MembershipChange = match key {
             "via" => continue,
             "leave" => {
                 leave = Some(match arg.values.first().map(String::as_str) {
@@ -706,7 +718,7 @@ fn config_changes(cmd: &Command) -> Result<(Vec<MembershipChange>, Option<JointL
                 .trim_start_matches('n')
                 .parse()
                 .map_err(|_| format!("{key}= must be a list of nodes like 4,5, got '{value}'"))?;
-            changes.push(make(node));
+            changes.push(make(NodeId(node)));
         }
     }
     if changes.is_empty() {
@@ -737,7 +749,12 @@ pub fn action_line(action: &Action) -> String {
             let groups: Vec<String> = groups
                 .iter()
                 .filter(|g| !g.is_empty())
-                .map(|g| g.iter().map(u64::to_string).collect::<Vec<_>>().join(","))
+                .map(|g| {
+                    g.iter()
+                        .map(NodeId::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .collect();
             format!("partition {}", groups.join(" "))
         }
@@ -788,7 +805,7 @@ pub fn script_for(
     let unsafe_arg = if config.unsafe_switches.is_empty() {
         String::new()
     } else {
-        format!(" unsafe=({})", config.unsafe_switches.join(","))
+        format!(" unsafe=({})", config.unsafe_switches.names().join(","))
     };
     let rules_arg = if config.rule_monitors {
         ""
@@ -884,12 +901,12 @@ mod tests {
         assert_eq!(
             action,
             Action::ChangeConfig {
-                via: 2,
+                via: NodeId(2),
                 changes: vec![
-                    MembershipChange::AddVoter { node: 4 },
-                    MembershipChange::AddVoter { node: 5 },
-                    MembershipChange::Remove { node: 1 },
-                    MembershipChange::AddLearner { node: 6 },
+                    MembershipChange::AddVoter { node: NodeId(4) },
+                    MembershipChange::AddVoter { node: NodeId(5) },
+                    MembershipChange::Remove { node: NodeId(1) },
+                    MembershipChange::AddLearner { node: NodeId(6) },
                 ],
                 leave: Some(JointLeave::Auto),
             }

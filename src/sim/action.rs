@@ -4,6 +4,7 @@
 //! scenario's timeline. Because actions are plain data (serde), a run is its seed, its config
 //! and its list of timed actions: that is what a share link encodes and what time travel replays.
 
+use crate::raft::types::NodeId;
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
 use serde::{Deserialize, Serialize};
@@ -13,27 +14,27 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
     /// The node loses its volatile state (and, with the disk fault on, its unsynced writes).
-    Crash { node: u64 },
+    Crash { node: NodeId },
     /// A crashed node starts again from what it made durable.
-    Restart { node: u64 },
+    Restart { node: NodeId },
     /// The node's process stops running (no ticks, messages wait) but keeps its memory.
-    Pause { node: u64 },
+    Pause { node: NodeId },
     /// A paused node runs again and receives the messages that waited.
-    Resume { node: u64 },
+    Resume { node: NodeId },
     /// The node's election timer fires now.
-    FireTimer { node: u64 },
+    FireTimer { node: NodeId },
     /// Split the cluster into groups; links between groups are cut, nodes in no group isolated.
-    Partition { groups: Vec<Vec<u64>> },
+    Partition { groups: Vec<Vec<NodeId>> },
     /// Cut every link to and from the node.
-    Isolate { node: u64 },
+    Isolate { node: NodeId },
     /// Restore every link to the default behaviour.
     Heal,
     /// Cut (`up: false`) or restore one direction of one link.
-    SetLinkUp { from: u64, to: u64, up: bool },
+    SetLinkUp { from: NodeId, to: NodeId, up: bool },
     /// Change latency, loss and duplication of one direction of one link.
     SetLink {
-        from: u64,
-        to: u64,
+        from: NodeId,
+        to: NodeId,
         link: LinkConfigData,
     },
     /// Change the default for every link that has not been set explicitly.
@@ -47,36 +48,39 @@ pub enum Action {
     /// Deliver a message in flight right now, before anything else.
     DeliverNow { message: u64 },
     /// Propose application data at a node (forwarded to the leader by a follower).
-    Propose { node: u64, data: String },
+    Propose { node: NodeId, data: String },
     /// Ask the leader `node` to hand leadership to `to`.
-    TransferLeader { node: u64, to: u64 },
+    TransferLeader { node: NodeId, to: NodeId },
     /// Compact the node's log up to its applied index into a snapshot.
-    Compact { node: u64 },
+    Compact { node: NodeId },
     /// Ask for a linearizable read index at a node.
-    ReadIndex { node: u64 },
+    ReadIndex { node: NodeId },
     /// A client sends an etcdctl command line to a node (`--endpoints` may name another).
     Console {
         client: u64,
-        node: u64,
+        node: NodeId,
         line: String,
     },
     /// A client sends an earlier write again, unchanged (same session stamp), to `node`.
-    Retry { op: u64, node: u64 },
+    Retry { op: u64, node: NodeId },
     /// Propose a membership change through node `via`.
-    ChangeMembership { via: u64, change: MembershipChange },
+    ChangeMembership {
+        via: NodeId,
+        change: MembershipChange,
+    },
     /// Propose several membership changes as one entry through node `via` (etcd's
     /// ConfChangeV2): the cluster enters a joint configuration (thesis §4.3) that it leaves
     /// automatically or on an explicit [`Action::LeaveJoint`]. Without `leave`, etcd's "auto"
     /// transition: joint only when there is more than one change, left automatically.
     ChangeConfig {
-        via: u64,
+        via: NodeId,
         changes: Vec<MembershipChange>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         leave: Option<JointLeave>,
     },
     /// Propose leaving the joint configuration through node `via` (the second step of a change
     /// entered with `leave: explicit`).
-    LeaveJoint { via: u64 },
+    LeaveJoint { via: NodeId },
 }
 
 /// How a joint configuration is left.
@@ -103,7 +107,7 @@ impl JointLeave {
 
 impl MembershipChange {
     /// The node the change is about.
-    pub fn node(self) -> u64 {
+    pub fn node(self) -> NodeId {
         match self {
             MembershipChange::AddVoter { node }
             | MembershipChange::AddLearner { node }
@@ -124,7 +128,7 @@ impl MembershipChange {
 /// The script line of a [`Action::ChangeConfig`]: `change via=1 add-voter=4,5 remove=1
 /// leave=auto`. Consecutive changes of one kind share a key, so the order is kept.
 pub fn change_config_line(
-    via: u64,
+    via: NodeId,
     changes: &[MembershipChange],
     leave: Option<JointLeave>,
 ) -> String {
@@ -153,11 +157,11 @@ pub fn change_config_line(
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum MembershipChange {
     /// Add a voter (or promote a learner).
-    AddVoter { node: u64 },
+    AddVoter { node: NodeId },
     /// Add a learner (non-voting member).
-    AddLearner { node: u64 },
+    AddLearner { node: NodeId },
     /// Remove a member.
-    Remove { node: u64 },
+    Remove { node: NodeId },
 }
 
 /// [`LinkConfig`] in serializable form.
@@ -172,7 +176,7 @@ pub struct LinkConfigData {
 
 /// The longest one-way delay a link may have: a minute of virtual time. Larger values would
 /// only stall a run (and near `u64::MAX` wrap the clock around).
-pub const LINK_LATENCY_MS_MAX: TimeMs = 60_000;
+pub const LINK_LATENCY_MS_MAX: TimeMs = TimeMs(60_000);
 
 impl LinkConfigData {
     /// Checks what a user (or a share link) could get wrong; the message says which and why.
@@ -303,44 +307,44 @@ mod tests {
     fn actions_round_trip_through_json() {
         let actions = vec![
             TimedAction {
-                at_ms: 5,
-                action: Action::Crash { node: 2 },
+                at_ms: TimeMs(5),
+                action: Action::Crash { node: NodeId(2) },
             },
             TimedAction {
-                at_ms: 9,
+                at_ms: TimeMs(9),
                 action: Action::Partition {
-                    groups: vec![vec![1, 2], vec![3]],
+                    groups: vec![vec![NodeId(1), NodeId(2)], vec![NodeId(3)]],
                 },
             },
             TimedAction {
-                at_ms: 12,
+                at_ms: TimeMs(12),
                 action: Action::ChangeMembership {
-                    via: 1,
-                    change: MembershipChange::AddLearner { node: 4 },
+                    via: NodeId(1),
+                    change: MembershipChange::AddLearner { node: NodeId(4) },
                 },
             },
             TimedAction {
-                at_ms: 13,
+                at_ms: TimeMs(13),
                 action: Action::ChangeConfig {
-                    via: 2,
+                    via: NodeId(2),
                     changes: vec![
-                        MembershipChange::AddVoter { node: 4 },
-                        MembershipChange::Remove { node: 1 },
+                        MembershipChange::AddVoter { node: NodeId(4) },
+                        MembershipChange::Remove { node: NodeId(1) },
                     ],
                     leave: Some(JointLeave::Explicit),
                 },
             },
             TimedAction {
-                at_ms: 14,
+                at_ms: TimeMs(14),
                 action: Action::ChangeConfig {
-                    via: 2,
-                    changes: vec![MembershipChange::AddVoter { node: 5 }],
+                    via: NodeId(2),
+                    changes: vec![MembershipChange::AddVoter { node: NodeId(5) }],
                     leave: None,
                 },
             },
             TimedAction {
-                at_ms: 15,
-                action: Action::LeaveJoint { via: 3 },
+                at_ms: TimeMs(15),
+                action: Action::LeaveJoint { via: NodeId(3) },
             },
         ];
         let json = serde_json::to_string(&actions).expect("serialize");
@@ -359,17 +363,17 @@ mod tests {
     #[test]
     fn a_change_line_keeps_the_order_of_its_changes() {
         let changes = [
-            MembershipChange::AddVoter { node: 4 },
-            MembershipChange::AddVoter { node: 5 },
-            MembershipChange::Remove { node: 1 },
-            MembershipChange::AddVoter { node: 6 },
+            MembershipChange::AddVoter { node: NodeId(4) },
+            MembershipChange::AddVoter { node: NodeId(5) },
+            MembershipChange::Remove { node: NodeId(1) },
+            MembershipChange::AddVoter { node: NodeId(6) },
         ];
         assert_eq!(
-            change_config_line(2, &changes, Some(JointLeave::Auto)),
+            change_config_line(NodeId(2), &changes, Some(JointLeave::Auto)),
             "change via=2 add-voter=4,5 remove=1 add-voter=6 leave=auto"
         );
         assert_eq!(
-            Action::LeaveJoint { via: 3 }.to_string(),
+            Action::LeaveJoint { via: NodeId(3) }.to_string(),
             "leave-joint via=3"
         );
     }

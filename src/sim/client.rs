@@ -8,6 +8,7 @@
 
 use crate::kv::console::{self, ConsoleCommand};
 use crate::kv::request::Request;
+use crate::raft::types::NodeId;
 use crate::sim::queue::TimeMs;
 use serde::Serialize;
 
@@ -31,7 +32,7 @@ pub struct ClientOp {
     /// The client.
     pub client: u64,
     /// The node the client talks to.
-    pub node: u64,
+    pub node: NodeId,
     /// The line as typed.
     pub line: String,
     /// The parsed command (for printing the answer).
@@ -96,8 +97,8 @@ pub fn parse(line: &str) -> Result<ConsoleCommand, String> {
 }
 
 /// The client URL of node `id`, following etcd's local-cluster convention (2379, 22379, ...).
-pub fn client_url(id: u64) -> String {
-    if id <= 1 {
+pub fn client_url(id: NodeId) -> String {
+    if id.0 <= 1 {
         "http://localhost:2379".to_string()
     } else {
         format!("http://localhost:{}2379", id)
@@ -105,8 +106,8 @@ pub fn client_url(id: u64) -> String {
 }
 
 /// The peer URL of node `id` (2380, 22380, ...).
-pub fn peer_url(id: u64) -> String {
-    if id <= 1 {
+pub fn peer_url(id: NodeId) -> String {
+    if id.0 <= 1 {
         "http://localhost:2380".to_string()
     } else {
         format!("http://localhost:{}2380", id)

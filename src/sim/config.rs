@@ -1,10 +1,12 @@
 //! The settings of one simulated cluster. Plain data, so a share link can carry it.
 
 use crate::raft::config::UnsafeSwitch;
+use crate::raft::types::NodeId;
 use crate::sim::action::LinkConfigData;
 use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeSet;
 
 /// The most nodes a simulated cluster may have (ids 1..=9).
 pub const NODES_MAX: u64 = 9;
@@ -32,8 +34,8 @@ pub struct SimConfig {
     pub check_quorum: bool,
     /// Lease-based reads instead of read-index round trips (needs check-quorum).
     pub lease_reads: bool,
-    /// Teaching switches: deliberate bugs, by name.
-    pub unsafe_switches: Vec<String>,
+    /// Teaching switches: deliberate bugs (written as a list of their names).
+    pub unsafe_switches: UnsafeSwitches,
     /// Flow control: at most this many entries per append message.
     pub msg_entries_max: u64,
     /// Default behaviour of every link.
@@ -80,19 +82,19 @@ impl Default for SimConfig {
             seed: 1,
             voters: 3,
             spares: 0,
-            tick_ms: 100,
+            tick_ms: TimeMs(100),
             election_timeout_ticks: 10,
             heartbeat_interval_ticks: 1,
             pre_vote: true,
             check_quorum: true,
             lease_reads: false,
-            unsafe_switches: Vec::new(),
+            unsafe_switches: UnsafeSwitches::default(),
             msg_entries_max: 64,
             link: LinkConfig::default().into(),
-            disk_latency_ms_min: 1,
-            disk_latency_ms_max: 3,
+            disk_latency_ms_min: TimeMs(1),
+            disk_latency_ms_max: TimeMs(3),
             disk_loses_unsynced: false,
-            client_timeout_ms: 5_000,
+            client_timeout_ms: TimeMs(5_000),
             sessions: true,
             record_trace: true,
             rule_monitors: true,
@@ -125,7 +127,7 @@ impl SimConfig {
                 ));
             }
         }
-        if self.tick_ms == 0 || self.tick_ms > 10_000 {
+        if self.tick_ms == TimeMs::ZERO || self.tick_ms > TimeMs(10_000) {
             return Err(format!("tick_ms must be 1 to 10000, got {}", self.tick_ms));
         }
         if self.heartbeat_interval_ticks == 0
@@ -134,7 +136,7 @@ impl SimConfig {
         {
             return Err("need 1 <= heartbeat ticks < election ticks <= 1000".into());
         }
-        if self.client_timeout_ms == 0 || self.client_timeout_ms > 3_600_000 {
+        if self.client_timeout_ms == TimeMs::ZERO || self.client_timeout_ms > TimeMs(3_600_000) {
             return Err(format!(
                 "client_timeout_ms must be 1 to 3600000, got {}",
                 self.client_timeout_ms
@@ -146,7 +148,8 @@ impl SimConfig {
                 self.msg_entries_max
             ));
         }
-        if self.disk_latency_ms_min > self.disk_latency_ms_max || self.disk_latency_ms_max > 60_000
+        if self.disk_latency_ms_min > self.disk_latency_ms_max
+            || self.disk_latency_ms_max > TimeMs(60_000)
         {
             return Err(format!(
                 "disk latency must be A..B with A <= B <= 60000 ms, got {}..{}",
@@ -154,17 +157,11 @@ impl SimConfig {
             ));
         }
         self.link.validate()?;
-        for name in &self.unsafe_switches {
-            if UnsafeSwitch::from_name(name).is_none() {
-                return Err(format!("unknown unsafe switch '{name}'"));
-            }
-        }
         if self.lease_reads
             && !self.check_quorum
             && !self
                 .unsafe_switches
-                .iter()
-                .any(|s| s == "lease-without-check-quorum")
+                .contains(UnsafeSwitch::LeaseWithoutCheckQuorum)
         {
             return Err("lease reads need check-quorum".into());
         }
@@ -172,15 +169,129 @@ impl SimConfig {
     }
 
     /// Every node id of the cluster, voters first.
-    pub fn node_ids(&self) -> impl Iterator<Item = u64> {
-        1..=(self.voters + self.spares).min(NODES_MAX)
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        (1..=(self.voters + self.spares).min(NODES_MAX)).map(NodeId)
     }
 
-    /// The teaching switches that are on.
+    /// The teaching switches that are on, in their stable order.
     pub fn switches(&self) -> Vec<UnsafeSwitch> {
-        self.unsafe_switches
+        self.unsafe_switches.iter().collect()
+    }
+}
+
+/// The teaching switches that are on: a set (a switch is on or off, never on twice), iterated
+/// in the switches' stable order ([`UnsafeSwitch::all`]).
+///
+/// Names are parsed once, where a configuration is read (a script's `unsafe=(...)`, a link's
+/// JSON, the fuzzer's `--unsafe`), so an unknown name is refused there with the list of known
+/// ones, and nothing later has to look a name up again. Serialized as the list of names it was
+/// always written as, so links and the page see the same JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnsafeSwitches(BTreeSet<UnsafeSwitch>);
+
+impl UnsafeSwitches {
+    /// The switches with these names; an unknown name is an error that lists the known ones.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<UnsafeSwitches, String> {
+        names
             .iter()
-            .filter_map(|name| UnsafeSwitch::from_name(name))
-            .collect()
+            .map(|name| parse_switch(name.as_ref()))
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(UnsafeSwitches)
+    }
+
+    /// Whether `switch` is on.
+    pub fn contains(&self, switch: UnsafeSwitch) -> bool {
+        self.0.contains(&switch)
+    }
+
+    /// Whether no switch is on.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The switches that are on, in their stable order.
+    pub fn iter(&self) -> impl Iterator<Item = UnsafeSwitch> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Their names, in the same order (as scripts and links write them).
+    pub fn names(&self) -> Vec<&'static str> {
+        self.iter().map(UnsafeSwitch::name).collect()
+    }
+}
+
+impl FromIterator<UnsafeSwitch> for UnsafeSwitches {
+    fn from_iter<I: IntoIterator<Item = UnsafeSwitch>>(switches: I) -> UnsafeSwitches {
+        UnsafeSwitches(switches.into_iter().collect())
+    }
+}
+
+/// One switch by name, or an error that names the known switches.
+pub fn parse_switch(name: &str) -> Result<UnsafeSwitch, String> {
+    UnsafeSwitch::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = UnsafeSwitch::all().iter().map(|s| s.name()).collect();
+        format!(
+            "unknown unsafe switch '{name}' (known: {})",
+            known.join(", ")
+        )
+    })
+}
+
+impl Serialize for UnsafeSwitches {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.names())
+    }
+}
+
+impl<'de> Deserialize<'de> for UnsafeSwitches {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UnsafeSwitches, D::Error> {
+        let names = Vec::<String>::deserialize(deserializer)?;
+        UnsafeSwitches::parse(&names).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_switch_names_are_refused_with_the_known_ones() {
+        let error = UnsafeSwitches::parse(&["no-persist-vote", "nonsense"]).unwrap_err();
+        assert!(error.contains("'nonsense'"), "{error}");
+        assert!(error.contains("commit-old-term-by-count"), "{error}");
+        let json = r#"{"unsafe_switches":["nonsense"]}"#;
+        let error = serde_json::from_str::<SimConfig>(json).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown unsafe switch 'nonsense'"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn switches_are_written_as_the_list_of_names_in_stable_order() {
+        let switches = UnsafeSwitches::parse(&[
+            "no-persist-vote",
+            "commit-old-term-by-count",
+            "no-persist-vote",
+        ])
+        .expect("known names");
+        assert_eq!(
+            switches.names(),
+            ["commit-old-term-by-count", "no-persist-vote"]
+        );
+        let config = SimConfig {
+            unsafe_switches: switches.clone(),
+            ..SimConfig::default()
+        };
+        let json = serde_json::to_value(&config).expect("serializes");
+        assert_eq!(
+            json["unsafe_switches"],
+            serde_json::json!(["commit-old-term-by-count", "no-persist-vote"])
+        );
+        let back: SimConfig = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back.unsafe_switches, switches);
+        assert!(SimConfig::default().unsafe_switches.is_empty());
     }
 }

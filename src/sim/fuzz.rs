@@ -7,7 +7,8 @@
 //! Any monitor firing, or a failure to converge, is reported with the seed and the script that
 //! reproduces it: the planned actions are plain data.
 
-use crate::raft::types::{Index, Term};
+use crate::raft::config::UnsafeSwitch;
+use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::action::{Action, JointLeave, LinkConfigData, MembershipChange, TimedAction};
 use crate::sim::cluster::Sim;
 use crate::sim::config::{NODES_MAX, SimConfig};
@@ -29,8 +30,8 @@ pub struct FuzzOptions {
     pub nodes_min: u64,
     /// Largest cluster (voters).
     pub nodes_max: u64,
-    /// A teaching switch to turn on in every run, by name.
-    pub unsafe_switch: Option<String>,
+    /// A teaching switch to turn on in every run.
+    pub unsafe_switch: Option<UnsafeSwitch>,
     /// Length of the fault phase.
     pub fault_phase_ms: TimeMs,
     /// Time allowed after healing to elect a leader and converge.
@@ -48,8 +49,8 @@ impl Default for FuzzOptions {
             nodes_min: 1,
             nodes_max: NODES_MAX,
             unsafe_switch: None,
-            fault_phase_ms: 12_000,
-            liveness_ms: 20_000,
+            fault_phase_ms: TimeMs(12_000),
+            liveness_ms: TimeMs(20_000),
             steps_max: 2_000_000,
             rule_monitors: true,
         }
@@ -115,9 +116,9 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             coup = lease_rng.between(20, 60);
         }
     }
-    if let Some(name) = &options.unsafe_switch {
-        config.unsafe_switches = vec![name.clone()];
-        if name == "lease-without-check-quorum" {
+    if let Some(switch) = options.unsafe_switch {
+        config.unsafe_switches = [switch].into_iter().collect();
+        if switch == UnsafeSwitch::LeaseWithoutCheckQuorum {
             config.lease_reads = true;
             config.check_quorum = false;
             coup = lease_rng.between(40, 100);
@@ -141,7 +142,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
     }
     let mut actions = Vec::new();
     let mut explicit_joint = false;
-    let mut t: TimeMs = 500;
+    let mut t: TimeMs = TimeMs(500);
     // Hunting: most seeds open with a counterexample's shape (see `shapes`).
     if options.unsafe_switch.is_some()
         && let Some(shape) = shapes::draw(seed, &mut config)
@@ -149,10 +150,10 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         actions.extend(shape.actions);
         t = t.max(shape.end_ms);
     }
-    let nodes: Vec<u64> = config.node_ids().collect();
-    let mut down: BTreeSet<u64> = BTreeSet::new();
+    let nodes: Vec<NodeId> = config.node_ids().collect();
+    let mut down: BTreeSet<NodeId> = BTreeSet::new();
     while t < options.fault_phase_ms {
-        t += rng.between(50, 400);
+        t += rng.between_ms(TimeMs(50), TimeMs(400));
         if t >= options.fault_phase_ms {
             break;
         }
@@ -172,11 +173,11 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             // voters that no longer hear from it overlap only in `new`. Once their promises
             // have run out, isolate `old`, force `new`'s election timer, write through `new`
             // and read through `old`, which may still believe in its lease.
-            let voters: Vec<u64> = (1..=config.voters).collect();
+            let voters: Vec<NodeId> = (1..=config.voters).map(NodeId).collect();
             let quorum = voters.len() / 2 + 1;
             let old = voters[rng.below(voters.len() as u64) as usize];
             let new = voters[rng.below(voters.len() as u64) as usize];
-            let mut others: Vec<u64> = voters
+            let mut others: Vec<NodeId> = voters
                 .iter()
                 .copied()
                 .filter(|&v| v != old && v != new)
@@ -187,10 +188,10 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 let j = i + rng.below((others.len() - i) as u64) as usize;
                 others.swap(i, j);
             }
-            let isolate_ms = at_ms + rng.between(1_200, 2_000);
-            let timer_ms = isolate_ms + rng.between(0, 50);
-            let put_ms = timer_ms + rng.between(100, 300);
-            let get_ms = put_ms + rng.between(50, 300);
+            let isolate_ms = at_ms + rng.between_ms(TimeMs(1_200), TimeMs(2_000));
+            let timer_ms = isolate_ms + rng.between_ms(TimeMs(0), TimeMs(50));
+            let put_ms = timer_ms + rng.between_ms(TimeMs(100), TimeMs(300));
+            let get_ms = put_ms + rng.between_ms(TimeMs(50), TimeMs(300));
             let key = format!("k{}", rng.below(3));
             if old != new && get_ms < options.fault_phase_ms {
                 for &cut in &others[keep..] {
@@ -242,7 +243,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 4 => format!("del {key}"),
                 _ => format!(
                     "txn 'value(\"{key}\") = \"v{}\"' 'put {key} {value}' ''",
-                    rng.below(at_ms.max(1))
+                    rng.below(at_ms.0.max(1))
                 ),
             };
             push(Action::Console {
@@ -265,7 +266,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             let node = pick(&mut rng);
             if !down.contains(&node) {
                 push(Action::Crash { node });
-                let back_ms = (at_ms + rng.between(20, 800)).min(options.fault_phase_ms - 1);
+                let back_ms = (at_ms + rng.between_ms(TimeMs(20), TimeMs(800)))
+                    .min(options.fault_phase_ms - TimeMs(1));
                 actions.push(TimedAction {
                     at_ms: back_ms,
                     action: Action::Restart { node },
@@ -278,8 +280,8 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             push(Action::FireTimer { node: a });
             push(Action::FireTimer { node: b });
             if !down.contains(&x) && x != a && x != b {
-                let crash_ms = at_ms + rng.between(5, 40);
-                let back_ms = crash_ms + rng.between(1, 30);
+                let crash_ms = at_ms + rng.between_ms(TimeMs(5), TimeMs(40));
+                let back_ms = crash_ms + rng.between_ms(TimeMs(1), TimeMs(30));
                 if back_ms < options.fault_phase_ms {
                     actions.push(TimedAction {
                         at_ms: crash_ms,
@@ -316,7 +318,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
             let node = pick(&mut rng);
             push(Action::Pause { node });
             actions.push(TimedAction {
-                at_ms: at_ms + rng.between(100, 3_000),
+                at_ms: at_ms + rng.between_ms(TimeMs(100), TimeMs(3_000)),
                 action: Action::Resume { node },
             });
         } else if hit(swarm.compact) {
@@ -362,7 +364,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
                 if leave == Some(JointLeave::Explicit) {
                     explicit_joint = true;
                     actions.push(TimedAction {
-                        at_ms: at_ms + rng.between(100, 3_000),
+                        at_ms: at_ms + rng.between_ms(TimeMs(100), TimeMs(3_000)),
                         action: Action::LeaveJoint {
                             via: pick(&mut rng),
                         },
@@ -411,7 +413,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         // An operator finishes an explicit joint change: without a leave, a leader in only the
         // outgoing half would keep refusing proposals. Attempts that find no joint
         // configuration (or no leader yet) are skipped.
-        for after_ms in [1_000, 4_000, 8_000] {
+        for after_ms in [1_000, 4_000, 8_000].map(TimeMs) {
             for &via in &nodes {
                 actions.push(TimedAction {
                     at_ms: heal_at + after_ms,
@@ -424,7 +426,7 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
 }
 
 /// A single membership change of `node`, of a random kind.
-fn random_change(rng: &mut Stream, node: u64) -> MembershipChange {
+fn random_change(rng: &mut Stream, node: NodeId) -> MembershipChange {
     match rng.below(3) {
         0 => MembershipChange::AddVoter { node },
         1 => MembershipChange::AddLearner { node },
@@ -492,11 +494,11 @@ impl Swarm {
     }
 
     fn bad_link(&self, rng: &mut Stream) -> LinkConfigData {
-        let latency_ms_min = rng.between(1, 40);
+        let latency_ms_min = rng.between_ms(TimeMs(1), TimeMs(40));
         LinkConfigData {
             up: true,
             latency_ms_min,
-            latency_ms_max: latency_ms_min + rng.between(0, 300),
+            latency_ms_max: latency_ms_min + rng.between_ms(TimeMs(0), TimeMs(300)),
             loss_ppm: rng.between(0, 300_000) as u32,
             duplicate_ppm: rng.between(0, 200_000) as u32,
         }
@@ -551,7 +553,7 @@ pub fn run_seed_then<T>(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Liveness {
     /// The leader that committed the probe write, and after how long.
-    pub committed: Option<(u64, TimeMs)>,
+    pub committed: Option<(NodeId, TimeMs)>,
     /// After how long every member of the leader's configuration had applied it, with one state.
     pub converged: Option<TimeMs>,
     /// Why not, when it did not (plain words).
@@ -593,10 +595,10 @@ pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liven
         violation: None,
     };
     // (leader, when, index and term of the probe entry in the leader's log)
-    let mut proposed: Option<(u64, TimeMs, Index, Term)> = None;
+    let mut proposed: Option<(NodeId, TimeMs, Index, Term)> = None;
     let mut t = start;
     while t < deadline {
-        t = (t + 250).min(deadline);
+        t = (t + TimeMs(250)).min(deadline);
         sim.run_until(t, steps_max);
         if let Some(v) = sim.violation() {
             found.violation = Some(v.clone());
@@ -606,7 +608,7 @@ pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liven
         match proposed {
             // Propose again if leadership moved or the last attempt is old: the write may have
             // been lost with a deposed leader.
-            Some((at_leader, at, _, _)) if at_leader == leader && t - at < 3_000 => {}
+            Some((at_leader, at, _, _)) if at_leader == leader && t - at < TimeMs(3_000) => {}
             _ => {
                 if sim
                     .apply_action(&Action::Propose {
@@ -678,7 +680,7 @@ pub fn check_liveness(sim: &mut Sim, heal_ms: TimeMs, options: &FuzzOptions) -> 
 }
 
 /// Whether `leader` still has the probe entry `index`@`term` and has committed it.
-fn committed_by(sim: &Sim, leader: u64, index: Index, term: Term) -> bool {
+fn committed_by(sim: &Sim, leader: NodeId, index: Index, term: Term) -> bool {
     sim.nodes()
         .get(&leader)
         .and_then(|n| n.raft())
@@ -688,7 +690,7 @@ fn committed_by(sim: &Sim, leader: u64, index: Index, term: Term) -> bool {
 /// The first member of the leader's configuration that has not yet applied everything the
 /// leader committed (at least the probe write at `probe`) with the same applied state, in
 /// words; `None` when every member has.
-fn lagging_member(sim: &Sim, leader: u64, probe: Index) -> Option<String> {
+fn lagging_member(sim: &Sim, leader: NodeId, probe: Index) -> Option<String> {
     let Some(node) = sim.nodes().get(&leader) else {
         return Some(format!("leader n{leader} is gone"));
     };
@@ -705,7 +707,7 @@ fn lagging_member(sim: &Sim, leader: u64, probe: Index) -> Option<String> {
         .iter()
         .chain(conf.learners.iter())
         .find_map(|id| {
-            let n = sim.nodes().get(&id.0)?;
+            let n = sim.nodes().get(id)?;
             if n.raft().is_none() {
                 Some(format!("member n{id} is down"))
             } else if n.app.applied() != commit {

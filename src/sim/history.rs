@@ -166,13 +166,15 @@ pub fn client_history(ops: &BTreeMap<u64, ClientOp>) -> Result<ClientHistory, St
                     left_out += 1;
                     continue;
                 };
-                let id = recorder.invoke(op.client, op.call_ms, &key, input);
-                recorder.complete(id, ret, out).map_err(|e| e.to_string())?;
+                let id = recorder.invoke(op.client, op.call_ms.0, &key, input);
+                recorder
+                    .complete(id, ret.0, out)
+                    .map_err(|e| e.to_string())?;
             }
             // A read with no answer constrains nothing; a write may or may not have happened.
             (_, _, _) if reads_only => left_out += 1,
             (OpState::Pending | OpState::TimedOut, _, _) => {
-                recorder.invoke(op.client, op.call_ms, &key, input);
+                recorder.invoke(op.client, op.call_ms.0, &key, input);
             }
             _ => left_out += 1,
         }

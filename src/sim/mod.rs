@@ -17,6 +17,7 @@ pub mod history;
 pub mod monitor;
 pub mod network;
 pub mod node;
+pub mod node_id;
 pub mod queue;
 pub mod rng;
 pub mod timeline;

@@ -5,6 +5,7 @@
 //! it slow or lossy. Reordering is not a separate knob: it follows from latency jitter, as on a
 //! real network. Partitions, isolation and healing are shorthands that set many links at once.
 
+use crate::raft::types::NodeId;
 use crate::sim::queue::TimeMs;
 use crate::sim::rng::Stream;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,8 +29,8 @@ impl Default for LinkConfig {
     fn default() -> Self {
         LinkConfig {
             up: true,
-            latency_ms_min: 10,
-            latency_ms_max: 30,
+            latency_ms_min: TimeMs(10),
+            latency_ms_max: TimeMs(30),
             loss_ppm: 0,
             duplicate_ppm: 0,
         }
@@ -51,7 +52,7 @@ pub enum Fate {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Network {
     default: LinkConfig,
-    overrides: BTreeMap<(u64, u64), LinkConfig>,
+    overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
 }
 
 impl Network {
@@ -69,7 +70,7 @@ impl Network {
     }
 
     /// The behaviour of the link `from -> to`.
-    pub fn link(&self, from: u64, to: u64) -> LinkConfig {
+    pub fn link(&self, from: NodeId, to: NodeId) -> LinkConfig {
         self.overrides
             .get(&(from, to))
             .copied()
@@ -77,7 +78,7 @@ impl Network {
     }
 
     /// Changes the link `from -> to`.
-    pub fn set_link(&mut self, from: u64, to: u64, config: LinkConfig) {
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, config: LinkConfig) {
         if config == self.default {
             self.overrides.remove(&(from, to));
         } else {
@@ -86,22 +87,22 @@ impl Network {
     }
 
     /// Sets one direction up or down, keeping its latency and loss.
-    pub fn set_up(&mut self, from: u64, to: u64, up: bool) {
+    pub fn set_up(&mut self, from: NodeId, to: NodeId, up: bool) {
         let mut config = self.link(from, to);
         config.up = up;
         self.set_link(from, to, config);
     }
 
     /// Cuts or restores both directions between `a` and `b`.
-    pub fn set_both(&mut self, a: u64, b: u64, up: bool) {
+    pub fn set_both(&mut self, a: NodeId, b: NodeId, up: bool) {
         self.set_up(a, b, up);
         self.set_up(b, a, up);
     }
 
     /// Splits `nodes` into `groups`: links inside a group are up, links between groups are down.
     /// Nodes in no group are isolated from everyone.
-    pub fn partition(&mut self, nodes: &BTreeSet<u64>, groups: &[BTreeSet<u64>]) {
-        let group_of = |n: u64| groups.iter().position(|g| g.contains(&n));
+    pub fn partition(&mut self, nodes: &BTreeSet<NodeId>, groups: &[BTreeSet<NodeId>]) {
+        let group_of = |n: NodeId| groups.iter().position(|g| g.contains(&n));
         for &a in nodes {
             for &b in nodes {
                 if a != b {
@@ -113,7 +114,7 @@ impl Network {
     }
 
     /// Cuts every link to and from `node`.
-    pub fn isolate(&mut self, node: u64, nodes: &BTreeSet<u64>) {
+    pub fn isolate(&mut self, node: NodeId, nodes: &BTreeSet<NodeId>) {
         for &other in nodes {
             if other != node {
                 self.set_both(node, other, false);
@@ -133,12 +134,12 @@ impl Network {
     }
 
     /// The links that differ from the default, in a stable order (for views and hashing).
-    pub fn overrides(&self) -> impl Iterator<Item = (&(u64, u64), &LinkConfig)> {
+    pub fn overrides(&self) -> impl Iterator<Item = (&(NodeId, NodeId), &LinkConfig)> {
         self.overrides.iter()
     }
 
     /// Decides the fate of one message on `from -> to`, drawing from the network stream.
-    pub fn fate(&self, from: u64, to: u64, rng: &mut Stream) -> Fate {
+    pub fn fate(&self, from: NodeId, to: NodeId, rng: &mut Stream) -> Fate {
         let link = self.link(from, to);
         if !link.up {
             return Fate::DroppedLinkDown;
@@ -146,9 +147,9 @@ impl Network {
         if rng.chance_ppm(link.loss_ppm) {
             return Fate::DroppedLoss;
         }
-        let mut delays = vec![rng.between(link.latency_ms_min, link.latency_ms_max)];
+        let mut delays = vec![rng.between_ms(link.latency_ms_min, link.latency_ms_max)];
         if rng.chance_ppm(link.duplicate_ppm) {
-            delays.push(rng.between(link.latency_ms_min, link.latency_ms_max));
+            delays.push(rng.between_ms(link.latency_ms_min, link.latency_ms_max));
         }
         Fate::Deliver(delays)
     }
@@ -159,17 +160,23 @@ mod tests {
     use super::*;
     use crate::sim::rng::PPM_ONE;
 
-    fn nodes(ids: &[u64]) -> BTreeSet<u64> {
-        ids.iter().copied().collect()
+    fn nodes(ids: &[u64]) -> BTreeSet<NodeId> {
+        ids.iter().copied().map(NodeId).collect()
     }
 
     #[test]
     fn one_way_cut_drops_only_that_direction() {
         let mut net = Network::default();
         let mut rng = Stream::new(1, 1);
-        net.set_up(1, 2, false);
-        assert_eq!(net.fate(1, 2, &mut rng), Fate::DroppedLinkDown);
-        assert!(matches!(net.fate(2, 1, &mut rng), Fate::Deliver(_)));
+        net.set_up(NodeId(1), NodeId(2), false);
+        assert_eq!(
+            net.fate(NodeId(1), NodeId(2), &mut rng),
+            Fate::DroppedLinkDown
+        );
+        assert!(matches!(
+            net.fate(NodeId(2), NodeId(1), &mut rng),
+            Fate::Deliver(_)
+        ));
     }
 
     #[test]
@@ -177,10 +184,10 @@ mod tests {
         let mut net = Network::default();
         let all = nodes(&[1, 2, 3, 4, 5]);
         net.partition(&all, &[nodes(&[1, 2]), nodes(&[3, 4])]);
-        assert!(net.link(1, 2).up && net.link(3, 4).up);
-        assert!(!net.link(1, 3).up && !net.link(4, 2).up);
+        assert!(net.link(NodeId(1), NodeId(2)).up && net.link(NodeId(3), NodeId(4)).up);
+        assert!(!net.link(NodeId(1), NodeId(3)).up && !net.link(NodeId(4), NodeId(2)).up);
         assert!(
-            !net.link(5, 1).up && !net.link(1, 5).up,
+            !net.link(NodeId(5), NodeId(1)).up && !net.link(NodeId(1), NodeId(5)).up,
             "5 is in no group: isolated"
         );
         net.heal_all();
@@ -192,38 +199,38 @@ mod tests {
         let mut net = Network::default();
         let mut rng = Stream::new(9, 1);
         net.set_link(
-            1,
-            2,
+            NodeId(1),
+            NodeId(2),
             LinkConfig {
-                latency_ms_min: 50,
-                latency_ms_max: 60,
+                latency_ms_min: TimeMs(50),
+                latency_ms_max: TimeMs(60),
                 duplicate_ppm: PPM_ONE,
                 ..LinkConfig::default()
             },
         );
-        match net.fate(1, 2, &mut rng) {
+        match net.fate(NodeId(1), NodeId(2), &mut rng) {
             Fate::Deliver(delays) => {
                 assert_eq!(delays.len(), 2);
-                assert!(delays.iter().all(|d| (50..=60).contains(d)));
+                assert!(delays.iter().all(|d| (50..=60).contains(&d.0)));
             }
             other => panic!("expected two deliveries, got {other:?}"),
         }
         net.set_link(
-            1,
-            3,
+            NodeId(1),
+            NodeId(3),
             LinkConfig {
                 loss_ppm: PPM_ONE,
                 ..LinkConfig::default()
             },
         );
-        assert_eq!(net.fate(1, 3, &mut rng), Fate::DroppedLoss);
+        assert_eq!(net.fate(NodeId(1), NodeId(3), &mut rng), Fate::DroppedLoss);
     }
 
     #[test]
     fn setting_a_link_back_to_default_forgets_the_override() {
         let mut net = Network::default();
-        net.set_up(1, 2, false);
-        net.set_up(1, 2, true);
+        net.set_up(NodeId(1), NodeId(2), false);
+        net.set_up(NodeId(1), NodeId(2), true);
         assert_eq!(net.overrides().count(), 0);
     }
 }

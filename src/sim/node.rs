@@ -8,6 +8,7 @@
 use crate::raft::config::Config;
 use crate::raft::raw_node::{RawNode, Ready};
 use crate::raft::storage::MemStorage;
+use crate::raft::types::NodeId;
 use crate::sim::app::NodeApp;
 
 /// Whether the machine is running.
@@ -26,7 +27,7 @@ pub enum Machine {
 #[derive(Clone, Debug)]
 pub struct SimNode {
     /// The node id.
-    pub id: u64,
+    pub id: NodeId,
     /// Configuration used to (re)start the Raft node.
     pub raft_config: Config,
     /// Running or crashed.

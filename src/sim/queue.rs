@@ -3,11 +3,71 @@
 //! Two events at the same millisecond run in the order they were scheduled, never in an order
 //! that depends on a hash or an allocator, so a run is the same everywhere.
 
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::ops::{Add, AddAssign, Sub};
 
-/// Virtual time in milliseconds since the start of the run.
-pub type TimeMs = u64;
+/// Virtual time in milliseconds since the start of the run, or a span of it (a delay, a
+/// latency, a timeout): the simulator measures both in the same unit, so `now + delay` stays
+/// one addition. A newtype so that a time cannot be mixed up with an id, a count or a Raft
+/// index; written as the bare number (JSON, scripts, trace text) as it always was.
+///
+/// `+` and `-` behave as they do on `u64`; the simulator saturates explicitly
+/// ([`TimeMs::saturating_add`]) where a user-given delay could reach the end of time.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct TimeMs(pub u64);
+
+impl TimeMs {
+    /// The start of the run.
+    pub const ZERO: TimeMs = TimeMs(0);
+    /// The end of time: "never", or "no limit".
+    pub const MAX: TimeMs = TimeMs(u64::MAX);
+
+    /// `self + other`, stopping at the end of time instead of wrapping around.
+    pub fn saturating_add(self, other: TimeMs) -> TimeMs {
+        TimeMs(self.0.saturating_add(other.0))
+    }
+
+    /// `self - other`, stopping at zero.
+    pub fn saturating_sub(self, other: TimeMs) -> TimeMs {
+        TimeMs(self.0.saturating_sub(other.0))
+    }
+
+    /// `self * factor`, stopping at the end of time.
+    pub fn saturating_mul(self, factor: u64) -> TimeMs {
+        TimeMs(self.0.saturating_mul(factor))
+    }
+}
+
+impl Add for TimeMs {
+    type Output = TimeMs;
+    fn add(self, other: TimeMs) -> TimeMs {
+        TimeMs(self.0 + other.0)
+    }
+}
+
+impl AddAssign for TimeMs {
+    fn add_assign(&mut self, other: TimeMs) {
+        self.0 += other.0;
+    }
+}
+
+impl Sub for TimeMs {
+    type Output = TimeMs;
+    fn sub(self, other: TimeMs) -> TimeMs {
+        TimeMs(self.0 - other.0)
+    }
+}
+
+impl std::fmt::Display for TimeMs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Slot<E> {
@@ -102,24 +162,42 @@ mod tests {
     #[test]
     fn pops_by_time_then_insertion_order() {
         let mut q = EventQueue::default();
-        q.push(20, "c");
-        q.push(10, "a");
-        q.push(10, "b");
-        q.push(5, "first");
+        q.push(TimeMs(20), "c");
+        q.push(TimeMs(10), "a");
+        q.push(TimeMs(10), "b");
+        q.push(TimeMs(5), "first");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        let order: Vec<(u64, &str)> = order.into_iter().map(|(t, e)| (t.0, e)).collect();
         assert_eq!(order, vec![(5, "first"), (10, "a"), (10, "b"), (20, "c")]);
+    }
+
+    #[test]
+    fn a_time_is_written_as_its_number_and_saturates_only_when_asked() {
+        assert_eq!(
+            serde_json::to_string(&TimeMs(1500)).expect("writes"),
+            "1500"
+        );
+        assert_eq!(
+            serde_json::from_str::<TimeMs>("1500").expect("reads"),
+            TimeMs(1500)
+        );
+        assert_eq!(TimeMs(1500).to_string(), "1500");
+        assert_eq!(TimeMs::MAX.saturating_add(TimeMs(1)), TimeMs::MAX);
+        assert_eq!(TimeMs(3).saturating_sub(TimeMs(5)), TimeMs::ZERO);
+        assert_eq!(TimeMs(2) + TimeMs(3), TimeMs(5));
+        assert_eq!(TimeMs(u64::MAX / 2).saturating_mul(3), TimeMs::MAX);
     }
 
     #[test]
     fn retain_and_ordered_view() {
         let mut q = EventQueue::default();
         for (t, e) in [(3, 1), (1, 2), (2, 3), (1, 4)] {
-            q.push(t, e);
+            q.push(TimeMs(t), e);
         }
         q.retain(|e| *e != 3);
-        let seen: Vec<_> = q.ordered().into_iter().map(|(t, e)| (t, *e)).collect();
+        let seen: Vec<_> = q.ordered().into_iter().map(|(t, e)| (t.0, *e)).collect();
         assert_eq!(seen, vec![(1, 2), (1, 4), (3, 1)]);
         assert_eq!(q.len(), 3);
-        assert_eq!(q.peek_time(), Some(1));
+        assert_eq!(q.peek_time(), Some(TimeMs(1)));
     }
 }

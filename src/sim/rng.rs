@@ -7,6 +7,7 @@
 //! stream is specified by the algorithm, so it is the same natively, in wasm and across crate
 //! versions (unlike `StdRng`/`SmallRng`).
 
+use crate::sim::queue::TimeMs;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
@@ -45,6 +46,16 @@ impl Stream {
                 return draw % bound;
             }
         }
+    }
+
+    /// A virtual time below `bound` (the same draw as [`Stream::below`]).
+    pub fn below_ms(&mut self, bound: TimeMs) -> TimeMs {
+        TimeMs(self.below(bound.0))
+    }
+
+    /// A virtual time in `[low, high]` (the same draw as [`Stream::between`]).
+    pub fn between_ms(&mut self, low: TimeMs, high: TimeMs) -> TimeMs {
+        TimeMs(self.between(low.0, high.0))
     }
 
     /// A uniform value in the inclusive range `[low, high]` (`high < low` gives `low`).

@@ -249,13 +249,13 @@ mod tests {
     #[test]
     fn a_run_stopped_by_the_step_cap_says_so_and_goes_on_when_called_again() {
         let mut timeline = Timeline::new(SimConfig::default()).expect("default config");
-        let end = timeline.run_until_within(60_000, 100);
+        let end = timeline.run_until_within(TimeMs(60_000), 100);
         let RunEnd::StepCap { at_ms } = end else {
             panic!("100 steps cannot reach 60 s, got {end:?}");
         };
-        assert!(at_ms < 60_000 && at_ms == timeline.sim().now_ms());
+        assert!(at_ms < TimeMs(60_000) && at_ms == timeline.sim().now_ms());
         assert!(end.to_string().contains("at most 5000000 steps"), "{end}");
-        assert_eq!(timeline.run_until(60_000), RunEnd::Reached);
-        assert_eq!(timeline.sim().now_ms(), 60_000);
+        assert_eq!(timeline.run_until(TimeMs(60_000)), RunEnd::Reached);
+        assert_eq!(timeline.sim().now_ms(), TimeMs(60_000));
     }
 }

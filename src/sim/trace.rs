@@ -2,6 +2,7 @@
 //! ids. Its text form is what determinism tests compare byte for byte, and what the page's
 //! space-time diagram and event log draw.
 
+use crate::raft::types::NodeId;
 use crate::sim::queue::TimeMs;
 use serde::Serialize;
 use std::fmt;
@@ -31,36 +32,36 @@ pub enum TraceKind {
     /// A message left `from` (message ids are stable: assigned in send order).
     Send {
         message: u64,
-        from: u64,
-        to: u64,
+        from: NodeId,
+        to: NodeId,
         summary: String,
     },
     /// A message arrived at `to`.
-    Deliver { message: u64, to: u64 },
+    Deliver { message: u64, to: NodeId },
     /// A message was lost.
     Drop { message: u64, reason: DropReason },
     /// The network delivered a second copy of a message.
     Duplicate { message: u64, copy: u64 },
     /// A node's role or term changed.
-    Role { node: u64, text: String },
+    Role { node: NodeId, text: String },
     /// A node made state durable.
     Persist {
-        node: u64,
+        node: NodeId,
         term: u64,
         vote: u64,
         first: u64,
         last: u64,
     },
     /// A node's commit index advanced.
-    Commit { node: u64, index: u64 },
+    Commit { node: NodeId, index: u64 },
     /// A node applied entries up to `index`.
-    Apply { node: u64, index: u64 },
+    Apply { node: NodeId, index: u64 },
     /// A node installed or took a snapshot at `index`.
-    Snapshot { node: u64, index: u64 },
+    Snapshot { node: NodeId, index: u64 },
     /// A read became servable at a node.
-    Read { node: u64, index: u64 },
+    Read { node: NodeId, index: u64 },
     /// Something a node said (config changes, refused votes, refused proposals).
-    Note { node: u64, text: String },
+    Note { node: NodeId, text: String },
     /// A safety monitor fired.
     Violation { invariant: String },
 }
@@ -290,9 +291,9 @@ mod tests {
     fn fill(trace: &mut Trace, n: u64) {
         for i in 0..n {
             trace.push(
-                i * 3,
+                TimeMs(i * 3),
                 TraceKind::Commit {
-                    node: i % 5,
+                    node: NodeId(i % 5),
                     index: i,
                 },
             );
@@ -328,7 +329,13 @@ mod tests {
         fill(&mut trace, 3000);
         let copy = trace.clone();
         assert!(std::sync::Arc::ptr_eq(&trace.chunks[0], &copy.chunks[0]));
-        trace.push(1, TraceKind::Commit { node: 1, index: 1 });
+        trace.push(
+            TimeMs(1),
+            TraceKind::Commit {
+                node: NodeId(1),
+                index: 1,
+            },
+        );
         assert_eq!(copy.kept_len(), 3000, "the copy does not see later events");
         assert_eq!(trace.kept_len(), 3001);
     }

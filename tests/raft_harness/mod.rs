@@ -1,8 +1,9 @@
 //! An in-memory cluster for the scripted Raft tests: it holds messages until the script
 //! delivers them, persists per the Ready contract, and can crash (drop volatile state) and
-//! restart nodes from their durable storage. It also watches two invariants and prints a
-//! `VIOLATION` line when they break: election safety (one leader per term) and state machine
-//! safety (no two nodes apply different entries at one index).
+//! restart nodes from their durable storage. It runs the simulator's safety monitors
+//! (`raftlab::sim::monitor`, through the `NodeView` trait) with the rule monitors off, as the
+//! simulator does when it hunts a teaching switch's harm, and prints a `VIOLATION` line when
+//! the first one fires: one copy of each invariant check serves both.
 
 #![allow(dead_code)]
 
@@ -19,6 +20,8 @@ use raftlab::raft::read_only::ReadOnlyOption;
 use raftlab::raft::storage::MemStorage;
 use raftlab::raft::types::{Index, NodeId, Term};
 use raftlab::scenario::script::Command;
+use raftlab::sim::monitor::{AppState, Monitor, NodeView};
+use raftlab::sim::queue::TimeMs;
 
 /// One node: its configuration, the live node (None while crashed), its durable disk.
 pub struct Slot {
@@ -27,26 +30,54 @@ pub struct Slot {
     pub disk: MemStorage,
 }
 
+impl NodeView for Slot {
+    fn id(&self) -> NodeId {
+        self.config.id
+    }
+    fn running(&self) -> Option<&RawNode> {
+        self.node.as_ref()
+    }
+    /// A running node's storage is its disk: the harness writes it only when a Ready is
+    /// advanced, i.e. once the write is durable.
+    fn durable(&self) -> Option<&MemStorage> {
+        Some(self.node.as_ref().map_or(&self.disk, RawNode::storage))
+    }
+    fn app_state(&self) -> Option<AppState> {
+        None
+    }
+}
+
+/// The harness has no clock: the monitors' reports carry this time.
+const NOW_MS: TimeMs = TimeMs::ZERO;
+
 /// The cluster under test.
-#[derive(Default)]
 pub struct Cluster {
-    pub slots: BTreeMap<u64, Slot>,
+    pub slots: BTreeMap<NodeId, Slot>,
     /// Messages sent and not yet delivered, in send order.
     pub pending: Vec<Message>,
     /// Groups that can talk among themselves; empty = fully connected.
     pub partition: Vec<BTreeSet<u64>>,
-    leaders_by_term: BTreeMap<u64, u64>,
-    applied_by_index: BTreeMap<u64, (u64, u64, Vec<u8>, u64)>,
-    violations_seen: BTreeSet<String>,
-    /// For each read context: the highest commit index any node knew when the read was issued.
-    /// A read served at a lower index misses a completed write (a linearizability violation).
-    read_floor: BTreeMap<Vec<u8>, u64>,
-    /// Per node since its last (re)start: commit and applied, which must never go back.
-    cursors: BTreeMap<u64, (u64, u64)>,
-    /// Per node, durable: term and the vote persisted for it, which must never change.
-    durable_votes: BTreeMap<u64, (u64, Option<u64>)>,
+    /// The simulator's safety monitors, fed the same hooks the simulator feeds them.
+    monitor: Monitor,
+    /// Whether the first violation was printed (the monitors stop at the first one).
+    violation_reported: bool,
     /// Readies taken by `ready ID` whose disk write has not completed yet.
     held: BTreeMap<u64, raftlab::raft::Ready>,
+}
+
+impl Default for Cluster {
+    fn default() -> Cluster {
+        Cluster {
+            slots: BTreeMap::new(),
+            pending: Vec::new(),
+            partition: Vec::new(),
+            // Rule monitors off: the scripts with teaching switches show the harm each switch
+            // leads to (two leaders, a lost or replaced entry), not the broken rule.
+            monitor: Monitor::new(false),
+            violation_reported: false,
+            held: BTreeMap::new(),
+        }
+    }
 }
 
 fn parse_ids(values: &[String]) -> Result<Vec<u64>, String> {
@@ -118,26 +149,31 @@ impl Cluster {
     fn ids_arg(&self, cmd: &Command) -> Result<Vec<u64>, String> {
         let ids: Vec<String> = cmd.positionals().iter().map(|s| s.to_string()).collect();
         if ids.is_empty() {
-            return Ok(self.slots.keys().copied().collect());
+            return Ok(self.slots.keys().map(|id| id.0).collect());
         }
         parse_ids(&ids)
     }
 
     fn node_mut(&mut self, id: u64) -> Result<&mut RawNode, String> {
         self.slots
-            .get_mut(&id)
+            .get_mut(&NodeId(id))
             .ok_or(format!("no node {id}"))?
             .node
             .as_mut()
             .ok_or(format!("node {id} is down"))
     }
 
+    /// Prints a node's events, and hands each to the monitors (a new leader is checked then).
     fn events_of(&mut self, id: u64) -> String {
         let mut out = String::new();
-        if let Ok(node) = self.node_mut(id) {
-            for event in node.take_events() {
-                let _ = writeln!(out, "{event}");
-            }
+        let events = match self.node_mut(id) {
+            Ok(node) => node.take_events(),
+            Err(_) => return out,
+        };
+        for event in events {
+            let _ = writeln!(out, "{event}");
+            self.monitor
+                .on_event(NodeId(id), &event, &self.slots, NOW_MS);
         }
         out
     }
@@ -151,7 +187,7 @@ impl Cluster {
         conf.learners = learners.into_iter().map(NodeId).collect();
         let mut out = String::new();
         for _ in 0..count {
-            let id = self.slots.keys().last().copied().unwrap_or(0) + 1;
+            let id = self.slots.keys().last().map_or(0, |id| id.0) + 1;
             let mut config = Config::new(NodeId(id));
             config.pre_vote = parse_bool(cmd.value("prevote"), true)?;
             config.check_quorum = parse_bool(cmd.value("checkquorum"), true)?;
@@ -197,14 +233,13 @@ impl Cluster {
                 describe_conf_state(&status.conf_state),
                 status.randomized_election_timeout_ticks
             );
-            self.slots.insert(
-                id,
-                Slot {
-                    config,
-                    node: Some(node),
-                    disk,
-                },
-            );
+            let slot = Slot {
+                config,
+                node: Some(node),
+                disk,
+            };
+            self.monitor.observe(&slot);
+            self.slots.insert(NodeId(id), slot);
         }
         Ok(out)
     }
@@ -324,16 +359,7 @@ impl Cluster {
             .unwrap_or("")
             .as_bytes()
             .to_vec();
-        let floor = self
-            .slots
-            .values()
-            .filter_map(|slot| slot.node.as_ref())
-            .map(|n| n.status().commit.0)
-            .max()
-            .unwrap_or(0);
-        // A context still pending keeps its first floor: the core ignores a duplicate request
-        // with the same context, so the answer that comes belongs to the first one.
-        self.read_floor.entry(ctx.clone()).or_insert(floor);
+        self.monitor.on_read_requested(&ctx);
         let node = self.node_mut(id)?;
         Ok(match node.read_index(ctx) {
             Ok(()) => String::new(),
@@ -373,6 +399,7 @@ impl Cluster {
         }
         let rd = node.ready();
         node.advance(&rd);
+        self.monitor.on_ready(NodeId(id), &rd, &self.slots, NOW_MS);
         out.push_str(&self.finish_ready(id, &rd, "handling Ready"));
         out
     }
@@ -403,6 +430,7 @@ impl Cluster {
             return String::new();
         };
         node.advance(&rd);
+        self.monitor.on_ready(NodeId(id), &rd, &self.slots, NOW_MS);
         self.finish_ready(id, &rd, "handling Ready (written)")
     }
 
@@ -412,7 +440,6 @@ impl Cluster {
             return String::new();
         };
         let disk = node.storage().clone();
-        let node_term = node.status().term.0;
         let mut out = format!("> {id} {title}\n");
         if let Some(ss) = &rd.soft_state {
             let lead = ss.leader.map(|l| l.0).unwrap_or(0);
@@ -450,7 +477,8 @@ impl Cluster {
         if !rd.messages.is_empty() {
             out.push_str("  Messages:\n");
             for m in &rd.messages {
-                let down = self.slots.get(&m.to.0).is_none_or(|s| s.node.is_none());
+                self.monitor.on_send(m, NOW_MS);
+                let down = self.slots.get(&m.to).is_none_or(|s| s.node.is_none());
                 if down {
                     let _ = writeln!(out, "    {} (dropped: node down)", describe_message(m));
                 } else if self.connected(m.from.0, m.to.0) {
@@ -462,14 +490,8 @@ impl Cluster {
             }
         }
         for rs in &rd.read_states {
-            let floor = self.read_floor.remove(&rs.request_ctx).unwrap_or(0);
-            if rs.index.0 < floor {
-                self.violations_seen.insert(format!(
-                    "VIOLATION linearizability: n{id} read {:?} at index {} but index {floor} was already committed",
-                    String::from_utf8_lossy(&rs.request_ctx),
-                    rs.index
-                ));
-            }
+            self.monitor
+                .on_read_served(NodeId(id), &rs.request_ctx, rs.index, NOW_MS);
             let _ = writeln!(
                 out,
                 "  ReadState Index:{} Ctx:{:?}",
@@ -484,156 +506,25 @@ impl Cluster {
                 .map(|l| format!("  {l}\n"))
                 .collect::<String>(),
         );
-        if let Some(slot) = self.slots.get_mut(&id) {
+        if let Some(slot) = self.slots.get_mut(&NodeId(id)) {
             slot.disk = disk;
         }
-        for e in &rd.committed_entries {
-            self.record_apply(id, e, node_term);
-        }
         out
     }
 
-    /// Records an applied entry; `term_bound` (the node's term when applying) is at least the
-    /// term in which the entry was committed.
-    fn record_apply(&mut self, id: u64, e: &Entry, term_bound: u64) {
-        let seen = self.applied_by_index.entry(e.index.0).or_insert((
-            id,
-            e.term.0,
-            e.data.clone(),
-            term_bound,
-        ));
-        if seen.1 != e.term.0 || seen.2 != e.data {
-            let line = format!(
-                "VIOLATION state machine safety: n{id} applied {} but n{} applied {}/{} at index {}",
-                describe_entry(e),
-                seen.0,
-                seen.1,
-                e.index,
-                e.index
-            );
-            self.violations_seen.insert(line);
-        }
-    }
-
-    /// Per-node invariants (SCENARIOS.md 7-9): term and persisted vote never change backwards,
-    /// commit and applied never go back while the node runs, and
-    /// `snapshot index <= applied <= commit <= last_index`, `match < next` for every follower.
-    fn check_node_invariants(&mut self) -> Vec<String> {
-        let mut fresh = Vec::new();
-        for (&id, slot) in &self.slots {
-            let hs = match &slot.node {
-                Some(n) => n.storage().hard_state().clone(),
-                None => slot.disk.hard_state().clone(),
-            };
-            let vote = hs.vote.map(|v| v.0);
-            if let Some(&(term, old_vote)) = self.durable_votes.get(&id) {
-                if hs.term.0 < term {
-                    fresh.push(format!(
-                        "VIOLATION n{id} durable term went back from {term} to {}",
-                        hs.term
-                    ));
-                } else if hs.term.0 == term && old_vote.is_some() && vote != old_vote {
-                    fresh.push(format!(
-                        "VIOLATION n{id} changed its durable vote in term {term} from {old_vote:?} to {vote:?}"
-                    ));
-                }
-            }
-            self.durable_votes.insert(id, (hs.term.0, vote));
-            let Some(node) = &slot.node else { continue };
-            let s = node.status();
-            let (commit, applied) = (s.commit.0, s.applied.0);
-            if let Some(&(old_commit, old_applied)) = self.cursors.get(&id)
-                && (commit < old_commit || applied < old_applied)
-            {
-                fresh.push(format!(
-                    "VIOLATION n{id} commit/applied went back from {old_commit}/{old_applied} to {commit}/{applied}"
-                ));
-            }
-            self.cursors.insert(id, (commit, applied));
-            // The durable snapshot: one just received waits in the unstable tail until advance.
-            let snapshot_index = node.storage().snapshot().metadata.index.0;
-            let ordered =
-                snapshot_index <= applied && applied <= commit && commit <= s.last_index.0;
-            if !ordered {
-                fresh.push(format!(
-                    "VIOLATION n{id} order: snapshot={snapshot_index} applied={applied} commit={commit} last={}",
-                    s.last_index
-                ));
-            }
-            for (peer, pr) in &s.progress {
-                if pr.matched >= pr.next {
-                    fresh.push(format!(
-                        "VIOLATION n{id} progress of {peer}: match {} >= next {}",
-                        pr.matched, pr.next
-                    ));
-                }
-            }
-        }
-        fresh
-    }
-
+    /// Runs the monitors' after-step checks and prints the first violation once, on the
+    /// command after which it fired.
     fn check_invariants(&mut self) -> String {
-        let mut fresh = self.check_node_invariants();
-        for (&id, slot) in &self.slots {
-            let Some(node) = &slot.node else { continue };
-            let status = node.status();
-            if status.role != raftlab::raft::node::Role::Leader {
-                continue;
-            }
-            let log: BTreeMap<u64, u64> = node
-                .log_entries()
-                .iter()
-                .map(|e| (e.index.0, e.term.0))
-                .collect();
-            let first = status.first_index.0;
-            for (&index, (_, term, _, committed_by)) in &self.applied_by_index {
-                let later_leader = status.term.0 > *committed_by;
-                if later_leader && index >= first && log.get(&index) != Some(term) {
-                    fresh.push(format!(
-                        "VIOLATION leader completeness: leader n{id} of term {} lacks applied entry {term}/{index}",
-                        status.term
-                    ));
-                }
-            }
-            let commit = status.commit.0;
-            if let Some(&commit_term) = log.get(&commit) {
-                let holders = status
-                    .conf_state
-                    .voters
-                    .iter()
-                    .filter(|v| {
-                        self.slots.get(&v.0).is_some_and(|slot| {
-                            let disk = match &slot.node {
-                                Some(n) => n.storage(),
-                                None => &slot.disk,
-                            };
-                            disk.term(Index(commit)) == Ok(Term(commit_term))
-                        })
-                    })
-                    .count();
-                if holders * 2 <= status.conf_state.voters.len() {
-                    fresh.push(format!(
-                        "VIOLATION durability: leader n{id} committed index {commit} but only {holders} of {} voters hold it durably",
-                        status.conf_state.voters.len()
-                    ));
-                }
-            }
-            let leader = self.leaders_by_term.entry(status.term.0).or_insert(id);
-            if *leader != id {
-                fresh.push(format!(
-                    "VIOLATION election safety: two leaders in term {}: n{} and n{id}",
-                    status.term, leader
-                ));
-            }
+        let Some(violation) = self.monitor.check(&self.slots, NOW_MS, 0) else {
+            return String::new();
+        };
+        if std::mem::replace(&mut self.violation_reported, true) {
+            return String::new();
         }
-        self.violations_seen.extend(fresh);
-        let out: String = self
-            .violations_seen
-            .iter()
-            .map(|v| format!("{v}\n"))
-            .collect();
-        self.violations_seen.clear();
-        out
+        format!(
+            "VIOLATION {}: {}\n",
+            violation.invariant, violation.evidence
+        )
     }
 
     fn for_ids(
@@ -751,7 +642,10 @@ impl Cluster {
                 out.push_str(&text);
             }
             for &id in &ids {
-                let live = self.slots.get(&id).is_some_and(|s| s.node.is_some());
+                let live = self
+                    .slots
+                    .get(&NodeId(id))
+                    .is_some_and(|s| s.node.is_some());
                 let has_msgs = self.pending.iter().any(|m| m.to.0 == id);
                 if live && has_msgs {
                     out.push_str(&self.deliver(id, false));
@@ -783,20 +677,29 @@ impl Cluster {
 
     fn isolate(&mut self, cmd: &Command) -> Result<String, String> {
         let id = Self::first_id(cmd)?;
-        let rest: BTreeSet<u64> = self.slots.keys().copied().filter(|&i| i != id).collect();
+        let rest: BTreeSet<u64> = self
+            .slots
+            .keys()
+            .map(|i| i.0)
+            .filter(|&i| i != id)
+            .collect();
         self.partition = vec![BTreeSet::from([id]), rest];
         Ok(String::new())
     }
 
     fn crash(&mut self, cmd: &Command) -> Result<String, String> {
         for id in self.ids_arg(cmd)? {
-            let slot = self.slots.get_mut(&id).ok_or(format!("no node {id}"))?;
+            let slot = self
+                .slots
+                .get_mut(&NodeId(id))
+                .ok_or(format!("no node {id}"))?;
             if let Some(node) = slot.node.take() {
                 slot.disk = node.storage().clone();
             }
             // An unfinished disk write is lost with the node.
             self.held.remove(&id);
             self.pending.retain(|m| m.to.0 != id);
+            self.monitor.on_crash(NodeId(id));
         }
         Ok(String::new())
     }
@@ -804,13 +707,16 @@ impl Cluster {
     fn restart(&mut self, cmd: &Command) -> Result<String, String> {
         let mut out = String::new();
         for id in self.ids_arg(cmd)? {
-            let slot = self.slots.get_mut(&id).ok_or(format!("no node {id}"))?;
+            let slot = self
+                .slots
+                .get_mut(&NodeId(id))
+                .ok_or(format!("no node {id}"))?;
             let node =
                 RawNode::restart(&slot.config, slot.disk.clone()).map_err(|e| e.to_string())?;
             slot.node = Some(node);
             // Commit and applied are volatile: a restart may legitimately lower them. A Ready
             // still in flight died with the old process.
-            self.cursors.remove(&id);
+            self.monitor.on_restart(NodeId(id), &self.slots);
             self.held.remove(&id);
             out.push_str(&self.status_line(id));
         }
@@ -824,7 +730,7 @@ impl Cluster {
         node.compact(Index(index), format!("snap@{index}").into_bytes())
             .map_err(|e| e.to_string())?;
         let disk = node.storage().clone();
-        if let Some(slot) = self.slots.get_mut(&id) {
+        if let Some(slot) = self.slots.get_mut(&NodeId(id)) {
             slot.disk = disk;
         }
         self.raft_log_of(id)
@@ -865,7 +771,7 @@ impl Cluster {
     }
 
     fn status_line(&self, id: u64) -> String {
-        let Some(slot) = self.slots.get(&id) else {
+        let Some(slot) = self.slots.get(&NodeId(id)) else {
             return format!("n{id}: unknown\n");
         };
         let Some(node) = &slot.node else {
@@ -894,7 +800,7 @@ impl Cluster {
         let mut out = String::new();
         for id in self.ids_arg(cmd)? {
             out.push_str(&self.status_line(id));
-            let Some(node) = self.slots.get(&id).and_then(|s| s.node.as_ref()) else {
+            let Some(node) = self.slots.get(&NodeId(id)).and_then(|s| s.node.as_ref()) else {
                 continue;
             };
             for (peer, pr) in node.status().progress {
@@ -918,7 +824,7 @@ impl Cluster {
     }
 
     fn raft_state(&self) -> String {
-        self.slots.keys().map(|&id| self.status_line(id)).collect()
+        self.slots.keys().map(|id| self.status_line(id.0)).collect()
     }
 
     fn pending_msgs(&self) -> String {

@@ -19,17 +19,18 @@ use super::Sim;
 use crate::kv::command::Command;
 use crate::kv::request::{CompactionRequest, Request};
 use crate::raft::node::Role;
+use crate::raft::types::NodeId;
 use crate::sim::trace::TraceKind;
 
 impl Sim {
     /// Called after node `id` applied entries: snapshot and compact its log, and (as leader)
     /// propose an MVCC compaction, when the thresholds say so.
-    pub(super) fn auto_compact(&mut self, id: u64) {
+    pub(super) fn auto_compact(&mut self, id: NodeId) {
         self.auto_snapshot(id);
         self.auto_compact_mvcc(id);
     }
 
-    fn auto_snapshot(&mut self, id: u64) {
+    fn auto_snapshot(&mut self, id: NodeId) {
         let count = self.config.snapshot_count;
         if count == 0 {
             return;
@@ -79,7 +80,7 @@ impl Sim {
         }
     }
 
-    fn auto_compact_mvcc(&mut self, id: u64) {
+    fn auto_compact_mvcc(&mut self, id: NodeId) {
         let retention = self.config.mvcc_retention;
         if retention == 0 {
             return;

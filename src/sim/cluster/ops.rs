@@ -12,6 +12,7 @@ use crate::kv::state_machine::ApplyOutcome;
 use crate::kv::types::{Event as KvEvent, Revision};
 use crate::kv::watch::WatchId;
 use crate::raft::node::Role;
+use crate::raft::types::NodeId;
 use crate::sim::app::envelope;
 use crate::sim::client::{self, ClientOp, OpState, Route};
 use crate::sim::trace::TraceKind;
@@ -37,7 +38,7 @@ impl Sim {
     pub(super) fn client_send(
         &mut self,
         client: u64,
-        node: u64,
+        node: NodeId,
         line: &str,
     ) -> Result<(), ActionError> {
         let command = client::parse(line).map_err(ActionError)?;
@@ -47,7 +48,7 @@ impl Sim {
         };
         let mut request = command.action.request();
         if let Some(r) = request.as_mut() {
-            r.stamp_time(self.now_ms);
+            r.stamp_time(self.now_ms.0);
         }
         let id = self.next_op_id;
         let op = ClientOp {
@@ -128,7 +129,7 @@ impl Sim {
 
     /// A client sends an earlier write again, unchanged: with sessions the state machine
     /// recognises it; without, it applies a second time.
-    pub(super) fn client_retry(&mut self, op: u64, node: u64) -> Result<(), ActionError> {
+    pub(super) fn client_retry(&mut self, op: u64, node: NodeId) -> Result<(), ActionError> {
         let original = self.ops.get(&op).ok_or_else(|| {
             if op < self.next_op_id {
                 ActionError(format!(
@@ -162,7 +163,7 @@ impl Sim {
         Ok(())
     }
 
-    fn propose_for(&mut self, id: u64, node: u64, command_bytes: &[u8]) {
+    fn propose_for(&mut self, id: u64, node: NodeId, command_bytes: &[u8]) {
         let data = envelope(id, command_bytes);
         let result = self.up_raft(node).and_then(|raft| {
             raft.propose(data)
@@ -175,7 +176,7 @@ impl Sim {
     }
 
     /// Answers the writes that node `id` just applied for its own clients.
-    pub(super) fn answer_writes(&mut self, id: u64, answers: Vec<(u64, ApplyOutcome)>) {
+    pub(super) fn answer_writes(&mut self, id: NodeId, answers: Vec<(u64, ApplyOutcome)>) {
         for (op, outcome) in answers {
             let Some(pending) = self.ops.get(&op) else {
                 continue;
@@ -192,7 +193,7 @@ impl Sim {
 
     /// Records the read index the leader confirmed for a client read, and files the read
     /// under its node and index so that [`Sim::serve_reads`] finds it without scanning.
-    pub(super) fn note_read_index(&mut self, id: u64, ctx: &[u8], index: u64) {
+    pub(super) fn note_read_index(&mut self, id: NodeId, ctx: &[u8], index: u64) {
         if let Some(op) = op_of_ctx(ctx).and_then(|op| self.ops.get_mut(&op))
             && op.node == id
             && op.state == OpState::Pending
@@ -205,11 +206,11 @@ impl Sim {
     /// Serves the linearizable reads at node `id` whose read index it has applied. Only the
     /// reads waiting on this node up to its applied index are looked at (an ordered index of
     /// pending reads), so the cost does not grow with the number of operations ever issued.
-    pub(super) fn serve_reads(&mut self, id: u64) {
+    pub(super) fn serve_reads(&mut self, id: NodeId) {
         let Some(applied) = self.nodes.get(&id).map(|n| n.app.applied().0) else {
             return;
         };
-        let due: Vec<(u64, u64, u64)> = self
+        let due: Vec<(NodeId, u64, u64)> = self
             .pending_reads
             .range((id, 0, 0)..=(id, applied, u64::MAX))
             .copied()
@@ -234,7 +235,7 @@ impl Sim {
         }
     }
 
-    fn serve_read_now(&mut self, op: u64, node: u64, request: &Request) {
+    fn serve_read_now(&mut self, op: u64, node: NodeId, request: &Request) {
         let Some(sim_node) = self.nodes.get(&node) else {
             return;
         };
@@ -268,7 +269,7 @@ impl Sim {
 
     fn render(
         &self,
-        node: u64,
+        node: NodeId,
         command: &ConsoleCommand,
         result: Result<Response, crate::kv::types::KvError>,
     ) -> (String, bool) {
@@ -282,7 +283,7 @@ impl Sim {
     }
 
     /// Delivers the watch events that node `id` just produced to its watching clients.
-    pub(super) fn stream_watch_events(&mut self, id: u64, events: &[KvEvent]) {
+    pub(super) fn stream_watch_events(&mut self, id: NodeId, events: &[KvEvent]) {
         if events.is_empty() {
             return;
         }
@@ -323,7 +324,7 @@ impl Sim {
     }
 
     /// A crash closes the node's watch streams.
-    pub(super) fn close_watches(&mut self, id: u64) {
+    pub(super) fn close_watches(&mut self, id: NodeId) {
         for op in self
             .ops
             .values_mut()
@@ -405,7 +406,7 @@ impl Sim {
         }
     }
 
-    fn header_info(&self, node: u64) -> HeaderInfo {
+    fn header_info(&self, node: NodeId) -> HeaderInfo {
         let raft_term = self
             .nodes
             .get(&node)
@@ -413,14 +414,14 @@ impl Sim {
             .map_or(0, |r| r.raft().term.0);
         HeaderInfo {
             cluster_id: CLUSTER_ID,
-            member_id: node,
+            member_id: node.0,
             raft_term,
         }
     }
 
     /// The node an `--endpoints` value names (a member name such as `n2`, or a client URL),
     /// resolved with the console's own rules over every node of the cluster.
-    fn resolve_endpoint(&self, endpoint: &str) -> Result<u64, String> {
+    fn resolve_endpoint(&self, endpoint: &str) -> Result<NodeId, String> {
         let cluster = ClusterInfo {
             cluster_id: CLUSTER_ID,
             raft_term: 0,
@@ -431,7 +432,7 @@ impl Sim {
                 .collect(),
         };
         match cluster.resolve(Some(endpoint)) {
-            Ok(member) => Ok(member.id),
+            Ok(member) => Ok(NodeId(member.id)),
             Err(_) => {
                 let known: Vec<String> = self
                     .nodes
@@ -458,14 +459,14 @@ impl Sim {
             .iter()
             .chain(conf.voters_outgoing.iter())
             .chain(conf.learners.iter())
-            .map(|id| id.0)
-            .collect::<std::collections::BTreeSet<u64>>()
+            .copied()
+            .collect::<std::collections::BTreeSet<NodeId>>()
             .into_iter()
-            .map(|id| member_info(id, conf.learners.contains(&crate::raft::types::NodeId(id))))
+            .map(|id| member_info(id, conf.learners.contains(&id)))
             .collect()
     }
 
-    fn endpoint_status(&self, node: u64) -> Result<EndpointStatus, ExecError> {
+    fn endpoint_status(&self, node: NodeId) -> Result<EndpointStatus, ExecError> {
         let sim_node = self
             .nodes
             .get(&node)
@@ -490,9 +491,9 @@ impl Sim {
 }
 
 /// How node `id` appears in `member list` and to `--endpoints`.
-fn member_info(id: u64, is_learner: bool) -> MemberInfo {
+fn member_info(id: NodeId, is_learner: bool) -> MemberInfo {
     MemberInfo {
-        id,
+        id: id.0,
         name: format!("n{id}"),
         peer_urls: vec![client::peer_url(id)],
         client_urls: vec![client::client_url(id)],
@@ -519,13 +520,13 @@ fn unavailable(why: &str) -> String {
 /// A read-only view of the cluster for commands answered without the log.
 struct ClusterView<'a> {
     sim: &'a mut Sim,
-    node: u64,
+    node: NodeId,
     /// The watch this command opened: (node, watch id).
-    opened: Option<(u64, WatchId)>,
+    opened: Option<(NodeId, WatchId)>,
 }
 
 impl ClusterView<'_> {
-    fn node_for(&self, endpoint: Option<&str>) -> Result<u64, ExecError> {
+    fn node_for(&self, endpoint: Option<&str>) -> Result<NodeId, ExecError> {
         match endpoint {
             None => Ok(self.node),
             Some(e) => self

@@ -10,6 +10,7 @@
 //! (links 10-30 ms, disks 1-3 ms) so that some seeds hit the narrow window and others miss.
 //! The roles are a random permutation of the nodes; the random faults follow the shape.
 
+use crate::raft::types::NodeId;
 use crate::sim::action::{Action, MembershipChange, TimedAction};
 use crate::sim::config::SimConfig;
 use crate::sim::queue::TimeMs;
@@ -55,8 +56,8 @@ pub fn draw(seed: u64, config: &mut SimConfig) -> Option<Shape> {
 }
 
 /// A random permutation of `1..=n`.
-fn roles(rng: &mut Stream, n: u64) -> Vec<u64> {
-    let mut nodes: Vec<u64> = (1..=n).collect();
+fn roles(rng: &mut Stream, n: u64) -> Vec<NodeId> {
+    let mut nodes: Vec<NodeId> = (1..=n).map(NodeId).collect();
     for i in (1..nodes.len()).rev() {
         let j = rng.below(i as u64 + 1) as usize;
         nodes.swap(i, j);
@@ -64,11 +65,15 @@ fn roles(rng: &mut Stream, n: u64) -> Vec<u64> {
     nodes
 }
 
-fn at(at_ms: TimeMs, action: Action) -> TimedAction {
-    TimedAction { at_ms, action }
+/// An action `at_ms` milliseconds into the run (shapes are written in plain numbers).
+fn at(at_ms: u64, action: Action) -> TimedAction {
+    TimedAction {
+        at_ms: TimeMs(at_ms),
+        action,
+    }
 }
 
-fn cut(from: u64, to: u64) -> Action {
+fn cut(from: NodeId, to: NodeId) -> Action {
     Action::SetLinkUp {
         from,
         to,
@@ -76,7 +81,7 @@ fn cut(from: u64, to: u64) -> Action {
     }
 }
 
-fn restore(from: u64, to: u64) -> Action {
+fn restore(from: NodeId, to: NodeId) -> Action {
     Action::SetLinkUp { from, to, up: true }
 }
 
@@ -105,7 +110,7 @@ fn vote_split(rng: &mut Stream, voters: u64) -> Shape {
     actions.push(at(1_000, restore(b, a)));
     Shape {
         actions,
-        end_ms: 1_000,
+        end_ms: TimeMs(1_000),
     }
 }
 
@@ -149,7 +154,7 @@ fn figure8(rng: &mut Stream) -> Shape {
     actions.push(at(b_crash + 1_000, restore(a, c)));
     Shape {
         actions,
-        end_ms: b_crash + 1_000,
+        end_ms: TimeMs(b_crash + 1_000),
     }
 }
 
@@ -161,7 +166,7 @@ fn figure8(rng: &mut Stream) -> Shape {
 fn overlapping_changes(rng: &mut Stream) -> Shape {
     let nodes = roles(rng, 3);
     let (a, b, c) = (nodes[0], nodes[1], nodes[2]);
-    let (d, e) = (4, 5);
+    let (d, e) = (NodeId(4), NodeId(5));
     let c_crash = rng.between(326, 346);
     let split = 900 + rng.between(0, 100);
     let actions = vec![
@@ -195,6 +200,6 @@ fn overlapping_changes(rng: &mut Stream) -> Shape {
     ];
     Shape {
         actions,
-        end_ms: split + 1_000,
+        end_ms: TimeMs(split + 1_000),
     }
 }

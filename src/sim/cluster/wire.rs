@@ -1,0 +1,155 @@
+//! Messages on the wire: sending through the network's fate (loss, duplication, delay), holding,
+//! delivering to the recipient and dropping, with the snapshot reports the core expects.
+//!
+//! Apart from the loop because the network is where most faults are injected; every message's
+//! path from `send` to `deliver` or `dropped` is in this one file.
+
+use super::{Event, InFlight, Sim};
+use crate::raft::message::{Message, MessageType, describe_message};
+use crate::raft::types::NodeId;
+use crate::sim::network::Fate;
+use crate::sim::node::SimNode;
+use crate::sim::trace::{DropReason, TraceKind};
+
+impl Sim {
+    pub(super) fn on_deliver(&mut self, message: u64) -> Option<NodeId> {
+        self.deliver(message, false)
+    }
+
+    /// Hands a message to its recipient. `forced` delivers even a held message.
+    pub(super) fn deliver(&mut self, id: u64, forced: bool) -> Option<NodeId> {
+        let flight = self.in_flight.get(&id)?;
+        if flight.held && !forced {
+            return None;
+        }
+        let to = flight.message.to;
+        let Some(node) = self.nodes.get_mut(&to) else {
+            let flight = self.in_flight.remove(&id)?;
+            self.dropped(flight, DropReason::NodeDown);
+            return None;
+        };
+        if node.is_up() && node.paused && !forced {
+            node.parked.push(id);
+            return None;
+        }
+        let flight = self.in_flight.remove(&id)?;
+        if !node.is_up() {
+            self.dropped(flight, DropReason::NodeDown);
+            return None;
+        }
+        let is_snapshot = flight.message.msg_type == MessageType::MsgSnapshot;
+        let from = flight.message.from;
+        self.trace
+            .push(self.now_ms, TraceKind::Deliver { message: id, to });
+        let result = node.raft_mut().map(|raft| raft.step(flight.message));
+        if let Some(Err(error)) = result {
+            self.note(to, format!("refused m{id}: {error}"));
+        }
+        if is_snapshot && let Some(sender) = self.nodes.get_mut(&from).and_then(SimNode::raft_mut) {
+            sender.report_snapshot(to, true);
+            self.drain_ready(from);
+        }
+        Some(to)
+    }
+
+    pub(super) fn send(&mut self, mut message: Message) {
+        if message.msg_type == MessageType::MsgSnapshot {
+            self.refresh_snapshot(&mut message);
+        }
+        self.monitor.on_send(&message, self.now_ms);
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        let (from, to) = (message.from, message.to);
+        // The summary costs a string per message: only build it when the trace is kept.
+        let summary = if self.trace.is_recording() {
+            describe_message(&message)
+        } else {
+            String::new()
+        };
+        self.trace.push(
+            self.now_ms,
+            TraceKind::Send {
+                message: id,
+                from,
+                to,
+                summary,
+            },
+        );
+        let flight = InFlight {
+            id,
+            sent_ms: self.now_ms,
+            due_ms: self.now_ms,
+            held: false,
+            message,
+        };
+        match self.network.fate(from, to, &mut self.rng.network) {
+            Fate::DroppedLinkDown => self.dropped(flight, DropReason::LinkDown),
+            Fate::DroppedLoss => self.dropped(flight, DropReason::Loss),
+            Fate::Deliver(delays) => {
+                for (copy_number, delay) in delays.into_iter().enumerate() {
+                    let mut copy = flight.clone();
+                    if copy_number > 0 {
+                        copy.id = self.next_message_id;
+                        self.next_message_id += 1;
+                        self.trace.push(
+                            self.now_ms,
+                            TraceKind::Duplicate {
+                                message: id,
+                                copy: copy.id,
+                            },
+                        );
+                    }
+                    copy.due_ms = self.later(delay);
+                    self.queue
+                        .push(copy.due_ms, Event::Deliver { message: copy.id });
+                    self.in_flight.insert(copy.id, copy);
+                }
+            }
+        }
+    }
+
+    /// Sends the sender's current state instead of an older stored snapshot, as etcd's server
+    /// does (`createMergedSnapshotMessage`): the stored snapshot may predate the recipient's own
+    /// membership, and a node refuses a snapshot whose configuration does not include it.
+    fn refresh_snapshot(&mut self, message: &mut Message) {
+        let from = message.from;
+        let Some(node) = self.nodes.get_mut(&from) else {
+            return;
+        };
+        let applied = node.app.applied();
+        let data = node.app.snapshot_data();
+        let Some(raft) = node.raft_mut() else { return };
+        let stale = message
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.metadata.index < applied);
+        if stale && raft.compact(applied, data).is_ok() {
+            message.snapshot = Some(raft.storage().snapshot().clone());
+            self.trace.push(
+                self.now_ms,
+                TraceKind::Snapshot {
+                    node: from,
+                    index: applied.0,
+                },
+            );
+        }
+    }
+
+    pub(super) fn dropped(&mut self, flight: InFlight, reason: DropReason) {
+        self.trace.push(
+            self.now_ms,
+            TraceKind::Drop {
+                message: flight.id,
+                reason,
+            },
+        );
+        let message = flight.message;
+        if message.msg_type == MessageType::MsgSnapshot {
+            let (from, to) = (message.from, message.to);
+            if let Some(sender) = self.nodes.get_mut(&from).and_then(SimNode::raft_mut) {
+                sender.report_snapshot(to, false);
+                self.drain_ready(from);
+            }
+        }
+    }
+}
