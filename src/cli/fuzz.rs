@@ -262,7 +262,7 @@ fn write_history(
         options.nodes_min, options.nodes_max
     );
     if let Some(switch) = &options.unsafe_switch {
-        run.push_str(&format!(" --unsafe {switch}"));
+        run.push_str(&format!(" --unsafe {}", switch.name()));
     }
     if !options.rule_monitors {
         run.push_str(" --rule-monitors off");

@@ -5,6 +5,7 @@
 //! command is being answered, so a session is as deterministic as a script: the same seed and
 //! the same lines give the same output.
 
+use crate::raft::types::NodeId;
 use crate::scenario::console_line::{CONSOLE_HELP, ConsoleLine, parse_console_line};
 use crate::scenario::sim_script::Runner;
 use crate::sim::action::Action;
@@ -203,7 +204,7 @@ impl ConsoleSession {
     /// Runs virtual time until some node leads, for at most the client timeout: the console
     /// sends each command to the leader, as etcd's client balancer ends up doing, rather than
     /// to a node that would only time out. Returns the leader, if one emerged.
-    fn wait_for_leader(&mut self) -> Option<u64> {
+    fn wait_for_leader(&mut self) -> Option<NodeId> {
         let deadline = {
             let sim = self.sim();
             sim.now_ms().saturating_add(sim.config().client_timeout_ms)
@@ -224,17 +225,17 @@ impl ConsoleSession {
 
     /// Where a command goes when no node leads: the first running node (it will say "no
     /// leader"), or n1 when every node is down.
-    fn fallback_node(&self) -> u64 {
+    fn fallback_node(&self) -> NodeId {
         let sim = self.sim();
         sim.nodes()
             .values()
             .find(|n| n.is_up())
             .or_else(|| sim.nodes().values().next())
-            .map_or(1, |n| n.id)
+            .map_or(NodeId(1), |n| n.id)
     }
 
     /// Why the cluster could not answer, in the terms of a quorum.
-    fn why_no_answer(&self, node: u64) -> String {
+    fn why_no_answer(&self, node: NodeId) -> String {
         let sim = self.sim();
         let voters = sim.config().voters;
         let quorum = voters / 2 + 1;
@@ -282,7 +283,7 @@ impl ConsoleSession {
     }
 }
 
-fn term_of(sim: &Sim, node: u64) -> u64 {
+fn term_of(sim: &Sim, node: NodeId) -> u64 {
     sim.nodes()
         .get(&node)
         .and_then(|n| n.raft())
@@ -331,7 +332,7 @@ mod tests {
         let (mut console, _) = ConsoleSession::start(3, 4).expect("starts");
         assert_eq!(console.execute("put a 1").text, "OK");
         let leader = console.sim().leader().expect("a leader");
-        let others: Vec<u64> = (1..=3).filter(|n| *n != leader).collect();
+        let others: Vec<u64> = (1..=3).filter(|n| *n != leader.0).collect();
         for node in &others {
             assert!(
                 console
