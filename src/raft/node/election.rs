@@ -4,6 +4,64 @@
 use super::*;
 
 impl Raft {
+    pub(super) fn tick_election(&mut self) {
+        self.election_elapsed_ticks += 1;
+        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
+            // The campaign a MsgTimeoutNow asked for (see `step_follower`); `hup` checks that
+            // this node is still a voter of the configuration it applied.
+            self.campaign_after_apply = false;
+            self.election_elapsed_ticks = 0;
+            self.hup(true);
+            return;
+        }
+        if self.promotable()
+            && self.election_elapsed_ticks >= self.randomized_election_timeout_ticks
+        {
+            self.election_elapsed_ticks = 0;
+            self.hup(false);
+        }
+    }
+
+    pub(super) fn step_candidate(&mut self, m: Message) -> Result<(), StepError> {
+        let my_response = if self.role == Role::PreCandidate {
+            MessageType::MsgPreVoteResp
+        } else {
+            MessageType::MsgVoteResp
+        };
+        match m.msg_type {
+            MessageType::MsgApp => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_append(m)
+            }
+            MessageType::MsgHeartbeat => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_heartbeat(m);
+                Ok(())
+            }
+            MessageType::MsgSnapshot => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_snapshot(m)
+            }
+            t if t == my_response => {
+                let kind = if self.role == Role::PreCandidate {
+                    CampaignKind::PreElection
+                } else {
+                    CampaignKind::Election
+                };
+                match self.poll(m.from, !m.reject) {
+                    VoteResult::Won => self.win_election(kind),
+                    VoteResult::Lost => {
+                        let term = self.term;
+                        self.become_follower(term, None);
+                    }
+                    VoteResult::Pending => {}
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Starts an election now (the application's `campaign`, or an election timeout).
     pub fn hup(&mut self, transfer: bool) {
         if self.role == Role::Leader || !self.promotable() {

@@ -5,6 +5,75 @@
 use super::*;
 
 impl Raft {
+    pub(super) fn tick_heartbeat(&mut self) {
+        self.heartbeat_elapsed_ticks += 1;
+        self.election_elapsed_ticks += 1;
+        if self.election_elapsed_ticks >= self.config.election_timeout_ticks {
+            self.election_elapsed_ticks = 0;
+            if self.config.check_quorum {
+                let active = self.tracker.quorum_active(self.id);
+                let self_id = self.id;
+                for (&id, pr) in self.tracker.progress.iter_mut() {
+                    if id != self_id {
+                        pr.recent_active = false;
+                    }
+                }
+                if !active {
+                    // Thesis §6.2: a leader that cannot reach a quorum steps down.
+                    let term = self.term;
+                    self.become_follower(term, None);
+                    return;
+                }
+            }
+            // Transfer did not finish within an election timeout: give up (thesis §3.10).
+            self.lead_transferee = None;
+            // A snapshot may have been lost on the way; probe again.
+            for pr in self.tracker.progress.values_mut() {
+                if pr.state == ProgressState::Snapshot {
+                    pr.become_probe();
+                }
+            }
+        }
+        if self.role != Role::Leader {
+            return;
+        }
+        if self.heartbeat_elapsed_ticks >= self.config.heartbeat_interval_ticks {
+            self.heartbeat_elapsed_ticks = 0;
+            let ctx = self.read_only.last_pending_request_ctx();
+            self.bcast_heartbeat(ctx);
+            // A MsgTimeoutNow of a leader outside its configuration may have been lost: ask
+            // again each heartbeat until a higher term deposes this leader.
+            self.maybe_hand_over(true);
+        }
+    }
+
+    pub(super) fn step_leader(&mut self, m: Message) -> Result<(), StepError> {
+        match m.msg_type {
+            MessageType::MsgProp => {
+                // Errors of forwarded proposals are the forwarding client's timeout to handle.
+                let _ = self.propose_as_leader(m.entries);
+                Ok(())
+            }
+            MessageType::MsgReadIndex => {
+                self.leader_read_index(m);
+                Ok(())
+            }
+            MessageType::MsgAppResp => {
+                self.handle_append_response(&m);
+                Ok(())
+            }
+            MessageType::MsgHeartbeatResp => {
+                self.handle_heartbeat_response(&m);
+                Ok(())
+            }
+            MessageType::MsgTransferLeader => {
+                self.handle_transfer_leader(m.from);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Appends proposals as the leader.
     pub fn propose_as_leader(&mut self, mut entries: Vec<Entry>) -> Result<(), ProposeError> {
         if entries.is_empty() {
