@@ -137,8 +137,8 @@ impl RawNode {
         let raft = Raft::new(config, storage)?;
         let prev_hard_state = raft.hard_state();
         let prev_soft_state = SoftState {
-            leader: raft.leader,
-            role: raft.role,
+            leader: raft.leader(),
+            role: raft.role(),
         };
         Ok(RawNode {
             raft,
@@ -217,8 +217,8 @@ impl RawNode {
 
     fn soft_state(&self) -> SoftState {
         SoftState {
-            leader: self.raft.leader,
-            role: self.raft.role,
+            leader: self.raft.leader(),
+            role: self.raft.role(),
         }
     }
 
@@ -278,7 +278,7 @@ impl RawNode {
             debug_assert!(
                 stored.is_ok(),
                 "n{}: ready entries must continue the log",
-                self.raft.id
+                self.raft.id()
             );
             log.unstable.stable_to(last.index, last.term);
         }
@@ -337,8 +337,8 @@ impl RawNode {
     /// The node's state for display.
     pub fn status(&self) -> Status {
         let raft = &self.raft;
-        let progress = if raft.role == Role::Leader {
-            raft.tracker
+        let progress = if raft.role() == Role::Leader {
+            raft.tracker()
                 .progress
                 .iter()
                 .map(|(&id, pr)| {
@@ -360,22 +360,22 @@ impl RawNode {
             BTreeMap::new()
         };
         Status {
-            id: raft.id,
-            role: raft.role,
-            term: raft.term,
-            vote: raft.vote,
-            leader: raft.leader,
+            id: raft.id(),
+            role: raft.role(),
+            term: raft.term(),
+            vote: raft.vote(),
+            leader: raft.leader(),
             commit: raft.log.committed,
             applied: raft.log.applied,
             first_index: raft.log.first_index(),
             last_index: raft.log.last_index(),
             persisted_index: raft.log.persisted_last_index(),
-            election_elapsed_ticks: raft.election_elapsed_ticks,
-            randomized_election_timeout_ticks: raft.randomized_election_timeout_ticks,
-            conf_state: raft.tracker.config.to_conf_state(),
+            election_elapsed_ticks: raft.election_elapsed_ticks(),
+            randomized_election_timeout_ticks: raft.randomized_election_timeout_ticks(),
+            conf_state: raft.tracker().config.to_conf_state(),
             progress,
-            lead_transferee: raft.lead_transferee,
-            is_learner: raft.is_learner,
+            lead_transferee: raft.lead_transferee(),
+            is_learner: raft.is_learner(),
         }
     }
 }

@@ -610,7 +610,7 @@ impl Sim {
             return;
         };
         let Some(raft) = node.raft_mut() else { return };
-        let commit_before = raft.raft().log.committed;
+        let commit_before = raft.raft().log().committed;
         raft.advance(&ready);
         let hard_state = raft.storage().hard_state().clone();
         if ready.must_sync() {
@@ -662,7 +662,7 @@ impl Sim {
         }
         let commit_after = node
             .raft()
-            .map_or(commit_before, |r| r.raft().log.committed);
+            .map_or(commit_before, |r| r.raft().log().committed);
         self.monitor.on_ready(id, &ready, &self.nodes, now);
         if commit_after > commit_before {
             self.trace.push(
@@ -1026,8 +1026,8 @@ impl Sim {
         self.nodes
             .values()
             .filter_map(|n| n.raft().map(|r| (n.id, r.raft())))
-            .filter(|(_, r)| r.role == crate::raft::node::Role::Leader)
-            .max_by_key(|(id, r)| (r.term, std::cmp::Reverse(*id)))
+            .filter(|(_, r)| r.role() == crate::raft::node::Role::Leader)
+            .max_by_key(|(id, r)| (r.term(), std::cmp::Reverse(*id)))
             .map(|(id, _)| id)
     }
 
@@ -1048,7 +1048,7 @@ impl Sim {
                         s.commit.0,
                         s.applied.0,
                         s.last_index.0,
-                        r.raft().log.last_term().0,
+                        r.raft().log().last_term().0,
                         s.leader.map_or(0, |l| l.0),
                     )
                 });

@@ -153,8 +153,8 @@ impl Monitor {
         for node in nodes.values() {
             let watch = self.nodes.entry(node.id).or_default();
             if let Some(raft) = node.raft() {
-                watch.term = raft.raft().term;
-                watch.vote = raft.raft().vote;
+                watch.term = raft.raft().term();
+                watch.vote = raft.raft().vote();
             }
         }
     }
@@ -226,8 +226,8 @@ impl Monitor {
             return;
         };
         let watch = self.nodes.entry(id).or_default();
-        watch.commit = raft.raft().log.committed;
-        watch.applied = raft.raft().log.applied;
+        watch.commit = raft.raft().log().committed;
+        watch.applied = raft.raft().log().applied;
         watch.leading = None;
     }
 
@@ -253,7 +253,7 @@ impl Monitor {
         let Some(raft) = nodes.get(&id).and_then(SimNode::raft) else {
             return;
         };
-        let log = &raft.raft().log;
+        let log = raft.raft().log();
         watch.leading = Some((*to_term, log.persisted_last_index()));
         match self.leaders.get(to_term) {
             Some(&other) if other != id => {
@@ -304,12 +304,12 @@ impl Monitor {
         let Some(raft) = node.raft() else {
             return;
         };
-        let log = &raft.raft().log;
+        let log = raft.raft().log();
         // 2: a leader only appends after the last durable index it had when we last looked.
         let mut watch = self.nodes.get(&id).cloned().unwrap_or_default();
         if let (Some((term, last)), Some(first)) = (watch.leading, ready.entries.first())
-            && raft.raft().term == term
-            && raft.raft().role == Role::Leader
+            && raft.raft().term() == term
+            && raft.raft().role() == Role::Leader
             && first.index <= last
         {
             self.fire(
@@ -323,14 +323,14 @@ impl Monitor {
             );
         }
         if let Some((term, _)) = watch.leading
-            && raft.raft().role == Role::Leader
+            && raft.raft().role() == Role::Leader
         {
             watch.leading = Some((term, log.persisted_last_index()));
         }
         // 11: a leader appends a configuration change only when the previous one is committed
         // and an entry of its own term is committed (thesis §4.1; the 2015 single-server bug).
-        if raft.raft().role == Role::Leader {
-            let term = raft.raft().term;
+        if raft.raft().role() == Role::Leader {
+            let term = raft.raft().term();
             for entry in ready
                 .entries
                 .iter()
@@ -515,7 +515,7 @@ impl Monitor {
                 let durable = n.durable().map_or(Index(0), |d| d.first_index().prev());
                 let running = n
                     .raft()
-                    .map_or(durable, |r| r.raft().log.first_index().prev());
+                    .map_or(durable, |r| r.raft().log().first_index().prev());
                 durable.min(running)
             })
             .min()
@@ -558,7 +558,7 @@ impl Monitor {
     fn check_node(&mut self, node: &SimNode, nodes: &BTreeMap<u64, SimNode>, now: TimeMs) {
         let Some(raw) = node.raft() else { return };
         let raft = raw.raft();
-        let log = &raft.log;
+        let log = raft.log();
         let id = node.id;
         // 9: snapshot <= applied <= commit <= last; leader's view of each follower: match < next.
         let snapshot_index = raw.storage().first_index().prev();
@@ -579,8 +579,8 @@ impl Monitor {
             );
             return;
         }
-        if raft.role == Role::Leader {
-            for (peer, pr) in &raft.tracker.progress {
+        if raft.role() == Role::Leader {
+            for (peer, pr) in &raft.tracker().progress {
                 if pr.matched >= pr.next {
                     self.fire(
                         names::ORDERING,
@@ -617,15 +617,15 @@ impl Monitor {
         }
         // §5.4.2: a leader counts replicas only for entries of its own term; older entries
         // commit indirectly. So a leader's commit index always lands on an entry of its term.
-        if raft.role == Role::Leader
-            && log.term(log.committed) != Some(raft.term)
+        if raft.role() == Role::Leader
+            && log.term(log.committed) != Some(raft.term())
             && self.fire(
                 names::CURRENT_TERM_COMMIT,
                 vec![id],
                 now,
                 format!(
                     "leader n{id} (term {}) advanced commit to {}, an entry of {}",
-                    raft.term,
+                    raft.term(),
                     log.committed,
                     log.term(log.committed)
                         .map_or("a compacted term".to_string(), |t| format!("term {t}"))
@@ -652,12 +652,12 @@ impl Monitor {
                 }
                 Some(_) => {}
                 None => {
-                    self.committed.insert(index, (term, raft.term));
+                    self.committed.insert(index, (term, raft.term()));
                 }
             }
             // 6: when the leader commits, a quorum of its configuration has the entry on disk.
-            if raft.role == Role::Leader {
-                let config = &raft.tracker.config.voters;
+            if raft.role() == Role::Leader {
+                let config = &raft.tracker().config.voters;
                 let durable_on = |voters: &BTreeSet<NodeId>| {
                     voters
                         .iter()

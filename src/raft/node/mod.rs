@@ -81,50 +81,50 @@ enum CampaignKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Raft {
     /// This node.
-    pub id: NodeId,
+    id: NodeId,
     /// Current term (durable).
-    pub term: Term,
+    term: Term,
     /// Vote in the current term (durable).
-    pub vote: Option<NodeId>,
+    vote: Option<NodeId>,
     /// The log.
-    pub log: RaftLog,
+    pub(super) log: RaftLog,
     /// Configuration, progress and votes.
-    pub tracker: ProgressTracker,
+    tracker: ProgressTracker,
     /// Current role.
-    pub role: Role,
+    role: Role,
     /// The leader this node follows, if known.
-    pub leader: Option<NodeId>,
+    leader: Option<NodeId>,
     /// Target of a leadership transfer in progress.
-    pub lead_transferee: Option<NodeId>,
+    lead_transferee: Option<NodeId>,
     /// Index of the latest configuration entry this leader appended. A new change is refused
     /// until it is applied, and a new leader sets it to the index of its no-op, so no change is
     /// accepted before the leader's own-term no-op is applied (thesis §4.1 safeguard).
-    pub pending_conf_index: Index,
+    pending_conf_index: Index,
     /// Pending read-index requests.
-    pub read_only: ReadOnly,
+    read_only: ReadOnly,
     /// Reads confirmed and ready for the application.
-    pub read_states: Vec<ReadState>,
+    pub(super) read_states: Vec<ReadState>,
     /// Reads that arrived before this leader committed an entry of its term (thesis §6.4).
     pending_read_index_messages: Vec<Message>,
     /// The leader lease of this term (lease reads only; see `lease.rs`).
-    pub lease: LeaderLease,
+    lease: LeaderLease,
     /// Ticks since this node booted, starting at 1: the clock heartbeats carry for the
     /// lease. Monotonic, never reset, so an echo can be compared with now.
-    pub clock_ticks: u64,
+    clock_ticks: u64,
     /// With lease reads: ticks left of the quiet period after a restart (no votes granted,
     /// no campaign), during which a promise made before the crash may still run.
-    pub quiet_ticks_left: u64,
+    quiet_ticks_left: u64,
     /// Ticks since the last election timeout reset.
-    pub election_elapsed_ticks: u64,
+    election_elapsed_ticks: u64,
     /// Ticks since the last heartbeat (leader).
-    pub heartbeat_elapsed_ticks: u64,
+    heartbeat_elapsed_ticks: u64,
     /// This round's timeout, drawn from `[T, 2T)`.
-    pub randomized_election_timeout_ticks: u64,
+    randomized_election_timeout_ticks: u64,
     /// Whether this node is a learner.
-    pub is_learner: bool,
+    is_learner: bool,
     /// Leader only: the newest configuration in its log (applied or not) leaves it out of the
     /// incoming voters, so it refuses proposals until it has handed over (see `config_change`).
-    pub leaving: bool,
+    leaving: bool,
     /// Leader only: the voter it last asked to take over, so the event is recorded once.
     handover_to: Option<NodeId>,
     /// Follower only: the leader asked it to campaign (MsgTimeoutNow) while entries it had just
@@ -187,6 +187,88 @@ impl Raft {
             raft.quiet_ticks_left = config.election_timeout_ticks;
         }
         Ok(raft)
+    }
+
+    // ----- read access (the driver, the simulator's monitors and the view) -----------------
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// Current term (durable).
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    /// Vote in the current term (durable).
+    pub fn vote(&self) -> Option<NodeId> {
+        self.vote
+    }
+
+    /// The log.
+    pub fn log(&self) -> &RaftLog {
+        &self.log
+    }
+
+    /// Configuration, progress and votes.
+    pub fn tracker(&self) -> &ProgressTracker {
+        &self.tracker
+    }
+
+    /// Current role; changed only by the `become_*` functions.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The leader this node follows, if known.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    /// Target of a leadership transfer in progress.
+    pub fn lead_transferee(&self) -> Option<NodeId> {
+        self.lead_transferee
+    }
+
+    /// Index of the latest configuration entry this leader appended (see the field).
+    pub fn pending_conf_index(&self) -> Index {
+        self.pending_conf_index
+    }
+
+    /// The leader lease of this term (lease reads only).
+    pub fn lease(&self) -> &LeaderLease {
+        &self.lease
+    }
+
+    /// Ticks since this node booted, starting at 1.
+    pub fn clock_ticks(&self) -> u64 {
+        self.clock_ticks
+    }
+
+    /// Ticks left of the quiet period after a restart (lease reads only).
+    pub fn quiet_ticks_left(&self) -> u64 {
+        self.quiet_ticks_left
+    }
+
+    /// Ticks since the last election timeout reset.
+    pub fn election_elapsed_ticks(&self) -> u64 {
+        self.election_elapsed_ticks
+    }
+
+    /// This round's randomized election timeout, in `[T, 2T)`.
+    pub fn randomized_election_timeout_ticks(&self) -> u64 {
+        self.randomized_election_timeout_ticks
+    }
+
+    /// Whether this node is a learner of its applied configuration.
+    pub fn is_learner(&self) -> bool {
+        self.is_learner
+    }
+
+    /// Leader only: whether the newest configuration in its log leaves it out of the voters.
+    pub fn is_leaving(&self) -> bool {
+        self.leaving
     }
 
     /// The configuration this node runs with.
@@ -347,8 +429,18 @@ impl Raft {
 
     fn become_leader(&mut self) {
         debug_assert!(
-            self.role != Role::Follower,
-            "n{} term {}: follower cannot become leader directly",
+            self.role == Role::Candidate && self.vote == Some(self.id),
+            "n{} term {}: only a candidate that voted for itself becomes leader ({:?}, vote {:?})",
+            self.id,
+            self.term,
+            self.role,
+            self.vote
+        );
+        // `hup` campaigns only as a voter, and a candidate applies no new configuration (it
+        // learns no commit): the new leader's own progress exists.
+        debug_assert!(
+            self.tracker.progress.contains_key(&self.id),
+            "n{} term {}: a new leader without its own progress",
             self.id,
             self.term
         );
@@ -381,18 +473,64 @@ impl Raft {
 
     /// Advances logical time by one tick.
     pub fn tick(&mut self) {
+        let committed_before = self.log.committed;
         self.clock_ticks = self.clock_ticks.saturating_add(1);
         self.quiet_ticks_left = self.quiet_ticks_left.saturating_sub(1);
         match self.role {
             Role::Leader => self.tick_heartbeat(),
             _ => self.tick_election(),
         }
+        self.debug_assert_invariants(committed_before);
+    }
+
+    /// The invariants the handlers rely on, checked after every tick and message in debug
+    /// builds (the simulator's monitors check the cluster-wide ones).
+    fn debug_assert_invariants(&self, committed_before: Index) {
+        let (id, term) = (self.id, self.term);
+        // Figure 2: commitIndex only grows. The one exception is the teaching switch that
+        // truncates without a conflict, which may cut entries below the commit.
+        debug_assert!(
+            self.log.committed >= committed_before
+                || self.switch(UnsafeSwitch::TruncateWithoutConflict),
+            "n{id} term {term}: commit went back from {committed_before} to {}",
+            self.log.committed
+        );
+        debug_assert!(
+            self.log.committed <= self.log.last_index(),
+            "n{id} term {term}: commit {} beyond the last index {}",
+            self.log.committed,
+            self.log.last_index()
+        );
+        // Entries come from leaders of this term or earlier ones (§5.3, §5.1).
+        debug_assert!(
+            self.log.last_term() <= term,
+            "n{id} term {term}: log ends with an entry of later term {}",
+            self.log.last_term()
+        );
+        // §5.2: a candidate votes for itself, and a leader leads its own term.
+        debug_assert!(
+            self.role != Role::Candidate || self.vote == Some(id),
+            "n{id} term {term}: candidate that did not vote for itself ({:?})",
+            self.vote
+        );
+        debug_assert!(
+            self.role != Role::Leader || self.leader == Some(id),
+            "n{id} term {term}: leader that follows {:?}",
+            self.leader
+        );
     }
 
     // ----- step ----------------------------------------------------------------------------
 
     /// Handles a message from another node (§5.1: terms first, then the role's handler).
     pub fn step(&mut self, m: Message) -> Result<(), StepError> {
+        let committed_before = self.log.committed;
+        let result = self.step_message(m);
+        self.debug_assert_invariants(committed_before);
+        result
+    }
+
+    fn step_message(&mut self, m: Message) -> Result<(), StepError> {
         if m.to != self.id {
             return Err(StepError::WrongRecipient);
         }

@@ -408,7 +408,7 @@ impl Sim {
             .nodes
             .get(&node)
             .and_then(|n| n.raft())
-            .map_or(0, |r| r.raft().term.0);
+            .map_or(0, |r| r.raft().term().0);
         HeaderInfo {
             cluster_id: CLUSTER_ID,
             member_id: node,
@@ -450,7 +450,7 @@ impl Sim {
             .and_then(|l| self.nodes.get(&l))
             .and_then(|n| n.raft())
             .or_else(|| self.nodes.values().find_map(|n| n.raft()))
-            .map(|r| r.raft().tracker.config.to_conf_state())
+            .map(|r| r.raft().tracker().config.to_conf_state())
             .unwrap_or_default();
         conf.voters
             .iter()
@@ -478,11 +478,11 @@ impl Sim {
             revision: sim_node.app.kv().store().revision(),
             version: crate::build_info::VERSION.to_string(),
             db_size: sim_node.app.kv().snapshot_bytes().len() as i64,
-            leader: r.leader.map_or(0, |l| l.0),
-            raft_index: r.log.last_index().0,
-            raft_term: r.term.0,
+            leader: r.leader().map_or(0, |l| l.0),
+            raft_index: r.log().last_index().0,
+            raft_term: r.term().0,
             raft_applied_index: sim_node.app.applied().0,
-            is_learner: r.is_learner && r.role != Role::Leader,
+            is_learner: r.is_learner() && r.role() != Role::Leader,
         })
     }
 }
