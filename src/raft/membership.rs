@@ -62,6 +62,14 @@ impl Configuration {
         Ok(config)
     }
 
+    /// Whether `id` is a learner now: it receives the log but neither votes nor counts
+    /// (thesis §4.2.1). The one definition of "learner": the node's own role, the leader's
+    /// view of each member and the status all derive from it. A member of `learners_next` is
+    /// still an outgoing voter, so not yet a learner (as in etcd).
+    pub fn is_learner(&self, id: NodeId) -> bool {
+        self.learners.contains(&id)
+    }
+
     /// Every member: voters of both halves, learners and next learners.
     pub fn member_ids(&self) -> BTreeSet<NodeId> {
         let mut ids = self.voters.ids();
@@ -126,8 +134,7 @@ impl ProgressTracker {
         let config = Configuration::from_conf_state(conf)?;
         let mut progress = BTreeMap::new();
         for id in config.member_ids() {
-            let mut pr = Progress::new(next, self.inflight_count_max, self.inflight_bytes_max);
-            pr.is_learner = config.learners.contains(&id) || config.learners_next.contains(&id);
+            let pr = Progress::new(next, self.inflight_count_max, self.inflight_bytes_max);
             progress.insert(id, pr);
         }
         self.config = config;
@@ -277,9 +284,6 @@ impl Changer {
         let learners_next = std::mem::take(&mut self.config.learners_next);
         for id in learners_next {
             self.config.learners.insert(id);
-            if let Some(pr) = self.progress.get_mut(&id) {
-                pr.is_learner = true;
-            }
         }
         let outgoing = std::mem::take(&mut self.config.voters.outgoing.voters);
         for id in outgoing {
@@ -324,9 +328,8 @@ impl Changer {
         Ok(())
     }
 
-    fn init_progress(&mut self, id: NodeId, is_learner: bool) {
+    fn init_progress(&mut self, id: NodeId) {
         let mut pr = Progress::new(self.next, self.inflight_count_max, self.inflight_bytes_max);
-        pr.is_learner = is_learner;
         // A new member counts as recently active so check-quorum does not depose the leader
         // before the member had a chance to answer (etcd does the same).
         pr.recent_active = true;
@@ -335,10 +338,7 @@ impl Changer {
 
     fn make_voter(&mut self, id: NodeId) {
         if !self.progress.contains_key(&id) {
-            self.init_progress(id, false);
-        }
-        if let Some(pr) = self.progress.get_mut(&id) {
-            pr.is_learner = false;
+            self.init_progress(id);
         }
         self.config.learners.remove(&id);
         self.config.learners_next.remove(&id);
@@ -347,7 +347,7 @@ impl Changer {
 
     fn make_learner(&mut self, id: NodeId) {
         if !self.progress.contains_key(&id) {
-            self.init_progress(id, true);
+            self.init_progress(id);
             self.config.learners.insert(id);
             return;
         }
@@ -360,9 +360,6 @@ impl Changer {
             self.config.learners_next.insert(id);
         } else {
             self.config.learners.insert(id);
-            if let Some(pr) = self.progress.get_mut(&id) {
-                pr.is_learner = true;
-            }
         }
     }
 
@@ -376,5 +373,47 @@ impl Changer {
         if !self.config.voters.outgoing.voters.contains(&id) {
             self.progress.remove(&id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(tracker: &mut ProgressTracker, change: &str) {
+        let change = ConfChangeV2::decode(change.as_bytes()).expect("valid change");
+        let (config, progress) = tracker.plan_change(&change, Index(1)).expect("allowed");
+        tracker.apply(config, progress);
+    }
+
+    #[test]
+    fn a_demoted_outgoing_voter_becomes_a_learner_only_when_the_joint_config_is_left() {
+        let mut tracker = ProgressTracker::new(4, 0);
+        tracker
+            .restore(&ConfState::from_voters([1, 2, 3]), Index(1))
+            .expect("valid");
+        apply(&mut tracker, "joint-explicit l3 l4");
+        assert!(
+            tracker.config.is_learner(NodeId(4)),
+            "a new member joins as learner at once"
+        );
+        assert!(
+            !tracker.config.is_learner(NodeId(3)),
+            "n3 is still an outgoing voter (learners_next)"
+        );
+        assert!(tracker.is_voter(NodeId(3)));
+        apply(&mut tracker, "leave-joint");
+        assert!(tracker.config.is_learner(NodeId(3)));
+        assert!(!tracker.is_voter(NodeId(3)));
+        // A snapshot of the joint configuration restores the same answer.
+        let mut restored = ProgressTracker::new(4, 0);
+        let joint = ConfState {
+            voters: [1, 2].into_iter().map(NodeId).collect(),
+            voters_outgoing: [1, 2, 3].into_iter().map(NodeId).collect(),
+            learners_next: [3].into_iter().map(NodeId).collect(),
+            ..ConfState::default()
+        };
+        restored.restore(&joint, Index(1)).expect("valid");
+        assert!(!restored.config.is_learner(NodeId(3)));
     }
 }

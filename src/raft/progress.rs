@@ -112,8 +112,6 @@ pub struct Progress {
     pub probe_sent: bool,
     /// Unacknowledged appends in Replicate state.
     pub inflights: Inflights,
-    /// Whether this member is a learner.
-    pub is_learner: bool,
 }
 
 impl Progress {
@@ -127,7 +125,6 @@ impl Progress {
             recent_active: true,
             probe_sent: false,
             inflights: Inflights::new(inflight_count_max, inflight_bytes_max),
-            is_learner: false,
         }
     }
 

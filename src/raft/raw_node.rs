@@ -350,7 +350,7 @@ impl RawNode {
                             state: pr.state,
                             inflight_count: pr.inflights.count(),
                             recent_active: pr.recent_active,
-                            is_learner: pr.is_learner,
+                            is_learner: raft.tracker().config.is_learner(id),
                             pending_snapshot: pr.pending_snapshot,
                         },
                     )

@@ -50,8 +50,6 @@ impl Raft {
     }
 
     pub(super) fn switch_to_config(&mut self) {
-        let member = self.tracker.progress.get(&self.id);
-        self.is_learner = member.is_some_and(|pr| pr.is_learner);
         if self.role != Role::Leader {
             return;
         }

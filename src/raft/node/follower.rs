@@ -187,7 +187,6 @@ impl Raft {
             return false;
         }
         self.conf_history.clear();
-        self.is_learner = self.tracker.config.learners.contains(&self.id);
         self.record(Event::ConfigApplied {
             id: self.id,
             conf_state,

@@ -386,7 +386,7 @@ impl Raft {
         let Some(pr) = self.tracker.progress.get(&transferee) else {
             return;
         };
-        if pr.is_learner || transferee == self.id {
+        if self.tracker.config.is_learner(transferee) || transferee == self.id {
             return;
         }
         if self.lead_transferee == Some(transferee) {

@@ -120,8 +120,6 @@ pub struct Raft {
     heartbeat_elapsed_ticks: u64,
     /// This round's timeout, drawn from `[T, 2T)`.
     randomized_election_timeout_ticks: u64,
-    /// Whether this node is a learner.
-    is_learner: bool,
     /// Leader only: the newest configuration in its log (applied or not) leaves it out of the
     /// incoming voters, so it refuses proposals until it has handed over (see `config_change`).
     leaving: bool,
@@ -168,7 +166,6 @@ impl Raft {
             election_elapsed_ticks: 0,
             heartbeat_elapsed_ticks: 0,
             randomized_election_timeout_ticks: config.election_timeout_ticks,
-            is_learner: false,
             leaving: false,
             handover_to: None,
             campaign_after_apply: false,
@@ -178,7 +175,6 @@ impl Raft {
             msgs: Vec::new(),
             events: Vec::new(),
         };
-        raft.is_learner = raft.tracker.config.learners.contains(&raft.id);
         let term = raft.term;
         raft.reset(term);
         // A node that lived before (it has a term) may have promised a leader not to vote
@@ -263,7 +259,7 @@ impl Raft {
 
     /// Whether this node is a learner of its applied configuration.
     pub fn is_learner(&self) -> bool {
-        self.is_learner
+        self.tracker.config.is_learner(self.id)
     }
 
     /// Leader only: whether the newest configuration in its log leaves it out of the voters.
@@ -355,9 +351,7 @@ impl Raft {
         );
         let self_id = self.id;
         for (&id, pr) in self.tracker.progress.iter_mut() {
-            let is_learner = pr.is_learner;
             *pr = Progress::new(next, count_max, bytes_max);
-            pr.is_learner = is_learner;
             pr.recent_active = false;
             if id == self_id {
                 pr.matched = persisted;
