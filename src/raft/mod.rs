@@ -89,7 +89,7 @@ pub use message::{
     EntryType, HardState, Message, MessageType, Snapshot, SnapshotMetadata, describe_entry,
     describe_message,
 };
-pub use node::{Event, ProposeError, Role, StepError};
+pub use node::{Event, ProposeError, Role, StepError, VoteRejection};
 pub use raw_node::{ProgressStatus, RawNode, Ready, SoftState, Status};
 pub use read_only::{ReadOnlyOption, ReadState};
 pub use storage::{MemStorage, StorageError};

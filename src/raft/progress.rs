@@ -4,8 +4,8 @@
 //! A follower is in one of three states. **Probe**: the leader does not know where the
 //! follower's log matches, so it sends one append at a time and waits. **Replicate**: the logs
 //! match up to `matched`, so the leader streams appends optimistically, at most
-//! `inflight_max` unacknowledged. **Snapshot**: the entries the follower needs are compacted;
-//! the leader sent a snapshot and sends nothing else until it is acknowledged.
+//! `inflight_count_max` unacknowledged. **Snapshot**: the entries the follower needs are
+//! compacted; the leader sent a snapshot and sends nothing else until it is acknowledged.
 
 use std::collections::VecDeque;
 

@@ -172,20 +172,21 @@ impl Raft {
         } else {
             let reason = if !can_vote {
                 match (self.vote, self.leader) {
-                    (Some(vote), _) => format!("already voted for {vote} in term {}", self.term),
-                    (None, Some(leader)) => {
-                        format!("follows leader {leader} in term {}", self.term)
-                    }
-                    (None, None) => format!("stale term {}", m.term),
+                    (Some(vote), _) => VoteRejection::AlreadyVoted {
+                        vote,
+                        term: self.term,
+                    },
+                    (None, Some(leader)) => VoteRejection::FollowsLeader {
+                        leader,
+                        term: self.term,
+                    },
+                    (None, None) => VoteRejection::StaleTerm { term: m.term },
                 }
             } else {
-                format!(
-                    "candidate log {}/{} is behind ours {}/{}",
-                    m.log_term,
-                    m.index,
-                    self.log.last_term(),
-                    self.log.last_index()
-                )
+                VoteRejection::LogBehind {
+                    candidate: (m.log_term, m.index),
+                    ours: (self.log.last_term(), self.log.last_index()),
+                }
             };
             self.record(Event::VoteRejected {
                 id: self.id,
@@ -253,6 +254,21 @@ mod tests {
             ),
             (7, 15),
             "Figure 2: only a granted vote restarts the timer"
+        );
+        let refusal = VoteRejection::LogBehind {
+            candidate: (Term(1), Index(6)),
+            ours: (Term(1), Index(8)),
+        };
+        let events = raft.take_events();
+        let rejected = events.iter().find_map(|e| match e {
+            Event::VoteRejected { reason, .. } => Some(reason),
+            _ => None,
+        });
+        assert_eq!(rejected, Some(&refusal));
+        assert_eq!(
+            refusal.to_string(),
+            "candidate log 1/6 is behind ours 1/8",
+            "the words the traces print"
         );
     }
 

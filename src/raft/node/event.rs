@@ -46,8 +46,8 @@ pub enum Event {
         candidate: NodeId,
         /// Whether it was a pre-vote.
         pre_vote: bool,
-        /// Why, in words (one vote per term §5.2, or the election restriction §5.4.1).
-        reason: String,
+        /// Why: one vote per term (§5.2), or the election restriction (§5.4.1).
+        reason: VoteRejection,
     },
     /// An append was rejected by the consistency check (§5.3), with the hint sent back.
     AppendRejected {
@@ -197,6 +197,58 @@ impl fmt::Display for Event {
                 f,
                 "n{id} is no longer a voter{}: it hands leadership to n{to}",
                 if *learner { " (now a learner)" } else { "" }
+            ),
+        }
+    }
+}
+
+/// Why a voter refused a (pre-)vote. Prints as the words the traces show, e.g. `already voted
+/// for 2 in term 3`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteRejection {
+    /// §5.2: one vote per term, and this one is taken.
+    AlreadyVoted {
+        /// Whom the voter voted for.
+        vote: NodeId,
+        /// The voter's term.
+        term: Term,
+    },
+    /// The voter follows a leader of its term, so it has no vote to give.
+    FollowsLeader {
+        /// The leader it follows.
+        leader: NodeId,
+        /// The voter's term.
+        term: Term,
+    },
+    /// The request is not for a term later than the voter's, and the voter neither voted nor
+    /// follows anyone in it.
+    StaleTerm {
+        /// The request's term.
+        term: Term,
+    },
+    /// §5.4.1 election restriction: the candidate's log is less up to date than the voter's.
+    LogBehind {
+        /// The candidate's last entry (term, index).
+        candidate: (Term, Index),
+        /// The voter's last entry (term, index).
+        ours: (Term, Index),
+    },
+}
+
+impl fmt::Display for VoteRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VoteRejection::AlreadyVoted { vote, term } => {
+                write!(f, "already voted for {vote} in term {term}")
+            }
+            VoteRejection::FollowsLeader { leader, term } => {
+                write!(f, "follows leader {leader} in term {term}")
+            }
+            VoteRejection::StaleTerm { term } => write!(f, "stale term {term}"),
+            VoteRejection::LogBehind { candidate, ours } => write!(
+                f,
+                "candidate log {}/{} is behind ours {}/{}",
+                candidate.0, candidate.1, ours.0, ours.1
             ),
         }
     }

@@ -335,7 +335,7 @@ impl Raft {
             self.maybe_send_append(m.from, true);
         }
         // Fill the window, bounded by the inflight limit.
-        for _ in 0..=self.config.inflight_msgs_max {
+        for _ in 0..=self.config.inflight_count_max {
             if !self.maybe_send_append(m.from, false) {
                 break;
             }

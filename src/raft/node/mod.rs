@@ -31,7 +31,7 @@ use super::storage::MemStorage;
 use super::types::{Index, NodeId, SeededRng, Term};
 
 pub use error::{ProposeError, StepError};
-pub use event::Event;
+pub use event::{Event, VoteRejection};
 pub use lease::{LEASE_MARGIN_TICKS, LeaderLease};
 
 /// Context of a vote request sent because of a leadership transfer: it may bypass the
@@ -143,10 +143,11 @@ impl Raft {
         config.validate()?;
         let (hard_state, conf_state) = storage.initial_state();
         let log = RaftLog::new(storage);
-        let mut tracker = ProgressTracker::new(config.inflight_msgs_max, config.inflight_bytes_max);
+        let mut tracker =
+            ProgressTracker::new(config.inflight_count_max, config.inflight_bytes_max);
         tracker
             .restore(&conf_state, log.last_index().next())
-            .map_err(super::config::ConfigError)?;
+            .map_err(super::config::ConfigError::StoredMembership)?;
         let mut raft = Raft {
             id: config.id,
             term: hard_state.term,
