@@ -23,6 +23,7 @@ use crate::sim::monitor::{Monitor, Violation};
 use crate::sim::network::{Fate, Network};
 use crate::sim::node::{Machine, SimNode};
 use crate::sim::queue::{EventQueue, TimeMs};
+use crate::sim::read_context::ReadContext;
 use crate::sim::rng::Streams;
 use crate::sim::trace::{DropReason, Trace, TraceKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -354,7 +355,7 @@ impl Sim {
             }
             Action::Compact { node } => self.compact(*node)?,
             Action::ReadIndex { node } => {
-                let ctx = format!("read-{}", self.trace.next_id()).into_bytes();
+                let ctx = ReadContext::Probe(self.trace.next_id()).to_bytes();
                 let raft = self.up_raft(*node)?;
                 raft.read_index(ctx.clone())
                     .map_err(|e| ActionError(format!("n{node} cannot serve a read: {e:?}")))?;

@@ -18,6 +18,7 @@ pub mod monitor;
 pub mod network;
 pub mod node;
 pub mod queue;
+pub mod read_context;
 pub mod rng;
 pub mod timeline;
 pub mod trace;

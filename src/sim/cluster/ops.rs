@@ -14,23 +14,11 @@ use crate::kv::watch::WatchId;
 use crate::raft::node::Role;
 use crate::sim::app::envelope;
 use crate::sim::client::{self, ClientOp, OpState, Route};
+use crate::sim::read_context::ReadContext;
 use crate::sim::trace::TraceKind;
 
 /// The cluster id shown in response headers (etcd's ids are random; ours is fixed).
 pub const CLUSTER_ID: u64 = 0x7261_6674_6c61_6221;
-
-/// Read contexts of client operations: `op-<id>`.
-fn read_ctx(op: u64) -> Vec<u8> {
-    format!("op-{op}").into_bytes()
-}
-
-fn op_of_ctx(ctx: &[u8]) -> Option<u64> {
-    std::str::from_utf8(ctx)
-        .ok()?
-        .strip_prefix("op-")?
-        .parse()
-        .ok()
-}
 
 impl Sim {
     /// A client sends `line` to `node` (or to the node `--endpoints` names).
@@ -97,12 +85,13 @@ impl Sim {
             (Route::LocalRead, Some(request)) => self.serve_read_now(id, node, &request),
             (Route::LinearizableRead, Some(_)) => {
                 let result = self.up_raft(node).and_then(|raft| {
-                    raft.read_index(read_ctx(id))
+                    raft.read_index(ReadContext::ClientOp(id).to_bytes())
                         .map_err(|e| ActionError(format!("{e:?}")))
                 });
                 match result {
                     Ok(()) => {
-                        self.monitor.on_read_requested(&read_ctx(id));
+                        self.monitor
+                            .on_read_requested(&ReadContext::ClientOp(id).to_bytes());
                         self.drain_ready(node);
                     }
                     Err(ActionError(why)) => self.finish_op(id, unavailable(&why), false),
@@ -192,7 +181,9 @@ impl Sim {
     /// Records the read index the leader confirmed for a client read, and files the read
     /// under its node and index so that [`Sim::serve_reads`] finds it without scanning.
     pub(super) fn note_read_index(&mut self, id: u64, ctx: &[u8], index: u64) {
-        if let Some(op) = op_of_ctx(ctx).and_then(|op| self.ops.get_mut(&op))
+        if let Some(op) = ReadContext::parse(ctx)
+            .and_then(ReadContext::client_op)
+            .and_then(|op| self.ops.get_mut(&op))
             && op.node == id
             && op.state == OpState::Pending
         {
