@@ -216,11 +216,14 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// A way to spoil a valid config, the error it must give, and that error's words.
+    type Case = (fn(&mut Config), ConfigError, &'static str);
+
     #[test]
     fn each_refusal_is_its_own_error_with_the_words_it_always_had() {
         let valid = Config::new(NodeId(1));
         assert_eq!(valid.validate(), Ok(()));
-        let cases: [(fn(&mut Config), ConfigError, &str); 4] = [
+        let cases: [Case; 4] = [
             (
                 |c| c.id = NodeId::NONE,
                 ConfigError::ReservedNodeId,
