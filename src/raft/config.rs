@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::membership::MembershipError;
 use super::read_only::ReadOnlyOption;
 use super::types::NodeId;
 
@@ -103,8 +104,8 @@ pub enum ConfigError {
     LimitZero,
     /// Thesis §6.4.1: a lease is only safe when a leader that lost its quorum steps down.
     LeaseWithoutCheckQuorum,
-    /// The membership stored on disk is malformed; the reason names the problem.
-    StoredMembership(String),
+    /// The membership stored on disk is malformed.
+    StoredMembership(MembershipError),
 }
 
 impl std::fmt::Display for ConfigError {
@@ -124,7 +125,7 @@ impl std::fmt::Display for ConfigError {
             ConfigError::LeaseWithoutCheckQuorum => {
                 f.write_str("lease-based reads require check-quorum")
             }
-            ConfigError::StoredMembership(reason) => f.write_str(reason),
+            ConfigError::StoredMembership(reason) => write!(f, "{reason}"),
         }
     }
 }

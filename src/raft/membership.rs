@@ -18,6 +18,64 @@ use super::progress::Progress;
 use super::quorum::{JointConfig, MajorityConfig, VoteResult};
 use super::types::{Index, NodeId};
 
+/// Why a membership (from a snapshot, from storage or produced by a change) is malformed, or
+/// why a change cannot be applied. Prints as the words the traces show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MembershipError {
+    /// Node id 0 means "none".
+    ReservedNodeId,
+    /// Learners are not voters (thesis §4.2.1).
+    LearnerAndVoter(NodeId),
+    /// `learners_next` holds outgoing voters only.
+    LearnerNextNotOutgoingVoter(NodeId),
+    /// `learners_next` and `auto_leave` only mean something in a joint configuration.
+    JointFieldsOutsideJoint,
+    /// Every member needs a progress.
+    NoProgress(NodeId),
+    /// Thesis §4.3: one joint configuration at a time.
+    AlreadyJoint,
+    /// A joint configuration needs an outgoing majority.
+    ZeroVoterJoint,
+    /// Only a joint configuration can be left.
+    NotJoint,
+    /// Inside a joint configuration only leaving it is allowed.
+    SimpleChangeInJoint,
+    /// Thesis §4.1: one voter at a time, or go through a joint configuration.
+    MoreThanOneVoter,
+    /// A configuration needs a voter.
+    RemovedAllVoters,
+}
+
+impl std::fmt::Display for MembershipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MembershipError::ReservedNodeId => f.write_str("node id 0 is reserved"),
+            MembershipError::LearnerAndVoter(id) => {
+                write!(f, "{id} is both a learner and a voter")
+            }
+            MembershipError::LearnerNextNotOutgoingVoter(id) => {
+                write!(f, "{id} is in learners_next but not an outgoing voter")
+            }
+            MembershipError::JointFieldsOutsideJoint => {
+                f.write_str("learners_next or auto_leave set outside a joint config")
+            }
+            MembershipError::NoProgress(id) => write!(f, "no progress for member {id}"),
+            MembershipError::AlreadyJoint => f.write_str("config is already joint"),
+            MembershipError::ZeroVoterJoint => f.write_str("can't make a zero-voter config joint"),
+            MembershipError::NotJoint => f.write_str("can't leave a non-joint config"),
+            MembershipError::SimpleChangeInJoint => {
+                f.write_str("can't apply a simple config change in a joint config")
+            }
+            MembershipError::MoreThanOneVoter => {
+                f.write_str("more than one voter changed without entering joint config")
+            }
+            MembershipError::RemovedAllVoters => f.write_str("removed all voters"),
+        }
+    }
+}
+
+impl std::error::Error for MembershipError {}
+
 /// The active membership.
 ///
 /// Invariants: learners are not voters (in either half); `learners_next` are outgoing voters;
@@ -48,7 +106,7 @@ impl Configuration {
 
     /// A configuration from a snapshot's `ConfState`, validated (a malformed snapshot from the
     /// network is refused, not trusted).
-    pub fn from_conf_state(conf: &ConfState) -> Result<Configuration, String> {
+    pub fn from_conf_state(conf: &ConfState) -> Result<Configuration, MembershipError> {
         let config = Configuration {
             voters: JointConfig {
                 incoming: MajorityConfig::new(conf.voters.clone()),
@@ -78,25 +136,23 @@ impl Configuration {
         ids
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), MembershipError> {
         if self.member_ids().contains(&NodeId::NONE) {
-            return Err("node id 0 is reserved".to_string());
+            return Err(MembershipError::ReservedNodeId);
         }
         let voters = self.voters.ids();
         if let Some(id) = self.learners.intersection(&voters).next() {
-            return Err(format!("{id} is both a learner and a voter"));
+            return Err(MembershipError::LearnerAndVoter(*id));
         }
         if let Some(id) = self
             .learners_next
             .iter()
             .find(|id| !self.voters.outgoing.voters.contains(id))
         {
-            return Err(format!(
-                "{id} is in learners_next but not an outgoing voter"
-            ));
+            return Err(MembershipError::LearnerNextNotOutgoingVoter(*id));
         }
         if !self.voters.is_joint() && (!self.learners_next.is_empty() || self.auto_leave) {
-            return Err("learners_next or auto_leave set outside a joint config".to_string());
+            return Err(MembershipError::JointFieldsOutsideJoint);
         }
         Ok(())
     }
@@ -130,7 +186,7 @@ impl ProgressTracker {
     }
 
     /// Replaces the configuration by a snapshot's, with fresh progress for every member.
-    pub fn restore(&mut self, conf: &ConfState, next: Index) -> Result<(), String> {
+    pub fn restore(&mut self, conf: &ConfState, next: Index) -> Result<(), MembershipError> {
         let config = Configuration::from_conf_state(conf)?;
         let mut progress = BTreeMap::new();
         for id in config.member_ids() {
@@ -223,7 +279,7 @@ impl ProgressTracker {
         &self,
         change: &ConfChangeV2,
         next: Index,
-    ) -> Result<(Configuration, BTreeMap<NodeId, Progress>), String> {
+    ) -> Result<(Configuration, BTreeMap<NodeId, Progress>), MembershipError> {
         let mut changer = Changer {
             config: self.config.clone(),
             progress: self.progress.clone(),
@@ -241,7 +297,7 @@ impl ProgressTracker {
         changer.config.check()?;
         for id in changer.config.member_ids() {
             if !changer.progress.contains_key(&id) {
-                return Err(format!("no progress for member {id}"));
+                return Err(MembershipError::NoProgress(id));
             }
         }
         Ok((changer.config, changer.progress))
@@ -263,12 +319,12 @@ impl Changer {
         &mut self,
         auto_leave: bool,
         changes: &[ConfChangeSingle],
-    ) -> Result<(), String> {
+    ) -> Result<(), MembershipError> {
         if self.config.voters.is_joint() {
-            return Err("config is already joint".to_string());
+            return Err(MembershipError::AlreadyJoint);
         }
         if self.config.voters.incoming.voters.is_empty() {
-            return Err("can't make a zero-voter config joint".to_string());
+            return Err(MembershipError::ZeroVoterJoint);
         }
         self.config.voters.outgoing = self.config.voters.incoming.clone();
         self.apply_changes(changes)?;
@@ -277,9 +333,9 @@ impl Changer {
     }
 
     /// Joint consensus, second step: drop the outgoing half.
-    fn leave_joint(&mut self) -> Result<(), String> {
+    fn leave_joint(&mut self) -> Result<(), MembershipError> {
         if !self.config.voters.is_joint() {
-            return Err("can't leave a non-joint config".to_string());
+            return Err(MembershipError::NotJoint);
         }
         let learners_next = std::mem::take(&mut self.config.learners_next);
         for id in learners_next {
@@ -298,23 +354,23 @@ impl Changer {
     }
 
     /// A change of at most one voter, outside a joint configuration (thesis §4.1).
-    fn simple(&mut self, changes: &[ConfChangeSingle]) -> Result<(), String> {
+    fn simple(&mut self, changes: &[ConfChangeSingle]) -> Result<(), MembershipError> {
         if self.config.voters.is_joint() {
-            return Err("can't apply a simple config change in a joint config".to_string());
+            return Err(MembershipError::SimpleChangeInJoint);
         }
         let before = self.config.voters.incoming.voters.clone();
         self.apply_changes(changes)?;
         let after = &self.config.voters.incoming.voters;
         if before.symmetric_difference(after).count() > 1 {
-            return Err("more than one voter changed without entering joint config".to_string());
+            return Err(MembershipError::MoreThanOneVoter);
         }
         Ok(())
     }
 
-    fn apply_changes(&mut self, changes: &[ConfChangeSingle]) -> Result<(), String> {
+    fn apply_changes(&mut self, changes: &[ConfChangeSingle]) -> Result<(), MembershipError> {
         for change in changes {
             if change.node_id == NodeId::NONE {
-                return Err("node id 0 is reserved".to_string());
+                return Err(MembershipError::ReservedNodeId);
             }
             match change.change_type {
                 ConfChangeType::AddNode => self.make_voter(change.node_id),
@@ -323,7 +379,7 @@ impl Changer {
             }
         }
         if self.config.voters.incoming.voters.is_empty() {
-            return Err("removed all voters".to_string());
+            return Err(MembershipError::RemovedAllVoters);
         }
         Ok(())
     }
@@ -415,5 +471,49 @@ mod tests {
         };
         restored.restore(&joint, Index(1)).expect("valid");
         assert!(!restored.config.is_learner(NodeId(3)));
+    }
+
+    #[test]
+    fn refused_changes_are_typed_and_keep_their_words() {
+        let mut tracker = ProgressTracker::new(4, 0);
+        tracker
+            .restore(&ConfState::from_voters([1, 2, 3]), Index(1))
+            .expect("valid");
+        let two_voters = ConfChangeV2::decode(b"v4 v5").expect("decodes");
+        // Two changes without a transition word enter a joint configuration (auto).
+        assert!(tracker.plan_change(&two_voters, Index(1)).is_ok());
+        let mut simple = two_voters.clone();
+        simple.changes.truncate(1);
+        simple.changes.push(ConfChangeSingle {
+            change_type: ConfChangeType::RemoveNode,
+            node_id: NodeId(1),
+        });
+        let error = Changer {
+            config: tracker.config.clone(),
+            progress: tracker.progress.clone(),
+            next: Index(1),
+            inflight_count_max: 4,
+            inflight_bytes_max: 0,
+        }
+        .simple(&simple.changes)
+        .expect_err("two voters changed at once");
+        assert_eq!(error, MembershipError::MoreThanOneVoter);
+        assert_eq!(
+            error.to_string(),
+            "more than one voter changed without entering joint config"
+        );
+        let leave = ConfChangeV2::default();
+        assert_eq!(
+            tracker.plan_change(&leave, Index(1)).map(|_| ()),
+            Err(MembershipError::NotJoint)
+        );
+        let bad = ConfState {
+            voters: [1, 2].into_iter().map(NodeId).collect(),
+            learners: [2].into_iter().map(NodeId).collect(),
+            ..ConfState::default()
+        };
+        let error = Configuration::from_conf_state(&bad).expect_err("2 is both");
+        assert_eq!(error, MembershipError::LearnerAndVoter(NodeId(2)));
+        assert_eq!(error.to_string(), "2 is both a learner and a voter");
     }
 }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::raft::types::Index;
+
 /// Why a proposal, read, transfer or campaign was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProposeError {
@@ -17,7 +19,7 @@ pub enum ProposeError {
     /// Proposals must carry at least one entry.
     Empty,
     /// A configuration change was refused, with the reason.
-    ConfChangeRefused(String),
+    ConfChangeRefused(ConfChangeRefusal),
     /// This leader has appended a change that removes it (or demotes it to learner): it only
     /// finishes that change and then hands over, so new proposals go to the next leader.
     Leaving,
@@ -62,3 +64,37 @@ impl fmt::Display for StepError {
 }
 
 impl std::error::Error for StepError {}
+
+/// Why the leader refused to append a configuration change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfChangeRefusal {
+    /// The entry's data is not a configuration change; the decoder's words name the bad part.
+    Malformed(String),
+    /// Thesis §4.1: one change at a time, and none before this leader's own no-op is applied.
+    Pending {
+        /// The latest configuration entry this leader appended.
+        index: Index,
+        /// What it has applied.
+        applied: Index,
+    },
+    /// Thesis §4.3: inside a joint configuration the only change is leaving it.
+    MustLeaveJointFirst,
+    /// A leave-joint change outside a joint configuration.
+    NotJoint,
+}
+
+impl fmt::Display for ConfChangeRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfChangeRefusal::Malformed(reason) => f.write_str(reason),
+            ConfChangeRefusal::Pending { index, applied } => write!(
+                f,
+                "possible unapplied conf change at index {index} (applied {applied})"
+            ),
+            ConfChangeRefusal::MustLeaveJointFirst => {
+                f.write_str("must leave the joint config first")
+            }
+            ConfChangeRefusal::NotJoint => f.write_str("not in a joint config"),
+        }
+    }
+}

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::Role;
+use crate::raft::membership::MembershipError;
 use crate::raft::message::ConfState;
 use crate::raft::types::{Index, NodeId, Term};
 
@@ -36,7 +37,7 @@ pub enum Event {
         /// The node.
         id: NodeId,
         /// Why.
-        reason: String,
+        reason: MembershipError,
     },
     /// A (pre-)vote request was refused.
     VoteRejected {

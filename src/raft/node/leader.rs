@@ -95,8 +95,9 @@ impl Raft {
             if entry.entry_type == EntryType::Normal {
                 continue;
             }
-            let change =
-                ConfChangeV2::decode(&entry.data).map_err(ProposeError::ConfChangeRefused)?;
+            let change = ConfChangeV2::decode(&entry.data).map_err(|reason| {
+                ProposeError::ConfChangeRefused(ConfChangeRefusal::Malformed(reason))
+            })?;
             self.check_conf_change_allowed(&change)?;
             self.pending_conf_index = last_index.plus(offset as u64 + 1);
             changes_config = true;
@@ -120,21 +121,21 @@ impl Raft {
     ) -> Result<(), ProposeError> {
         let safeguard = !self.switch(UnsafeSwitch::NoMembershipSafeguard);
         if safeguard && self.pending_conf_index > self.log.applied {
-            return Err(ProposeError::ConfChangeRefused(format!(
-                "possible unapplied conf change at index {} (applied {})",
-                self.pending_conf_index, self.log.applied
-            )));
+            return Err(ProposeError::ConfChangeRefused(
+                ConfChangeRefusal::Pending {
+                    index: self.pending_conf_index,
+                    applied: self.log.applied,
+                },
+            ));
         }
         let joint = self.tracker.config.voters.is_joint();
         if joint && !change.leaves_joint() {
             return Err(ProposeError::ConfChangeRefused(
-                "must leave the joint config first".into(),
+                ConfChangeRefusal::MustLeaveJointFirst,
             ));
         }
         if !joint && change.leaves_joint() {
-            return Err(ProposeError::ConfChangeRefused(
-                "not in a joint config".into(),
-            ));
+            return Err(ProposeError::ConfChangeRefused(ConfChangeRefusal::NotJoint));
         }
         Ok(())
     }

@@ -30,7 +30,7 @@ use super::read_only::{ReadOnly, ReadOnlyOption, ReadState};
 use super::storage::MemStorage;
 use super::types::{Index, NodeId, SeededRng, Term};
 
-pub use error::{ProposeError, StepError};
+pub use error::{ConfChangeRefusal, ProposeError, StepError};
 pub use event::{Event, VoteRejection};
 pub use lease::{LEASE_MARGIN_TICKS, LeaderLease};
 
