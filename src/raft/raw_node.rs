@@ -23,7 +23,7 @@
 //! [`RawNode::storage`]: `RawNode::restart(config, storage)`.
 
 use super::config::{Config, ConfigError};
-use super::message::{ConfChangeV2, ConfState, Entry, EntryType, HardState, Message, Snapshot};
+use super::message::{ConfChangeV2, ConfState, Entry, HardState, Message, Snapshot};
 use super::node::{Event, ProposeError, Raft, Role, StepError};
 use super::progress::ProgressState;
 use super::read_only::ReadState;
@@ -183,16 +183,7 @@ impl RawNode {
 
     /// Proposes a configuration change.
     pub fn propose_conf_change(&mut self, change: &ConfChangeV2) -> Result<(), ProposeError> {
-        let entry_type = if change.enters_joint().is_none() && !change.leaves_joint() {
-            EntryType::ConfChange
-        } else {
-            EntryType::ConfChangeV2
-        };
-        self.raft.propose(vec![Entry {
-            entry_type,
-            data: change.encode(),
-            ..Entry::default()
-        }])
+        self.raft.propose(vec![Entry::from_conf_change(change)])
     }
 
     /// Asks for a read index; the answer arrives as a `ReadState` with `ctx`.
@@ -291,9 +282,7 @@ impl RawNode {
             log.storage.set_hard_state(durable);
         }
         for entry in &ready.committed_entries {
-            if entry.entry_type != EntryType::Normal
-                && let Ok(change) = ConfChangeV2::decode(&entry.data)
-            {
+            if let Some(Ok(change)) = entry.conf_change() {
                 self.raft.apply_conf_change(entry.index, &change);
             }
             self.raft.log.applied_to(entry.index);

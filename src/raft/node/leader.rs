@@ -92,10 +92,10 @@ impl Raft {
         let last_index = self.log.last_index();
         let mut changes_config = false;
         for (offset, entry) in entries.iter_mut().enumerate() {
-            if entry.entry_type == EntryType::Normal {
+            let Some(change) = entry.conf_change() else {
                 continue;
-            }
-            let change = ConfChangeV2::decode(&entry.data).map_err(|reason| {
+            };
+            let change = change.map_err(|reason| {
                 ProposeError::ConfChangeRefused(ConfChangeRefusal::Malformed(reason))
             })?;
             self.check_conf_change_allowed(&change)?;
@@ -111,8 +111,9 @@ impl Raft {
     }
 
     fn leaves_joint(entry: &Entry) -> bool {
-        entry.entry_type != EntryType::Normal
-            && ConfChangeV2::decode(&entry.data).is_ok_and(|change| change.leaves_joint())
+        entry
+            .conf_change()
+            .is_some_and(|change| change.is_ok_and(|change| change.leaves_joint()))
     }
 
     pub(super) fn check_conf_change_allowed(
