@@ -98,7 +98,10 @@ fn lease_reads_need_check_quorum_unless_switched() {
     let mut config = Config::new(NodeId(1));
     config.read_only = raftlab::raft::read_only::ReadOnlyOption::LeaseBased;
     config.check_quorum = false;
-    assert!(config.validate().is_err());
+    assert_eq!(
+        config.validate(),
+        Err(raftlab::raft::ConfigError::LeaseWithoutCheckQuorum)
+    );
     config
         .unsafe_switches
         .insert(UnsafeSwitch::LeaseWithoutCheckQuorum);

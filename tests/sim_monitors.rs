@@ -261,7 +261,7 @@ fn log_matching_does_not_fire_when_the_tail_is_truncated_during_a_disk_write() {
     let n3 = &sim.nodes()[&NodeId(3)];
     assert!(n3.is_writing(), "n3's write of index 3 is in flight");
     let raw = n3.raft().expect("n3 is up");
-    assert_eq!(raw.raft().log.term(Index(2)), Some(Term(2)), "in memory");
+    assert_eq!(raw.raft().log().term(Index(2)), Some(Term(2)), "in memory");
     assert_eq!(raw.storage().term(Index(2)), Ok(Term(1)), "on disk");
     // The write finishes: index 3 (term 1) lands on disk after index 2 (term 1), exactly as on
     // n1. No monitor may fire.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::membership::MembershipError;
 use super::read_only::ReadOnlyOption;
 use super::types::NodeId;
 
@@ -90,13 +91,42 @@ impl UnsafeSwitch {
     }
 }
 
-/// Why a configuration was refused.
+/// Why a node's configuration (or the membership in its storage) was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+pub enum ConfigError {
+    /// Node id 0 means "none" in messages and votes.
+    ReservedNodeId,
+    /// A heartbeat interval of 0 ticks would never send one.
+    HeartbeatIntervalZero,
+    /// §5.2: broadcast time must be well below the election timeout.
+    ElectionTimeoutNotAboveHeartbeat,
+    /// An inflight window or a per-message entry limit of 0 would never send an entry.
+    LimitZero,
+    /// Thesis §6.4.1: a lease is only safe when a leader that lost its quorum steps down.
+    LeaseWithoutCheckQuorum,
+    /// The membership stored on disk is malformed.
+    StoredMembership(MembershipError),
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid raft config: {}", self.0)
+        f.write_str("invalid raft config: ")?;
+        match self {
+            ConfigError::ReservedNodeId => f.write_str("node id 0 is reserved"),
+            ConfigError::HeartbeatIntervalZero => {
+                f.write_str("heartbeat interval must be at least 1 tick")
+            }
+            ConfigError::ElectionTimeoutNotAboveHeartbeat => {
+                f.write_str("election timeout must be longer than the heartbeat interval")
+            }
+            ConfigError::LimitZero => {
+                f.write_str("inflight and per-message limits must be at least 1")
+            }
+            ConfigError::LeaseWithoutCheckQuorum => {
+                f.write_str("lease-based reads require check-quorum")
+            }
+            ConfigError::StoredMembership(reason) => write!(f, "{reason}"),
+        }
     }
 }
 
@@ -123,7 +153,7 @@ pub struct Config {
     /// How linearizable reads are confirmed.
     pub read_only: ReadOnlyOption,
     /// Flow control: at most this many unacknowledged appends per follower.
-    pub inflight_msgs_max: usize,
+    pub inflight_count_max: usize,
     /// Flow control: at most this many unacknowledged bytes per follower (0 = unlimited).
     pub inflight_bytes_max: u64,
     /// At most this many entries per append.
@@ -146,7 +176,7 @@ impl Config {
             pre_vote: true,
             check_quorum: true,
             read_only: ReadOnlyOption::Safe,
-            inflight_msgs_max: 256,
+            inflight_count_max: 256,
             inflight_bytes_max: 0,
             msg_entries_max: 64,
             msg_bytes_max: 1024 * 1024,
@@ -162,29 +192,65 @@ impl Config {
     /// Checks the limits and combinations.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.id == NodeId::NONE {
-            return Err(ConfigError("node id 0 is reserved".into()));
+            return Err(ConfigError::ReservedNodeId);
         }
         if self.heartbeat_interval_ticks == 0 {
-            return Err(ConfigError(
-                "heartbeat interval must be at least 1 tick".into(),
-            ));
+            return Err(ConfigError::HeartbeatIntervalZero);
         }
         if self.election_timeout_ticks <= self.heartbeat_interval_ticks {
-            return Err(ConfigError(
-                "election timeout must be longer than the heartbeat interval".into(),
-            ));
+            return Err(ConfigError::ElectionTimeoutNotAboveHeartbeat);
         }
-        if self.inflight_msgs_max == 0 || self.msg_entries_max == 0 {
-            return Err(ConfigError(
-                "inflight and per-message limits must be at least 1".into(),
-            ));
+        if self.inflight_count_max == 0 || self.msg_entries_max == 0 {
+            return Err(ConfigError::LimitZero);
         }
         if self.read_only == ReadOnlyOption::LeaseBased
             && !self.check_quorum
             && !self.is_on(UnsafeSwitch::LeaseWithoutCheckQuorum)
         {
-            return Err(ConfigError("lease-based reads require check-quorum".into()));
+            return Err(ConfigError::LeaseWithoutCheckQuorum);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A way to spoil a valid config, the error it must give, and that error's words.
+    type Case = (fn(&mut Config), ConfigError, &'static str);
+
+    #[test]
+    fn each_refusal_is_its_own_error_with_the_words_it_always_had() {
+        let valid = Config::new(NodeId(1));
+        assert_eq!(valid.validate(), Ok(()));
+        let cases: [Case; 4] = [
+            (
+                |c| c.id = NodeId::NONE,
+                ConfigError::ReservedNodeId,
+                "node id 0 is reserved",
+            ),
+            (
+                |c| c.heartbeat_interval_ticks = 0,
+                ConfigError::HeartbeatIntervalZero,
+                "heartbeat interval must be at least 1 tick",
+            ),
+            (
+                |c| c.election_timeout_ticks = c.heartbeat_interval_ticks,
+                ConfigError::ElectionTimeoutNotAboveHeartbeat,
+                "election timeout must be longer than the heartbeat interval",
+            ),
+            (
+                |c| c.inflight_count_max = 0,
+                ConfigError::LimitZero,
+                "inflight and per-message limits must be at least 1",
+            ),
+        ];
+        for (spoil, error, words) in cases {
+            let mut config = valid.clone();
+            spoil(&mut config);
+            assert_eq!(config.validate(), Err(error.clone()));
+            assert_eq!(error.to_string(), format!("invalid raft config: {words}"));
+        }
     }
 }

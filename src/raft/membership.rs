@@ -18,6 +18,64 @@ use super::progress::Progress;
 use super::quorum::{JointConfig, MajorityConfig, VoteResult};
 use super::types::{Index, NodeId};
 
+/// Why a membership (from a snapshot, from storage or produced by a change) is malformed, or
+/// why a change cannot be applied. Prints as the words the traces show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MembershipError {
+    /// Node id 0 means "none".
+    ReservedNodeId,
+    /// Learners are not voters (thesis §4.2.1).
+    LearnerAndVoter(NodeId),
+    /// `learners_next` holds outgoing voters only.
+    LearnerNextNotOutgoingVoter(NodeId),
+    /// `learners_next` and `auto_leave` only mean something in a joint configuration.
+    JointFieldsOutsideJoint,
+    /// Every member needs a progress.
+    NoProgress(NodeId),
+    /// Thesis §4.3: one joint configuration at a time.
+    AlreadyJoint,
+    /// A joint configuration needs an outgoing majority.
+    ZeroVoterJoint,
+    /// Only a joint configuration can be left.
+    NotJoint,
+    /// Inside a joint configuration only leaving it is allowed.
+    SimpleChangeInJoint,
+    /// Thesis §4.1: one voter at a time, or go through a joint configuration.
+    MoreThanOneVoter,
+    /// A configuration needs a voter.
+    RemovedAllVoters,
+}
+
+impl std::fmt::Display for MembershipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MembershipError::ReservedNodeId => f.write_str("node id 0 is reserved"),
+            MembershipError::LearnerAndVoter(id) => {
+                write!(f, "{id} is both a learner and a voter")
+            }
+            MembershipError::LearnerNextNotOutgoingVoter(id) => {
+                write!(f, "{id} is in learners_next but not an outgoing voter")
+            }
+            MembershipError::JointFieldsOutsideJoint => {
+                f.write_str("learners_next or auto_leave set outside a joint config")
+            }
+            MembershipError::NoProgress(id) => write!(f, "no progress for member {id}"),
+            MembershipError::AlreadyJoint => f.write_str("config is already joint"),
+            MembershipError::ZeroVoterJoint => f.write_str("can't make a zero-voter config joint"),
+            MembershipError::NotJoint => f.write_str("can't leave a non-joint config"),
+            MembershipError::SimpleChangeInJoint => {
+                f.write_str("can't apply a simple config change in a joint config")
+            }
+            MembershipError::MoreThanOneVoter => {
+                f.write_str("more than one voter changed without entering joint config")
+            }
+            MembershipError::RemovedAllVoters => f.write_str("removed all voters"),
+        }
+    }
+}
+
+impl std::error::Error for MembershipError {}
+
 /// The active membership.
 ///
 /// Invariants: learners are not voters (in either half); `learners_next` are outgoing voters;
@@ -48,7 +106,7 @@ impl Configuration {
 
     /// A configuration from a snapshot's `ConfState`, validated (a malformed snapshot from the
     /// network is refused, not trusted).
-    pub fn from_conf_state(conf: &ConfState) -> Result<Configuration, String> {
+    pub fn from_conf_state(conf: &ConfState) -> Result<Configuration, MembershipError> {
         let config = Configuration {
             voters: JointConfig {
                 incoming: MajorityConfig::new(conf.voters.clone()),
@@ -62,6 +120,14 @@ impl Configuration {
         Ok(config)
     }
 
+    /// Whether `id` is a learner now: it receives the log but neither votes nor counts
+    /// (thesis §4.2.1). The one definition of "learner": the node's own role, the leader's
+    /// view of each member and the status all derive from it. A member of `learners_next` is
+    /// still an outgoing voter, so not yet a learner (as in etcd).
+    pub fn is_learner(&self, id: NodeId) -> bool {
+        self.learners.contains(&id)
+    }
+
     /// Every member: voters of both halves, learners and next learners.
     pub fn member_ids(&self) -> BTreeSet<NodeId> {
         let mut ids = self.voters.ids();
@@ -70,25 +136,23 @@ impl Configuration {
         ids
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), MembershipError> {
         if self.member_ids().contains(&NodeId::NONE) {
-            return Err("node id 0 is reserved".to_string());
+            return Err(MembershipError::ReservedNodeId);
         }
         let voters = self.voters.ids();
         if let Some(id) = self.learners.intersection(&voters).next() {
-            return Err(format!("{id} is both a learner and a voter"));
+            return Err(MembershipError::LearnerAndVoter(*id));
         }
         if let Some(id) = self
             .learners_next
             .iter()
             .find(|id| !self.voters.outgoing.voters.contains(id))
         {
-            return Err(format!(
-                "{id} is in learners_next but not an outgoing voter"
-            ));
+            return Err(MembershipError::LearnerNextNotOutgoingVoter(*id));
         }
         if !self.voters.is_joint() && (!self.learners_next.is_empty() || self.auto_leave) {
-            return Err("learners_next or auto_leave set outside a joint config".to_string());
+            return Err(MembershipError::JointFieldsOutsideJoint);
         }
         Ok(())
     }
@@ -122,12 +186,11 @@ impl ProgressTracker {
     }
 
     /// Replaces the configuration by a snapshot's, with fresh progress for every member.
-    pub fn restore(&mut self, conf: &ConfState, next: Index) -> Result<(), String> {
+    pub fn restore(&mut self, conf: &ConfState, next: Index) -> Result<(), MembershipError> {
         let config = Configuration::from_conf_state(conf)?;
         let mut progress = BTreeMap::new();
         for id in config.member_ids() {
-            let mut pr = Progress::new(next, self.inflight_count_max, self.inflight_bytes_max);
-            pr.is_learner = config.learners.contains(&id) || config.learners_next.contains(&id);
+            let pr = Progress::new(next, self.inflight_count_max, self.inflight_bytes_max);
             progress.insert(id, pr);
         }
         self.config = config;
@@ -216,7 +279,7 @@ impl ProgressTracker {
         &self,
         change: &ConfChangeV2,
         next: Index,
-    ) -> Result<(Configuration, BTreeMap<NodeId, Progress>), String> {
+    ) -> Result<(Configuration, BTreeMap<NodeId, Progress>), MembershipError> {
         let mut changer = Changer {
             config: self.config.clone(),
             progress: self.progress.clone(),
@@ -234,7 +297,7 @@ impl ProgressTracker {
         changer.config.check()?;
         for id in changer.config.member_ids() {
             if !changer.progress.contains_key(&id) {
-                return Err(format!("no progress for member {id}"));
+                return Err(MembershipError::NoProgress(id));
             }
         }
         Ok((changer.config, changer.progress))
@@ -256,12 +319,12 @@ impl Changer {
         &mut self,
         auto_leave: bool,
         changes: &[ConfChangeSingle],
-    ) -> Result<(), String> {
+    ) -> Result<(), MembershipError> {
         if self.config.voters.is_joint() {
-            return Err("config is already joint".to_string());
+            return Err(MembershipError::AlreadyJoint);
         }
         if self.config.voters.incoming.voters.is_empty() {
-            return Err("can't make a zero-voter config joint".to_string());
+            return Err(MembershipError::ZeroVoterJoint);
         }
         self.config.voters.outgoing = self.config.voters.incoming.clone();
         self.apply_changes(changes)?;
@@ -270,16 +333,13 @@ impl Changer {
     }
 
     /// Joint consensus, second step: drop the outgoing half.
-    fn leave_joint(&mut self) -> Result<(), String> {
+    fn leave_joint(&mut self) -> Result<(), MembershipError> {
         if !self.config.voters.is_joint() {
-            return Err("can't leave a non-joint config".to_string());
+            return Err(MembershipError::NotJoint);
         }
         let learners_next = std::mem::take(&mut self.config.learners_next);
         for id in learners_next {
             self.config.learners.insert(id);
-            if let Some(pr) = self.progress.get_mut(&id) {
-                pr.is_learner = true;
-            }
         }
         let outgoing = std::mem::take(&mut self.config.voters.outgoing.voters);
         for id in outgoing {
@@ -294,23 +354,23 @@ impl Changer {
     }
 
     /// A change of at most one voter, outside a joint configuration (thesis §4.1).
-    fn simple(&mut self, changes: &[ConfChangeSingle]) -> Result<(), String> {
+    fn simple(&mut self, changes: &[ConfChangeSingle]) -> Result<(), MembershipError> {
         if self.config.voters.is_joint() {
-            return Err("can't apply a simple config change in a joint config".to_string());
+            return Err(MembershipError::SimpleChangeInJoint);
         }
         let before = self.config.voters.incoming.voters.clone();
         self.apply_changes(changes)?;
         let after = &self.config.voters.incoming.voters;
         if before.symmetric_difference(after).count() > 1 {
-            return Err("more than one voter changed without entering joint config".to_string());
+            return Err(MembershipError::MoreThanOneVoter);
         }
         Ok(())
     }
 
-    fn apply_changes(&mut self, changes: &[ConfChangeSingle]) -> Result<(), String> {
+    fn apply_changes(&mut self, changes: &[ConfChangeSingle]) -> Result<(), MembershipError> {
         for change in changes {
             if change.node_id == NodeId::NONE {
-                return Err("node id 0 is reserved".to_string());
+                return Err(MembershipError::ReservedNodeId);
             }
             match change.change_type {
                 ConfChangeType::AddNode => self.make_voter(change.node_id),
@@ -319,14 +379,13 @@ impl Changer {
             }
         }
         if self.config.voters.incoming.voters.is_empty() {
-            return Err("removed all voters".to_string());
+            return Err(MembershipError::RemovedAllVoters);
         }
         Ok(())
     }
 
-    fn init_progress(&mut self, id: NodeId, is_learner: bool) {
+    fn init_progress(&mut self, id: NodeId) {
         let mut pr = Progress::new(self.next, self.inflight_count_max, self.inflight_bytes_max);
-        pr.is_learner = is_learner;
         // A new member counts as recently active so check-quorum does not depose the leader
         // before the member had a chance to answer (etcd does the same).
         pr.recent_active = true;
@@ -335,10 +394,7 @@ impl Changer {
 
     fn make_voter(&mut self, id: NodeId) {
         if !self.progress.contains_key(&id) {
-            self.init_progress(id, false);
-        }
-        if let Some(pr) = self.progress.get_mut(&id) {
-            pr.is_learner = false;
+            self.init_progress(id);
         }
         self.config.learners.remove(&id);
         self.config.learners_next.remove(&id);
@@ -347,7 +403,7 @@ impl Changer {
 
     fn make_learner(&mut self, id: NodeId) {
         if !self.progress.contains_key(&id) {
-            self.init_progress(id, true);
+            self.init_progress(id);
             self.config.learners.insert(id);
             return;
         }
@@ -360,9 +416,6 @@ impl Changer {
             self.config.learners_next.insert(id);
         } else {
             self.config.learners.insert(id);
-            if let Some(pr) = self.progress.get_mut(&id) {
-                pr.is_learner = true;
-            }
         }
     }
 
@@ -376,5 +429,91 @@ impl Changer {
         if !self.config.voters.outgoing.voters.contains(&id) {
             self.progress.remove(&id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(tracker: &mut ProgressTracker, change: &str) {
+        let change = ConfChangeV2::decode(change.as_bytes()).expect("valid change");
+        let (config, progress) = tracker.plan_change(&change, Index(1)).expect("allowed");
+        tracker.apply(config, progress);
+    }
+
+    #[test]
+    fn a_demoted_outgoing_voter_becomes_a_learner_only_when_the_joint_config_is_left() {
+        let mut tracker = ProgressTracker::new(4, 0);
+        tracker
+            .restore(&ConfState::from_voters([1, 2, 3]), Index(1))
+            .expect("valid");
+        apply(&mut tracker, "joint-explicit l3 l4");
+        assert!(
+            tracker.config.is_learner(NodeId(4)),
+            "a new member joins as learner at once"
+        );
+        assert!(
+            !tracker.config.is_learner(NodeId(3)),
+            "n3 is still an outgoing voter (learners_next)"
+        );
+        assert!(tracker.is_voter(NodeId(3)));
+        apply(&mut tracker, "leave-joint");
+        assert!(tracker.config.is_learner(NodeId(3)));
+        assert!(!tracker.is_voter(NodeId(3)));
+        // A snapshot of the joint configuration restores the same answer.
+        let mut restored = ProgressTracker::new(4, 0);
+        let joint = ConfState {
+            voters: [1, 2].into_iter().map(NodeId).collect(),
+            voters_outgoing: [1, 2, 3].into_iter().map(NodeId).collect(),
+            learners_next: [3].into_iter().map(NodeId).collect(),
+            ..ConfState::default()
+        };
+        restored.restore(&joint, Index(1)).expect("valid");
+        assert!(!restored.config.is_learner(NodeId(3)));
+    }
+
+    #[test]
+    fn refused_changes_are_typed_and_keep_their_words() {
+        let mut tracker = ProgressTracker::new(4, 0);
+        tracker
+            .restore(&ConfState::from_voters([1, 2, 3]), Index(1))
+            .expect("valid");
+        let two_voters = ConfChangeV2::decode(b"v4 v5").expect("decodes");
+        // Two changes without a transition word enter a joint configuration (auto).
+        assert!(tracker.plan_change(&two_voters, Index(1)).is_ok());
+        let mut simple = two_voters.clone();
+        simple.changes.truncate(1);
+        simple.changes.push(ConfChangeSingle {
+            change_type: ConfChangeType::RemoveNode,
+            node_id: NodeId(1),
+        });
+        let error = Changer {
+            config: tracker.config.clone(),
+            progress: tracker.progress.clone(),
+            next: Index(1),
+            inflight_count_max: 4,
+            inflight_bytes_max: 0,
+        }
+        .simple(&simple.changes)
+        .expect_err("two voters changed at once");
+        assert_eq!(error, MembershipError::MoreThanOneVoter);
+        assert_eq!(
+            error.to_string(),
+            "more than one voter changed without entering joint config"
+        );
+        let leave = ConfChangeV2::default();
+        assert_eq!(
+            tracker.plan_change(&leave, Index(1)).map(|_| ()),
+            Err(MembershipError::NotJoint)
+        );
+        let bad = ConfState {
+            voters: [1, 2].into_iter().map(NodeId).collect(),
+            learners: [2].into_iter().map(NodeId).collect(),
+            ..ConfState::default()
+        };
+        let error = Configuration::from_conf_state(&bad).expect_err("2 is both");
+        assert_eq!(error, MembershipError::LearnerAndVoter(NodeId(2)));
+        assert_eq!(error.to_string(), "2 is both a learner and a voter");
     }
 }

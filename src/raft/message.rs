@@ -42,6 +42,32 @@ impl Entry {
     pub fn size_bytes(&self) -> u64 {
         self.data.len() as u64 + 16
     }
+
+    /// An entry that carries `change`: `EntryConfChange` for a simple change,
+    /// `EntryConfChangeV2` when it enters or leaves a joint configuration (etcd's choice).
+    ///
+    /// The log keeps the change in its text encoding as the entry's data, as etcd keeps the
+    /// marshalled `ConfChange`: the data is what is persisted, sized for flow control, hashed
+    /// and shown in traces. This function and [`Entry::conf_change`] are the only places
+    /// that translate between the data and the change.
+    pub fn from_conf_change(change: &ConfChangeV2) -> Entry {
+        let entry_type = if change.enters_joint().is_none() && !change.leaves_joint() {
+            EntryType::ConfChange
+        } else {
+            EntryType::ConfChangeV2
+        };
+        Entry {
+            entry_type,
+            data: change.encode(),
+            ..Entry::default()
+        }
+    }
+
+    /// The configuration change this entry carries: `None` for a normal entry, the decoder's
+    /// words when the data is not a valid change.
+    pub fn conf_change(&self) -> Option<Result<ConfChangeV2, String>> {
+        (self.entry_type != EntryType::Normal).then(|| ConfChangeV2::decode(&self.data))
+    }
 }
 
 /// Every kind of message the nodes exchange.
@@ -416,5 +442,45 @@ pub fn describe_message(m: &Message) -> String {
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&describe_message(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_goes_into_an_entry_and_comes_back_out() {
+        for (text, entry_type) in [
+            ("v4", EntryType::ConfChange),
+            ("v4 r1", EntryType::ConfChangeV2),
+            ("joint-explicit l2", EntryType::ConfChangeV2),
+            ("leave-joint", EntryType::ConfChangeV2),
+        ] {
+            let change = ConfChangeV2::decode(text.as_bytes()).expect("valid");
+            let entry = Entry::from_conf_change(&change);
+            assert_eq!(entry.entry_type, entry_type, "{text}");
+            assert_eq!(
+                entry.data,
+                text.as_bytes(),
+                "the log keeps the text encoding"
+            );
+            assert_eq!(entry.conf_change(), Some(Ok(change)), "{text}");
+        }
+        let normal = Entry {
+            data: b"v4".to_vec(),
+            ..Entry::default()
+        };
+        assert_eq!(
+            normal.conf_change(),
+            None,
+            "a normal entry carries no change"
+        );
+        let garbage = Entry {
+            entry_type: EntryType::ConfChangeV2,
+            data: b"x9".to_vec(),
+            ..Entry::default()
+        };
+        assert!(matches!(garbage.conf_change(), Some(Err(_))));
     }
 }

@@ -84,12 +84,13 @@ pub mod types;
 pub mod unstable;
 
 pub use config::{Config, ConfigError, UnsafeSwitch};
+pub use membership::MembershipError;
 pub use message::{
     ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, ConfState, Entry,
     EntryType, HardState, Message, MessageType, Snapshot, SnapshotMetadata, describe_entry,
     describe_message,
 };
-pub use node::{Event, ProposeError, Role, StepError};
+pub use node::{ConfChangeRefusal, Event, ProposeError, Role, StepError, VoteRejection};
 pub use raw_node::{ProgressStatus, RawNode, Ready, SoftState, Status};
 pub use read_only::{ReadOnlyOption, ReadState};
 pub use storage::{MemStorage, StorageError};

@@ -4,8 +4,8 @@
 //! A follower is in one of three states. **Probe**: the leader does not know where the
 //! follower's log matches, so it sends one append at a time and waits. **Replicate**: the logs
 //! match up to `matched`, so the leader streams appends optimistically, at most
-//! `inflight_max` unacknowledged. **Snapshot**: the entries the follower needs are compacted;
-//! the leader sent a snapshot and sends nothing else until it is acknowledged.
+//! `inflight_count_max` unacknowledged. **Snapshot**: the entries the follower needs are
+//! compacted; the leader sent a snapshot and sends nothing else until it is acknowledged.
 
 use std::collections::VecDeque;
 
@@ -112,8 +112,6 @@ pub struct Progress {
     pub probe_sent: bool,
     /// Unacknowledged appends in Replicate state.
     pub inflights: Inflights,
-    /// Whether this member is a learner.
-    pub is_learner: bool,
 }
 
 impl Progress {
@@ -127,7 +125,6 @@ impl Progress {
             recent_active: true,
             probe_sent: false,
             inflights: Inflights::new(inflight_count_max, inflight_bytes_max),
-            is_learner: false,
         }
     }
 

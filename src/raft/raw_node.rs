@@ -23,7 +23,7 @@
 //! [`RawNode::storage`]: `RawNode::restart(config, storage)`.
 
 use super::config::{Config, ConfigError};
-use super::message::{ConfChangeV2, ConfState, Entry, EntryType, HardState, Message, Snapshot};
+use super::message::{ConfChangeV2, ConfState, Entry, HardState, Message, Snapshot};
 use super::node::{Event, ProposeError, Raft, Role, StepError};
 use super::progress::ProgressState;
 use super::read_only::ReadState;
@@ -137,8 +137,8 @@ impl RawNode {
         let raft = Raft::new(config, storage)?;
         let prev_hard_state = raft.hard_state();
         let prev_soft_state = SoftState {
-            leader: raft.leader,
-            role: raft.role,
+            leader: raft.leader(),
+            role: raft.role(),
         };
         Ok(RawNode {
             raft,
@@ -183,16 +183,7 @@ impl RawNode {
 
     /// Proposes a configuration change.
     pub fn propose_conf_change(&mut self, change: &ConfChangeV2) -> Result<(), ProposeError> {
-        let entry_type = if change.enters_joint().is_none() && !change.leaves_joint() {
-            EntryType::ConfChange
-        } else {
-            EntryType::ConfChangeV2
-        };
-        self.raft.propose(vec![Entry {
-            entry_type,
-            data: change.encode(),
-            ..Entry::default()
-        }])
+        self.raft.propose(vec![Entry::from_conf_change(change)])
     }
 
     /// Asks for a read index; the answer arrives as a `ReadState` with `ctx`.
@@ -217,8 +208,8 @@ impl RawNode {
 
     fn soft_state(&self) -> SoftState {
         SoftState {
-            leader: self.raft.leader,
-            role: self.raft.role,
+            leader: self.raft.leader(),
+            role: self.raft.role(),
         }
     }
 
@@ -278,7 +269,7 @@ impl RawNode {
             debug_assert!(
                 stored.is_ok(),
                 "n{}: ready entries must continue the log",
-                self.raft.id
+                self.raft.id()
             );
             log.unstable.stable_to(last.index, last.term);
         }
@@ -291,9 +282,7 @@ impl RawNode {
             log.storage.set_hard_state(durable);
         }
         for entry in &ready.committed_entries {
-            if entry.entry_type != EntryType::Normal
-                && let Ok(change) = ConfChangeV2::decode(&entry.data)
-            {
+            if let Some(Ok(change)) = entry.conf_change() {
                 self.raft.apply_conf_change(entry.index, &change);
             }
             self.raft.log.applied_to(entry.index);
@@ -337,8 +326,8 @@ impl RawNode {
     /// The node's state for display.
     pub fn status(&self) -> Status {
         let raft = &self.raft;
-        let progress = if raft.role == Role::Leader {
-            raft.tracker
+        let progress = if raft.role() == Role::Leader {
+            raft.tracker()
                 .progress
                 .iter()
                 .map(|(&id, pr)| {
@@ -350,7 +339,7 @@ impl RawNode {
                             state: pr.state,
                             inflight_count: pr.inflights.count(),
                             recent_active: pr.recent_active,
-                            is_learner: pr.is_learner,
+                            is_learner: raft.tracker().config.is_learner(id),
                             pending_snapshot: pr.pending_snapshot,
                         },
                     )
@@ -360,22 +349,22 @@ impl RawNode {
             BTreeMap::new()
         };
         Status {
-            id: raft.id,
-            role: raft.role,
-            term: raft.term,
-            vote: raft.vote,
-            leader: raft.leader,
+            id: raft.id(),
+            role: raft.role(),
+            term: raft.term(),
+            vote: raft.vote(),
+            leader: raft.leader(),
             commit: raft.log.committed,
             applied: raft.log.applied,
             first_index: raft.log.first_index(),
             last_index: raft.log.last_index(),
             persisted_index: raft.log.persisted_last_index(),
-            election_elapsed_ticks: raft.election_elapsed_ticks,
-            randomized_election_timeout_ticks: raft.randomized_election_timeout_ticks,
-            conf_state: raft.tracker.config.to_conf_state(),
+            election_elapsed_ticks: raft.election_elapsed_ticks(),
+            randomized_election_timeout_ticks: raft.randomized_election_timeout_ticks(),
+            conf_state: raft.tracker().config.to_conf_state(),
             progress,
-            lead_transferee: raft.lead_transferee,
-            is_learner: raft.is_learner,
+            lead_transferee: raft.lead_transferee(),
+            is_learner: raft.is_learner(),
         }
     }
 }

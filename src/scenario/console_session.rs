@@ -287,7 +287,7 @@ fn term_of(sim: &Sim, node: NodeId) -> u64 {
     sim.nodes()
         .get(&node)
         .and_then(|n| n.raft())
-        .map_or(0, |r| r.raft().term.0)
+        .map_or(0, |r| r.raft().term().0)
 }
 
 #[cfg(test)]

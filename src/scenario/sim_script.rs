@@ -871,11 +871,11 @@ fn status(sim: &Sim) -> String {
                 format!(
                     "n{} {} term={} commit={} applied={} last={}{paused}",
                     node.id,
-                    r.role.name(),
-                    r.term,
-                    r.log.committed,
+                    r.role().name(),
+                    r.term(),
+                    r.log().committed,
                     node.app.applied(),
-                    r.log.last_index()
+                    r.log().last_index()
                 )
             }
         };

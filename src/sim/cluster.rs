@@ -394,8 +394,8 @@ impl Sim {
         self.nodes
             .values()
             .filter_map(|n| n.raft().map(|r| (n.id, r.raft())))
-            .filter(|(_, r)| r.role == crate::raft::node::Role::Leader)
-            .max_by_key(|(id, r)| (r.term, std::cmp::Reverse(*id)))
+            .filter(|(_, r)| r.role() == crate::raft::node::Role::Leader)
+            .max_by_key(|(id, r)| (r.term(), std::cmp::Reverse(*id)))
             .map(|(id, _)| id)
     }
 }

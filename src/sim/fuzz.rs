@@ -621,7 +621,7 @@ pub fn probe_liveness(sim: &mut Sim, within_ms: TimeMs, steps_max: u64) -> Liven
                         .nodes()
                         .get(&leader)
                         .and_then(|n| n.raft())
-                        .map(|r| (r.raft().log.last_index(), r.raft().term));
+                        .map(|r| (r.raft().log().last_index(), r.raft().term()));
                     proposed = at.map(|(i, term)| (leader, t, i, term));
                 }
                 if let Some(v) = sim.violation() {
@@ -684,7 +684,9 @@ fn committed_by(sim: &Sim, leader: NodeId, index: Index, term: Term) -> bool {
     sim.nodes()
         .get(&leader)
         .and_then(|n| n.raft())
-        .is_some_and(|r| r.raft().log.committed >= index && r.raft().log.term(index) == Some(term))
+        .is_some_and(|r| {
+            r.raft().log().committed >= index && r.raft().log().term(index) == Some(term)
+        })
 }
 
 /// The first member of the leader's configuration that has not yet applied everything the
@@ -697,11 +699,11 @@ fn lagging_member(sim: &Sim, leader: NodeId, probe: Index) -> Option<String> {
     let Some(lead) = node.raft() else {
         return Some(format!("leader n{leader} is down"));
     };
-    let commit = lead.raft().log.committed;
+    let commit = lead.raft().log().committed;
     if commit < probe || node.app.applied() < commit {
         return Some(format!("leader n{leader} has not applied the new write"));
     }
-    let conf = lead.raft().tracker.config.to_conf_state();
+    let conf = lead.raft().tracker().config.to_conf_state();
     let state = node.app.state_hash();
     conf.voters
         .iter()

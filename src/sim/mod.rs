@@ -19,6 +19,7 @@ pub mod network;
 pub mod node;
 pub mod node_id;
 pub mod queue;
+pub mod read_context;
 pub mod rng;
 pub mod timeline;
 pub mod trace;

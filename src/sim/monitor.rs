@@ -167,8 +167,8 @@ impl Monitor {
     pub fn observe<N: NodeView>(&mut self, node: &N) {
         let watch = self.nodes.entry(node.id()).or_default();
         if let Some(raft) = node.running() {
-            watch.term = raft.raft().term;
-            watch.vote = raft.raft().vote;
+            watch.term = raft.raft().term();
+            watch.vote = raft.raft().vote();
         }
     }
 
@@ -206,8 +206,8 @@ impl Monitor {
             return;
         };
         let watch = self.nodes.entry(id).or_default();
-        watch.commit = raft.raft().log.committed;
-        watch.applied = raft.raft().log.applied;
+        watch.commit = raft.raft().log().committed;
+        watch.applied = raft.raft().log().applied;
         watch.leading = None;
     }
 
@@ -234,7 +234,7 @@ impl Monitor {
         let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };
-        let log = &raft.raft().log;
+        let log = &raft.raft().log();
         watch.leading = Some((*to_term, log.persisted_last_index()));
         self.check_election_safety(id, *to_term, now);
         self.check_leader_completeness(id, *to_term, log, now);
@@ -298,7 +298,7 @@ impl Monitor {
                 let durable = n.durable().map_or(Index(0), |d| d.first_index().prev());
                 let running = n
                     .running()
-                    .map_or(durable, |r| r.raft().log.first_index().prev());
+                    .map_or(durable, |r| r.raft().log().first_index().prev());
                 durable.min(running)
             })
             .min()
@@ -352,21 +352,21 @@ impl Monitor {
         let Some(commit_before) = self.check_indexes_never_go_back(id, raft, now) else {
             return;
         };
-        if raft.log.committed == commit_before {
+        if raft.log().committed == commit_before {
             return;
         }
         if self.check_current_term_commit(id, raft, now) {
             return;
         }
-        for index in (commit_before.0 + 1)..=raft.log.committed.0 {
+        for index in (commit_before.0 + 1)..=raft.log().committed.0 {
             let index = Index(index);
-            let Some(term) = raft.log.term(index) else {
+            let Some(term) = raft.log().term(index) else {
                 continue;
             };
             if self.check_committed_entry_stays(id, raft, index, term, now) {
                 return;
             }
-            if raft.role == Role::Leader
+            if raft.role() == Role::Leader
                 && self.check_durable_quorum(id, raft, index, term, nodes, now)
             {
                 return;

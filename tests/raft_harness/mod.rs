@@ -195,7 +195,7 @@ impl Cluster {
             config.heartbeat_interval_ticks = parse_num(cmd.value("heartbeat"), 1)?;
             config.msg_entries_max = parse_num(cmd.value("max-msg-entries"), 64)? as usize;
             config.msg_bytes_max = parse_num(cmd.value("max-msg-bytes"), 1 << 20)?;
-            config.inflight_msgs_max = parse_num(cmd.value("max-inflight"), 256)? as usize;
+            config.inflight_count_max = parse_num(cmd.value("max-inflight"), 256)? as usize;
             if cmd.value("read-only") == Some("lease") {
                 config.read_only = ReadOnlyOption::LeaseBased;
             }

@@ -50,8 +50,6 @@ impl Raft {
     }
 
     pub(super) fn switch_to_config(&mut self) {
-        let member = self.tracker.progress.get(&self.id);
-        self.is_learner = member.is_some_and(|pr| pr.is_learner);
         if self.role != Role::Leader {
             return;
         }
@@ -91,11 +89,7 @@ impl Raft {
         {
             return;
         }
-        let entry = Entry {
-            entry_type: EntryType::ConfChangeV2,
-            data: ConfChangeV2::default().encode(),
-            ..Entry::default()
-        };
+        let entry = Entry::from_conf_change(&ConfChangeV2::default());
         self.pending_conf_index = self.log.last_index().next();
         self.append_entries(vec![entry]);
         self.bcast_append();
@@ -112,8 +106,8 @@ impl Raft {
             .log
             .slice(from, self.log.last_index().next(), u64::MAX)
             .unwrap_or_default();
-        for entry in entries.iter().filter(|e| e.entry_type != EntryType::Normal) {
-            let Ok(change) = ConfChangeV2::decode(&entry.data) else {
+        for entry in &entries {
+            let Some(Ok(change)) = entry.conf_change() else {
                 continue;
             };
             if let Ok((config, progress)) = tracker.plan_change(&change, entry.index) {

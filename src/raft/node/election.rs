@@ -4,6 +4,64 @@
 use super::*;
 
 impl Raft {
+    pub(super) fn tick_election(&mut self) {
+        self.election_elapsed_ticks += 1;
+        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
+            // The campaign a MsgTimeoutNow asked for (see `step_follower`); `hup` checks that
+            // this node is still a voter of the configuration it applied.
+            self.campaign_after_apply = false;
+            self.election_elapsed_ticks = 0;
+            self.hup(true);
+            return;
+        }
+        if self.promotable()
+            && self.election_elapsed_ticks >= self.randomized_election_timeout_ticks
+        {
+            self.election_elapsed_ticks = 0;
+            self.hup(false);
+        }
+    }
+
+    pub(super) fn step_candidate(&mut self, m: Message) -> Result<(), StepError> {
+        let my_response = if self.role == Role::PreCandidate {
+            MessageType::MsgPreVoteResp
+        } else {
+            MessageType::MsgVoteResp
+        };
+        match m.msg_type {
+            MessageType::MsgApp => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_append(m)
+            }
+            MessageType::MsgHeartbeat => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_heartbeat(m);
+                Ok(())
+            }
+            MessageType::MsgSnapshot => {
+                self.become_follower(m.term, Some(m.from));
+                self.handle_snapshot(m)
+            }
+            t if t == my_response => {
+                let kind = if self.role == Role::PreCandidate {
+                    CampaignKind::PreElection
+                } else {
+                    CampaignKind::Election
+                };
+                match self.poll(m.from, !m.reject) {
+                    VoteResult::Won => self.win_election(kind),
+                    VoteResult::Lost => {
+                        let term = self.term;
+                        self.become_follower(term, None);
+                    }
+                    VoteResult::Pending => {}
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Starts an election now (the application's `campaign`, or an election timeout).
     pub fn hup(&mut self, transfer: bool) {
         if self.role == Role::Leader || !self.promotable() {
@@ -114,20 +172,21 @@ impl Raft {
         } else {
             let reason = if !can_vote {
                 match (self.vote, self.leader) {
-                    (Some(vote), _) => format!("already voted for {vote} in term {}", self.term),
-                    (None, Some(leader)) => {
-                        format!("follows leader {leader} in term {}", self.term)
-                    }
-                    (None, None) => format!("stale term {}", m.term),
+                    (Some(vote), _) => VoteRejection::AlreadyVoted {
+                        vote,
+                        term: self.term,
+                    },
+                    (None, Some(leader)) => VoteRejection::FollowsLeader {
+                        leader,
+                        term: self.term,
+                    },
+                    (None, None) => VoteRejection::StaleTerm { term: m.term },
                 }
             } else {
-                format!(
-                    "candidate log {}/{} is behind ours {}/{}",
-                    m.log_term,
-                    m.index,
-                    self.log.last_term(),
-                    self.log.last_index()
-                )
+                VoteRejection::LogBehind {
+                    candidate: (m.log_term, m.index),
+                    ours: (self.log.last_term(), self.log.last_index()),
+                }
             };
             self.record(Event::VoteRejected {
                 id: self.id,
@@ -195,6 +254,21 @@ mod tests {
             ),
             (7, 15),
             "Figure 2: only a granted vote restarts the timer"
+        );
+        let refusal = VoteRejection::LogBehind {
+            candidate: (Term(1), Index(6)),
+            ours: (Term(1), Index(8)),
+        };
+        let events = raft.take_events();
+        let rejected = events.iter().find_map(|e| match e {
+            Event::VoteRejected { reason, .. } => Some(reason),
+            _ => None,
+        });
+        assert_eq!(rejected, Some(&refusal));
+        assert_eq!(
+            refusal.to_string(),
+            "candidate log 1/6 is behind ours 1/8",
+            "the words the traces print"
         );
     }
 

@@ -4,6 +4,57 @@
 use super::*;
 
 impl Raft {
+    pub(super) fn step_follower(&mut self, m: Message) -> Result<(), StepError> {
+        match m.msg_type {
+            MessageType::MsgApp => {
+                self.election_elapsed_ticks = 0;
+                self.leader = Some(m.from);
+                self.handle_append(m)
+            }
+            MessageType::MsgHeartbeat => {
+                self.election_elapsed_ticks = 0;
+                self.leader = Some(m.from);
+                self.handle_heartbeat(m);
+                Ok(())
+            }
+            MessageType::MsgSnapshot => {
+                self.election_elapsed_ticks = 0;
+                self.leader = Some(m.from);
+                self.handle_snapshot(m)
+            }
+            MessageType::MsgTimeoutNow => {
+                // The leader clamps the commit to what it knows we hold (as in heartbeats): learn
+                // it first, so we campaign in the configuration the leader handed over from.
+                let committed = self.log.committed;
+                if m.commit <= self.log.last_index() {
+                    self.log.commit_to(m.commit);
+                }
+                if self.log.committed > committed || self.has_unapplied_conf_change() {
+                    // Apply what is now known committed first (`hup` refuses while a
+                    // configuration change is unapplied), then campaign at the next tick: a
+                    // campaign in the same step could win at once in a one-voter
+                    // configuration, and a leader must not appear to have committed an entry
+                    // of an older term itself.
+                    self.campaign_after_apply = true;
+                } else {
+                    // Transfers skip pre-vote: the leader asked for it, no partition to guard.
+                    self.hup(true);
+                }
+                Ok(())
+            }
+            MessageType::MsgReadIndexResp => {
+                self.read_states.push(ReadState {
+                    index: m.index,
+                    request_ctx: m.context,
+                });
+                Ok(())
+            }
+            // Requests forwarded to a non-leader are dropped rather than forwarded again, so
+            // nothing can loop between followers with stale leader knowledge.
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn check_append_shape(m: &Message) -> Result<(), StepError> {
         let mut expected = m.index.next();
         let mut last_term = m.log_term;
@@ -136,7 +187,6 @@ impl Raft {
             return false;
         }
         self.conf_history.clear();
-        self.is_learner = self.tracker.config.learners.contains(&self.id);
         self.record(Event::ConfigApplied {
             id: self.id,
             conf_state,

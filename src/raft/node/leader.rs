@@ -5,6 +5,75 @@
 use super::*;
 
 impl Raft {
+    pub(super) fn tick_heartbeat(&mut self) {
+        self.heartbeat_elapsed_ticks += 1;
+        self.election_elapsed_ticks += 1;
+        if self.election_elapsed_ticks >= self.config.election_timeout_ticks {
+            self.election_elapsed_ticks = 0;
+            if self.config.check_quorum {
+                let active = self.tracker.quorum_active(self.id);
+                let self_id = self.id;
+                for (&id, pr) in self.tracker.progress.iter_mut() {
+                    if id != self_id {
+                        pr.recent_active = false;
+                    }
+                }
+                if !active {
+                    // Thesis §6.2: a leader that cannot reach a quorum steps down.
+                    let term = self.term;
+                    self.become_follower(term, None);
+                    return;
+                }
+            }
+            // Transfer did not finish within an election timeout: give up (thesis §3.10).
+            self.lead_transferee = None;
+            // A snapshot may have been lost on the way; probe again.
+            for pr in self.tracker.progress.values_mut() {
+                if pr.state == ProgressState::Snapshot {
+                    pr.become_probe();
+                }
+            }
+        }
+        if self.role != Role::Leader {
+            return;
+        }
+        if self.heartbeat_elapsed_ticks >= self.config.heartbeat_interval_ticks {
+            self.heartbeat_elapsed_ticks = 0;
+            let ctx = self.read_only.last_pending_request_ctx();
+            self.bcast_heartbeat(ctx);
+            // A MsgTimeoutNow of a leader outside its configuration may have been lost: ask
+            // again each heartbeat until a higher term deposes this leader.
+            self.maybe_hand_over(true);
+        }
+    }
+
+    pub(super) fn step_leader(&mut self, m: Message) -> Result<(), StepError> {
+        match m.msg_type {
+            MessageType::MsgProp => {
+                // Errors of forwarded proposals are the forwarding client's timeout to handle.
+                let _ = self.propose_as_leader(m.entries);
+                Ok(())
+            }
+            MessageType::MsgReadIndex => {
+                self.leader_read_index(m);
+                Ok(())
+            }
+            MessageType::MsgAppResp => {
+                self.handle_append_response(&m);
+                Ok(())
+            }
+            MessageType::MsgHeartbeatResp => {
+                self.handle_heartbeat_response(&m);
+                Ok(())
+            }
+            MessageType::MsgTransferLeader => {
+                self.handle_transfer_leader(m.from);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Appends proposals as the leader.
     pub fn propose_as_leader(&mut self, mut entries: Vec<Entry>) -> Result<(), ProposeError> {
         if entries.is_empty() {
@@ -23,11 +92,12 @@ impl Raft {
         let last_index = self.log.last_index();
         let mut changes_config = false;
         for (offset, entry) in entries.iter_mut().enumerate() {
-            if entry.entry_type == EntryType::Normal {
+            let Some(change) = entry.conf_change() else {
                 continue;
-            }
-            let change =
-                ConfChangeV2::decode(&entry.data).map_err(ProposeError::ConfChangeRefused)?;
+            };
+            let change = change.map_err(|reason| {
+                ProposeError::ConfChangeRefused(ConfChangeRefusal::Malformed(reason))
+            })?;
             self.check_conf_change_allowed(&change)?;
             self.pending_conf_index = last_index.plus(offset as u64 + 1);
             changes_config = true;
@@ -41,8 +111,9 @@ impl Raft {
     }
 
     fn leaves_joint(entry: &Entry) -> bool {
-        entry.entry_type != EntryType::Normal
-            && ConfChangeV2::decode(&entry.data).is_ok_and(|change| change.leaves_joint())
+        entry
+            .conf_change()
+            .is_some_and(|change| change.is_ok_and(|change| change.leaves_joint()))
     }
 
     pub(super) fn check_conf_change_allowed(
@@ -51,21 +122,21 @@ impl Raft {
     ) -> Result<(), ProposeError> {
         let safeguard = !self.switch(UnsafeSwitch::NoMembershipSafeguard);
         if safeguard && self.pending_conf_index > self.log.applied {
-            return Err(ProposeError::ConfChangeRefused(format!(
-                "possible unapplied conf change at index {} (applied {})",
-                self.pending_conf_index, self.log.applied
-            )));
+            return Err(ProposeError::ConfChangeRefused(
+                ConfChangeRefusal::Pending {
+                    index: self.pending_conf_index,
+                    applied: self.log.applied,
+                },
+            ));
         }
         let joint = self.tracker.config.voters.is_joint();
         if joint && !change.leaves_joint() {
             return Err(ProposeError::ConfChangeRefused(
-                "must leave the joint config first".into(),
+                ConfChangeRefusal::MustLeaveJointFirst,
             ));
         }
         if !joint && change.leaves_joint() {
-            return Err(ProposeError::ConfChangeRefused(
-                "not in a joint config".into(),
-            ));
+            return Err(ProposeError::ConfChangeRefused(ConfChangeRefusal::NotJoint));
         }
         Ok(())
     }
@@ -266,7 +337,7 @@ impl Raft {
             self.maybe_send_append(m.from, true);
         }
         // Fill the window, bounded by the inflight limit.
-        for _ in 0..=self.config.inflight_msgs_max {
+        for _ in 0..=self.config.inflight_count_max {
             if !self.maybe_send_append(m.from, false) {
                 break;
             }
@@ -317,7 +388,7 @@ impl Raft {
         let Some(pr) = self.tracker.progress.get(&transferee) else {
             return;
         };
-        if pr.is_learner || transferee == self.id {
+        if self.tracker.config.is_learner(transferee) || transferee == self.id {
             return;
         }
         if self.lead_transferee == Some(transferee) {

@@ -188,8 +188,9 @@ mod tests {
     fn leader(conf: ConfState, now: u64) -> Raft {
         let mut raft =
             Raft::new(&config(1), MemStorage::new_with_conf_state(conf)).expect("valid config");
-        raft.role = Role::Leader;
-        raft.leader = Some(raft.id);
+        // Only `become_*` changes the role, tests included.
+        raft.become_candidate();
+        raft.become_leader();
         raft.clock_ticks = now;
         raft
     }

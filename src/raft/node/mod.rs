@@ -1,19 +1,22 @@
 //! The protocol: one `step` that handles terms for every role, then a handler per role
 //! (etcd-io/raft's `raft.go`). Only the `become_*` functions change the role.
 //!
-//! This file holds the node's state, role changes, ticks and message dispatch; the handlers
-//! live in one file per concern: `election`, `follower`, `leader`, `reads`,
-//! `requests` (this node's own application) and `config_change`.
+//! This file holds the node's state, role changes, the tick and the common `step` (message
+//! checks and terms, §5.1); each role's handler sits beside that role's other code:
+//! `follower` (`step_follower`, appends, heartbeats, snapshots), `election` (`step_candidate`,
+//! `tick_election`, campaigns and votes), `leader` (`step_leader`, `tick_heartbeat`,
+//! replication, transfers), plus `reads`, `lease`, `requests` (this node's own application),
+//! `config_change`, and the `event` and `error` types it reports.
 
 mod config_change;
 mod election;
+mod error;
+mod event;
 mod follower;
 mod leader;
 mod lease;
 mod reads;
 mod requests;
-
-use std::fmt;
 
 use super::config::{Config, UnsafeSwitch};
 use super::log::RaftLog;
@@ -27,6 +30,8 @@ use super::read_only::{ReadOnly, ReadOnlyOption, ReadState};
 use super::storage::MemStorage;
 use super::types::{Index, NodeId, SeededRng, Term};
 
+pub use error::{ConfChangeRefusal, ProposeError, StepError};
+pub use event::{Event, VoteRejection};
 pub use lease::{LEASE_MARGIN_TICKS, LeaderLease};
 
 /// Context of a vote request sent because of a leadership transfer: it may bypass the
@@ -65,260 +70,6 @@ impl Role {
     }
 }
 
-/// Something noteworthy that happened inside the core, for traces and teaching.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// Role or term changed: prints as `n1@1 candidate -> n1@1 leader`.
-    RoleChanged {
-        /// The node.
-        id: NodeId,
-        /// Role before.
-        from_role: Role,
-        /// Term before.
-        from_term: Term,
-        /// Role after.
-        to_role: Role,
-        /// Term after.
-        to_term: Term,
-    },
-    /// A committed configuration change was applied.
-    ConfigApplied {
-        /// The node.
-        id: NodeId,
-        /// The new configuration.
-        conf_state: ConfState,
-    },
-    /// A committed configuration change was invalid and skipped.
-    ConfigRejected {
-        /// The node.
-        id: NodeId,
-        /// Why.
-        reason: String,
-    },
-    /// A (pre-)vote request was refused.
-    VoteRejected {
-        /// The node.
-        id: NodeId,
-        /// The candidate.
-        candidate: NodeId,
-        /// Whether it was a pre-vote.
-        pre_vote: bool,
-        /// Why, in words (one vote per term §5.2, or the election restriction §5.4.1).
-        reason: String,
-    },
-    /// An append was rejected by the consistency check (§5.3), with the hint sent back.
-    AppendRejected {
-        /// The node.
-        id: NodeId,
-        /// The leader.
-        leader: NodeId,
-        /// The append's previous entry (term, index) that did not match.
-        prev: (Term, Index),
-        /// The hint: our last entry at or below the probe with term <= the probe's term.
-        hint: (Term, Index),
-    },
-    /// A (pre-)vote request was ignored because a leader is known to be alive (thesis §4.2.3).
-    VoteIgnoredInLease {
-        /// The node.
-        id: NodeId,
-        /// The candidate.
-        candidate: NodeId,
-    },
-    /// A (pre-)vote request was ignored during the quiet period after a restart: the node may
-    /// have promised a leader lease before it crashed (lease reads only).
-    VoteIgnoredAfterRestart {
-        /// The node.
-        id: NodeId,
-        /// The candidate.
-        candidate: NodeId,
-        /// Ticks of quiet left.
-        ticks_left: u64,
-    },
-    /// A forced election timer (`campaign`) fired inside a promise not to vote: the campaign
-    /// waits until the promise ends (lease reads only).
-    CampaignPostponed {
-        /// The node.
-        id: NodeId,
-        /// The leader it promised (none: the quiet period after a restart).
-        leader: Option<NodeId>,
-        /// Ticks until the election timer fires.
-        ticks: u64,
-    },
-    /// The leader appended (or inherited) a configuration change that removes it from the
-    /// voters or demotes it to learner: from now on it refuses proposals.
-    LeaderLeaving {
-        /// The leader.
-        id: NodeId,
-        /// The configuration entry that leaves it out.
-        index: Index,
-        /// Whether it stays as a learner (demoted) rather than being removed.
-        learner: bool,
-    },
-    /// A leader outside its applied configuration asks the most caught-up voter to take over
-    /// (MsgTimeoutNow).
-    LeaderHandingOver {
-        /// The leader.
-        id: NodeId,
-        /// The voter asked to take over.
-        to: NodeId,
-        /// Whether the leader stays as a learner (demoted) rather than being removed.
-        learner: bool,
-    },
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Event::RoleChanged {
-                id,
-                from_role,
-                from_term,
-                to_role,
-                to_term,
-            } => write!(
-                f,
-                "n{id}@{from_term} {} -> n{id}@{to_term} {}",
-                from_role.name(),
-                to_role.name()
-            ),
-            Event::ConfigApplied { id, conf_state } => write!(
-                f,
-                "n{id} applied config {}",
-                super::message::describe_conf_state(conf_state)
-            ),
-            Event::ConfigRejected { id, reason } => {
-                write!(f, "n{id} skipped invalid config change: {reason}")
-            }
-            Event::VoteRejected {
-                id,
-                candidate,
-                pre_vote,
-                reason,
-            } => write!(
-                f,
-                "n{id} rejected {} from {candidate}: {reason}",
-                if *pre_vote { "pre-vote" } else { "vote" }
-            ),
-            Event::AppendRejected {
-                id,
-                leader,
-                prev,
-                hint,
-            } => write!(
-                f,
-                "n{id} rejected append from {leader}: no entry {}/{} (hint {}/{})",
-                prev.0, prev.1, hint.0, hint.1
-            ),
-            Event::VoteIgnoredInLease { id, candidate } => write!(
-                f,
-                "n{id} ignored vote from {candidate}: leader lease still valid"
-            ),
-            Event::VoteIgnoredAfterRestart {
-                id,
-                candidate,
-                ticks_left,
-            } => write!(
-                f,
-                "n{id} ignored vote from {candidate}: it restarted and may have promised a \
-                 lease before the crash, so it stays quiet {ticks_left} more ticks"
-            ),
-            Event::CampaignPostponed {
-                id,
-                leader: Some(leader),
-                ticks,
-            } => write!(
-                f,
-                "n{id}'s timer fired early: it keeps its promise to leader n{leader} and \
-                 campaigns in {ticks} ticks unless it hears from n{leader} again"
-            ),
-            Event::CampaignPostponed {
-                id,
-                leader: None,
-                ticks,
-            } => write!(
-                f,
-                "n{id}'s timer fired early: it restarted and may have promised a lease before \
-                 the crash, so it campaigns in {ticks} ticks"
-            ),
-            Event::LeaderLeaving { id, index, learner } => write!(
-                f,
-                "n{id} is leaving the voters (entry {index} {}): it refuses new proposals and \
-                 keeps leading until the change is committed",
-                if *learner {
-                    "makes it a learner"
-                } else {
-                    "removes it"
-                }
-            ),
-            Event::LeaderHandingOver { id, to, learner } => write!(
-                f,
-                "n{id} is no longer a voter{}: it hands leadership to n{to}",
-                if *learner { " (now a learner)" } else { "" }
-            ),
-        }
-    }
-}
-
-/// Why a proposal, read, transfer or campaign was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ProposeError {
-    /// No leader is known to forward to.
-    NoLeader,
-    /// Only the leader can do this.
-    NotLeader,
-    /// A leadership transfer is in progress (thesis §3.10: proposals wait).
-    TransferInProgress,
-    /// This node is not a member of the configuration.
-    NotMember,
-    /// Proposals must carry at least one entry.
-    Empty,
-    /// A configuration change was refused, with the reason.
-    ConfChangeRefused(String),
-    /// This leader has appended a change that removes it (or demotes it to learner): it only
-    /// finishes that change and then hands over, so new proposals go to the next leader.
-    Leaving,
-}
-
-impl fmt::Display for ProposeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProposeError::NoLeader => f.write_str("no leader known"),
-            ProposeError::NotLeader => f.write_str("not the leader"),
-            ProposeError::TransferInProgress => f.write_str("leadership transfer in progress"),
-            ProposeError::NotMember => f.write_str("not a member of the configuration"),
-            ProposeError::Empty => f.write_str("empty proposal"),
-            ProposeError::ConfChangeRefused(reason) => {
-                write!(f, "configuration change refused: {reason}")
-            }
-            ProposeError::Leaving => f.write_str(
-                "this leader is leaving the configuration; send proposals to the next leader",
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ProposeError {}
-
-/// Why a message was refused without being processed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StepError {
-    /// Addressed to another node.
-    WrongRecipient,
-    /// Fields that cannot come from a correct sender; the reason names the field.
-    Malformed(&'static str),
-}
-
-impl fmt::Display for StepError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StepError::WrongRecipient => f.write_str("message addressed to another node"),
-            StepError::Malformed(why) => write!(f, "malformed message: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for StepError {}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CampaignKind {
     PreElection,
@@ -330,50 +81,48 @@ enum CampaignKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Raft {
     /// This node.
-    pub id: NodeId,
+    id: NodeId,
     /// Current term (durable).
-    pub term: Term,
+    term: Term,
     /// Vote in the current term (durable).
-    pub vote: Option<NodeId>,
+    vote: Option<NodeId>,
     /// The log.
-    pub log: RaftLog,
+    pub(super) log: RaftLog,
     /// Configuration, progress and votes.
-    pub tracker: ProgressTracker,
+    tracker: ProgressTracker,
     /// Current role.
-    pub role: Role,
+    role: Role,
     /// The leader this node follows, if known.
-    pub leader: Option<NodeId>,
+    leader: Option<NodeId>,
     /// Target of a leadership transfer in progress.
-    pub lead_transferee: Option<NodeId>,
+    lead_transferee: Option<NodeId>,
     /// Index of the latest configuration entry this leader appended. A new change is refused
     /// until it is applied, and a new leader sets it to the index of its no-op, so no change is
     /// accepted before the leader's own-term no-op is applied (thesis §4.1 safeguard).
-    pub pending_conf_index: Index,
+    pending_conf_index: Index,
     /// Pending read-index requests.
-    pub read_only: ReadOnly,
+    read_only: ReadOnly,
     /// Reads confirmed and ready for the application.
-    pub read_states: Vec<ReadState>,
+    pub(super) read_states: Vec<ReadState>,
     /// Reads that arrived before this leader committed an entry of its term (thesis §6.4).
     pending_read_index_messages: Vec<Message>,
     /// The leader lease of this term (lease reads only; see `lease.rs`).
-    pub lease: LeaderLease,
+    lease: LeaderLease,
     /// Ticks since this node booted, starting at 1: the clock heartbeats carry for the
     /// lease. Monotonic, never reset, so an echo can be compared with now.
-    pub clock_ticks: u64,
+    clock_ticks: u64,
     /// With lease reads: ticks left of the quiet period after a restart (no votes granted,
     /// no campaign), during which a promise made before the crash may still run.
-    pub quiet_ticks_left: u64,
+    quiet_ticks_left: u64,
     /// Ticks since the last election timeout reset.
-    pub election_elapsed_ticks: u64,
+    election_elapsed_ticks: u64,
     /// Ticks since the last heartbeat (leader).
-    pub heartbeat_elapsed_ticks: u64,
+    heartbeat_elapsed_ticks: u64,
     /// This round's timeout, drawn from `[T, 2T)`.
-    pub randomized_election_timeout_ticks: u64,
-    /// Whether this node is a learner.
-    pub is_learner: bool,
+    randomized_election_timeout_ticks: u64,
     /// Leader only: the newest configuration in its log (applied or not) leaves it out of the
     /// incoming voters, so it refuses proposals until it has handed over (see `config_change`).
-    pub leaving: bool,
+    leaving: bool,
     /// Leader only: the voter it last asked to take over, so the event is recorded once.
     handover_to: Option<NodeId>,
     /// Follower only: the leader asked it to campaign (MsgTimeoutNow) while entries it had just
@@ -394,10 +143,11 @@ impl Raft {
         config.validate()?;
         let (hard_state, conf_state) = storage.initial_state();
         let log = RaftLog::new(storage);
-        let mut tracker = ProgressTracker::new(config.inflight_msgs_max, config.inflight_bytes_max);
+        let mut tracker =
+            ProgressTracker::new(config.inflight_count_max, config.inflight_bytes_max);
         tracker
             .restore(&conf_state, log.last_index().next())
-            .map_err(super::config::ConfigError)?;
+            .map_err(super::config::ConfigError::StoredMembership)?;
         let mut raft = Raft {
             id: config.id,
             term: hard_state.term,
@@ -417,7 +167,6 @@ impl Raft {
             election_elapsed_ticks: 0,
             heartbeat_elapsed_ticks: 0,
             randomized_election_timeout_ticks: config.election_timeout_ticks,
-            is_learner: false,
             leaving: false,
             handover_to: None,
             campaign_after_apply: false,
@@ -427,7 +176,6 @@ impl Raft {
             msgs: Vec::new(),
             events: Vec::new(),
         };
-        raft.is_learner = raft.tracker.config.learners.contains(&raft.id);
         let term = raft.term;
         raft.reset(term);
         // A node that lived before (it has a term) may have promised a leader not to vote
@@ -436,6 +184,88 @@ impl Raft {
             raft.quiet_ticks_left = config.election_timeout_ticks;
         }
         Ok(raft)
+    }
+
+    // ----- read access (the driver, the simulator's monitors and the view) -----------------
+
+    /// This node's id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// Current term (durable).
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    /// Vote in the current term (durable).
+    pub fn vote(&self) -> Option<NodeId> {
+        self.vote
+    }
+
+    /// The log.
+    pub fn log(&self) -> &RaftLog {
+        &self.log
+    }
+
+    /// Configuration, progress and votes.
+    pub fn tracker(&self) -> &ProgressTracker {
+        &self.tracker
+    }
+
+    /// Current role; changed only by the `become_*` functions.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The leader this node follows, if known.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    /// Target of a leadership transfer in progress.
+    pub fn lead_transferee(&self) -> Option<NodeId> {
+        self.lead_transferee
+    }
+
+    /// Index of the latest configuration entry this leader appended (see the field).
+    pub fn pending_conf_index(&self) -> Index {
+        self.pending_conf_index
+    }
+
+    /// The leader lease of this term (lease reads only).
+    pub fn lease(&self) -> &LeaderLease {
+        &self.lease
+    }
+
+    /// Ticks since this node booted, starting at 1.
+    pub fn clock_ticks(&self) -> u64 {
+        self.clock_ticks
+    }
+
+    /// Ticks left of the quiet period after a restart (lease reads only).
+    pub fn quiet_ticks_left(&self) -> u64 {
+        self.quiet_ticks_left
+    }
+
+    /// Ticks since the last election timeout reset.
+    pub fn election_elapsed_ticks(&self) -> u64 {
+        self.election_elapsed_ticks
+    }
+
+    /// This round's randomized election timeout, in `[T, 2T)`.
+    pub fn randomized_election_timeout_ticks(&self) -> u64 {
+        self.randomized_election_timeout_ticks
+    }
+
+    /// Whether this node is a learner of its applied configuration.
+    pub fn is_learner(&self) -> bool {
+        self.tracker.config.is_learner(self.id)
+    }
+
+    /// Leader only: whether the newest configuration in its log leaves it out of the voters.
+    pub fn is_leaving(&self) -> bool {
+        self.leaving
     }
 
     /// The configuration this node runs with.
@@ -522,9 +352,7 @@ impl Raft {
         );
         let self_id = self.id;
         for (&id, pr) in self.tracker.progress.iter_mut() {
-            let is_learner = pr.is_learner;
             *pr = Progress::new(next, count_max, bytes_max);
-            pr.is_learner = is_learner;
             pr.recent_active = false;
             if id == self_id {
                 pr.matched = persisted;
@@ -596,8 +424,18 @@ impl Raft {
 
     fn become_leader(&mut self) {
         debug_assert!(
-            self.role != Role::Follower,
-            "n{} term {}: follower cannot become leader directly",
+            self.role == Role::Candidate && self.vote == Some(self.id),
+            "n{} term {}: only a candidate that voted for itself becomes leader ({:?}, vote {:?})",
+            self.id,
+            self.term,
+            self.role,
+            self.vote
+        );
+        // `hup` campaigns only as a voter, and a candidate applies no new configuration (it
+        // learns no commit): the new leader's own progress exists.
+        debug_assert!(
+            self.tracker.progress.contains_key(&self.id),
+            "n{} term {}: a new leader without its own progress",
             self.id,
             self.term
         );
@@ -630,78 +468,64 @@ impl Raft {
 
     /// Advances logical time by one tick.
     pub fn tick(&mut self) {
+        let committed_before = self.log.committed;
         self.clock_ticks = self.clock_ticks.saturating_add(1);
         self.quiet_ticks_left = self.quiet_ticks_left.saturating_sub(1);
         match self.role {
             Role::Leader => self.tick_heartbeat(),
             _ => self.tick_election(),
         }
+        self.debug_assert_invariants(committed_before);
     }
 
-    fn tick_election(&mut self) {
-        self.election_elapsed_ticks += 1;
-        if self.campaign_after_apply && !self.has_unapplied_conf_change() {
-            // The campaign a MsgTimeoutNow asked for (see `step_follower`); `hup` checks that
-            // this node is still a voter of the configuration it applied.
-            self.campaign_after_apply = false;
-            self.election_elapsed_ticks = 0;
-            self.hup(true);
-            return;
-        }
-        if self.promotable()
-            && self.election_elapsed_ticks >= self.randomized_election_timeout_ticks
-        {
-            self.election_elapsed_ticks = 0;
-            self.hup(false);
-        }
-    }
-
-    fn tick_heartbeat(&mut self) {
-        self.heartbeat_elapsed_ticks += 1;
-        self.election_elapsed_ticks += 1;
-        if self.election_elapsed_ticks >= self.config.election_timeout_ticks {
-            self.election_elapsed_ticks = 0;
-            if self.config.check_quorum {
-                let active = self.tracker.quorum_active(self.id);
-                let self_id = self.id;
-                for (&id, pr) in self.tracker.progress.iter_mut() {
-                    if id != self_id {
-                        pr.recent_active = false;
-                    }
-                }
-                if !active {
-                    // Thesis §6.2: a leader that cannot reach a quorum steps down.
-                    let term = self.term;
-                    self.become_follower(term, None);
-                    return;
-                }
-            }
-            // Transfer did not finish within an election timeout: give up (thesis §3.10).
-            self.lead_transferee = None;
-            // A snapshot may have been lost on the way; probe again.
-            for pr in self.tracker.progress.values_mut() {
-                if pr.state == ProgressState::Snapshot {
-                    pr.become_probe();
-                }
-            }
-        }
-        if self.role != Role::Leader {
-            return;
-        }
-        if self.heartbeat_elapsed_ticks >= self.config.heartbeat_interval_ticks {
-            self.heartbeat_elapsed_ticks = 0;
-            let ctx = self.read_only.last_pending_request_ctx();
-            self.bcast_heartbeat(ctx);
-            // A MsgTimeoutNow of a leader outside its configuration may have been lost: ask
-            // again each heartbeat until a higher term deposes this leader.
-            self.maybe_hand_over(true);
-        }
+    /// The invariants the handlers rely on, checked after every tick and message in debug
+    /// builds (the simulator's monitors check the cluster-wide ones).
+    fn debug_assert_invariants(&self, committed_before: Index) {
+        let (id, term) = (self.id, self.term);
+        // Figure 2: commitIndex only grows. The one exception is the teaching switch that
+        // truncates without a conflict, which may cut entries below the commit.
+        debug_assert!(
+            self.log.committed >= committed_before
+                || self.switch(UnsafeSwitch::TruncateWithoutConflict),
+            "n{id} term {term}: commit went back from {committed_before} to {}",
+            self.log.committed
+        );
+        debug_assert!(
+            self.log.committed <= self.log.last_index(),
+            "n{id} term {term}: commit {} beyond the last index {}",
+            self.log.committed,
+            self.log.last_index()
+        );
+        // Entries come from leaders of this term or earlier ones (§5.3, §5.1).
+        debug_assert!(
+            self.log.last_term() <= term,
+            "n{id} term {term}: log ends with an entry of later term {}",
+            self.log.last_term()
+        );
+        // §5.2: a candidate votes for itself, and a leader leads its own term.
+        debug_assert!(
+            self.role != Role::Candidate || self.vote == Some(id),
+            "n{id} term {term}: candidate that did not vote for itself ({:?})",
+            self.vote
+        );
+        debug_assert!(
+            self.role != Role::Leader || self.leader == Some(id),
+            "n{id} term {term}: leader that follows {:?}",
+            self.leader
+        );
     }
 
     // ----- step ----------------------------------------------------------------------------
 
     /// Handles a message from another node (§5.1: terms first, then the role's handler).
     pub fn step(&mut self, m: Message) -> Result<(), StepError> {
+        let committed_before = self.log.committed;
+        let result = self.step_message(m);
+        self.debug_assert_invariants(committed_before);
+        result
+    }
+
+    fn step_message(&mut self, m: Message) -> Result<(), StepError> {
         if m.to != self.id {
             return Err(StepError::WrongRecipient);
         }
@@ -813,124 +637,6 @@ impl Raft {
                 reject: true,
                 ..Message::default()
             });
-        }
-    }
-
-    fn step_follower(&mut self, m: Message) -> Result<(), StepError> {
-        match m.msg_type {
-            MessageType::MsgApp => {
-                self.election_elapsed_ticks = 0;
-                self.leader = Some(m.from);
-                self.handle_append(m)
-            }
-            MessageType::MsgHeartbeat => {
-                self.election_elapsed_ticks = 0;
-                self.leader = Some(m.from);
-                self.handle_heartbeat(m);
-                Ok(())
-            }
-            MessageType::MsgSnapshot => {
-                self.election_elapsed_ticks = 0;
-                self.leader = Some(m.from);
-                self.handle_snapshot(m)
-            }
-            MessageType::MsgTimeoutNow => {
-                // The leader clamps the commit to what it knows we hold (as in heartbeats): learn
-                // it first, so we campaign in the configuration the leader handed over from.
-                let committed = self.log.committed;
-                if m.commit <= self.log.last_index() {
-                    self.log.commit_to(m.commit);
-                }
-                if self.log.committed > committed || self.has_unapplied_conf_change() {
-                    // Apply what is now known committed first (`hup` refuses while a
-                    // configuration change is unapplied), then campaign at the next tick: a
-                    // campaign in the same step could win at once in a one-voter
-                    // configuration, and a leader must not appear to have committed an entry
-                    // of an older term itself.
-                    self.campaign_after_apply = true;
-                } else {
-                    // Transfers skip pre-vote: the leader asked for it, no partition to guard.
-                    self.hup(true);
-                }
-                Ok(())
-            }
-            MessageType::MsgReadIndexResp => {
-                self.read_states.push(ReadState {
-                    index: m.index,
-                    request_ctx: m.context,
-                });
-                Ok(())
-            }
-            // Requests forwarded to a non-leader are dropped rather than forwarded again, so
-            // nothing can loop between followers with stale leader knowledge.
-            _ => Ok(()),
-        }
-    }
-
-    fn step_candidate(&mut self, m: Message) -> Result<(), StepError> {
-        let my_response = if self.role == Role::PreCandidate {
-            MessageType::MsgPreVoteResp
-        } else {
-            MessageType::MsgVoteResp
-        };
-        match m.msg_type {
-            MessageType::MsgApp => {
-                self.become_follower(m.term, Some(m.from));
-                self.handle_append(m)
-            }
-            MessageType::MsgHeartbeat => {
-                self.become_follower(m.term, Some(m.from));
-                self.handle_heartbeat(m);
-                Ok(())
-            }
-            MessageType::MsgSnapshot => {
-                self.become_follower(m.term, Some(m.from));
-                self.handle_snapshot(m)
-            }
-            t if t == my_response => {
-                let kind = if self.role == Role::PreCandidate {
-                    CampaignKind::PreElection
-                } else {
-                    CampaignKind::Election
-                };
-                match self.poll(m.from, !m.reject) {
-                    VoteResult::Won => self.win_election(kind),
-                    VoteResult::Lost => {
-                        let term = self.term;
-                        self.become_follower(term, None);
-                    }
-                    VoteResult::Pending => {}
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn step_leader(&mut self, m: Message) -> Result<(), StepError> {
-        match m.msg_type {
-            MessageType::MsgProp => {
-                // Errors of forwarded proposals are the forwarding client's timeout to handle.
-                let _ = self.propose_as_leader(m.entries);
-                Ok(())
-            }
-            MessageType::MsgReadIndex => {
-                self.leader_read_index(m);
-                Ok(())
-            }
-            MessageType::MsgAppResp => {
-                self.handle_append_response(&m);
-                Ok(())
-            }
-            MessageType::MsgHeartbeatResp => {
-                self.handle_heartbeat_response(&m);
-                Ok(())
-            }
-            MessageType::MsgTransferLeader => {
-                self.handle_transfer_leader(m.from);
-                Ok(())
-            }
-            _ => Ok(()),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::raft::types::NodeId;
 use crate::sim::action::{Action, JointLeave, MembershipChange};
 use crate::sim::app::NodeApp;
 use crate::sim::node::Machine;
+use crate::sim::read_context::ReadContext;
 use crate::sim::trace::{DropReason, TraceKind};
 use std::collections::BTreeSet;
 
@@ -101,7 +102,7 @@ impl Sim {
             }
             Action::Compact { node } => self.compact(*node)?,
             Action::ReadIndex { node } => {
-                let ctx = format!("read-{}", self.trace.next_id()).into_bytes();
+                let ctx = ReadContext::Probe(self.trace.next_id()).to_bytes();
                 let raft = self.up_raft(*node)?;
                 raft.read_index(ctx.clone())
                     .map_err(|e| ActionError(format!("n{node} cannot serve a read: {e:?}")))?;

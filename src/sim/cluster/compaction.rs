@@ -107,7 +107,7 @@ impl Sim {
             return;
         }
         let Some(raft) = node.raft_mut() else { return };
-        if raft.raft().role != Role::Leader {
+        if raft.raft().role() != Role::Leader {
             return;
         }
         let command = Command::new(Request::Compact(CompactionRequest { revision: target }));

@@ -15,23 +15,11 @@ use crate::raft::node::Role;
 use crate::raft::types::NodeId;
 use crate::sim::app::envelope;
 use crate::sim::client::{self, ClientOp, OpState, Route};
+use crate::sim::read_context::ReadContext;
 use crate::sim::trace::TraceKind;
 
 /// The cluster id shown in response headers (etcd's ids are random; ours is fixed).
 pub const CLUSTER_ID: u64 = 0x7261_6674_6c61_6221;
-
-/// Read contexts of client operations: `op-<id>`.
-fn read_ctx(op: u64) -> Vec<u8> {
-    format!("op-{op}").into_bytes()
-}
-
-fn op_of_ctx(ctx: &[u8]) -> Option<u64> {
-    std::str::from_utf8(ctx)
-        .ok()?
-        .strip_prefix("op-")?
-        .parse()
-        .ok()
-}
 
 impl Sim {
     /// A client sends `line` to `node` (or to the node `--endpoints` names).
@@ -99,12 +87,13 @@ impl Sim {
             (Route::LocalRead, Some(request)) => self.serve_read_now(id, node, &request),
             (Route::LinearizableRead, Some(_)) => {
                 let result = self.up_raft(node).and_then(|raft| {
-                    raft.read_index(read_ctx(id))
+                    raft.read_index(ReadContext::ClientOp(id).to_bytes())
                         .map_err(|e| ActionError(format!("{e:?}")))
                 });
                 match result {
                     Ok(()) => {
-                        self.monitor.on_read_requested(&read_ctx(id));
+                        self.monitor
+                            .on_read_requested(&ReadContext::ClientOp(id).to_bytes());
                         self.drain_ready(node);
                     }
                     Err(ActionError(why)) => self.finish_op(id, unavailable(&why), false),
@@ -194,7 +183,9 @@ impl Sim {
     /// Records the read index the leader confirmed for a client read, and files the read
     /// under its node and index so that [`Sim::serve_reads`] finds it without scanning.
     pub(super) fn note_read_index(&mut self, id: NodeId, ctx: &[u8], index: u64) {
-        if let Some(op) = op_of_ctx(ctx).and_then(|op| self.ops.get_mut(&op))
+        if let Some(op) = ReadContext::parse(ctx)
+            .and_then(ReadContext::client_op)
+            .and_then(|op| self.ops.get_mut(&op))
             && op.node == id
             && op.state == OpState::Pending
         {
@@ -411,7 +402,7 @@ impl Sim {
             .nodes
             .get(&node)
             .and_then(|n| n.raft())
-            .map_or(0, |r| r.raft().term.0);
+            .map_or(0, |r| r.raft().term().0);
         HeaderInfo {
             cluster_id: CLUSTER_ID,
             member_id: node.0,
@@ -453,7 +444,7 @@ impl Sim {
             .and_then(|l| self.nodes.get(&l))
             .and_then(|n| n.raft())
             .or_else(|| self.nodes.values().find_map(|n| n.raft()))
-            .map(|r| r.raft().tracker.config.to_conf_state())
+            .map(|r| r.raft().tracker().config.to_conf_state())
             .unwrap_or_default();
         conf.voters
             .iter()
@@ -481,11 +472,11 @@ impl Sim {
             revision: sim_node.app.kv().store().revision(),
             version: crate::build_info::VERSION.to_string(),
             db_size: sim_node.app.kv().snapshot_bytes().len() as i64,
-            leader: r.leader.map_or(0, |l| l.0),
-            raft_index: r.log.last_index().0,
-            raft_term: r.term.0,
+            leader: r.leader().map_or(0, |l| l.0),
+            raft_index: r.log().last_index().0,
+            raft_term: r.term().0,
             raft_applied_index: sim_node.app.applied().0,
-            is_learner: r.is_learner && r.role != Role::Leader,
+            is_learner: r.is_learner() && r.role() != Role::Leader,
         })
     }
 }

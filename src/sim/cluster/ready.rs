@@ -101,7 +101,7 @@ impl Sim {
             return;
         };
         let Some(raft) = node.raft_mut() else { return };
-        let commit_before = raft.raft().log.committed;
+        let commit_before = raft.raft().log().committed;
         raft.advance(&ready);
         let hard_state = raft.storage().hard_state().clone();
         if ready.must_sync() {
@@ -153,7 +153,7 @@ impl Sim {
         }
         let commit_after = node
             .raft()
-            .map_or(commit_before, |r| r.raft().log.committed);
+            .map_or(commit_before, |r| r.raft().log().committed);
         self.monitor.on_ready(id, &ready, &self.nodes, now);
         if commit_after > commit_before {
             self.trace.push(

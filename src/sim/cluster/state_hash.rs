@@ -25,7 +25,7 @@ impl Sim {
                         s.commit.0,
                         s.applied.0,
                         s.last_index.0,
-                        r.raft().log.last_term().0,
+                        r.raft().log().last_term().0,
                         s.leader.map_or(0, |l| l.0),
                     )
                 });

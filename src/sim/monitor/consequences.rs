@@ -125,7 +125,7 @@ impl Monitor {
         raft: &Raft,
         now: TimeMs,
     ) -> Option<Index> {
-        let log = &raft.log;
+        let log = &raft.log();
         let watch = self.nodes.entry(id).or_default();
         let (commit_before, applied_before) = (watch.commit, watch.applied);
         if log.committed < commit_before || log.applied < applied_before {
@@ -169,7 +169,7 @@ impl Monitor {
             }
             Some(_) => false,
             None => {
-                self.committed.insert(index, (term, raft.term));
+                self.committed.insert(index, (term, raft.term()));
                 false
             }
         }
@@ -186,7 +186,7 @@ impl Monitor {
         nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) -> bool {
-        let config = &raft.tracker.config.voters;
+        let config = &raft.tracker().config.voters;
         let durable_on = |voters: &BTreeSet<NodeId>| {
             voters
                 .iter()

@@ -44,16 +44,16 @@ impl Monitor {
         raft: &Raft,
         now: TimeMs,
     ) -> bool {
-        let log = &raft.log;
-        raft.role == Role::Leader
-            && log.term(log.committed) != Some(raft.term)
+        let log = &raft.log();
+        raft.role() == Role::Leader
+            && log.term(log.committed) != Some(raft.term())
             && self.fire(
                 names::CURRENT_TERM_COMMIT,
                 vec![id],
                 now,
                 format!(
                     "leader n{id} (term {}) advanced commit to {}, an entry of {}",
-                    raft.term,
+                    raft.term(),
                     log.committed,
                     log.term(log.committed)
                         .map_or("a compacted term".to_string(), |t| format!("term {t}"))
@@ -71,11 +71,11 @@ impl Monitor {
         watch: &mut NodeWatch,
         now: TimeMs,
     ) {
-        if raft.raft().role != Role::Leader {
+        if raft.raft().role() != Role::Leader {
             return;
         }
-        let log = &raft.raft().log;
-        let term = raft.raft().term;
+        let log = &raft.raft().log();
+        let term = raft.raft().term();
         for entry in ready
             .entries
             .iter()

@@ -21,8 +21,8 @@ impl Monitor {
         now: TimeMs,
     ) {
         if let (Some((term, last)), Some(first)) = (watch.leading, ready.entries.first())
-            && raft.raft().term == term
-            && raft.raft().role == Role::Leader
+            && raft.raft().term() == term
+            && raft.raft().role() == Role::Leader
             && first.index <= last
         {
             self.fire(
@@ -36,9 +36,9 @@ impl Monitor {
             );
         }
         if let Some((term, _)) = watch.leading
-            && raft.raft().role == Role::Leader
+            && raft.raft().role() == Role::Leader
         {
-            watch.leading = Some((term, raft.raft().log.persisted_last_index()));
+            watch.leading = Some((term, raft.raft().log().persisted_last_index()));
         }
     }
 
@@ -138,7 +138,7 @@ impl Monitor {
     /// match < next. Returns whether it fired.
     pub(super) fn check_ordering(&mut self, id: NodeId, raw: &RawNode, now: TimeMs) -> bool {
         let raft = raw.raft();
-        let log = &raft.log;
+        let log = &raft.log();
         let snapshot_index = raw.storage().first_index().prev();
         if !(snapshot_index <= log.applied
             && log.applied <= log.committed
@@ -157,8 +157,8 @@ impl Monitor {
             );
             return true;
         }
-        if raft.role == Role::Leader {
-            for (peer, pr) in &raft.tracker.progress {
+        if raft.role() == Role::Leader {
+            for (peer, pr) in &raft.tracker().progress {
                 if pr.matched >= pr.next {
                     self.fire(
                         names::ORDERING,
