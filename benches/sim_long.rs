@@ -244,8 +244,11 @@ fn puts_run(total: u64) {
     }
 }
 
-/// The page's shape: the same load through a [`Timeline`] (checkpoints every 2,000 steps,
-/// thinned to 32), then a seek back to the middle and forward to the end.
+/// The page's shape: the same load through a [`Timeline`], every put taken as a timeline action,
+/// plus a partition (n1 n2 | n3 n4 n5) or a heal at every whole minute. Prints the run's speed,
+/// the peak heap, the checkpoints held and what one costs (the heap a clone of the `Sim`
+/// takes), then the latency of seeks to 200 pseudo-random moments and whether a seek back to
+/// the end gives the end state again.
 fn timeline_run(minutes: u64) {
     use raftlab::sim::timeline::Timeline;
     let config = SimConfig {
@@ -261,6 +264,19 @@ fn timeline_run(minutes: u64) {
     let mut put = 0u64;
     while at_ms <= end_ms {
         timeline.run_until(TimeMs(at_ms));
+        if at_ms.is_multiple_of(60_000) {
+            let fault = if (at_ms / 60_000).is_multiple_of(2) {
+                Action::Heal
+            } else {
+                Action::Partition {
+                    groups: vec![
+                        vec![NodeId(1), NodeId(2)],
+                        vec![NodeId(3), NodeId(4), NodeId(5)],
+                    ],
+                }
+            };
+            timeline.act(fault).expect("partition and heal are always accepted");
+        }
         let _ = timeline.act(Action::Console {
             client: 1 + put % 3,
             node: NodeId(1),
@@ -270,20 +286,59 @@ fn timeline_run(minutes: u64) {
         at_ms += 100;
     }
     let run_wall = start.elapsed().as_secs_f64();
-    let end_hash = timeline.sim().state_hash();
-    let seek = Instant::now();
-    timeline.seek_ms(TimeMs(end_ms / 2));
-    let back = seek.elapsed().as_secs_f64();
-    timeline.seek_ms(TimeMs(end_ms));
-    let total_seek = seek.elapsed().as_secs_f64();
+    let run_peak = PEAK.load(Ordering::Relaxed);
+    let live = LIVE.load(Ordering::Relaxed);
+    let copy = timeline.sim().clone();
+    let sim_bytes = LIVE.load(Ordering::Relaxed) - live;
+    drop(copy);
     println!(
-        "timeline: {minutes} simulated minutes in {run_wall:.1} wall s ({:.1} sim s / wall s), {} checkpoints, peak heap {:.1} MB; seek to the middle {back:.2} s, back to the end {:.2} s, same end state: {}",
+        "timeline: {minutes} simulated minutes, {} steps, {} actions in {run_wall:.1} wall s ({:.1} sim s / wall s); peak heap {:.1} MB, heap now {:.1} MB; {} checkpoints, one Sim is {:.2} MB now; VmHWM {}",
+        timeline.sim().steps(),
+        timeline.actions().len(),
         end_ms as f64 / 1000.0 / run_wall,
+        mb(run_peak),
+        mb(live),
         timeline.checkpoint_count(),
+        mb(sim_bytes),
+        vm_hwm(),
+    );
+    let end_hash = timeline.sim().state_hash();
+    // A fixed pseudo-random walk (64-bit LCG): the same 200 targets on every run.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut latencies: Vec<f64> = Vec::new();
+    for _ in 0..200 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let target = (state >> 33) % (end_ms + 1);
+        let seek = Instant::now();
+        timeline.seek_ms(TimeMs(target));
+        latencies.push(seek.elapsed().as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    timeline.seek_ms(TimeMs(end_ms));
+    println!(
+        "timeline: 200 seeks to random moments: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; peak heap {:.1} MB; back at the end, same state: {}",
+        at(0.5),
+        at(0.95),
+        at(1.0),
         mb(PEAK.load(Ordering::Relaxed)),
-        total_seek - back,
         timeline.sim().state_hash() == end_hash,
     );
+}
+
+/// The process's resident high-water mark (Linux), for comparison with the counted heap.
+fn vm_hwm() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn main() {
