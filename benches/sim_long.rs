@@ -275,7 +275,9 @@ fn timeline_run(minutes: u64) {
                     ],
                 }
             };
-            timeline.act(fault).expect("partition and heal are always accepted");
+            timeline
+                .act(fault)
+                .expect("partition and heal are always accepted");
         }
         let _ = timeline.act(Action::Console {
             client: 1 + put % 3,

@@ -64,11 +64,25 @@ pub struct Timeline {
     actions: Vec<RecordedAction>,
     /// How many of `actions` the current `sim` has applied.
     applied_actions: usize,
+    /// A checkpoint is kept after every this many steps ([`CHECKPOINT_EVERY_STEPS`]; tests
+    /// use fewer to exercise thinning on a short run).
+    checkpoint_every_steps: u64,
+    /// At most this many checkpoints are held ([`CHECKPOINTS_MAX`]).
+    checkpoints_max: usize,
 }
 
 impl Timeline {
     /// A new run of `config`.
     pub fn new(config: SimConfig) -> Result<Timeline, String> {
+        Timeline::with_checkpoints(config, CHECKPOINT_EVERY_STEPS, CHECKPOINTS_MAX)
+    }
+
+    /// A new run that keeps a checkpoint every `every_steps` steps, at most `max` of them.
+    fn with_checkpoints(
+        config: SimConfig,
+        every_steps: u64,
+        max: usize,
+    ) -> Result<Timeline, String> {
         let sim = Sim::new(config)?;
         Ok(Timeline {
             initial: sim.clone(),
@@ -76,6 +90,8 @@ impl Timeline {
             checkpoints: Vec::new(),
             actions: Vec::new(),
             applied_actions: 0,
+            checkpoint_every_steps: every_steps.max(1),
+            checkpoints_max: max,
         })
     }
 
@@ -99,7 +115,7 @@ impl Timeline {
         self.replay_actions_here(TimeMs::MAX);
         let stepped = self.sim.step();
         if stepped
-            && self.sim.steps().is_multiple_of(CHECKPOINT_EVERY_STEPS)
+            && self.sim.steps().is_multiple_of(self.checkpoint_every_steps)
             && self.is_newest_checkpoint_point()
         {
             self.checkpoints.push(self.sim.clone());
@@ -143,13 +159,20 @@ impl Timeline {
 
     /// Takes a user action now. Acting in the past forks: recorded actions after this point
     /// and checkpoints after it are dropped. On error nothing changes.
+    ///
+    /// The action is applied to the running simulation itself (no copy per action: the page
+    /// takes ten a second). A refusal by the checks changes nothing; a refusal by the node
+    /// comes after the action's trace line, so then the moment is rebuilt exactly by replay
+    /// from the nearest checkpoint, which is rare and costs one seek.
     pub fn act(&mut self, action: Action) -> Result<(), ActionError> {
-        let mut trial = self.sim.clone();
-        trial.apply_action(&action)?;
+        self.sim.check_action(&action)?;
         let (step, now) = (self.sim.steps(), self.sim.now_ms());
+        if let Err(error) = self.sim.apply_action(&action) {
+            self.rebuild(step, now, self.applied_actions);
+            return Err(error);
+        }
         self.actions.truncate(self.applied_actions);
         self.checkpoints.retain(|c| c.steps() <= step);
-        self.sim = trial;
         self.actions.push(RecordedAction {
             at_step: step,
             at_ms: now,
@@ -157,6 +180,28 @@ impl Timeline {
         });
         self.applied_actions = self.actions.len();
         Ok(())
+    }
+
+    /// Puts the simulation back at the exact moment after `steps` events, idle until `now_ms`,
+    /// with the first `applied` recorded actions applied: the nearest checkpoint at or before
+    /// that step, then events and actions replayed in their recorded order.
+    fn rebuild(&mut self, steps: u64, now_ms: TimeMs, applied: usize) {
+        let base = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.steps() <= steps)
+            .unwrap_or(&self.initial)
+            .clone();
+        self.applied_actions = self.actions.partition_point(|a| a.at_step < base.steps());
+        self.sim = base;
+        loop {
+            self.replay_actions_within(TimeMs::MAX, applied);
+            if self.sim.steps() >= steps || !self.sim.step() {
+                break;
+            }
+        }
+        self.sim.idle_until(now_ms);
     }
 
     /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint; says
@@ -178,7 +223,16 @@ impl Timeline {
     /// Applies the recorded actions taken at exactly the current step (and no later than
     /// `until_ms`), at the time they were taken.
     fn replay_actions_here(&mut self, until_ms: TimeMs) {
-        while let Some(recorded) = self.actions.get(self.applied_actions) {
+        self.replay_actions_within(until_ms, usize::MAX);
+    }
+
+    /// [`Timeline::replay_actions_here`], applying no action at or past index `applied_max`.
+    fn replay_actions_within(&mut self, until_ms: TimeMs, applied_max: usize) {
+        while let Some(recorded) = self
+            .actions
+            .get(self.applied_actions)
+            .filter(|_| self.applied_actions < applied_max)
+        {
             let due = recorded.at_step == self.sim.steps() && recorded.at_ms <= until_ms;
             if !due || !self.sim.idle_until(recorded.at_ms) {
                 return;
@@ -192,7 +246,7 @@ impl Timeline {
 
     /// Drops every other checkpoint of the older half once there are too many.
     fn thin_checkpoints(&mut self) {
-        thin(&mut self.checkpoints, CHECKPOINTS_MAX);
+        thin(&mut self.checkpoints, self.checkpoints_max);
     }
 
     fn is_newest_checkpoint_point(&self) -> bool {
@@ -221,6 +275,7 @@ fn thin<T>(items: &mut Vec<T>, max: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raft::types::NodeId;
 
     #[test]
     fn thinning_bounds_the_count_keeps_the_newest_and_spreads_the_old() {
@@ -257,5 +312,130 @@ mod tests {
         assert!(end.to_string().contains("at most 5000000 steps"), "{end}");
         assert_eq!(timeline.run_until(TimeMs(60_000)), RunEnd::Reached);
         assert_eq!(timeline.sim().now_ms(), TimeMs(60_000));
+    }
+
+    /// A minute with a put every 250 ms, a partition or heal every 10 s, a crash and restart
+    /// and actions the nodes refuse, recorded on a timeline that keeps a checkpoint every 100
+    /// steps and at most 8 (so thinning runs many times).
+    fn busy_minute() -> Timeline {
+        let config = SimConfig {
+            voters: 5,
+            seed: 3,
+            ..SimConfig::default()
+        };
+        let mut timeline = Timeline::with_checkpoints(config, 100, 8).expect("config");
+        let mut refused = 0;
+        for i in 0..240u64 {
+            let at_ms = 250 * (i + 1);
+            timeline.run_until(TimeMs(at_ms));
+            if at_ms.is_multiple_of(10_000) {
+                let fault = if (at_ms / 10_000).is_multiple_of(2) {
+                    Action::Heal
+                } else {
+                    Action::Partition {
+                        groups: vec![vec![NodeId(1), NodeId(2)], vec![NodeId(3), NodeId(4)]],
+                    }
+                };
+                timeline.act(fault).expect("always accepted");
+            }
+            match at_ms {
+                20_000 => timeline.act(Action::Crash { node: NodeId(5) }).expect("up"),
+                35_000 => timeline
+                    .act(Action::Restart { node: NodeId(5) })
+                    .expect("down"),
+                _ => {}
+            }
+            // Refused by a node (a crashed node cannot compact): changes nothing, is not kept.
+            if (20_000..35_000).contains(&at_ms) && at_ms.is_multiple_of(5_000) {
+                assert!(timeline.act(Action::Compact { node: NodeId(5) }).is_err());
+                refused += 1;
+            }
+            let _ = timeline.act(Action::Console {
+                client: 1 + i % 3,
+                node: NodeId(1 + i % 5),
+                line: format!("put k{} v{i}", i % 7),
+            });
+        }
+        assert_eq!(refused, 3);
+        timeline
+    }
+
+    #[test]
+    fn seeks_to_many_moments_of_a_thinned_run_match_straight_runs() {
+        let mut timeline = busy_minute();
+        assert!(timeline.checkpoint_count() <= 9, "thinned");
+        assert!(
+            timeline.sim().steps() > 2_000,
+            "long enough to thin many times"
+        );
+        let end_hash = timeline.sim().state_hash();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut targets: Vec<u64> = (0..40)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (state >> 33) % 60_001
+            })
+            .collect();
+        targets.extend([0, 10_000, 20_000, 35_000, 60_000]);
+        let mut seeked = Vec::new();
+        for &target in &targets {
+            assert_eq!(timeline.seek_ms(TimeMs(target)), RunEnd::Reached);
+            seeked.push((target, timeline.sim().state_hash()));
+        }
+        // One straight run through the same actions, stopping at each target in order.
+        seeked.sort();
+        let mut straight = Timeline::new(timeline.sim().config().clone()).expect("config");
+        let mut actions = timeline.actions().iter().peekable();
+        for (target, hash) in seeked {
+            while let Some(recorded) = actions.next_if(|a| a.at_ms <= TimeMs(target)) {
+                straight.run_until(recorded.at_ms);
+                straight.act(recorded.action.clone()).expect("replays");
+            }
+            straight.run_until(TimeMs(target));
+            assert_eq!(straight.sim().state_hash(), hash, "seek to {target} ms");
+        }
+        timeline.seek_ms(TimeMs(60_000));
+        assert_eq!(timeline.sim().state_hash(), end_hash);
+    }
+
+    #[test]
+    fn an_action_the_node_refuses_leaves_the_run_exactly_as_it_was() {
+        let config = SimConfig {
+            voters: 3,
+            seed: 5,
+            ..SimConfig::default()
+        };
+        let mut tried = Timeline::with_checkpoints(config.clone(), 50, 4).expect("config");
+        let mut plain = Timeline::new(config).expect("config");
+        for timeline in [&mut tried, &mut plain] {
+            timeline.run_until(TimeMs(4_000));
+            timeline.act(Action::Crash { node: NodeId(2) }).expect("up");
+            timeline.run_until(TimeMs(6_000));
+        }
+        let trace_len = tried.sim().trace().next_id();
+        let error = tried
+            .act(Action::Compact { node: NodeId(2) })
+            .expect_err("a crashed node cannot compact");
+        assert!(error.to_string().contains("down"), "{error}");
+        assert_eq!(
+            tried.sim().trace().next_id(),
+            trace_len,
+            "no trace line left"
+        );
+        assert_eq!(tried.sim().state_hash(), plain.sim().state_hash());
+        assert_eq!(tried.actions(), plain.actions());
+        for timeline in [&mut tried, &mut plain] {
+            timeline
+                .act(Action::ReadIndex { node: NodeId(1) })
+                .expect("up");
+            timeline.run_until(TimeMs(20_000));
+        }
+        assert_eq!(tried.sim().state_hash(), plain.sim().state_hash());
+        assert_eq!(
+            tried.sim().trace().text_hash(),
+            plain.sim().trace().text_hash()
+        );
     }
 }

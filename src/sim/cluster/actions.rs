@@ -18,22 +18,34 @@ use std::collections::BTreeSet;
 
 impl Sim {
     /// Applies a user action now, then runs the monitors (an action can break an invariant by
-    /// itself: a restart, a proposal, a message delivered by hand). On error nothing changed.
+    /// itself: a restart, a proposal, a message delivered by hand). On a refusal by the checks
+    /// nothing changed (see below for a refusal by the node).
     ///
     /// After a violation the run is frozen: events no longer run and every action is refused
     /// with an error that names the violation, so what is on screen is the state in which the
     /// monitor fired. To try something else, go back to before it (time travel) or start over.
+    ///
+    /// An action that passes [`Sim::check_action`] may still be refused by the node (a proposal
+    /// with no leader, a compaction on a crashed node); by then its line is in the trace, so
+    /// a caller that must undo a refusal exactly (the timeline) rebuilds the state by replay.
     pub fn apply_action(&mut self, action: &Action) -> Result<(), ActionError> {
+        self.check_action(action)?;
+        let result = self.apply_validated(action);
+        self.check_monitors();
+        result
+    }
+
+    /// The checks [`Sim::apply_action`] makes before it changes anything: the run is not
+    /// frozen by a violation, the nodes and messages named exist. An error here means the
+    /// action would change nothing.
+    pub fn check_action(&self, action: &Action) -> Result<(), ActionError> {
         if let Some(violation) = &self.violation {
             return Err(ActionError(format!(
                 "the run is frozen at the violation of monitor {} at {}ms; go back to before it or start over",
                 violation.invariant, violation.at_ms
             )));
         }
-        self.validate_action(action)?;
-        let result = self.apply_validated(action);
-        self.check_monitors();
-        result
+        self.validate_action(action)
     }
 
     fn apply_validated(&mut self, action: &Action) -> Result<(), ActionError> {
