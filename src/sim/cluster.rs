@@ -86,7 +86,10 @@ pub struct Sim {
     monitor: Monitor,
     steps: u64,
     violation: Option<Violation>,
-    ops: BTreeMap<u64, ClientOp>,
+    /// Each operation behind an `Arc`: a timeline checkpoint shares the (up to `ops_window`)
+    /// finished operations with the live run instead of copying them, and a change copies
+    /// only the operation it touches (`Arc::make_mut`).
+    ops: BTreeMap<u64, std::sync::Arc<ClientOp>>,
     /// Linearizable reads waiting to be served: (node, read index, op). An index over `ops`
     /// so that serving reads looks only at the reads due on one node.
     pending_reads: BTreeSet<(NodeId, u64, u64)>,
@@ -369,7 +372,7 @@ impl Sim {
         &self.trace
     }
     /// Client operations by id: every pending one and the last `ops_window` finished ones.
-    pub fn ops(&self) -> &BTreeMap<u64, ClientOp> {
+    pub fn ops(&self) -> &BTreeMap<u64, std::sync::Arc<ClientOp>> {
         &self.ops
     }
     /// How many finished operations left the ops window (0: `ops` is the whole history).

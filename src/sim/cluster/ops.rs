@@ -17,6 +17,7 @@ use crate::sim::app::envelope;
 use crate::sim::client::{self, ClientOp, OpState, Route};
 use crate::sim::read_context::ReadContext;
 use crate::sim::trace::TraceKind;
+use std::sync::Arc;
 
 /// The cluster id shown in response headers (etcd's ids are random; ours is fixed).
 pub const CLUSTER_ID: u64 = 0x7261_6674_6c61_6221;
@@ -58,7 +59,7 @@ impl Sim {
             response: None,
         };
         self.next_op_id += 1;
-        self.ops.insert(id, op);
+        self.ops.insert(id, Arc::new(op));
         self.queue.push(
             self.later(self.config.client_timeout_ms),
             Event::ClientTimeout { op: id },
@@ -79,7 +80,7 @@ impl Sim {
                 } else {
                     output.stderr
                 };
-                if let Some(op) = self.ops.get_mut(&id) {
+                if let Some(op) = self.ops.get_mut(&id).map(Arc::make_mut) {
                     op.watch = opened.map(|(_, watch)| watch);
                 }
                 self.finish_op(id, text, output.success);
@@ -107,7 +108,7 @@ impl Sim {
                 } else {
                     Command::new(request).encode()
                 };
-                if let Some(op) = self.ops.get_mut(&id) {
+                if let Some(op) = self.ops.get_mut(&id).map(Arc::make_mut) {
                     op.proposal = Some(command_bytes.clone());
                 }
                 self.propose_for(id, node, &command_bytes);
@@ -132,7 +133,7 @@ impl Sim {
         let proposal = original.proposal.clone().ok_or_else(|| {
             ActionError(format!("op{op} is not a write; only writes are retried"))
         })?;
-        let mut retry = original.clone();
+        let mut retry = ClientOp::clone(original);
         let id = self.next_op_id;
         self.next_op_id += 1;
         retry.id = id;
@@ -143,7 +144,7 @@ impl Sim {
         retry.state = OpState::Pending;
         retry.output.clear();
         retry.response = None;
-        self.ops.insert(id, retry);
+        self.ops.insert(id, Arc::new(retry));
         self.queue.push(
             self.later(self.config.client_timeout_ms),
             Event::ClientTimeout { op: id },
@@ -185,7 +186,7 @@ impl Sim {
     pub(super) fn note_read_index(&mut self, id: NodeId, ctx: &[u8], index: u64) {
         if let Some(op) = ReadContext::parse(ctx)
             .and_then(ReadContext::client_op)
-            .and_then(|op| self.ops.get_mut(&op))
+            .and_then(|op| self.ops.get_mut(&op).map(Arc::make_mut))
             && op.node == id
             && op.state == OpState::Pending
         {
@@ -251,7 +252,7 @@ impl Sim {
     }
 
     fn keep_response(&mut self, op: u64, result: &Result<Response, crate::kv::types::KvError>) {
-        if let (Some(pending), Ok(response)) = (self.ops.get_mut(&op), result)
+        if let (Some(pending), Ok(response)) = (self.ops.get_mut(&op).map(Arc::make_mut), result)
             && pending.state == OpState::Pending
         {
             pending.response = Some(response.clone());
@@ -295,6 +296,7 @@ impl Sim {
             else {
                 continue;
             };
+            let op = Arc::make_mut(op);
             let text = console::render_watch_events(
                 &op.command,
                 &info,
@@ -321,6 +323,7 @@ impl Sim {
             .values_mut()
             .filter(|o| o.node == id && o.watch.is_some())
         {
+            let op = Arc::make_mut(op);
             op.watch = None;
             op.output
                 .push_str("Error: watch stream closed (the node crashed); resume with --rev\n");
@@ -328,7 +331,7 @@ impl Sim {
     }
 
     pub(super) fn on_client_timeout(&mut self, op: u64) {
-        let Some(pending) = self.ops.get_mut(&op) else {
+        let Some(pending) = self.ops.get_mut(&op).map(Arc::make_mut) else {
             return;
         };
         if pending.state != OpState::Pending {
@@ -349,7 +352,7 @@ impl Sim {
 
     fn finish_op(&mut self, op: u64, output: String, ok: bool) {
         let now = self.now_ms;
-        let Some(pending) = self.ops.get_mut(&op) else {
+        let Some(pending) = self.ops.get_mut(&op).map(Arc::make_mut) else {
             return;
         };
         if pending.state != OpState::Pending {
