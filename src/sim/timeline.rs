@@ -13,10 +13,14 @@ use serde::{Deserialize, Serialize};
 
 /// A checkpoint is kept after this many simulator steps.
 pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
-/// At most this many checkpoints are held. When there are more, every other checkpoint of the
-/// older half is dropped: recent moments stay quick to reach, a long run's checkpoints take
-/// bounded memory, and a seek far back replays a little more.
+/// At most this many checkpoints are held, so a long run's checkpoints take bounded memory.
+/// When there are more, one of the older ones is dropped where they stand closest together:
+/// the older checkpoints stay evenly spread, so a seek to any moment replays a bounded
+/// share of the run (see [`thin`]).
 pub const CHECKPOINTS_MAX: usize = 32;
+/// The newest this many checkpoints (every [`CHECKPOINT_EVERY_STEPS`] steps) are never
+/// thinned: the moments just behind the present, where "step back" goes, stay quick.
+pub const CHECKPOINTS_RECENT: usize = 8;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -69,19 +73,28 @@ pub struct Timeline {
     checkpoint_every_steps: u64,
     /// At most this many checkpoints are held ([`CHECKPOINTS_MAX`]).
     checkpoints_max: usize,
+    /// The newest this many are never thinned ([`CHECKPOINTS_RECENT`]).
+    checkpoints_recent: usize,
 }
 
 impl Timeline {
     /// A new run of `config`.
     pub fn new(config: SimConfig) -> Result<Timeline, String> {
-        Timeline::with_checkpoints(config, CHECKPOINT_EVERY_STEPS, CHECKPOINTS_MAX)
+        Timeline::with_checkpoints(
+            config,
+            CHECKPOINT_EVERY_STEPS,
+            CHECKPOINTS_MAX,
+            CHECKPOINTS_RECENT,
+        )
     }
 
-    /// A new run that keeps a checkpoint every `every_steps` steps, at most `max` of them.
+    /// A new run that keeps a checkpoint every `every_steps` steps, at most `max` of them, the
+    /// newest `recent` never thinned.
     fn with_checkpoints(
         config: SimConfig,
         every_steps: u64,
         max: usize,
+        recent: usize,
     ) -> Result<Timeline, String> {
         let sim = Sim::new(config)?;
         Ok(Timeline {
@@ -92,6 +105,7 @@ impl Timeline {
             applied_actions: 0,
             checkpoint_every_steps: every_steps.max(1),
             checkpoints_max: max,
+            checkpoints_recent: recent,
         })
     }
 
@@ -246,7 +260,12 @@ impl Timeline {
 
     /// Drops every other checkpoint of the older half once there are too many.
     fn thin_checkpoints(&mut self) {
-        thin(&mut self.checkpoints, self.checkpoints_max);
+        thin(
+            &mut self.checkpoints,
+            self.checkpoints_max,
+            self.checkpoints_recent,
+            Sim::steps,
+        );
     }
 
     fn is_newest_checkpoint_point(&self) -> bool {
@@ -256,20 +275,23 @@ impl Timeline {
     }
 }
 
-/// Once `items` holds more than `max`, drops every other item of its older half (the oldest
-/// item stays, and the newest half is kept whole), so density falls off with age and the
-/// count stays at most `max + 1`.
-fn thin<T>(items: &mut Vec<T>, max: usize) {
-    if items.len() <= max {
-        return;
+/// Once `items` (in order of `at`, all after 0) holds more than `max`, drops items one at a
+/// time until it holds `max`: never one of the newest `recent` (stepping back from the present
+/// stays quick), otherwise the one whose neighbours are closest together (the oldest on a
+/// tie), so the older items stay evenly spread over the run and a seek to a random moment
+/// replays at most about `last / (max - recent)` steps.
+fn thin<T>(items: &mut Vec<T>, max: usize, recent: usize, at: impl Fn(&T) -> u64) {
+    while items.len() > max.max(recent) {
+        let movable = items.len() - recent.max(1);
+        let merged_gap = |i: usize| {
+            let before = if i == 0 { 0 } else { at(&items[i - 1]) };
+            at(&items[i + 1]).saturating_sub(before)
+        };
+        let Some(drop) = (0..movable).min_by_key(|&i| merged_gap(i)) else {
+            return;
+        };
+        items.remove(drop);
     }
-    let older = items.len() / 2;
-    let mut position = 0;
-    items.retain(|_| {
-        let keep = position >= older || position % 2 == 0;
-        position += 1;
-        keep
-    });
 }
 
 #[cfg(test)]
@@ -278,26 +300,26 @@ mod tests {
     use crate::raft::types::NodeId;
 
     #[test]
-    fn thinning_bounds_the_count_keeps_the_newest_and_spreads_the_old() {
+    fn thinning_bounds_the_count_keeps_the_recent_and_spreads_the_old() {
         let mut kept: Vec<u64> = Vec::new();
         for step in 1..=10_000u64 {
             kept.push(step);
-            thin(&mut kept, 64);
-            assert!(kept.len() <= 65, "{}", kept.len());
+            thin(&mut kept, 64, 8, |s| *s);
+            assert!(kept.len() <= 64, "{}", kept.len());
         }
-        assert_eq!(kept.last(), Some(&10_000));
+        assert_eq!(kept.len(), 64);
         assert!(kept.windows(2).all(|w| w[0] < w[1]), "still in order");
-        // The newest stretch is dense, the oldest sparse: older gaps are wider.
-        let gaps: Vec<u64> = kept.windows(2).map(|w| w[1] - w[0]).collect();
-        assert_eq!(gaps.last(), Some(&1));
+        assert_eq!(&kept[56..], &(9_993..=10_000).collect::<Vec<u64>>()[..]);
+        // The older 56 are spread evenly over the run: no gap (from step 0 on) is much wider
+        // than the run divided among them, none much narrower.
+        let older: Vec<u64> = std::iter::once(0)
+            .chain(kept[..57].iter().copied())
+            .collect();
+        let gaps: Vec<u64> = older.windows(2).map(|w| w[1] - w[0]).collect();
+        let even = 10_000 / 57;
         assert!(
-            gaps[0] > 16,
-            "old checkpoints thinned: first gap {}",
-            gaps[0]
-        );
-        assert!(
-            kept[0] < 2_000,
-            "something early is still there to seek from"
+            gaps.iter().all(|&g| g <= 2 * even && g >= even / 2),
+            "even spread around {even}: {gaps:?}"
         );
     }
 
@@ -316,14 +338,14 @@ mod tests {
 
     /// A minute with a put every 250 ms, a partition or heal every 10 s, a crash and restart
     /// and actions the nodes refuse, recorded on a timeline that keeps a checkpoint every 100
-    /// steps and at most 8 (so thinning runs many times).
+    /// steps and at most 8, the newest 2 never thinned (so thinning runs many times).
     fn busy_minute() -> Timeline {
         let config = SimConfig {
             voters: 5,
             seed: 3,
             ..SimConfig::default()
         };
-        let mut timeline = Timeline::with_checkpoints(config, 100, 8).expect("config");
+        let mut timeline = Timeline::with_checkpoints(config, 100, 8, 2).expect("config");
         let mut refused = 0;
         for i in 0..240u64 {
             let at_ms = 250 * (i + 1);
@@ -363,7 +385,7 @@ mod tests {
     #[test]
     fn seeks_to_many_moments_of_a_thinned_run_match_straight_runs() {
         let mut timeline = busy_minute();
-        assert!(timeline.checkpoint_count() <= 9, "thinned");
+        assert_eq!(timeline.checkpoint_count(), 8, "thinned");
         assert!(
             timeline.sim().steps() > 2_000,
             "long enough to thin many times"
@@ -407,7 +429,7 @@ mod tests {
             seed: 5,
             ..SimConfig::default()
         };
-        let mut tried = Timeline::with_checkpoints(config.clone(), 50, 4).expect("config");
+        let mut tried = Timeline::with_checkpoints(config.clone(), 50, 4, 1).expect("config");
         let mut plain = Timeline::new(config).expect("config");
         for timeline in [&mut tried, &mut plain] {
             timeline.run_until(TimeMs(4_000));
