@@ -1,8 +1,10 @@
 //! Time travel: a run with its recorded user actions and checkpoints.
 //!
-//! The simulation is cheap to clone, so every `CHECKPOINT_EVERY_STEPS` events the timeline keeps a
-//! copy. Seeking to any moment restores the nearest earlier checkpoint and replays events and the
-//! recorded actions from there; the result is the same state (same hash) as a straight run.
+//! Every `CHECKPOINT_EVERY_STEPS` events the timeline keeps a copy of the simulation (cheap:
+//! the trace's chunks and the client operations are shared, not copied), a bounded number of
+//! them, evenly spread over the run's past and dense just behind the present. Seeking to any
+//! moment restores the nearest earlier checkpoint and replays events and the recorded actions
+//! from there; the result is the same state (same hash) as a straight run.
 //! Acting at a moment in the past forks the timeline: the recorded future is dropped.
 
 use crate::sim::action::Action;
