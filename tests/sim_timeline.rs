@@ -117,3 +117,29 @@ fn a_refused_action_changes_nothing() {
     assert_eq!(t.sim().state_hash(), hash);
     assert!(t.actions().is_empty());
 }
+
+#[test]
+fn undoing_a_fork_brings_the_old_future_back() {
+    let mut t = straight();
+    let (end_hash, actions) = (t.sim().state_hash(), t.actions().to_vec());
+    assert!(!t.can_undo_fork() && !t.undo_fork(), "nothing to undo yet");
+    t.seek_ms(TimeMs(5_000));
+    let fork_hash = t.sim().state_hash();
+    t.act(Action::Isolate { node: NodeId(1) }).expect("isolate");
+    t.run_until(TimeMs(20_000));
+    t.act(Action::Heal).expect("heal");
+    t.run_until(TimeMs(40_000));
+    assert!(t.can_undo_fork());
+    assert_ne!(t.actions(), &actions[..], "the fork replaced the future");
+    assert!(t.undo_fork());
+    assert_eq!(
+        t.actions(),
+        &actions[..],
+        "the old future's actions are back"
+    );
+    assert_eq!(t.sim().now_ms(), TimeMs(5_000), "at the moment of the fork");
+    assert_eq!(t.sim().state_hash(), fork_hash);
+    t.seek_ms(TimeMs(60_000));
+    assert_eq!(t.sim().state_hash(), end_hash, "the old end, again");
+    assert!(!t.undo_fork(), "one level of undo");
+}

@@ -61,6 +61,22 @@ pub struct RecordedAction {
     pub action: Action,
 }
 
+/// The future a fork replaced, kept so that [`Timeline::undo_fork`] can bring it back.
+#[derive(Clone, Debug)]
+struct Replaced {
+    /// Index in the actions of the forking action: the actions before it belong to both
+    /// futures.
+    at_action: usize,
+    /// Steps completed when the fork was made.
+    at_step: u64,
+    /// Virtual time when the fork was made.
+    at_ms: TimeMs,
+    /// The recorded actions the fork dropped.
+    actions: Vec<RecordedAction>,
+    /// The checkpoints the fork dropped (all after `at_step`).
+    checkpoints: Vec<Sim>,
+}
+
 /// A run that can be scrubbed back and forth.
 #[derive(Clone, Debug)]
 pub struct Timeline {
@@ -77,6 +93,8 @@ pub struct Timeline {
     checkpoints_max: usize,
     /// The newest this many are never thinned ([`CHECKPOINTS_RECENT`]).
     checkpoints_recent: usize,
+    /// The future the last fork replaced (one level of undo).
+    replaced: Option<Replaced>,
 }
 
 impl Timeline {
@@ -108,6 +126,7 @@ impl Timeline {
             checkpoint_every_steps: every_steps.max(1),
             checkpoints_max: max,
             checkpoints_recent: recent,
+            replaced: None,
         })
     }
 
@@ -174,7 +193,8 @@ impl Timeline {
     }
 
     /// Takes a user action now. Acting in the past forks: recorded actions after this point
-    /// and checkpoints after it are dropped. On error nothing changes.
+    /// and checkpoints after it are dropped (and kept aside for [`Timeline::undo_fork`]). On
+    /// error nothing changes.
     ///
     /// The action is applied to the running simulation itself (no copy per action: the page
     /// takes ten a second). A refusal by the checks changes nothing; a refusal by the node
@@ -187,8 +207,19 @@ impl Timeline {
             self.rebuild(step, now, self.applied_actions);
             return Err(error);
         }
-        self.actions.truncate(self.applied_actions);
-        self.checkpoints.retain(|c| c.steps() <= step);
+        let at_action = self.applied_actions;
+        let actions = self.actions.split_off(at_action);
+        let keep = self.checkpoints.partition_point(|c| c.steps() <= step);
+        let checkpoints = self.checkpoints.split_off(keep);
+        if !actions.is_empty() || !checkpoints.is_empty() {
+            self.replaced = Some(Replaced {
+                at_action,
+                at_step: step,
+                at_ms: now,
+                actions,
+                checkpoints,
+            });
+        }
         self.actions.push(RecordedAction {
             at_step: step,
             at_ms: now,
@@ -196,6 +227,31 @@ impl Timeline {
         });
         self.applied_actions = self.actions.len();
         Ok(())
+    }
+
+    /// Whether a fork can be undone: an action taken in the past replaced a recorded future.
+    pub fn can_undo_fork(&self) -> bool {
+        self.replaced.is_some()
+    }
+
+    /// Undoes the last fork: the future it replaced comes back (its actions and checkpoints),
+    /// everything recorded since the fork is dropped, and the run stands at the moment of the
+    /// fork, just before the forking action. Returns false (and changes nothing) when there
+    /// is no fork to undo.
+    pub fn undo_fork(&mut self) -> bool {
+        let Some(replaced) = self.replaced.take() else {
+            return false;
+        };
+        self.actions.truncate(replaced.at_action);
+        self.actions.extend(replaced.actions);
+        let keep = self
+            .checkpoints
+            .partition_point(|c| c.steps() <= replaced.at_step);
+        self.checkpoints.truncate(keep);
+        self.checkpoints.extend(replaced.checkpoints);
+        self.thin_checkpoints();
+        self.rebuild(replaced.at_step, replaced.at_ms, replaced.at_action);
+        true
     }
 
     /// Puts the simulation back at the exact moment after `steps` events, idle until `now_ms`,
