@@ -14,6 +14,7 @@
 //! cargo bench --bench sim_long -- --minutes 5 --puts 10000
 //! cargo bench --bench sim_long -- --case long
 //! cargo bench --bench sim_long -- --case timeline --minutes 10   # the page's shape (not in "all")
+//! cargo bench --bench sim_long -- --case timeline --trace-window 10000  # smaller trace window
 //! ```
 //!
 //! The heap is measured by a counting global allocator in this binary: exact, and the same on
@@ -81,6 +82,8 @@ fn reset_peak() {
 
 struct Options {
     minutes: u64,
+    /// The `timeline` case's `trace_window` (default: the config's).
+    trace_window: Option<u64>,
     puts: u64,
     case: String,
 }
@@ -88,6 +91,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         minutes: 60,
+        trace_window: None,
         puts: 30_000,
         case: "all".into(),
     };
@@ -98,6 +102,9 @@ fn options() -> Options {
         match args[i].as_str() {
             "--minutes" => options.minutes = value.parse().expect("--minutes N"),
             "--puts" => options.puts = value.parse().expect("--puts N"),
+            "--trace-window" => {
+                options.trace_window = Some(value.parse().expect("--trace-window N"))
+            }
             "--case" => options.case = value,
             _ => {
                 i += 1;
@@ -245,16 +252,19 @@ fn puts_run(total: u64) {
 }
 
 /// The page's shape: the same load through a [`Timeline`], every put taken as a timeline action,
-/// plus a partition (n1 n2 | n3 n4 n5) or a heal at every whole minute. Prints the run's speed,
+/// plus a partition (n1 n2 | n3 n4 n5) or a heal at every whole minute. Each checkpoint keeps
+/// its own trace window (`--trace-window`), so that window weighs on memory. Prints the run's speed,
 /// the peak heap, the checkpoints held and what one costs (the heap a clone of the `Sim`
 /// takes), then the latency of seeks to 200 pseudo-random moments and whether a seek back to
 /// the end gives the end state again.
-fn timeline_run(minutes: u64) {
+fn timeline_run(minutes: u64, trace_window: Option<u64>) {
     use raftlab::sim::timeline::Timeline;
+    let defaults = SimConfig::default();
     let config = SimConfig {
         voters: 5,
         seed: 7,
-        ..SimConfig::default()
+        trace_window: trace_window.unwrap_or(defaults.trace_window),
+        ..defaults
     };
     reset_peak();
     let start = Instant::now();
@@ -346,7 +356,7 @@ fn vm_hwm() -> String {
 fn main() {
     let options = options();
     if options.case == "timeline" {
-        timeline_run(options.minutes);
+        timeline_run(options.minutes, options.trace_window);
     }
     if options.case == "all" || options.case == "long" {
         long_run(options.minutes);
