@@ -145,7 +145,7 @@ fn a_scripted_run_shows_the_leader_the_key_the_cut_and_the_wire() {
         .map(|l| (l.from, l.to))
         .collect();
     assert_eq!(cut, vec![(1, 2)]);
-    assert!(view.links.iter().all(|l| l.custom == !l.up));
+    assert!(view.links.iter().all(|l| l.custom != l.up));
 
     // The wire: sane messages, none sent on the cut direction after the cut.
     assert!(!view.messages.is_empty(), "heartbeats are on the wire");
