@@ -45,8 +45,10 @@ pub struct KeyView {
     pub mod_revision: i64,
     /// Puts since creation (1 after creation).
     pub version: i64,
-    /// Attached lease (0 = none).
-    pub lease: i64,
+    /// Attached lease id in decimal (etcd's lease ids are 64-bit, beyond a JavaScript number's
+    /// exact integers); absent when the key has no lease.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
 }
 
 /// Every node's KV state (at most `keys_max` keys each), by node id.
@@ -86,7 +88,7 @@ fn kv_view(node: &SimNode, keys_max: usize) -> KvView {
                 create_revision: kv.create_revision,
                 mod_revision: kv.mod_revision,
                 version: kv.version,
-                lease: kv.lease,
+                lease: (kv.lease != 0).then(|| kv.lease.to_string()),
             })
             .collect(),
         truncated: more,
