@@ -265,3 +265,47 @@ fn the_log_window_is_bounded_and_holds_the_newest_entries() {
         assert!(log.entries.windows(2).all(|w| w[1].index == w[0].index + 1));
     }
 }
+
+#[test]
+fn a_view_of_five_nodes_with_long_logs_stays_small() {
+    let mut timeline = Timeline::new(SimConfig {
+        voters: 5,
+        ..SimConfig::default()
+    })
+    .expect("config");
+    timeline.run_until(TimeMs(3_000));
+    let leader = timeline.sim().leader().expect("a leader by 3 s");
+    for i in 0..2_000 {
+        timeline
+            .act(Action::Propose {
+                node: leader,
+                data: format!("entry number {i}"),
+            })
+            .expect("propose");
+        if i % 100 == 0 {
+            timeline.run_until(timeline.sim().now_ms() + TimeMs(20));
+        }
+    }
+    timeline.run_until(timeline.sim().now_ms() + TimeMs(2_000));
+    let options = ViewOptions::default();
+    let started = std::time::Instant::now();
+    let rounds = 20;
+    let mut json = String::new();
+    for _ in 0..rounds {
+        json = serde_json::to_string(&View::of_timeline(&timeline, &options)).expect("json");
+    }
+    let per_view = started.elapsed() / rounds;
+    let view = View::of_timeline(&timeline, &options);
+    eprintln!(
+        "5 nodes, last index {}: view + JSON {per_view:?}, {} bytes, {} messages",
+        view.nodes[0].last_index,
+        json.len(),
+        view.messages.len()
+    );
+    for log in &view.logs {
+        assert!(log.last_index > 2_000, "n{}: {}", log.node, log.last_index);
+        assert_eq!(log.entries.len(), options.log_window, "windowed");
+    }
+    // Without the window the logs alone would be over a megabyte.
+    assert!(json.len() < 100_000, "{} bytes", json.len());
+}
