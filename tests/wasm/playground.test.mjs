@@ -64,3 +64,28 @@ test('actions are plain data, and bad input is a clear error that changes nothin
   assert.throws(() => new core.Playground('{"voters": "three"}'), /bad config/);
   assert.ok(playground.stepEvent());
 });
+
+test('a 5-node view with 2,000-entry logs is small and quick to build', (t) => {
+  const playground = new core.Playground({ voters: 5, seed: 3 });
+  playground.advanceMs(3000);
+  const leader = playground.view().leader;
+  assert.ok(leader !== undefined, 'a leader by 3 s');
+  for (let i = 0; i < 2000; i++) {
+    playground.apply({ kind: 'propose', node: leader, data: `entry number ${i}` });
+    if (i % 100 === 0) playground.advanceMs(20);
+  }
+  playground.advanceMs(2000);
+  const times = [];
+  let view;
+  for (let i = 0; i < 50; i++) {
+    const started = performance.now();
+    view = playground.view();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const bytes = playground.viewJson().length;
+  t.diagnostic(`view() for 5 nodes, last index ${view.nodes[0].lastIndex}: ` +
+    `p50 ${times[25].toFixed(3)} ms, p95 ${times[47].toFixed(3)} ms, ${bytes} bytes of JSON`);
+  assert.ok(view.logs.every((log) => log.lastIndex > 2000 && log.entries.length === 64));
+  assert.ok(bytes < 100_000, `${bytes} bytes`);
+});
