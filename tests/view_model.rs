@@ -309,3 +309,64 @@ fn a_view_of_five_nodes_with_long_logs_stays_small() {
     // Without the window the logs alone would be over a megabyte.
     assert!(json.len() < 100_000, "{} bytes", json.len());
 }
+
+#[test]
+fn held_messages_paused_nodes_and_an_election_show() {
+    let mut timeline = Timeline::new(SimConfig {
+        voters: 5,
+        ..SimConfig::default()
+    })
+    .expect("config");
+    timeline.run_until(TimeMs(3_000));
+    let leader = timeline.sim().leader().expect("a leader by 3 s");
+    let follower = (1..=3).map(NodeId).find(|&n| n != leader).expect("one");
+
+    // Hold a message on the wire; pause a node.
+    while timeline.sim().in_flight().is_empty() {
+        assert!(timeline.step());
+    }
+    let message = *timeline.sim().in_flight().keys().next().expect("one");
+    timeline.act(Action::Hold { message }).expect("hold");
+    timeline
+        .act(Action::Pause { node: follower })
+        .expect("pause");
+    let view = View::of_timeline(&timeline, &ViewOptions::default());
+    let held: Vec<_> = view.messages.iter().filter(|m| m.held).collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].id, message);
+    let paused: Vec<_> = view
+        .nodes
+        .iter()
+        .filter(|n| n.paused)
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(paused, vec![follower.0]);
+    timeline
+        .act(Action::Resume { node: follower })
+        .expect("resume");
+    timeline.act(Action::Release { message }).expect("release");
+
+    // Crash the leader: the others campaign (pre-vote first) and, while they do, the view
+    // lists the votes each got (five nodes: one grant does not end the election at once).
+    timeline.act(Action::Crash { node: leader }).expect("crash");
+    let mut seen_votes = false;
+    for _ in 0..20_000 {
+        let view = View::of_timeline(&timeline, &ViewOptions::default());
+        for node in &view.nodes {
+            let campaigning = matches!(node.role.as_deref(), Some("pre-candidate" | "candidate"));
+            if campaigning {
+                assert!(node.votes_granted.contains(&node.id), "votes for itself");
+                seen_votes |= node.votes_granted.len() + node.votes_rejected.len() > 1;
+            } else {
+                assert!(node.votes_granted.is_empty() && node.votes_rejected.is_empty());
+            }
+        }
+        if seen_votes || !timeline.step() {
+            break;
+        }
+    }
+    assert!(
+        seen_votes,
+        "an answer from another node showed up in the view"
+    );
+}
