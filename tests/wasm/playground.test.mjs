@@ -89,3 +89,23 @@ test('a 5-node view with 2,000-entry logs is small and quick to build', (t) => {
   assert.ok(view.logs.every((log) => log.lastIndex > 2000 && log.entries.length === 64));
   assert.ok(bytes < 100_000, `${bytes} bytes`);
 });
+
+test('hostile console lines are answered or refused with a message, and the run goes on', () => {
+  const playground = new core.Playground({ voters: 3, seed: 5 });
+  playground.advanceMs(3000);
+  playground.console(1, 1, `put '<img src=x onerror=alert(1)>' '<script>alert(1)</script>'`);
+  playground.console(2, 1, 'put ключ 值🙂');
+  assert.throws(() => playground.console(1, 1, ''), /empty command/);
+  assert.throws(() => playground.console(1, 1, 'explode now'), /unknown command "explode"/);
+  assert.throws(() => playground.console(1, 1, `put big ${'x'.repeat(1 << 20)}`), /at most/);
+  assert.equal(playground.advanceMs(1000), 'reached');
+  const view = playground.view();
+  for (const kv of view.kv) {
+    assert.deepEqual(kv.keys.map((k) => [k.key, k.value]), [
+      ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>'],
+      ['ключ', '值🙂'],
+    ], `n${kv.node}: user text is kept as text`);
+  }
+  assert.ok(view.clients.every((c) => c.ops.every((op) => op.state === 'done' && op.ok)));
+  assert.ok(view.monitor.ok);
+});
