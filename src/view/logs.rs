@@ -126,10 +126,15 @@ fn short_command(data: &[u8]) -> (Option<u64>, String) {
         return (None, "(no-op)".to_string());
     }
     let (op, bytes) = open_envelope(data);
-    let text = match Command::decode(bytes) {
-        Ok(command) => describe_request(&command.request),
-        // Raw proposals (the `propose` action) are shown as their text.
-        Err(_) => format!("data {}", short(bytes, SHORT_CHARS)),
+    // Commands are JSON objects; anything else is a raw proposal (the `propose` action), shown
+    // as its text without paying for a failed parse.
+    let decoded = match bytes.first() {
+        Some(b'{') => Command::decode(bytes).ok(),
+        _ => None,
+    };
+    let text = match decoded {
+        Some(command) => describe_request(&command.request),
+        None => format!("data {}", short(bytes, SHORT_CHARS)),
     };
     (op, text)
 }
