@@ -275,13 +275,21 @@ fn a_view_of_five_nodes_with_long_logs_stays_small() {
     .expect("config");
     timeline.run_until(TimeMs(3_000));
     let leader = timeline.sim().leader().expect("a leader by 3 s");
+    // Half raw proposals, half etcdctl puts on 300 keys (more than the view lists).
     for i in 0..2_000 {
-        timeline
-            .act(Action::Propose {
+        let action = if i % 2 == 0 {
+            Action::Propose {
                 node: leader,
                 data: format!("entry number {i}"),
-            })
-            .expect("propose");
+            }
+        } else {
+            Action::Console {
+                client: 1 + i % 7,
+                node: leader,
+                line: format!("put key-{} value-{i}", (i / 2) % 300),
+            }
+        };
+        timeline.act(action).expect("propose or put");
         if i % 100 == 0 {
             timeline.run_until(timeline.sim().now_ms() + TimeMs(20));
         }
@@ -306,8 +314,20 @@ fn a_view_of_five_nodes_with_long_logs_stays_small() {
         assert!(log.last_index > 2_000, "n{}: {}", log.node, log.last_index);
         assert_eq!(log.entries.len(), options.log_window, "windowed");
     }
+    for kv in &view.kv {
+        assert_eq!(kv.key_count, 300, "n{}", kv.node);
+        assert_eq!(kv.keys.len(), options.keys_max);
+        assert!(kv.truncated);
+    }
+    assert!(
+        view.logs[0]
+            .entries
+            .iter()
+            .any(|e| e.command.starts_with("put key-")),
+        "puts are decoded"
+    );
     // Without the window the logs alone would be over a megabyte.
-    assert!(json.len() < 100_000, "{} bytes", json.len());
+    assert!(json.len() < 120_000, "{} bytes", json.len());
 }
 
 #[test]

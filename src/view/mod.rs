@@ -47,7 +47,7 @@ impl Default for ViewOptions {
     fn default() -> Self {
         ViewOptions {
             log_window: 64,
-            keys_max: 200,
+            keys_max: 100,
             events_max: 50,
             finished_ops_max: 10,
         }
