@@ -1,7 +1,6 @@
 //! Each node's applied key-value state, with etcd's revisions.
 
 use super::text::{SHORT_CHARS, short};
-use crate::kv::request::RangeRequest;
 use crate::sim::cluster::Sim;
 use crate::sim::node::SimNode;
 use serde::{Deserialize, Serialize};
@@ -61,27 +60,16 @@ pub fn build(sim: &Sim, keys_max: usize) -> Vec<KvView> {
 
 fn kv_view(node: &SimNode, keys_max: usize) -> KvView {
     let store = node.app.kv().store();
-    // Every key: etcd's "from the empty key" range (`range_end` = "\0").
-    let all = RangeRequest {
-        key: vec![0],
-        range_end: vec![0],
-        limit: i64::try_from(keys_max).unwrap_or(i64::MAX),
-        ..RangeRequest::default()
-    };
-    // An empty limit (0) would mean "no limit" to the store: ask for none instead.
-    let (kvs, count, more) = match (keys_max, store.range(&all)) {
-        (0, Ok(r)) => (Vec::new(), r.count, r.count > 0),
-        (_, Ok(r)) => (r.kvs, r.count, r.more),
-        (_, Err(_)) => (Vec::new(), 0, false),
-    };
+    let count = store.live_key_count();
     KvView {
         node: node.id.0,
         applied: node.app.applied().0,
         revision: store.revision(),
         compact_revision: store.compact_revision(),
-        key_count: u64::try_from(count).unwrap_or(0),
-        keys: kvs
-            .iter()
+        key_count: count as u64,
+        keys: store
+            .live()
+            .take(keys_max)
             .map(|kv| KeyView {
                 key: short(&kv.key, SHORT_CHARS),
                 value: short(&kv.value, VALUE_CHARS),
@@ -91,6 +79,6 @@ fn kv_view(node: &SimNode, keys_max: usize) -> KvView {
                 lease: (kv.lease != 0).then(|| kv.lease.to_string()),
             })
             .collect(),
-        truncated: more,
+        truncated: count > keys_max,
     }
 }

@@ -75,7 +75,7 @@ test('a 5-node view with 2,000-entry logs is small and quick to build', (t) => {
     if (i % 2 === 0) {
       playground.apply({ kind: 'propose', node: leader, data: `entry number ${i}` });
     } else {
-      playground.console(1 + (i % 7), leader, `put key-${i % 300} value-${i}`);
+      playground.console(1 + (i % 7), leader, `put key-${Math.floor(i / 2) % 300} value-${i}`);
     }
     if (i % 100 === 0) playground.advanceMs(20);
   }
@@ -92,7 +92,7 @@ test('a 5-node view with 2,000-entry logs is small and quick to build', (t) => {
   t.diagnostic(`view() for 5 nodes, last index ${view.nodes[0].lastIndex}: ` +
     `p50 ${times[25].toFixed(3)} ms, p95 ${times[47].toFixed(3)} ms, ${bytes} bytes of JSON`);
   assert.ok(view.logs.every((log) => log.lastIndex > 2000 && log.entries.length === 64));
-  assert.ok(bytes < 100_000, `${bytes} bytes`);
+  assert.ok(bytes < 120_000, `${bytes} bytes`);
 });
 
 test('hostile console lines are answered or refused with a message, and the run goes on', () => {
