@@ -11,6 +11,7 @@ pub mod kv;
 pub mod raft;
 pub mod scenario;
 pub mod sim;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

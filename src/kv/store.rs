@@ -82,6 +82,12 @@ impl MvccStore {
             .count()
     }
 
+    /// The live key-values now, in key order, borrowed: for views that list a bounded number of
+    /// keys without copying (and sorting) the whole range as [`MvccStore::range`] does.
+    pub fn live(&self) -> impl Iterator<Item = &KeyValue> {
+        self.keys.values().filter_map(|history| history.latest())
+    }
+
     /// Number of kept changes over all keys (the MVCC revisions still held): what a compaction
     /// shrinks. For the long-run benchmark and tests.
     pub fn kept_changes(&self) -> usize {

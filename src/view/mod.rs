@@ -1,0 +1,173 @@
+//! The view model: everything the page draws, as plain serde data built from a [`Sim`].
+//!
+//! It lives outside `src/wasm` so native tests cover it: the bindings only serialize it. The
+//! page is a function of this data; no protocol logic is needed to draw it. Field names are
+//! camelCase (the JavaScript convention) everywhere, times are virtual milliseconds, node ids
+//! are the bare numbers, and an absent value is an omitted field (`undefined` in JavaScript),
+//! never a sentinel. The shape is documented in docs/view-model.md.
+//!
+//! Building a view reads the simulation and never changes it. Every list is bounded by
+//! [`ViewOptions`] so a view stays cheap with long logs, many keys and long traces.
+
+mod clients;
+mod events;
+mod kv;
+mod links;
+mod logs;
+mod messages;
+mod nodes;
+mod text;
+
+pub use clients::{ClientView, OpView};
+pub use events::EventView;
+pub use kv::{KeyView, KvView};
+pub use links::LinkView;
+pub use logs::{LogEntryView, LogView};
+pub use messages::MessageView;
+pub use nodes::{NodeView, PeerProgressView};
+
+use crate::sim::cluster::Sim;
+use crate::sim::timeline::Timeline;
+use serde::{Deserialize, Serialize};
+
+/// Bounds on what one view carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// The newest this-many entries of each node's log.
+    pub log_window: usize,
+    /// At most this many keys of each node's KV state (in key order).
+    pub keys_max: usize,
+    /// The newest this-many trace events.
+    pub events_max: usize,
+    /// Per client, the newest this-many finished operations (pending ones always show).
+    pub finished_ops_max: usize,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        ViewOptions {
+            log_window: 64,
+            keys_max: 100,
+            events_max: 50,
+            finished_ops_max: 10,
+        }
+    }
+}
+
+/// The whole picture at one moment of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    /// Virtual time now (ms).
+    pub now_ms: u64,
+    /// Simulator events run so far.
+    pub steps: u64,
+    /// When the next event is due (ms); absent when nothing is scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_event_ms: Option<u64>,
+    /// The state hash: 16 lower-case hex digits, the `hash` script command's output.
+    pub state_hash: String,
+    /// Virtual ms per Raft tick (to turn the nodes' tick counts into time).
+    pub tick_ms: u64,
+    /// The current leader (a running leader with the highest term); absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<u64>,
+    /// Every node, by id.
+    pub nodes: Vec<NodeView>,
+    /// Every direction of every link, by (from, to).
+    pub links: Vec<LinkView>,
+    /// Messages on the wire, by id (send order).
+    pub messages: Vec<MessageView>,
+    /// Each node's log window, by node id.
+    pub logs: Vec<LogView>,
+    /// Each node's applied key-value state, by node id.
+    pub kv: Vec<KvView>,
+    /// Clients and their operations, by client id.
+    pub clients: Vec<ClientView>,
+    /// The newest trace events, oldest first, in plain words.
+    pub events: Vec<EventView>,
+    /// The safety monitors' status.
+    pub monitor: MonitorView,
+}
+
+/// The safety monitors: all quiet, or the first violation (which froze the run).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorView {
+    /// True while no monitor has fired.
+    pub ok: bool,
+    /// The first violation; absent while `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<ViolationView>,
+}
+
+/// A broken invariant, as the monitor reported it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViolationView {
+    /// The invariant's number in SCENARIOS.md's catalogue; absent if its name has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<u32>,
+    /// The invariant's catalogue name (number and plain words).
+    pub invariant: String,
+    /// `consequence`, `structure` or `rule`.
+    pub kind: String,
+    /// The nodes involved.
+    pub nodes: Vec<u64>,
+    /// When it fired (ms).
+    pub at_ms: u64,
+    /// What was seen.
+    pub evidence: String,
+    /// For the learner: what the invariant protects and why it matters.
+    pub explanation: String,
+}
+
+impl View {
+    /// The view of `sim` now, bounded by `options`.
+    pub fn of_sim(sim: &Sim, options: &ViewOptions) -> View {
+        View {
+            now_ms: sim.now_ms().0,
+            steps: sim.steps(),
+            next_event_ms: sim.next_event_ms().map(|t| t.0),
+            state_hash: format!("{:016x}", sim.state_hash()),
+            tick_ms: sim.config().tick_ms.0,
+            leader: sim.leader().map(|id| id.0),
+            nodes: nodes::build(sim),
+            links: links::build(sim),
+            messages: messages::build(sim),
+            logs: logs::build(sim, options.log_window),
+            kv: kv::build(sim, options.keys_max),
+            clients: clients::build(sim, options.finished_ops_max),
+            events: events::build(sim, options.events_max),
+            monitor: monitor_view(sim),
+        }
+    }
+
+    /// The view of a timeline at its current moment.
+    pub fn of_timeline(timeline: &Timeline, options: &ViewOptions) -> View {
+        View::of_sim(timeline.sim(), options)
+    }
+}
+
+fn monitor_view(sim: &Sim) -> MonitorView {
+    let violation = sim.violation().map(|v| {
+        let digits: String = v
+            .invariant
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        ViolationView {
+            number: digits.parse().ok(),
+            invariant: v.invariant.to_string(),
+            kind: v.kind.name().to_string(),
+            nodes: v.nodes.iter().map(|n| n.0).collect(),
+            at_ms: v.at_ms.0,
+            evidence: v.evidence.clone(),
+            explanation: v.explanation.clone(),
+        }
+    });
+    MonitorView {
+        ok: violation.is_none(),
+        violation,
+    }
+}

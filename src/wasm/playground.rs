@@ -1,0 +1,141 @@
+//! The page's engine: one [`Playground`] over a [`Timeline`]. It only converts between
+//! JavaScript values and the simulator's plain data (config, actions, view model); every
+//! decision is the simulator's.
+
+use crate::sim::action::Action;
+use crate::sim::config::SimConfig;
+use crate::sim::queue::TimeMs;
+use crate::sim::timeline::Timeline;
+use crate::view::{View, ViewOptions};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+/// A run the page drives: create it from a config, advance it, act on it, read its view.
+#[wasm_bindgen]
+pub struct Playground {
+    timeline: Timeline,
+    options: ViewOptions,
+}
+
+/// Reads `value` as `T`: a JSON string, or a plain JS object. `what` names it in the error.
+fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
+    let parsed = match value.as_string() {
+        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        None => serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string()),
+    };
+    parsed.map_err(|e| JsError::new(&format!("bad {what}: {e}")))
+}
+
+/// A JS number that must be a whole number from 0 to 2^53 (ids, times).
+fn whole(value: f64, what: &str) -> Result<u64, JsError> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
+    {
+        Ok(value as u64)
+    } else {
+        Err(JsError::new(&format!(
+            "bad {what}: {value} is not a whole number from 0 to 2^53"
+        )))
+    }
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// A new run. `config` is a `SimConfig` as a JSON string or a JS object (missing fields
+    /// take their defaults; `undefined` or `null` is the default config). A JSON string can
+    /// carry any 64-bit seed exactly; a JS number only up to 2^53. A config that does not
+    /// parse or is out of range is a JS error saying why.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Playground, JsError> {
+        let config: SimConfig = if config.is_undefined() || config.is_null() {
+            SimConfig::default()
+        } else {
+            from_js(config, "config")?
+        };
+        let timeline =
+            Timeline::new(config).map_err(|e| JsError::new(&format!("bad config: {e}")))?;
+        Ok(Playground {
+            timeline,
+            options: ViewOptions::default(),
+        })
+    }
+
+    /// Runs `ms` virtual milliseconds. Returns how it ended: `reached`, `stopped by a
+    /// violation`, or a note that the per-call step cap stopped it early (call again).
+    #[wasm_bindgen(js_name = advanceMs)]
+    pub fn advance_ms(&mut self, ms: f64) -> Result<String, JsError> {
+        let ms = whole(ms, "ms")?;
+        let until = self.timeline.sim().now_ms().saturating_add(TimeMs(ms));
+        Ok(self.timeline.run_until(until).to_string())
+    }
+
+    /// Runs exactly one event; false when nothing is left to run or a monitor has fired.
+    #[wasm_bindgen(js_name = stepEvent)]
+    pub fn step_event(&mut self) -> bool {
+        self.timeline.step()
+    }
+
+    /// Takes a user action now: any `Action` of the simulator (docs/view-model.md), as a JSON
+    /// string or a JS object such as `{ kind: "crash", node: 2 }`. An action that does not
+    /// parse or does not apply is a JS error and the run is unchanged.
+    pub fn apply(&mut self, action: JsValue) -> Result<(), JsError> {
+        let action: Action = from_js(action, "action")?;
+        self.timeline
+            .act(action)
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Client `client` sends an etcdctl line to node `node`; the answer shows in the view's
+    /// clients once the cluster answers. A line that does not parse is answered with the error.
+    pub fn console(&mut self, client: f64, node: f64, line: &str) -> Result<(), JsError> {
+        let action = Action::Console {
+            client: whole(client, "client")?,
+            node: crate::raft::types::NodeId(whole(node, "node")?),
+            line: line.to_string(),
+        };
+        self.timeline
+            .act(action)
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The view model now, as a plain JS object (docs/view-model.md).
+    pub fn view(&self) -> Result<JsValue, JsError> {
+        let view = View::of_timeline(&self.timeline, &self.options);
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        view.serialize(&serializer)
+            .map_err(|e| JsError::new(&format!("view: {e}")))
+    }
+
+    /// The view model now as JSON text (for tests and for measuring its size).
+    #[wasm_bindgen(js_name = viewJson)]
+    pub fn view_json(&self) -> String {
+        let view = View::of_timeline(&self.timeline, &self.options);
+        serde_json::to_string(&view).unwrap_or_default()
+    }
+
+    /// The state hash: 16 hex digits, the `hash` script command's output at the same moment.
+    pub fn hash(&self) -> String {
+        format!("{:016x}", self.timeline.sim().state_hash())
+    }
+
+    /// Virtual time now (ms).
+    #[wasm_bindgen(js_name = nowMs)]
+    pub fn now_ms(&self) -> f64 {
+        self.timeline.sim().now_ms().0 as f64
+    }
+
+    /// Bounds the view: the newest `log_window` log entries per node, `events_max` trace
+    /// events, `keys_max` keys per node (whole numbers; others are a JS error).
+    #[wasm_bindgen(js_name = setViewBounds)]
+    pub fn set_view_bounds(
+        &mut self,
+        log_window: f64,
+        events_max: f64,
+        keys_max: f64,
+    ) -> Result<(), JsError> {
+        self.options.log_window = whole(log_window, "log window")? as usize;
+        self.options.events_max = whole(events_max, "events max")? as usize;
+        self.options.keys_max = whole(keys_max, "keys max")? as usize;
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+// The page's engine through its generated bindings in Node: a Playground elects a leader, takes
+// an etcdctl put through the console, and its view model shows the key on every node.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const modulePath = process.env.RAFTLAB_WASM_NODE;
+if (!modulePath) {
+  throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
+}
+const core = createRequire(import.meta.url)(modulePath);
+
+/** Advances in 100 ms steps until `done(view)` holds, at most `limitMs` of virtual time. */
+function advanceUntil(playground, done, limitMs) {
+  for (let elapsed = 0; elapsed <= limitMs; elapsed += 100) {
+    const view = playground.view();
+    if (done(view)) return view;
+    assert.equal(playground.advanceMs(100), 'reached');
+  }
+  assert.fail(`not reached within ${limitMs} ms`);
+}
+
+test('a playground elects a leader, takes a put through the console and shows it', () => {
+  const playground = new core.Playground({ voters: 3, seed: 5 });
+  const led = advanceUntil(playground, (v) => v.leader !== undefined, 10_000);
+  const leader = led.nodes.find((n) => n.id === led.leader);
+  assert.equal(leader.role, 'leader');
+  assert.equal(leader.name, `n${led.leader}`);
+  assert.ok(leader.term >= 1);
+
+  playground.console(1, 1,
+    'ETCDCTL_API=3 etcdctl --endpoints=http://localhost:2379 put mykey myvalue');
+  const put = advanceUntil(playground,
+    (v) => v.kv.every((kv) => kv.keys.some((k) => k.key === 'mykey' && k.value === 'myvalue')),
+    2_000);
+  assert.equal(put.clients[0].ops[0].output, 'OK\n');
+  assert.equal(put.stateHash, playground.hash());
+  assert.match(put.stateHash, /^[0-9a-f]{16}$/);
+  assert.equal(put.nowMs, playground.nowMs());
+
+  // The JSON text and the JS object carry the same view.
+  assert.deepEqual(JSON.parse(playground.viewJson()), put);
+});
+
+test('actions are plain data, and bad input is a clear error that changes nothing', () => {
+  const playground = new core.Playground('{"voters": 3, "seed": 7}');
+  playground.advanceMs(3000);
+  const before = playground.hash();
+  playground.apply({ kind: 'set-link-up', from: 1, to: 2, up: false });
+  const cut = playground.view().links.filter((l) => !l.up).map((l) => [l.from, l.to]);
+  assert.deepEqual(cut, [[1, 2]]);
+  assert.notEqual(playground.hash(), before, 'links are in the hash');
+
+  const after = playground.hash();
+  assert.throws(() => playground.apply({ kind: 'explode' }), /bad action/);
+  assert.throws(() => playground.apply('{not json'), /bad action/);
+  assert.throws(() => playground.apply({ kind: 'crash', node: 42 }), /42/);
+  assert.throws(() => playground.console(1, 1.5, 'get k'), /bad node/);
+  assert.throws(() => playground.advanceMs(-1), /bad ms/);
+  assert.equal(playground.hash(), after);
+
+  assert.throws(() => new core.Playground({ voters: 99 }), /bad config: .*voters/);
+  assert.throws(() => new core.Playground('{"voters": "three"}'), /bad config/);
+  assert.ok(playground.stepEvent());
+});
+
+test('a 5-node view with 2,000-entry logs is small and quick to build', (t) => {
+  const playground = new core.Playground({ voters: 5, seed: 3 });
+  playground.advanceMs(3000);
+  const leader = playground.view().leader;
+  assert.ok(leader !== undefined, 'a leader by 3 s');
+  // Half raw proposals, half etcdctl puts through a client (their log entries are decoded).
+  for (let i = 0; i < 2000; i++) {
+    if (i % 2 === 0) {
+      playground.apply({ kind: 'propose', node: leader, data: `entry number ${i}` });
+    } else {
+      playground.console(1 + (i % 7), leader, `put key-${Math.floor(i / 2) % 300} value-${i}`);
+    }
+    if (i % 100 === 0) playground.advanceMs(20);
+  }
+  playground.advanceMs(2000);
+  const times = [];
+  let view;
+  for (let i = 0; i < 50; i++) {
+    const started = performance.now();
+    view = playground.view();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const bytes = playground.viewJson().length;
+  t.diagnostic(`view() for 5 nodes, last index ${view.nodes[0].lastIndex}: ` +
+    `p50 ${times[25].toFixed(3)} ms, p95 ${times[47].toFixed(3)} ms, ${bytes} bytes of JSON`);
+  assert.ok(view.logs.every((log) => log.lastIndex > 2000 && log.entries.length === 64));
+  assert.ok(bytes < 120_000, `${bytes} bytes`);
+});
+
+test('hostile console lines are answered or refused with a message, and the run goes on', () => {
+  const playground = new core.Playground({ voters: 3, seed: 5 });
+  playground.advanceMs(3000);
+  playground.console(1, 1, `put '<img src=x onerror=alert(1)>' '<script>alert(1)</script>'`);
+  playground.console(2, 1, 'put ключ 值🙂');
+  assert.throws(() => playground.console(1, 1, ''), /empty command/);
+  assert.throws(() => playground.console(1, 1, 'explode now'), /unknown command "explode"/);
+  assert.throws(() => playground.console(1, 1, `put big ${'x'.repeat(1 << 20)}`), /at most/);
+  assert.equal(playground.advanceMs(1000), 'reached');
+  const view = playground.view();
+  for (const kv of view.kv) {
+    assert.deepEqual(kv.keys.map((k) => [k.key, k.value]), [
+      ['<img src=x onerror=alert(1)>', '<script>alert(1)</script>'],
+      ['ключ', '值🙂'],
+    ], `n${kv.node}: user text is kept as text`);
+  }
+  assert.ok(view.clients.every((c) => c.ops.every((op) => op.state === 'done' && op.ok)));
+  assert.ok(view.monitor.ok);
+});
