@@ -10,6 +10,7 @@
 //! [`ViewOptions`] so a view stays cheap with long logs, many keys and long traces.
 
 mod clients;
+mod etcd;
 mod events;
 mod kv;
 mod links;
@@ -19,6 +20,7 @@ mod nodes;
 mod text;
 
 pub use clients::{ClientView, OpView};
+pub use etcd::etcd_command;
 pub use events::EventView;
 pub use kv::{KeyView, KvView};
 pub use links::LinkView;

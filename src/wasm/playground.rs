@@ -14,8 +14,8 @@ use wasm_bindgen::prelude::*;
 /// A run the page drives: create it from a config, advance it, act on it, read its view.
 #[wasm_bindgen]
 pub struct Playground {
-    timeline: Timeline,
-    options: ViewOptions,
+    pub(super) timeline: Timeline,
+    pub(super) options: ViewOptions,
 }
 
 /// Reads `value` as `T`: a JSON string, or a plain JS object. `what` names it in the error.
@@ -116,6 +116,15 @@ impl Playground {
     /// The state hash: 16 hex digits, the `hash` script command's output at the same moment.
     pub fn hash(&self) -> String {
         format!("{:016x}", self.timeline.sim().state_hash())
+    }
+
+    /// The `etcd` command line that would start node `node` as a member of a real cluster
+    /// (the seed article's flags, one per line); a JS error for a node that does not exist.
+    #[wasm_bindgen(js_name = etcdCommand)]
+    pub fn etcd_command(&self, node: f64) -> Result<String, JsError> {
+        let id = crate::raft::types::NodeId(whole(node, "node")?);
+        crate::view::etcd_command(self.timeline.sim(), id)
+            .ok_or_else(|| JsError::new(&format!("no node n{id}")))
     }
 
     /// Virtual time now (ms).

@@ -14,7 +14,8 @@ async function expectReady(url) {
   assert.equal(response?.status(), 200, `GET ${url}`);
   await page.waitForSelector('body[data-state="ready"]', { timeout: 15000 });
   const version = await page.textContent('[data-testid="core-version"]');
-  const seed = await page.textContent('[data-testid="fresh-seed"]');
+  await page.waitForFunction(() => /^[0-9a-f]{16}$/.test(document.querySelector('[data-testid="state-hash"]')?.textContent ?? ''));
+  const seed = await page.textContent('[data-testid="state-hash"]');
   await page.close();
   return { version, seed, problems };
 }
@@ -23,7 +24,7 @@ test('the page initialises the wasm and shows the version Rust reported', async 
   const { version, seed, problems } = await expectReady(baseUrl);
   assert.ok(expectedVersion, 'the harness passes the Cargo version');
   assert.equal(version, expectedVersion);
-  assert.match(seed ?? '', /^\d+$/);
+  assert.match(seed ?? '', /^[0-9a-f]{16}$/);
   assert.deepEqual(problems, []);
 });
 

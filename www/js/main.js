@@ -1,7 +1,24 @@
-// The page's controller: boots the core and shows one of three states (loading, ready, error).
-// User-visible text always goes through textContent.
+// Boots the page: loads the wasm core, creates the controller, mounts every view and wires the
+// top bar, tabs, banner, narration, help dialog and keyboard. User-visible text always goes
+// through textContent.
 
 import { explainLoadError, loadCore } from './boot.js';
+import {
+  createController, DEFAULT_CONFIG, SPEED_DEFAULT, speedText,
+} from './controller.js';
+import { setupTabs } from './tabs.js';
+import { setupKeyboard, SHORTCUTS } from './keyboard.js';
+import { createNarrator } from './narration.js';
+import * as ring from './ring.js';
+import * as nodePanel from './node-panel.js';
+import * as network from './network.js';
+import * as settings from './settings.js';
+import * as consoleView from './console.js';
+import * as logs from './logs.js';
+import * as kv from './kv.js';
+import * as events from './events.js';
+
+const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
 /** @param {string} id */
 function byId(id) {
@@ -19,6 +36,94 @@ function showLoadError(error) {
   document.body.dataset.state = 'error';
 }
 
+/** @param {string} message */
+function showBanner(message) {
+  byId('banner-text').textContent = message;
+  byId('banner').hidden = false;
+}
+
+/**
+ * The run's starting config from the URL (`?seed=N&nodes=N`); anything malformed is reported
+ * and ignored, never fatal.
+ * @returns {Record<string, any>}
+ */
+function configFromUrl() {
+  const params = new URLSearchParams(location.search);
+  /** @type {Record<string, any>} */
+  const config = { ...DEFAULT_CONFIG };
+  const seed = params.get('seed');
+  if (seed !== null) {
+    if (/^\d{1,20}$/.test(seed)) config.seed = seed.length > 15 ? seed : Number(seed);
+    else showBanner(`The link's seed "${seed.slice(0, 40)}" is not a whole number; using the default seed.`);
+  }
+  const nodes = params.get('nodes');
+  if (nodes !== null) {
+    const n = Number(nodes);
+    if (Number.isInteger(n) && n >= 1 && n <= 9) config.voters = n;
+    else showBanner(`The link's nodes "${nodes.slice(0, 40)}" must be a whole number from 1 to 9; using ${config.voters}.`);
+  }
+  return config;
+}
+
+function firstVisitDone() {
+  try { return localStorage.getItem(FIRST_VISIT_KEY) === '1'; } catch { return true; }
+}
+
+function setupFirstVisit(ctx) {
+  const box = byId('first-visit');
+  if (firstVisitDone()) return;
+  box.hidden = false;
+  const done = () => {
+    box.hidden = true;
+    try { localStorage.setItem(FIRST_VISIT_KEY, '1'); } catch { /* private mode: fine */ }
+  };
+  byId('first-visit-close').addEventListener('click', done);
+  ctx.onAct(done);
+}
+
+function setupTransport(ctx) {
+  const play = /** @type {HTMLButtonElement} */ (byId('play'));
+  const step = /** @type {HTMLButtonElement} */ (byId('step'));
+  const speed = /** @type {HTMLInputElement} */ (byId('speed'));
+  const speedOut = byId('speed-out');
+  const time = byId('sim-time');
+  const hash = byId('state-hash');
+  play.addEventListener('click', () => ctx.togglePlay());
+  step.addEventListener('click', () => ctx.step());
+  speed.addEventListener('input', () => ctx.setSpeed(10 ** Number(speed.value)));
+  speed.value = String(Math.log10(SPEED_DEFAULT));
+  for (const control of [play, step, speed]) control.disabled = false;
+  ctx.onChange((view) => {
+    play.textContent = ctx.playing ? 'Pause' : 'Play';
+    const text = speedText(ctx.speed);
+    speedOut.textContent = text;
+    speed.setAttribute('aria-valuetext', text);
+    if (view) {
+      time.textContent = String(view.nowMs);
+      hash.textContent = view.stateHash;
+    }
+  });
+}
+
+function setupHelp() {
+  const dialog = /** @type {HTMLDialogElement} */ (byId('help-dialog'));
+  const list = byId('help-shortcuts');
+  for (const { keys, what } of SHORTCUTS) {
+    const dt = document.createElement('dt');
+    const kbd = document.createElement('kbd');
+    kbd.textContent = keys;
+    dt.append(kbd);
+    const dd = document.createElement('dd');
+    dd.textContent = what;
+    list.append(dt, dd);
+  }
+  byId('help-button').addEventListener('click', () => dialog.showModal());
+  byId('help-close').addEventListener('click', () => dialog.close());
+  return {
+    open: () => { if (!dialog.open) dialog.showModal(); },
+  };
+}
+
 async function start() {
   document.body.dataset.state = 'loading';
   let core;
@@ -31,11 +136,41 @@ async function start() {
   const version = core.version();
   byId('core-version').textContent = version;
   byId('core-build').textContent = core.buildId();
-  byId('ready-version').textContent = `v${version}`;
-  byId('fresh-seed').textContent = core.freshSeed();
+  byId('banner-close').addEventListener('click', () => { byId('banner').hidden = true; });
+
+  const narrator = createNarrator(byId('narration'));
+  const controller = createController(core, {
+    onError: showBanner,
+    announce: (text) => narrator.say(text),
+    onFrame: (view) => narrator.frame(view),
+  });
+  const { ctx } = controller;
+  const mounts = [
+    ring.mount(byId('ring-view'), ctx),
+    nodePanel.mount(byId('node-view'), ctx),
+    network.mount(byId('network-view'), ctx),
+    settings.mount(byId('settings-view'), ctx),
+    consoleView.mount(byId('console-view'), ctx),
+    logs.mount(byId('logs-view'), ctx),
+    kv.mount(byId('kv-view'), ctx),
+    events.mount(byId('events-view'), ctx),
+  ];
+  for (const module of mounts) controller.addView(module);
+  setupTabs(document);
+  setupTransport(ctx);
+  const help = setupHelp();
+  setupKeyboard(document, ctx, { openHelp: help.open });
+
+  if (!controller.start(configFromUrl())) controller.start({ ...DEFAULT_CONFIG });
+  setupFirstVisit(ctx);
+
+  // A handle for tests, benchmarks and curious developers (documented in README).
+  /** @type {any} */ (window).raftlab = { ctx, version };
+
   byId('loading').hidden = true;
   byId('ready').hidden = false;
   document.body.dataset.state = 'ready';
+  ctx.play();
 }
 
 start();

@@ -1,0 +1,212 @@
+// The page's controller: owns the wasm Playground, the clock (animation loop), the selection
+// and the error banner. Views never change the run themselves: they call the context's `act`,
+// `sendConsole` or `select`, and the controller asks the engine for a new view model and hands
+// it to every view's `render`. No Raft logic lives here or in any view.
+
+/** @typedef {import('./types.js').View} View */
+/** @typedef {import('./types.js').Ctx} Ctx */
+/** @typedef {import('./types.js').ViewModule} ViewModule */
+
+/** Speeds are 10^x for the slider's x: 0.01x .. 1000x. */
+export const SPEED_MIN_LOG = -2;
+export const SPEED_MAX_LOG = 3;
+/** The default speed: slow enough to watch single messages cross a link. */
+export const SPEED_DEFAULT = 0.2;
+/** Virtual ms one frame may cover at most, so a fast speed never freezes the page. */
+const FRAME_VIRTUAL_MS_MAX = 2_000;
+/** A frame that took longer than this (wall ms) is not counted as playing time (tab hidden). */
+const FRAME_WALL_MS_MAX = 250;
+
+/** The page's default cluster: five voters, as in the Raft paper's figures and RaftScope. */
+export const DEFAULT_CONFIG = Object.freeze({ voters: 5 });
+
+/**
+ * Formats a speed factor for people: 0.2×, 1×, 50×.
+ * @param {number} speed
+ */
+export function speedText(speed) {
+  if (speed >= 10) return `${Math.round(speed)}×`;
+  if (speed >= 1) return `${Math.round(speed * 10) / 10}×`;
+  return `${Number(speed.toPrecision(2))}×`;
+}
+
+/**
+ * Creates the controller over the loaded bindings.
+ * @param {any} bindings the wasm-bindgen module (Playground, version, ...)
+ * @param {{ onError: (message: string) => void, announce: (text: string) => void,
+ *           onFrame?: (view: View) => void }} hooks
+ */
+export function createController(bindings, hooks) {
+  /** @type {any} */
+  let playground;
+  /** @type {Record<string, any>} */
+  let config = { ...DEFAULT_CONFIG };
+  /** @type {View | null} */
+  let view = null;
+  /** @type {ViewModule[]} */
+  const views = [];
+  /** @type {Array<(view: View) => void>} */
+  const listeners = [];
+  /** @type {Array<() => void>} */
+  const actListeners = [];
+  const acted = () => { for (const listener of actListeners) listener(); };
+  let playing = false;
+  let speed = SPEED_DEFAULT;
+  /** Virtual ms owed to the engine below 1 ms (advanceMs takes whole ms). */
+  let owedMs = 0;
+  let lastFrame = 0;
+  let frameRequested = false;
+  /** @type {{ node?: number, message?: number }} */
+  let selection = {};
+
+  /** @type {Ctx} */
+  const ctx = {
+    get view() { return /** @type {View} */ (view); },
+    get playground() { return playground; },
+    get config() { return { ...config }; },
+    get selection() { return selection; },
+    get playing() { return playing; },
+    get speed() { return speed; },
+    /** The moment the pictures show: the engine's clock plus the fraction of a ms owed. */
+    get displayMs() { return (view ? view.nowMs : 0) + (playing ? owedMs : 0); },
+    bindings,
+    act(action) {
+      try {
+        playground.apply(action);
+      } catch (error) {
+        hooks.onError(errorText(error));
+        return false;
+      }
+      refresh();
+      acted();
+      return true;
+    },
+    sendConsole(client, node, line) {
+      try {
+        playground.console(client, node, line);
+      } catch (error) {
+        hooks.onError(errorText(error));
+        return false;
+      }
+      refresh();
+      acted();
+      return true;
+    },
+    select(next) {
+      selection = { ...selection, ...next };
+      refresh();
+    },
+    error: (message) => hooks.onError(message),
+    announce: (text) => hooks.announce(text),
+    refresh: () => refresh(),
+    restart(nextConfig) {
+      let created;
+      try {
+        created = new bindings.Playground(JSON.stringify(nextConfig));
+      } catch (error) {
+        hooks.onError(errorText(error));
+        return false;
+      }
+      playground?.free?.();
+      playground = created;
+      config = { ...nextConfig };
+      selection = {};
+      owedMs = 0;
+      refresh();
+      return true;
+    },
+    play() { setPlaying(true); },
+    pause() { setPlaying(false); },
+    togglePlay() { setPlaying(!playing); },
+    step() {
+      setPlaying(false);
+      const ran = playground.stepEvent();
+      refresh();
+      return ran;
+    },
+    setSpeed(next) {
+      speed = Math.min(10 ** SPEED_MAX_LOG, Math.max(10 ** SPEED_MIN_LOG, next));
+      for (const listener of listeners) listener(/** @type {View} */ (view));
+    },
+    advance(ms) {
+      const end = playground.advanceMs(Math.max(0, Math.floor(ms)));
+      refresh();
+      return end;
+    },
+    onChange(listener) { listeners.push(listener); },
+    onAct(listener) { actListeners.push(listener); },
+  };
+
+  function setPlaying(next) {
+    if (next && view && !view.monitor.ok) {
+      hooks.onError('A safety monitor fired and froze this run: restart it from Settings to go on.');
+      next = false;
+    }
+    playing = next;
+    owedMs = 0;
+    lastFrame = 0;
+    for (const listener of listeners) listener(/** @type {View} */ (view));
+    if (playing) requestFrame();
+  }
+
+  function refresh() {
+    view = playground.view();
+    for (const module of views) {
+      try {
+        module.render(/** @type {View} */ (view));
+      } catch (error) {
+        // A view bug must not stop the run or the other views.
+        console.error(error);
+      }
+    }
+    for (const listener of listeners) listener(/** @type {View} */ (view));
+    hooks.onFrame?.(/** @type {View} */ (view));
+  }
+
+  function requestFrame() {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(frame);
+  }
+
+  /** @param {number} now */
+  function frame(now) {
+    frameRequested = false;
+    if (!playing) return;
+    const wall = lastFrame === 0 ? 0 : Math.min(now - lastFrame, FRAME_WALL_MS_MAX);
+    lastFrame = now;
+    owedMs = Math.min(owedMs + wall * speed, FRAME_VIRTUAL_MS_MAX);
+    const whole = Math.floor(owedMs);
+    if (whole >= 1) {
+      owedMs -= whole;
+      const end = playground.advanceMs(whole);
+      if (end !== 'reached') {
+        if (end.startsWith('stopped by a violation')) {
+          playing = false;
+          hooks.announce('A safety monitor fired: the run is paused at the violating event.');
+        }
+      }
+      refresh();
+    } else {
+      // Between whole ms the pictures still move (messages glide along their links).
+      for (const module of views) module.tick?.(ctx.displayMs);
+    }
+    if (playing) requestFrame();
+    else for (const listener of listeners) listener(/** @type {View} */ (view));
+  }
+
+  return {
+    ctx,
+    /** @param {ViewModule} module */
+    addView(module) { views.push(module); },
+    start(initialConfig) {
+      return ctx.restart(initialConfig ?? config);
+    },
+  };
+}
+
+/** @param {unknown} error */
+export function errorText(error) {
+  const text = String(error && /** @type {any} */ (error).message || error);
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
