@@ -258,15 +258,7 @@ impl Timeline {
     /// with the first `applied` recorded actions applied: the nearest checkpoint at or before
     /// that step, then events and actions replayed in their recorded order.
     fn rebuild(&mut self, steps: u64, now_ms: TimeMs, applied: usize) {
-        let base = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.steps() <= steps)
-            .unwrap_or(&self.initial)
-            .clone();
-        self.applied_actions = self.actions.partition_point(|a| a.at_step < base.steps());
-        self.sim = base;
+        self.restore_checkpoint(|c| c.steps() <= steps);
         loop {
             self.replay_actions_within(TimeMs::MAX, applied);
             if self.sim.steps() >= steps || !self.sim.step() {
@@ -279,17 +271,22 @@ impl Timeline {
     /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint; says
     /// how the replay ended, as [`Timeline::run_until`] does.
     pub fn seek_ms(&mut self, at_ms: TimeMs) -> RunEnd {
+        self.restore_checkpoint(|c| c.now_ms() <= at_ms);
+        self.run_until(at_ms)
+    }
+
+    /// Makes the newest checkpoint that `usable` accepts (or the start of the run) the current
+    /// simulation, with the recorded actions taken before it counted as applied.
+    fn restore_checkpoint(&mut self, usable: impl Fn(&Sim) -> bool) {
         let base = self
             .checkpoints
             .iter()
             .rev()
-            .find(|c| c.now_ms() <= at_ms)
+            .find(|c| usable(c))
             .unwrap_or(&self.initial)
             .clone();
-        let base_step = base.steps();
+        self.applied_actions = self.actions.partition_point(|a| a.at_step < base.steps());
         self.sim = base;
-        self.applied_actions = self.actions.partition_point(|a| a.at_step < base_step);
-        self.run_until(at_ms)
     }
 
     /// Applies the recorded actions taken at exactly the current step (and no later than
