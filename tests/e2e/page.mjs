@@ -5,8 +5,8 @@
 import { baseUrl, openPage } from './browser.mjs';
 
 /**
- * Opens the playground with `params` (e.g. { seed: 7, nodes: 5 }), waits until the core runs,
- * pauses the clock and dismisses the first-visit hint.
+ * Opens the playground with `params` (e.g. { seed: 7, nodes: 5 }) and `autoplay=0`, so the run
+ * starts paused at time 0 (the same state on every run), and skips the first-visit hint.
  * @param {import('playwright-core').Browser} browser
  * @param {Record<string, string | number>} [params]
  * @param {{ width?: number, height?: number }} [size]
@@ -18,6 +18,7 @@ export async function openPlayground(browser, params = { seed: 1 }, size) {
     try { localStorage.setItem('raftlab.firstVisitDone', '1'); } catch { /* ignore */ }
   });
   const url = new URL(baseUrl);
+  url.searchParams.set('autoplay', '0');
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
   await page.goto(url.toString());
   await page.waitForSelector('body[data-state="ready"]', { timeout: 20000 });

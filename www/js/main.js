@@ -170,7 +170,7 @@ async function start() {
   byId('loading').hidden = true;
   byId('ready').hidden = false;
   document.body.dataset.state = 'ready';
-  ctx.play();
+  if (new URLSearchParams(location.search).get('autoplay') !== '0') ctx.play();
 }
 
 start();
