@@ -392,7 +392,9 @@ export function mount(root, ctx) {
   function placeInfo(rec, count, L) {
     if (rec.lineCount === count || !rec.pos) return;
     rec.lineCount = count;
-    const { dx, dy } = rec.pos;
+    let { dx, dy } = rec.pos;
+    // The top node's label goes to its left: above it there is only the crown and the edge.
+    if (Math.abs(dx) <= 0.35 && dy < 0) { dx = -1; dy = 0; }
     const lh = L.compact ? 12 : 14;
     const gap = L.nodeR + 12;
     const px = dx * gap;
@@ -400,7 +402,7 @@ export function mount(root, ctx) {
     const anchor = dx > 0.35 ? 'start' : dx < -0.35 ? 'end' : 'middle';
     const height = count * lh;
     let first;
-    if (dy < -0.35) first = py - height + lh * 0.8 - (anchor === 'middle' ? 14 : 0);
+    if (dy < -0.35) first = py - height + lh * 0.8;
     else if (dy > 0.35) first = py + lh * 0.8;
     else first = py - height / 2 + lh * 0.8;
     setAttr(rec.info, 'text-anchor', anchor);
