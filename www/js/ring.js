@@ -29,15 +29,18 @@ export function layoutRing(ids, width, height) {
   const labelW = compact ? 58 : 92;
   const labelH = compact ? 34 : 44;
   const padX = nodeR + 10 + labelW;
-  const padY = nodeR + 10 + labelH;
+  // Above the top node: its crown (when it leads) and its label; below: the labels.
+  const crownH = Math.max(7, nodeR * 0.5) * 1.1 + 14;
+  const padTop = nodeR + 6 + crownH + labelH;
+  const padBottom = nodeR + 10 + labelH;
   const radius = n === 1 ? 0
-    : Math.max(30, Math.min((width - 2 * padX) / 2, (height - 2 * padY) / 2));
+    : Math.max(30, Math.min((width - 2 * padX) / 2, (height - padTop - padBottom) / 2));
   if (n > 1) {
     const chord = 2 * radius * Math.sin(Math.PI / n);
     nodeR = Math.max(12, Math.min(nodeR, chord * 0.3));
   }
   const cx = width / 2;
-  const cy = height / 2;
+  const cy = n === 1 ? height / 2 : padTop + radius + Math.max(0, height - padTop - padBottom - 2 * radius) / 2;
   /** @type {Map<number, {x: number, y: number, dx: number, dy: number}>} */
   const positions = new Map();
   ids.forEach((id, i) => {
@@ -392,9 +395,7 @@ export function mount(root, ctx) {
   function placeInfo(rec, count, L) {
     if (rec.lineCount === count || !rec.pos) return;
     rec.lineCount = count;
-    let { dx, dy } = rec.pos;
-    // The top node's label goes to its left: above it there is only the crown and the edge.
-    if (Math.abs(dx) <= 0.35 && dy < 0) { dx = -1; dy = 0; }
+    const { dx, dy } = rec.pos;
     const lh = L.compact ? 12 : 14;
     const gap = L.nodeR + 12;
     const px = dx * gap;
@@ -402,7 +403,9 @@ export function mount(root, ctx) {
     const anchor = dx > 0.35 ? 'start' : dx < -0.35 ? 'end' : 'middle';
     const height = count * lh;
     let first;
-    if (dy < -0.35) first = py - height + lh * 0.8;
+    // Straight above a node there is its crown first.
+    const crown = anchor === 'middle' ? Math.max(7, L.nodeR * 0.5) * 1.1 + 4 : 0;
+    if (dy < -0.35) first = py - height + lh * 0.8 - crown;
     else if (dy > 0.35) first = py + lh * 0.8;
     else first = py - height / 2 + lh * 0.8;
     setAttr(rec.info, 'text-anchor', anchor);
