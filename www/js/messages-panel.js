@@ -22,10 +22,11 @@ export function messageLine(m) {
 }
 
 /**
- * @param {HTMLElement} parent
+ * @param {HTMLElement} parent where the selected message's card goes
+ * @param {HTMLElement} listParent where the list of messages in flight goes
  * @param {import('./types.js').Ctx} ctx
  */
-export function createMessagesPanel(parent, ctx) {
+export function createMessagesPanel(parent, listParent, ctx) {
   // The selected message.
   const card = html('section', 'mp-card', undefined, parent);
   card.setAttribute('aria-label', 'Selected message');
@@ -65,7 +66,7 @@ export function createMessagesPanel(parent, ctx) {
   const reasons = html('p', 'hint mp-reasons', '', card);
 
   // Every message in flight, each a focusable button.
-  const list = /** @type {HTMLDetailsElement} */ (html('details', 'mp-list', undefined, parent));
+  const list = /** @type {HTMLDetailsElement} */ (html('details', 'mp-list', undefined, listParent));
   const summary = html('summary', '', 'Messages in flight', list);
   const rows = html('ul', 'mp-rows', undefined, list);
   rows.setAttribute('aria-label', 'Messages in flight');

@@ -69,7 +69,6 @@ export function nodeActions(node, view) {
  */
 export function mount(root, ctx) {
   const messagesHost = html('div', 'np-messages', undefined, root);
-  const messagePanel = createMessagesPanel(messagesHost, ctx);
 
   // The node picker: always there, the list of nodes to pick.
   const pickerBox = html('div', 'np-picker-box', undefined, root);
@@ -158,6 +157,9 @@ export function mount(root, ctx) {
   command.tabIndex = 0;
   command.setAttribute('aria-label', 'etcd command line');
   let commandKey = '';
+  // The list of messages in flight comes last: the keyboard path to every message.
+  const listHost = html('div', 'np-message-list', undefined, root);
+  const messagePanel = createMessagesPanel(messagesHost, listHost, ctx);
   copy.addEventListener('click', () => copyCommand());
 
   function copyCommand() {
