@@ -169,7 +169,8 @@ test('hold, release, drop and deliver-now from the message panel change the view
   await messageButton(page, 'Drop');
   view = await viewOf(page);
   assert.equal(view.messages.some((m) => m.id === dropped.id), false, 'the dropped message is gone');
-  assert.equal(await page.locator(`#ring-view [data-message="${dropped.id}"]`).count(), 0);
+  // In the ring it fades where it was lost, then goes.
+  await page.waitForSelector(`#ring-view [data-message="${dropped.id}"]`, { state: 'detached', timeout: 3000 });
   assert.equal(await page.isVisible('#node-view .mp-gone'), true);
 
   // Deliver now: gone before its due time.
@@ -187,9 +188,25 @@ test('hold, release, drop and deliver-now from the message panel change the view
 test('clicking a message in the ring selects it and shows its fields', async () => {
   const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
   await untilLeader(page);
-  const view = await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
-  const m = view.messages[0];
-  await page.click(`#ring-view [data-message="${m.id}"] .hit`, { force: true });
+  await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
+  // A message not covered by another one or by a node, and where it is on the screen.
+  const target = await page.evaluate(() => {
+    for (const m of window.raftlab.ctx.view.messages) {
+      const shape = document.querySelector(`#ring-view [data-message="${m.id}"] .shape`);
+      if (!shape) continue;
+      const box = shape.getBoundingClientRect();
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      if (document.elementFromPoint(x, y)?.closest('[data-message]')?.getAttribute('data-message') === String(m.id)) {
+        return { id: m.id, x, y };
+      }
+    }
+    return null;
+  });
+  assert.ok(target, 'a message can be clicked');
+  const view = await viewOf(page);
+  const m = view.messages.find((message) => message.id === target.id);
+  await page.mouse.click(target.x, target.y);
   assert.match(await page.textContent('#node-view .mp-title') ?? '', new RegExp(`^Message m${m.id}: ${m.kind}`));
   assert.match(await page.textContent('#node-view .mp-fields') ?? '', new RegExp(`n${m.from} → n${m.to}`));
   assert.equal(await page.$eval(`#ring-view [data-message="${m.id}"]`, (e) => e.classList.contains('selected')), true);

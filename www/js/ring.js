@@ -536,19 +536,42 @@ export function mount(root, ctx) {
         setAttr(rec.g, 'data-message', m.id);
       }
     }
+    /** @type {Set<number> | null} */
+    let lost = null;
     for (const [id, rec] of messages) {
       if (seen.has(id)) continue;
       messages.delete(id);
-      rec.g.remove();
-      const list = pool.get(rec.key) ?? [];
-      if (list.length < 200) list.push(rec);
-      pool.set(rec.key, list);
+      lost ??= lostMessages(view);
+      if (lost.has(id) && !reducedMotion.matches) {
+        // A lost message fades where it was lost, then goes back to the pool.
+        rec.g.classList.add('lost');
+        const version = layoutVersion;
+        setTimeout(() => {
+          rec.g.classList.remove('lost');
+          release(rec, version);
+        }, LOST_FADE_MS);
+      } else {
+        release(rec, layoutVersion);
+      }
     }
     // The selected message on top.
     if (selected !== undefined) {
       const rec = messages.get(selected);
       if (rec && rec.g !== msgLayer.lastChild) msgLayer.append(rec.g);
     }
+  }
+
+  /**
+   * Takes a message group off the ring and keeps it for reuse (if its shapes still fit).
+   * @param {any} rec
+   * @param {number} version the layout it was drawn for
+   */
+  function release(rec, version) {
+    rec.g.remove();
+    if (version !== layoutVersion) return;
+    const list = pool.get(rec.key) ?? [];
+    if (list.length < 200) list.push(rec);
+    pool.set(rec.key, list);
   }
 
   /**
@@ -596,6 +619,24 @@ export function mount(root, ctx) {
       tick(displayMs);
     },
   };
+}
+
+/** How long a lost message takes to fade (wall ms). */
+const LOST_FADE_MS = 600;
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
+/**
+ * Ids of the messages the newest trace events say were lost ("message m12 was lost: ...").
+ * @param {View} view
+ */
+function lostMessages(view) {
+  const ids = new Set();
+  for (const event of view.events) {
+    if (event.kind !== 'drop') continue;
+    const match = /^message m(\d+) /.exec(event.text);
+    if (match) ids.add(Number(match[1]));
+  }
+  return ids;
 }
 
 /** @param {string} role */
