@@ -32,6 +32,7 @@ export function createMessagesPanel(parent, listParent, ctx) {
   card.setAttribute('aria-label', 'Selected message');
   const head = html('div', 'mp-head', undefined, card);
   const title = html('h3', 'mp-title', '', head);
+  title.tabIndex = -1;
   const close = /** @type {HTMLButtonElement} */ (html('button', 'btn small', '×', head));
   close.type = 'button';
   close.setAttribute('aria-label', 'Close the message details');
@@ -75,7 +76,10 @@ export function createMessagesPanel(parent, listParent, ctx) {
   const rowById = new Map();
   rows.addEventListener('click', (e) => {
     const button = /** @type {Element} */ (e.target).closest('[data-message]');
-    if (button) ctx.select({ message: Number(button.getAttribute('data-message')) });
+    if (!button) return;
+    ctx.select({ message: Number(button.getAttribute('data-message')) });
+    // Keyboard users land on the card, whose buttons follow.
+    title.focus();
   });
 
   /** @param {import('./types.js').View} view */
