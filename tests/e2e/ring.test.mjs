@@ -275,6 +275,19 @@ test('keyboard: Tab reaches a node, Enter selects it, the node panel shows it', 
   assert.equal(await page.evaluate(() => window.raftlab.ctx.playing), false, 'Space selected, did not play');
   // The node panel's Copy button and command line are there for it.
   assert.match(await page.textContent('#node-view .np-command') ?? '', new RegExp(`--name n${second}`));
+  // A message by keyboard: open the list, Enter on a row, Tab to Drop, Enter.
+  const view = await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
+  await page.focus('#node-view .mp-list summary');
+  await page.keyboard.press('Enter');
+  await page.focus(`#node-view .mp-row[data-message="${view.messages[0].id}"]`);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('mp-title')), true, 'focus on the card');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Drop');
+  await page.keyboard.press('Enter');
+  const after = await viewOf(page);
+  assert.equal(after.messages.some((m) => m.id === view.messages[0].id), false, 'dropped by keyboard');
   assert.deepEqual(problems, []);
   await page.close();
 });
