@@ -275,6 +275,9 @@ test('keyboard: Tab reaches a node, Enter selects it, the node panel shows it', 
   assert.equal(await page.evaluate(() => window.raftlab.ctx.playing), false, 'Space selected, did not play');
   // The node panel's Copy button and command line are there for it.
   assert.match(await page.textContent('#node-view .np-command') ?? '', new RegExp(`--name n${second}`));
+  await page.click('#node-view button[aria-label="Copy the etcd command line"]');
+  await page.waitForFunction(() => /Copied|Selected/.test(
+    document.querySelector('#node-view button[aria-label="Copy the etcd command line"]')?.textContent ?? ''));
   // A message by keyboard: open the list, Enter on a row, Tab to Drop, Enter.
   const view = await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
   await page.focus('#node-view .mp-list summary');

@@ -52,7 +52,7 @@ export function nodeActions(node, view) {
     {
       key: 'add-learner', text: 'Add as learner', group: 'membership',
       action: { kind: 'change-membership', via: leaderId ?? 0, change: { op: 'add-learner', node: id } },
-      reason: noLeader ?? (learner ? 'already a learner' : voter ? 'a voter (demoting needs a joint change)' : null),
+      reason: noLeader ?? (learner ? 'already a learner' : voter ? 'it is a voter (demoting needs a joint change)' : null),
     },
     {
       key: 'remove', text: 'Remove', group: 'membership', danger: true,
