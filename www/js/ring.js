@@ -190,6 +190,8 @@ export function mount(root, ctx) {
     if (!target) return;
     ctx.select({ message: Number(target.getAttribute('data-message')) });
     showPanel('node-view');
+    // The message's card is at the top of the node panel.
+    document.getElementById('node-view')?.scrollTo({ top: 0 });
   });
 
   /** @param {number} id */
@@ -216,7 +218,8 @@ export function mount(root, ctx) {
     setAttr(canvas, 'height', height);
     toggleClass(wrap, 'compact', layout.compact);
     setAttr(caption, 'x', layout.cx);
-    setAttr(caption, 'y', layout.cy + 5);
+    // One node sits in the centre: its caption goes above it.
+    setAttr(caption, 'y', ids.length === 1 ? layout.cy - layout.nodeR - 40 : layout.cy + 5);
     // Shapes depend on the size unit: rebuild messages and forget the pool.
     for (const rec of messages.values()) rec.g.remove();
     messages.clear();
@@ -509,9 +512,11 @@ export function mount(root, ctx) {
       if (!rec) {
         rec = takeMessage(m, L);
         messages.set(m.id, rec);
+        // Messages travel between the nodes' timer rings, not over them.
         const l = lane(m.from, m.to, L);
-        rec.x0 = l ? l.x0 : 0; rec.y0 = l ? l.y0 : 0;
-        rec.x1 = l ? l.x1 : 0; rec.y1 = l ? l.y1 : 0;
+        const inset = L.unit * 1.2;
+        rec.x0 = l ? l.x0 + l.ux * inset : 0; rec.y0 = l ? l.y0 + l.uy * inset : 0;
+        rec.x1 = l ? l.x1 - l.ux * inset : 0; rec.y1 = l ? l.y1 - l.uy * inset : 0;
         rec.heldAt = undefined;
       }
       rec.sentMs = m.sentMs;
@@ -694,6 +699,9 @@ function buildLegend(parent) {
   item('link cut: break + ×', (g) => {
     svg('line', { class: 'legend-link cut', x1: -2, y1: 0, x2: 13, y2: 0 }, g);
     svg('path', { class: 'legend-cut-mark', d: 'M-11,-3L-5,3M-5,-3L-11,3' }, g);
+  });
+  item('duplicating (dash-dot)', (g) => {
+    svg('line', { class: 'legend-link dup', x1: -13, y1: 0, x2: 13, y2: 0 }, g);
   });
   item('lossy (dotted), slow (thin)', (g) => {
     svg('line', { class: 'legend-link lossy', x1: -13, y1: -4, x2: 13, y2: -4 }, g);
