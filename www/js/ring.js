@@ -200,13 +200,18 @@ export function mount(root, ctx) {
     showPanel('node-view');
   }
 
-  const resize = new ResizeObserver(() => { if (lastView) render(lastView); });
+  // The container's size, kept by a ResizeObserver so that rendering never forces a layout.
+  let size = { width: 0, height: 0 };
+  const resize = new ResizeObserver((entries) => {
+    const box = entries[entries.length - 1].contentRect;
+    size = { width: Math.round(box.width), height: Math.round(box.height) };
+    if (lastView) render(lastView);
+  });
   resize.observe(root);
 
   /** @param {View} view */
   function ensureLayout(view) {
-    const width = Math.round(root.clientWidth);
-    const height = Math.round(root.clientHeight);
+    const { width, height } = size;
     const ids = view.nodes.map((n) => n.id);
     const key = `${width}x${height}:${ids.join(',')}`;
     if (key === layoutKey && layout) return;
@@ -230,7 +235,7 @@ export function mount(root, ctx) {
   function render(view) {
     lastView = view;
     if (root.closest('[hidden]')) return;
-    if (root.clientWidth === 0 || root.clientHeight === 0) return;
+    if (size.width === 0 || size.height === 0) return;
     ensureLayout(view);
     const L = /** @type {Layout} */ (layout);
     const selection = ctx.selection;
