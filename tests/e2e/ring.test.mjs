@@ -17,6 +17,19 @@ after(async () => { await browser?.close(); });
 
 const NAME = /^n(\d), (follower|pre-candidate|candidate|leader|crashed), term (\d+)/;
 
+/**
+ * Advances in small steps (heartbeats come every 100 ms: 100 ms slices could always land
+ * between them) until `predicate(view)` holds.
+ */
+async function untilMessages(page, predicate, what, limitMs = 3000) {
+  for (let spent = 0; spent <= limitMs; spent += 7) {
+    const view = await viewOf(page);
+    if (predicate(view)) return view;
+    await advance(page, 7);
+  }
+  throw new Error(`waited ${limitMs} virtual ms for ${what}`);
+}
+
 /** The accessible names of the ring's nodes, by node id. */
 async function nodeNames(page) {
   const names = await page.$$eval('[data-node][role=button]', (els) => els.map((e) => [
@@ -140,7 +153,7 @@ test('hold, release, drop and deliver-now from the message panel change the view
   const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
   const start = await untilLeader(page);
   await page.evaluate(([l]) => window.raftlab.ctx.sendConsole(1, l, 'put mykey myvalue'), [start.leader]);
-  let view = await advanceUntil(page, (v) => v.messages.length >= 2, 'messages in flight', 2000);
+  let view = await untilMessages(page, (v) => v.messages.length >= 2, 'messages in flight');
 
   // Hold: the message stays past its due time, marked held in the view and in the ring.
   const held = view.messages[0];
@@ -163,7 +176,7 @@ test('hold, release, drop and deliver-now from the message panel change the view
   assert.equal(view.messages.some((m) => m.id === held.id), false, 'the released message arrived');
 
   // Drop: gone at once, and the card says so.
-  view = await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
+  view = await untilMessages(page, (v) => v.messages.length >= 1, 'a message in flight');
   const dropped = view.messages[0];
   await pickMessage(page, dropped.id);
   await messageButton(page, 'Drop');
@@ -174,7 +187,7 @@ test('hold, release, drop and deliver-now from the message panel change the view
   assert.equal(await page.isVisible('#node-view .mp-gone'), true);
 
   // Deliver now: gone before its due time.
-  view = await advanceUntil(page, (v) => v.messages.some((m) => m.dueMs > v.nowMs + 1), 'a message due later', 2000);
+  view = await untilMessages(page, (v) => v.messages.some((m) => m.dueMs > v.nowMs + 1), 'a message due later');
   const early = view.messages.find((m) => m.dueMs > view.nowMs + 1);
   await pickMessage(page, early.id);
   await messageButton(page, 'Deliver now');
@@ -188,7 +201,7 @@ test('hold, release, drop and deliver-now from the message panel change the view
 test('clicking a message in the ring selects it and shows its fields', async () => {
   const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
   await untilLeader(page);
-  await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
+  await untilMessages(page, (v) => v.messages.length >= 1, 'a message in flight');
   // A message not covered by another one or by a node, and where it is on the screen.
   const target = await page.evaluate(() => {
     for (const m of window.raftlab.ctx.view.messages) {
@@ -279,7 +292,7 @@ test('keyboard: Tab reaches a node, Enter selects it, the node panel shows it', 
   await page.waitForFunction(() => /Copied|Selected/.test(
     document.querySelector('#node-view button[aria-label="Copy the etcd command line"]')?.textContent ?? ''));
   // A message by keyboard: open the list, Enter on a row, Tab to Drop, Enter.
-  const view = await advanceUntil(page, (v) => v.messages.length >= 1, 'a message in flight', 2000);
+  const view = await untilMessages(page, (v) => v.messages.length >= 1, 'a message in flight');
   await page.focus('#node-view .mp-list summary');
   await page.keyboard.press('Enter');
   await page.focus(`#node-view .mp-row[data-message="${view.messages[0].id}"]`);
