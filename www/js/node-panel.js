@@ -249,13 +249,13 @@ export function mount(root, ctx) {
     setText(values.role, node.crashed ? 'none (crashed)' : `${node.role ?? '–'}${node.learner ? ', learner' : ''}`);
     setText(values.term, String(node.term));
     setText(values.vote, node.vote === undefined ? 'nobody' : `n${node.vote}`);
-    setText(values.leader, node.leader === undefined ? 'none' : `n${node.leader}`);
+    setText(values.leader, node.crashed ? 'unknown (crashed)' : node.leader === undefined ? 'none' : `n${node.leader}`);
     setText(values.commit, node.commit === undefined ? 'unknown (crashed)' : String(node.commit));
     setText(values.applied, String(node.applied));
     setText(values.lastIndex, String(node.lastIndex));
     setText(values.snapshotIndex, node.snapshotIndex ? String(node.snapshotIndex) : '0 (none)');
     setText(values.timer, node.electionElapsedTicks === undefined
-      ? '–'
+      ? (node.crashed ? 'stopped (crashed)' : '–')
       : `${node.electionElapsedTicks} of ${node.electionTimeoutTicks} ticks${node.role === 'leader' ? ' (heartbeat / quorum clock)' : ''}`);
     setText(values.votes, node.votesGranted.length || node.votesRejected.length
       ? `granted ${names(node.votesGranted)}; rejected ${names(node.votesRejected)}`
