@@ -117,11 +117,12 @@ export function mount(root, ctx) {
       const node = nodes.get(id);
       const column = columnFor(id);
       const role = node?.crashed ? 'crashed' : (node?.role ?? '');
-      column.name.textContent = `${node?.name ?? `n${id}`} ${id === reference ? '(leader, reference)' : role}`;
+      column.name.textContent = `${node?.name ?? `n${id}`} ${id === reference ? 'leader (reference)' : role}`;
       column.th.classList.toggle('reference', id === reference);
       column.th.classList.toggle('crashed', Boolean(node?.crashed));
       const shown = kv.truncated ? `showing ${kv.keys.length} of ${kv.keyCount}` : `${kv.keyCount} keys`;
-      column.stats.textContent = `rev ${kv.revision} · compacted ${kv.compactRevision} · applied ${kv.applied} · ${shown}`;
+      column.stats.textContent = `rev ${kv.revision} · compact ${kv.compactRevision} · ${shown}`;
+      column.th.title = `store revision ${kv.revision}, compact revision ${kv.compactRevision}, at applied index ${kv.applied}; ${shown}`;
     }
 
     // Keys: the union of every node's listed keys, in key order.

@@ -17,7 +17,7 @@
 /** Width of one index column (px); must match `--logs-cell-w` in css/logs.css. */
 export const CELL_W = 64;
 /** Width of the row headers (px); must match `--logs-head-w` in css/logs.css. */
-export const HEAD_W = 132;
+export const HEAD_W = 150;
 /** Columns drawn beyond each edge of the visible area, so a small scroll shows no gap. */
 const OVERSCAN = 4;
 /** The engine's cap on one slice (docs/view-model.md). */
@@ -78,7 +78,7 @@ export function mount(root, ctx) {
     ['applied', 'applied'],
     ['committed', 'committed'],
     ['uncommitted', 'uncommitted'],
-    ['divergent', 'differs from leader'],
+    ['divergent', 'differs from the leader'],
   ]) {
     const item = el('li');
     const swatch = el('span', `logs-swatch ${cls}`);
@@ -293,8 +293,8 @@ export function mount(root, ctx) {
       const roleText = crashed ? 'crashed' : (node?.role ?? '');
       row.role.textContent = node?.paused ? `${roleText}, paused` : roleText;
       const commitText = log.commit === undefined ? '–' : String(log.commit);
-      row.nums.textContent = `c ${commitText} · a ${log.applied} · l ${log.lastIndex}`;
-      row.head.title = `${row.name.textContent}, ${row.role.textContent}: commit ${commitText}, applied ${log.applied}, last ${log.lastIndex}, snapshot ${log.snapshotIndex}`;
+      row.nums.textContent = `c ${commitText}  a ${log.applied}  l ${log.lastIndex}`;
+      row.head.title = `${row.name.textContent}, ${row.role.textContent}: c = commit ${commitText}, a = applied ${log.applied}, l = last ${log.lastIndex}, snapshot ${log.snapshotIndex}`;
 
       // Snapshot block: everything at or below snapshotIndex is compacted.
       if (log.snapshotIndex > 0) {
