@@ -461,5 +461,8 @@ fn a_log_slice_below_a_snapshot_starts_at_the_first_entry() {
     assert!(log.snapshot_index > 0, "compacted");
     assert_eq!(log.first_index, log.snapshot_index + 1);
     let first = log.entries.first().map(|e| e.index);
-    assert!(first.is_none() || first == Some(log.first_index), "{first:?}");
+    assert!(
+        first.is_none() || first == Some(log.first_index),
+        "{first:?}"
+    );
 }

@@ -244,7 +244,7 @@ export function mount(root, ctx) {
   function draw() {
     const view = last;
     if (!view || root.closest('[hidden]')) return;
-    const columns = Math.max(1, ...view.logs.map((log) => log.lastIndex));
+    const columns = Math.max(0, ...view.logs.map((log) => log.lastIndex));
     const headWidth = rulerHead.offsetWidth || HEAD_W;
     const width = headWidth + columns * CELL_W;
     canvas.style.width = `${width}px`;
@@ -327,7 +327,9 @@ export function mount(root, ctx) {
     }
 
     const leaderName = leaderNode ? leaderNode.name : 'none';
-    status.textContent = `${first}–${lastCol} of ${columns} · leader ${leaderName}`;
+    status.textContent = columns === 0
+      ? `no entries yet · leader ${leaderName}`
+      : `${first}–${lastCol} of ${columns} · leader ${leaderName}`;
   }
 
   /**
