@@ -155,6 +155,7 @@ test('2,000+ entries: only visible columns are in the DOM, and scrolling back sh
   const full = await advanceUntil(page, (v) => v.logs.every((l) => l.commit >= 2100 && l.applied >= 2100), 'every node to apply 2,100 entries', 10000);
   const lastIndex = full.logs[0].lastIndex;
   assert.ok(lastIndex > 2000);
+  assert.ok(full.logs.every((l) => l.entries[0].index > 10), 'the view model\'s window does not reach back to index 10');
 
   // Following the newest: the last index is in sight; the DOM holds a bounded number of cells.
   const leaderName = `n${full.leader}`;

@@ -181,6 +181,7 @@ export function mount(root, ctx) {
     let row = rows.get(id);
     if (row) return row;
     const element = el('div', 'logs-row');
+    element.setAttribute('role', 'group');
     const head = el('div', 'logs-head');
     const name = el('span', 'logs-name');
     const role = el('span', 'logs-role');
@@ -294,6 +295,7 @@ export function mount(root, ctx) {
       row.role.textContent = node?.paused ? `${roleText}, paused` : roleText;
       const commitText = log.commit === undefined ? '–' : String(log.commit);
       row.nums.textContent = `c ${commitText}  a ${log.applied}  l ${log.lastIndex}`;
+      row.row.setAttribute('aria-label', `${row.name.textContent} log, ${row.role.textContent}`);
       row.head.title = `${row.name.textContent}, ${row.role.textContent}: c = commit ${commitText}, a = applied ${log.applied}, l = last ${log.lastIndex}, snapshot ${log.snapshotIndex}`;
 
       // Snapshot block: everything at or below snapshotIndex is compacted.
