@@ -243,3 +243,41 @@ test('the events view lists events in words, filters them and follows the newest
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('with the default automatic snapshots, scrolling back shows the snapshot boundary, then the kept entries', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
+  const led = await untilLeader(page);
+  await openTab(page, 'logs');
+  await page.evaluate((leader) => {
+    const { ctx } = window.raftlab;
+    for (let i = 0; i < 3000; i++) {
+      ctx.playground.apply({ kind: 'propose', node: leader, data: `entry ${i}` });
+      if (i % 200 === 0) ctx.playground.advanceMs(20);
+    }
+    ctx.refresh();
+  }, led.leader);
+  const view = await advanceUntil(page, (v) => v.logs.every((l) => l.snapshotIndex > 0 && l.applied >= 3000), 'automatic snapshots', 10000);
+  await page.getByRole('button', { name: 'Oldest' }).click();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  for (const log of view.logs) {
+    const name = `n${log.node}`;
+    const label = await page.evaluate((n) => [...document.querySelectorAll('#logs-view .logs-row')]
+      .find((r) => r.querySelector('.logs-name')?.textContent === n)
+      ?.querySelector('.logs-snapshot:not([hidden]) .logs-snapshot-label')?.textContent, name);
+    assert.equal(label, `snapshot ≤ ${log.snapshotIndex}`);
+    assert.equal((await logCell(page, name, 1)).cell, null);
+  }
+  // The first kept entry (below the view model's window) is reachable by scrolling.
+  const first = view.logs[0].firstIndex;
+  assert.ok(first < view.logs[0].entries[0].index, 'kept entries older than the window exist');
+  await page.evaluate((index) => {
+    const scroller = document.querySelector('#logs-view .logs-scroller');
+    scroller.scrollLeft = (index - 3) * 64;
+  }, first);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const kept = await logCell(page, `n${view.logs[0].node}`, first);
+  assert.ok(kept.cell, `index ${first} is drawn from a slice`);
+  assert.equal(kept.cell.state, 'applied');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -215,6 +215,8 @@ export function mount(root, ctx) {
     const windowStart = window.length ? window[0].index : log.lastIndex + 1;
     const need = Math.max(from, log.firstIndex);
     if (need >= windowStart || need > log.lastIndex) return window;
+    // Everything in sight is compacted (the snapshot block covers it).
+    if (need > to) return [];
     const row = rowFor(log.node);
     const cached = row.slice;
     if (cached && cached.gen === generation && cached.from <= need && cached.to >= to) {
