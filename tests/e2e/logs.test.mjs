@@ -165,6 +165,23 @@ test('2,000+ entries: only visible columns are in the DOM, and scrolling back sh
   const cells = await page.locator('#logs-view .logs-entry').count();
   assert.ok(cells > 0 && cells <= 5 * 40, `bounded DOM: ${cells} entry cells`);
 
+  // The leader's match / next markers on each follower row.
+  const markers = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#logs-view .logs-row:not(.logs-ruler)')]
+    .map((row) => [row.querySelector('.logs-name').textContent, {
+      match: row.querySelector('.logs-marker.match:not([hidden])')?.getAttribute('aria-label') ?? null,
+      next: row.querySelector('.logs-marker.next:not([hidden])')?.getAttribute('aria-label') ?? null,
+    }])));
+  const progress = full.nodes.find((n) => n.id === full.leader).progress;
+  for (const node of full.nodes) {
+    if (node.id === full.leader) {
+      assert.deepEqual(markers[node.name], { match: null, next: null }, 'no markers on the leader row');
+      continue;
+    }
+    const peer = progress.find((p) => p.peer === node.id);
+    assert.equal(markers[node.name].match, `leader's match index ${peer.matchIndex}`);
+    assert.equal(markers[node.name].next, `leader's next index ${peer.nextIndex}`);
+  }
+
   // Time a render with the 2,000-entry logs (not a benchmark: a guard against pathologies).
   const renderMs = await page.evaluate(() => {
     const started = performance.now();
@@ -172,7 +189,7 @@ test('2,000+ entries: only visible columns are in the DOM, and scrolling back sh
     return (performance.now() - started) / 20;
   });
   t.diagnostic(`refresh with 2,100-entry logs: ${renderMs.toFixed(1)} ms`);
-  assert.ok(renderMs < 50, `a refresh takes ${renderMs.toFixed(1)} ms`);
+  assert.ok(renderMs < 100, `a refresh takes ${renderMs.toFixed(1)} ms`);
 
   // Back to the oldest entries through the UI: they come from the slice binding.
   await page.getByRole('button', { name: 'Oldest' }).click();
@@ -240,6 +257,18 @@ test('the events view lists events in words, filters them and follows the newest
   const lastText = await page.locator('#events-view .events-row').last().locator('.events-text').textContent();
   const view = await viewOf(page);
   assert.equal(lastText, view.events[view.events.length - 1].text);
+  // Scrolled up by the user: new events do not pull the list down; "Newest" brings it back.
+  await page.evaluate(() => { document.querySelector('#events-view .events-scroller').scrollTop = 0; });
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await advance(page, 300);
+  const stayed = await page.evaluate(() => document.querySelector('#events-view .events-scroller').scrollTop);
+  assert.equal(stayed, 0, 'no auto-follow while scrolled up');
+  await page.getByRole('button', { name: 'Newest ↓' }).click();
+  const back = await page.evaluate(() => {
+    const s = document.querySelector('#events-view .events-scroller');
+    return s.scrollTop + s.clientHeight >= s.scrollHeight - 2;
+  });
+  assert.ok(back, 'back at the newest');
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -278,6 +307,24 @@ test('with the default automatic snapshots, scrolling back shows the snapshot bo
   const kept = await logCell(page, `n${view.logs[0].node}`, first);
   assert.ok(kept.cell, `index ${first} is drawn from a slice`);
   assert.equal(kept.cell.state, 'applied');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the KV view says when a node\'s list is cut: showing N of M', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
+  const led = await untilLeader(page);
+  await page.evaluate((leader) => {
+    const { ctx } = window.raftlab;
+    for (let i = 0; i < 120; i++) ctx.playground.console(1 + (i % 5), leader, `put k${String(i).padStart(3, '0')} v${i}`);
+    ctx.refresh();
+  }, led.leader);
+  await advanceUntil(page, (v) => v.kv.every((kv) => kv.keyCount === 120), 'every node to hold 120 keys', 5000);
+  await openTab(page, 'kv');
+  const stats = await page.locator('#kv-view .kv-node-stats').allTextContents();
+  assert.equal(stats.length, 3);
+  for (const text of stats) assert.match(text, /showing 100 of 120/);
+  assert.equal(await page.locator('#kv-view tbody tr').count(), 100);
   assert.deepEqual(problems, []);
   await page.close();
 });
