@@ -86,6 +86,17 @@ test('a newcomer\'s put shows as mykey = myvalue on every node\'s KV view', asyn
   await page.getByRole('button', { name: `key ${hostile}: show details` }).click();
   const full = await page.locator('#kv-view .kv-full').first().textContent();
   assert.equal(full, long, 'the details show the whole value');
+
+  // A 60 kB value (the engine takes at most 64 kB): cut in the cell, and in the details to the
+  // view model's 200 characters.
+  await page.evaluate((leader) => window.raftlab.ctx.sendConsole(1, leader, `put big ${'x'.repeat(60000)}`), led.leader);
+  await advance(page, 1000);
+  const big = (await kvTable(page)).rows.big;
+  assert.equal(big.length, 5);
+  for (const cell of big) assert.equal(cell, `${'x'.repeat(24)}…`);
+  await page.getByRole('button', { name: 'key big: show details' }).click();
+  const bigFull = await page.locator('#kv-view .kv-full').first().textContent();
+  assert.equal(bigFull, `${'x'.repeat(200)}…`);
   assert.deepEqual(problems, []);
   await page.close();
 });
