@@ -390,3 +390,79 @@ fn held_messages_paused_nodes_and_an_election_show() {
         "an answer from another node showed up in the view"
     );
 }
+
+#[test]
+fn a_log_slice_reaches_back_past_the_window_and_is_bounded() {
+    let mut timeline = Timeline::new(SimConfig::default()).expect("config");
+    timeline.run_until(TimeMs(3_000));
+    let leader = timeline.sim().leader().expect("a leader by 3 s");
+    for i in 0..1_500 {
+        timeline
+            .act(Action::Propose {
+                node: leader,
+                data: format!("entry {i}"),
+            })
+            .expect("propose");
+    }
+    timeline.run_until(TimeMs(5_000));
+    let sim = timeline.sim();
+    let view = View::of_timeline(&timeline, &ViewOptions::default());
+    let window = &view.logs[(leader.0 - 1) as usize];
+
+    // The first entries, long gone from the window, with the window's bounds and flags.
+    let head = View::log_slice(sim, leader.0, 1, 10).expect("the leader's log");
+    assert_eq!(head.node, leader.0);
+    assert_eq!(
+        (head.first_index, head.last_index, head.commit),
+        (window.first_index, window.last_index, window.commit)
+    );
+    let indexes: Vec<u64> = head.entries.iter().map(|e| e.index).collect();
+    assert_eq!(indexes, (1..=10).collect::<Vec<_>>());
+    assert!(head.entries.iter().all(|e| e.committed && e.applied));
+    assert!(
+        head.entries
+            .iter()
+            .any(|e| e.command == "data entry 0" || e.command == "(no-op)")
+    );
+
+    // The slice and the window agree where they overlap.
+    let tail_from = window.entries[0].index;
+    let tail = View::log_slice(sim, leader.0, tail_from, 64).expect("log");
+    assert_eq!(tail.entries, window.entries);
+
+    // Bounded: never more than LOG_SLICE_MAX, clipped at the end, empty past it.
+    let big = View::log_slice(sim, leader.0, 1, 1_000_000).expect("log");
+    assert_eq!(big.entries.len(), raftlab::view::LOG_SLICE_MAX);
+    let end = View::log_slice(sim, leader.0, window.last_index - 2, 100).expect("log");
+    assert_eq!(end.entries.len(), 3);
+    let past = View::log_slice(sim, leader.0, window.last_index + 5, 10).expect("log");
+    assert!(past.entries.is_empty());
+    assert!(View::log_slice(sim, 42, 1, 10).is_none());
+}
+
+#[test]
+fn a_log_slice_below_a_snapshot_starts_at_the_first_entry() {
+    let mut timeline = Timeline::new(SimConfig::default()).expect("config");
+    timeline.run_until(TimeMs(3_000));
+    let leader = timeline.sim().leader().expect("a leader by 3 s");
+    for i in 0..50 {
+        timeline
+            .act(Action::Propose {
+                node: leader,
+                data: format!("entry {i}"),
+            })
+            .expect("propose");
+    }
+    timeline.run_until(TimeMs(4_000));
+    timeline
+        .act(Action::Compact { node: leader })
+        .expect("compact");
+    let log = View::log_slice(timeline.sim(), leader.0, 1, 5).expect("log");
+    assert!(log.snapshot_index > 0, "compacted");
+    assert_eq!(log.first_index, log.snapshot_index + 1);
+    let first = log.entries.first().map(|e| e.index);
+    assert!(
+        first.is_none() || first == Some(log.first_index),
+        "{first:?}"
+    );
+}

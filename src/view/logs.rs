@@ -5,7 +5,7 @@ use super::text::{SHORT_CHARS, short};
 use crate::kv::command::Command;
 use crate::kv::request::Request;
 use crate::raft::message::{Entry, EntryType};
-use crate::raft::types::Index;
+use crate::raft::types::{Index, NodeId};
 use crate::sim::app::open_envelope;
 use crate::sim::cluster::Sim;
 use crate::sim::node::SimNode;
@@ -63,19 +63,45 @@ pub fn build(sim: &Sim, window: usize) -> Vec<LogView> {
 }
 
 fn log_view(node: &SimNode, window: usize) -> LogView {
+    range_view(node, |first, last| {
+        let low = window_start(first, last, window);
+        (low, last.next())
+    })
+}
+
+/// At most this many entries in one [`slice`] (the page asks for what it can show).
+pub const SLICE_MAX: usize = 1_000;
+
+/// Node `node`'s log entries from index `from` on, at most `count` of them (and at most
+/// [`SLICE_MAX`]), clipped to the entries the node holds (a range below its snapshot starts at
+/// its first entry; one past its last entry is empty). The bounds, commit and applied fields are
+/// those of the whole log, as in the view's window. `None` when there is no such node.
+pub fn slice(sim: &Sim, node: NodeId, from: u64, count: usize) -> Option<LogView> {
+    let node = sim.nodes().get(&node)?;
+    let count = count.min(SLICE_MAX) as u64;
+    Some(range_view(node, |first, last| {
+        let low = Index(from.max(first.0).min(last.0.saturating_add(1)));
+        let high = Index(low.0.saturating_add(count).min(last.0.saturating_add(1)));
+        (low, high)
+    }))
+}
+
+/// The view of `node`'s log with the entries in `[low, high)` that `range(first, last)` picks
+/// (always within `first..=last`).
+fn range_view(node: &SimNode, range: impl Fn(Index, Index) -> (Index, Index)) -> LogView {
     let applied = node.app.applied().0;
     let (first, last, commit, entries) = match (node.raft(), node.durable()) {
         (Some(raw), _) => {
             let log = raw.raft().log();
             let (first, last) = (log.first_index(), log.last_index());
-            let low = window_start(first, last, window);
-            let entries = log.slice(low, last.next(), u64::MAX).unwrap_or_default();
+            let (low, high) = range(first, last);
+            let entries = log.slice(low, high, u64::MAX).unwrap_or_default();
             (first, last, Some(log.committed.0), entries)
         }
         (None, Some(disk)) => {
             let (first, last) = (disk.first_index(), disk.last_index());
-            let low = window_start(first, last, window);
-            let entries = disk.entries(low, last.next(), u64::MAX).unwrap_or_default();
+            let (low, high) = range(first, last);
+            let entries = disk.entries(low, high, u64::MAX).unwrap_or_default();
             (first, last, None, entries)
         }
         (None, None) => (Index(1), Index(0), None, Vec::new()),

@@ -24,7 +24,7 @@ pub use etcd::etcd_command;
 pub use events::EventView;
 pub use kv::{KeyView, KvView};
 pub use links::LinkView;
-pub use logs::{LogEntryView, LogView};
+pub use logs::{LogEntryView, LogView, SLICE_MAX as LOG_SLICE_MAX};
 pub use messages::MessageView;
 pub use nodes::{NodeView, PeerProgressView};
 
@@ -143,6 +143,13 @@ impl View {
             events: events::build(sim, options.events_max),
             monitor: monitor_view(sim),
         }
+    }
+
+    /// Node `node`'s log entries from index `from` on, at most `count` (and at most
+    /// [`LOG_SLICE_MAX`]): what the page shows when the user scrolls back past the view's window.
+    /// `None` when there is no such node.
+    pub fn log_slice(sim: &Sim, node: u64, from: u64, count: usize) -> Option<LogView> {
+        logs::slice(sim, crate::raft::types::NodeId(node), from, count)
     }
 
     /// The view of a timeline at its current moment.

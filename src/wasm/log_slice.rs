@@ -1,0 +1,37 @@
+//! The logs view's scroll-back: a slice of one node's log beyond the view model's window.
+
+use super::playground::Playground;
+use crate::view::View;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// A JS number that must be a whole number from 0 to 2^53.
+fn whole(value: f64, what: &str) -> Result<u64, JsError> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
+    {
+        Ok(value as u64)
+    } else {
+        Err(JsError::new(&format!(
+            "bad {what}: {value} is not a whole number from 0 to 2^53"
+        )))
+    }
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// Node `node`'s log from index `from` on, at most `count` entries (at most 1,000): a `Log`
+    /// object of the view model (docs/view-model.md) whose `entries` are that slice, clipped to
+    /// the entries the node still holds. A JS error for a node that does not exist or a bad
+    /// number.
+    #[wasm_bindgen(js_name = logSlice)]
+    pub fn log_slice(&self, node: f64, from: f64, count: f64) -> Result<JsValue, JsError> {
+        let id = whole(node, "node")?;
+        let from = whole(from, "from")?;
+        let count = whole(count, "count")? as usize;
+        let log = View::log_slice(self.timeline.sim(), id, from, count)
+            .ok_or_else(|| JsError::new(&format!("no node n{id}")))?;
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        log.serialize(&serializer)
+            .map_err(|e| JsError::new(&format!("log slice: {e}")))
+    }
+}
