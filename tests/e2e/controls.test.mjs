@@ -171,7 +171,7 @@ test('hostile inputs show as text, are refused clearly, and the run goes on', as
   await input.press('Enter');
   const unknown = log.locator('.console-op').last();
   assert.match(await unknown.innerText(), /unknown command "frobnicate"/);
-  assert.ok(await unknown.evaluate((e) => e.classList.contains('error')), 'marked as an error');
+  assert.ok(await unknown.evaluate((e) => e.classList.contains('is-error')), 'marked as an error');
   const help = await send(page, 'help');
   assert.match(help.text, /etcdctl console/);
 

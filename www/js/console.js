@@ -38,6 +38,15 @@ function cut(text, max) {
 }
 
 /**
+ * Sets an element's text only when it changes (renders run every frame).
+ * @param {HTMLElement} element
+ * @param {string} text
+ */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+/**
  * @param {string} tag
  * @param {string} [className]
  * @param {string} [text]
@@ -71,7 +80,7 @@ export function mount(root, ctx) {
   }
   clientLabel.append(clientSelect);
   const nodeLabel = el('label', 'console-pick');
-  nodeLabel.append(el('span', '', 'to node'));
+  nodeLabel.append(el('span', '', '→ node'));
   const nodeSelect = /** @type {HTMLSelectElement} */ (el('select'));
   nodeSelect.id = 'console-node';
   nodeSelect.setAttribute('aria-label', 'Send to node');
@@ -87,7 +96,7 @@ export function mount(root, ctx) {
   log.setAttribute('aria-live', 'polite');
   log.tabIndex = 0;
   const empty = el('p', 'console-empty hint',
-    'Answers appear here. Try an example below, or type an etcdctl command such as put mykey myvalue.');
+    'Answers appear here. Type an etcdctl command such as put mykey myvalue, or pick an example below. Each line goes from the chosen client to the chosen node (or to the node its --endpoints names).');
   log.append(empty);
 
   // The input line.
@@ -184,7 +193,7 @@ export function mount(root, ctx) {
    */
   function showRefused(line, message) {
     const stick = nearBottom();
-    const entry = el('div', 'console-op error');
+    const entry = el('div', 'console-op is-error');
     entry.dataset.key = `local:${localCount++}`;
     const head = el('div', 'op-head');
     head.append(el('span', 'op-who', `c${client()}`), el('code', 'op-line', cut(line, LINE_SHOWN_MAX)),
@@ -272,7 +281,8 @@ export function mount(root, ctx) {
   function updateWhere(view) {
     const node = view.nodes.find((n) => n.id === chosenNode);
     const url = node ? node.clientUrl : '';
-    where.textContent = `c${client()} → n${chosenNode}${url ? ` at ${url.replace(/^http:\/\//, '')}` : ''} (a line's --endpoints wins)`;
+    setText(where, url.replace(/^http:\/\//, ''));
+    where.title = `Client c${client()} sends each line to n${chosenNode}${url ? ` (${url})` : ''}, unless the line names another node with --endpoints.`;
   }
 
   /** @param {import('./types.js').Op} op */
@@ -341,7 +351,7 @@ export function mount(root, ctx) {
         item.output = op.output;
         item.ok = op.ok;
         item.element.dataset.state = op.state;
-        item.element.classList.toggle('error', op.state === 'done' && !op.ok);
+        item.element.classList.toggle('is-error', op.state === 'done' && !op.ok);
         item.status.textContent = statusText(op);
         item.out.textContent = op.state === 'pending' && op.output === '' ? '' : op.output.replace(/\n$/, '');
         item.out.hidden = item.out.textContent === '';

@@ -12,6 +12,15 @@ const PPM_PER_PERCENT = 10_000;
 const LATENCY_MS_MAX = 60_000;
 
 /**
+ * Sets an element's text only when it changes (renders run every frame).
+ * @param {HTMLElement} element
+ * @param {string} text
+ */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+/**
  * @param {string} tag
  * @param {string} [className]
  * @param {string} [text]
@@ -103,20 +112,24 @@ export function mount(root, ctx) {
   const presets = el('div', 'net-presets');
   presets.setAttribute('role', 'group');
   presets.setAttribute('aria-label', 'Network presets');
-  const isolateButton = /** @type {HTMLButtonElement} */ (el('button', 'btn', 'Isolate leader'));
-  const splitButton = /** @type {HTMLButtonElement} */ (el('button', 'btn', 'Split in two'));
-  const deafButton = /** @type {HTMLButtonElement} */ (el('button', 'btn', 'Leader cannot hear'));
-  const healButton = /** @type {HTMLButtonElement} */ (el('button', 'btn primary', 'Heal all'));
+  const isolateButton = /** @type {HTMLButtonElement} */ (el('button', 'btn small', 'Isolate leader'));
+  const splitButton = /** @type {HTMLButtonElement} */ (el('button', 'btn small', 'Split in two'));
+  const deafButton = /** @type {HTMLButtonElement} */ (el('button', 'btn small', 'Leader cannot hear'));
+  const healButton = /** @type {HTMLButtonElement} */ (el('button', 'btn small primary', 'Heal all'));
   for (const button of [isolateButton, splitButton, deafButton, healButton]) {
     button.type = 'button';
     presets.append(button);
   }
   healButton.setAttribute('aria-keyshortcuts', 'h');
+  isolateButton.title = 'Cut every link to and from the leader (both directions)';
+  splitButton.title = 'Partition the cluster in two; the leader goes to the smaller side';
+  deafButton.title = 'One-way cut: every direction into the leader is cut; its messages still go out';
+  healButton.title = 'Restore every link (h)';
   const presetHint = el('p', 'hint net-preset-hint');
 
   // The matrix.
-  const matrixTitle = el('h3', 'net-title', 'Links');
-  const matrixHint = el('p', 'hint', 'Rows send, columns receive. Press a cell to cut or restore that one direction.');
+  const presetsTitle = el('h3', 'net-title', 'Presets');
+  const matrixHint = el('p', 'hint net-matrix-hint', 'Link matrix: rows send, columns receive. Press a cell to cut or restore one direction.');
   const matrixWrap = el('div', 'net-matrix-wrap');
   const table = /** @type {HTMLTableElement} */ (el('table', 'net-matrix'));
   const caption = el('caption', 'sr-only', 'Link matrix: each cell is one direction, from the row node to the column node');
@@ -163,7 +176,7 @@ export function mount(root, ctx) {
   const customTitle = el('h3', 'net-title', 'Changed links');
   const customList = el('ul', 'net-custom');
 
-  root.append(presets, presetHint, matrixTitle, matrixHint, matrixWrap, legend,
+  root.append(matrixHint, matrixWrap, legend, presetsTitle, presets, presetHint,
     editorTitle, editor, customTitle, customList);
 
   /** @type {import('./types.js').View | null} */
@@ -354,17 +367,17 @@ export function mount(root, ctx) {
     let link;
     if (editing === 'default') {
       link = defaultLink(view);
-      current.textContent = `Every link not set on its own: ${linkSummary({ ...link, custom: false }).replace(/^up, /, '')}.`;
+      setText(current, `Every link not set on its own: ${linkSummary({ ...link, custom: false }).replace(/^up, /, '')}.`);
       bothButton.hidden = true;
-      applyButton.textContent = 'Apply to every link';
+      setText(applyButton, 'Apply to every link');
     } else {
       const [from, to] = editing.split('-').map(Number);
       link = view.links.find((l) => l.from === from && l.to === to);
       if (!link) return;
-      current.textContent = `n${from} → n${to} now: ${linkSummary(link)}.`;
+      setText(current, `n${from} → n${to} now: ${linkSummary(link)}.`);
       bothButton.hidden = false;
-      bothButton.textContent = `Apply to n${from} ↔ n${to}`;
-      applyButton.textContent = `Apply to n${from} → n${to}`;
+      setText(bothButton, `Apply to n${from} ↔ n${to}`);
+      setText(applyButton, `Apply to n${from} → n${to}`);
     }
     const key = `${editing}|${link.latencyMsMin}|${link.latencyMsMax}|${link.lossPpm}|${link.duplicatePpm}`;
     // Fill the fields when the link changes, never while someone types in them.
@@ -405,12 +418,12 @@ export function mount(root, ctx) {
     isolateButton.disabled = !leader;
     deafButton.disabled = !leader;
     splitButton.disabled = view.nodes.length < 2;
-    isolateButton.textContent = leader ? `Isolate leader ${leader.name}` : 'Isolate leader';
-    deafButton.textContent = leader ? `${leader.name} cannot hear (one-way)` : 'Leader cannot hear (one-way)';
+    setText(isolateButton, leader ? `Isolate leader ${leader.name}` : 'Isolate leader');
+    setText(deafButton, leader ? `${leader.name} cannot hear (one-way)` : 'Leader cannot hear (one-way)');
     const cut = view.links.filter((l) => !l.up).length;
-    presetHint.textContent = cut === 0
+    setText(presetHint, cut === 0
       ? 'Every link is up.'
-      : `${cut} of ${view.links.length} directions cut.`;
+      : `${cut} of ${view.links.length} directions cut.`);
 
     renderEditor(view);
 
