@@ -236,6 +236,20 @@ test('one-way cut through the link matrix, then heal all', async () => {
   assert.ok(view.links.every((l) => l.up), 'every direction is up again');
   assert.equal(await cell.getAttribute('aria-pressed'), 'false');
 
+  // Keyboard: the matrix is one Tab stop; the arrows move, Space toggles.
+  await cell.focus();
+  await page.keyboard.press('ArrowRight');
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  assert.equal(await focused(), 'link n1 to n3');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(), 'link n2 to n3');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focused(), 'link n2 to n1', 'the diagonal is skipped');
+  await page.keyboard.press('Space');
+  assert.equal(await back.getAttribute('aria-pressed'), 'true');
+  assert.equal(link(await viewOf(page), 2, 1).up, false);
+  await page.getByRole('button', { name: 'Heal all' }).click();
+
   // Presets: isolate the leader cuts both directions of each of its links.
   const leader = view.leader;
   await page.getByRole('button', { name: `Isolate leader n${leader}` }).click();

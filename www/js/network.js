@@ -129,7 +129,7 @@ export function mount(root, ctx) {
 
   // The matrix.
   const presetsTitle = el('h3', 'net-title', 'Presets');
-  const matrixHint = el('p', 'hint net-matrix-hint', 'Link matrix: rows send, columns receive. Press a cell to cut or restore one direction.');
+  const matrixHint = el('p', 'hint net-matrix-hint', 'Link matrix: rows send, columns receive. Press a cell to cut or restore one direction (arrow keys move between cells).');
   const matrixWrap = el('div', 'net-matrix-wrap');
   const table = /** @type {HTMLTableElement} */ (el('table', 'net-matrix'));
   const caption = el('caption', 'sr-only', 'Link matrix: each cell is one direction, from the row node to the column node');
@@ -230,6 +230,41 @@ export function mount(root, ctx) {
   });
   healButton.addEventListener('click', () => act({ kind: 'heal' }, 'Healed every link.'));
 
+  // The matrix is one Tab stop: the arrow keys move between its cells (Home / End: row ends).
+  table.addEventListener('keydown', (event) => {
+    const target = event.target;
+    if (!(target instanceof HTMLButtonElement) || !target.classList.contains('net-cell') || !latest) return;
+    const ids = latest.nodes.map((n) => n.id);
+    let row = ids.indexOf(Number(target.dataset.from));
+    let col = ids.indexOf(Number(target.dataset.to));
+    const n = ids.length;
+    /** @param {number} dr @param {number} dc */
+    const move = (dr, dc) => {
+      // Step over the diagonal (a node has no link to itself).
+      do { row = (row + dr + n) % n; col = (col + dc + n) % n; } while (row === col);
+    };
+    switch (event.key) {
+      case 'ArrowRight': move(0, 1); break;
+      case 'ArrowLeft': move(0, -1); break;
+      case 'ArrowDown': move(1, 0); break;
+      case 'ArrowUp': move(-1, 0); break;
+      case 'Home': col = row === 0 ? 1 : 0; break;
+      case 'End': col = row === n - 1 ? n - 2 : n - 1; break;
+      default: return;
+    }
+    event.preventDefault();
+    const next = cells.get(`${ids[row]}-${ids[col]}`);
+    if (!next) return;
+    for (const { button } of cells.values()) button.tabIndex = -1;
+    next.button.tabIndex = 0;
+    next.button.focus();
+  });
+  table.addEventListener('focusin', (event) => {
+    const target = event.target;
+    if (!(target instanceof HTMLButtonElement) || !target.classList.contains('net-cell')) return;
+    for (const { button } of cells.values()) button.tabIndex = button === target ? 0 : -1;
+  });
+
   scope.addEventListener('change', () => {
     editing = scope.value;
     editorFilledFor = '';
@@ -321,6 +356,7 @@ export function mount(root, ctx) {
             editorFilledFor = '';
             if (latest) renderEditor(latest);
           });
+          button.tabIndex = cells.size === 0 ? 0 : -1;
           td.append(button);
           cells.set(`${from.id}-${to.id}`, { button, state: '' });
         }
