@@ -471,7 +471,7 @@ export function mount(root, ctx) {
       if (changed.length === 0) customList.append(el('li', 'hint', 'None: every link has the default behaviour.'));
       for (const link of changed.slice(0, 72)) {
         const item = el('li', link.up ? '' : 'cut');
-        item.append(el('span', 'net-pair', `n${link.from} → n${link.to}`), ` ${linkSummary(link)}`);
+        item.append(el('span', 'net-pair', `n${link.from} → n${link.to}`), ` ${linkSummary({ ...link, custom: false })}`);
         customList.append(item);
       }
     }
