@@ -172,6 +172,12 @@ test('hostile inputs show as text, are refused clearly, and the run goes on', as
   const unknown = log.locator('.console-op').last();
   assert.match(await unknown.innerText(), /unknown command "frobnicate"/);
   assert.ok(await unknown.evaluate((e) => e.classList.contains('is-error')), 'marked as an error');
+  // An endpoint the cluster does not have: the core refuses it, the banner says why.
+  await input.fill('--endpoints=http://localhost:9999 get a');
+  await input.press('Enter');
+  assert.match(await log.locator('.console-op').last().innerText(), /not sent/);
+  assert.match(await page.getByRole('alert').first().innerText(), /unknown endpoint 'http:\/\/localhost:9999'/);
+  await page.getByRole('button', { name: 'Dismiss message' }).click();
   const help = await send(page, 'help');
   assert.match(help.text, /etcdctl console/);
 

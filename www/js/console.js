@@ -353,7 +353,9 @@ export function mount(root, ctx) {
         item.element.dataset.state = op.state;
         item.element.classList.toggle('is-error', op.state === 'done' && !op.ok);
         item.status.textContent = statusText(op);
-        item.out.textContent = op.state === 'pending' && op.output === '' ? '' : op.output.replace(/\n$/, '');
+        const text = op.output.replace(/\n$/, '');
+        item.out.textContent = text === '' && op.state === 'done' ? '(no output)' : text;
+        item.out.classList.toggle('op-none', text === '');
         item.out.hidden = item.out.textContent === '';
         if (op.state === 'timed-out' && op.output === '') {
           item.out.hidden = false;
