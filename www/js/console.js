@@ -10,6 +10,8 @@ import { whenShown } from './shown.js';
 const OPS_SHOWN_MAX = 60;
 /** How many lines the Up / Down history remembers (this page session only). */
 const HISTORY_MAX = 100;
+/** Lines longer than this (characters) are not kept in the history. */
+const HISTORY_LINE_MAX = 8192;
 /** How many clients the picker offers. */
 const CLIENTS = 5;
 /** Lines typed longer than this are shown cut in the log (the engine bounds its own copies). */
@@ -166,7 +168,8 @@ export function mount(root, ctx) {
 
   /** @param {string} line */
   function remember(line) {
-    if (history[history.length - 1] !== line) history.push(line);
+    // Huge lines are not kept: the history stays small however much is pasted.
+    if (line.length <= HISTORY_LINE_MAX && history[history.length - 1] !== line) history.push(line);
     if (history.length > HISTORY_MAX) history.splice(0, history.length - HISTORY_MAX);
     historyAt = history.length;
     draft = '';
