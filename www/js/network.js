@@ -155,7 +155,6 @@ export function mount(root, ctx) {
   scopeLabel.append(scope);
   scopeRow.append(scopeLabel);
   const current = el('p', 'hint net-current');
-  current.setAttribute('aria-live', 'polite');
   const fields = el('div', 'net-row');
   const f = {
     min: numberField(fields, 'Latency min (ms)', { min: 0, max: LATENCY_MS_MAX }),
