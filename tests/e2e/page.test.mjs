@@ -79,7 +79,8 @@ test('keyboard alone: select, crash, restart, heal, console, help', async () => 
   await page.keyboard.press('Escape');
   assert.equal(await page.isVisible('#help-dialog'), false);
 
-  // Space plays and pauses.
+  // Space plays and pauses (when no button has the focus: there it presses that button).
+  await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement)?.blur());
   await page.keyboard.press(' ');
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.playing), true);
   await page.keyboard.press(' ');
