@@ -55,6 +55,9 @@ export function setupKeyboard(root, ctx, hooks) {
         break;
       case '.': ctx.step(); break;
       case 'c': {
+        if (document.getElementById('console-tab-panel')?.contains(document.getElementById('console-view'))) {
+          showPanel('console-tab-panel');
+        }
         const input = root.querySelector('[aria-label="etcdctl command"], #console-input');
         if (input instanceof HTMLElement) input.focus();
         break;

@@ -6,7 +6,7 @@ import { explainLoadError, loadCore } from './boot.js';
 import {
   createController, DEFAULT_CONFIG, SPEED_DEFAULT, speedText,
 } from './controller.js';
-import { setupTabs } from './tabs.js';
+import { setupTabs, showPanel } from './tabs.js';
 import { setupKeyboard, SHORTCUTS } from './keyboard.js';
 import { createNarrator } from './narration.js';
 import * as ring from './ring.js';
@@ -79,6 +79,29 @@ function setupFirstVisit(ctx) {
   };
   byId('first-visit-close').addEventListener('click', done);
   ctx.onAct(done);
+}
+
+/**
+ * At iframe sizes (641-1100 px wide) the console lives in the side panel as a tab, as in
+ * PAGE.md's 800x600 layout; elsewhere it has its own area. The same element moves, so the
+ * console keeps its input, history and scroll position.
+ */
+function setupConsolePlacement() {
+  const media = window.matchMedia('(min-width: 641px) and (max-width: 1100px)');
+  const view = byId('console-view');
+  const area = /** @type {HTMLElement} */ (document.querySelector('.console-area'));
+  const panel = byId('console-tab-panel');
+  const tab = byId('tab-console');
+  const place = () => {
+    if (media.matches) {
+      if (view.parentElement !== panel) panel.append(view);
+    } else {
+      if (view.parentElement !== area) area.append(view);
+      if (tab.getAttribute('aria-selected') === 'true') showPanel('node-view');
+    }
+  };
+  media.addEventListener('change', place);
+  place();
 }
 
 function setupTransport(ctx) {
@@ -157,6 +180,7 @@ async function start() {
   ];
   for (const module of mounts) controller.addView(module);
   setupTabs(document);
+  setupConsolePlacement();
   setupTransport(ctx);
   const help = setupHelp();
   setupKeyboard(document, ctx, { openHelp: help.open });
