@@ -15,7 +15,9 @@ pub const NODES_MAX: u64 = 9;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SimConfig {
-    /// The run's seed: every random choice derives from it.
+    /// The run's seed: every random choice derives from it. Read from a number or a decimal
+    /// string, since JavaScript numbers (and JSON written by JavaScript) cannot hold every u64.
+    #[serde(deserialize_with = "seed_from_number_or_text")]
     pub seed: u64,
     /// Initial voters, ids 1..=voters (1 to 9).
     pub voters: u64,
@@ -293,5 +295,44 @@ mod tests {
         let back: SimConfig = serde_json::from_value(json).expect("round trip");
         assert_eq!(back.unsafe_switches, switches);
         assert!(SimConfig::default().unsafe_switches.is_empty());
+    }
+}
+
+/// A seed as a JSON number or as a string of decimal digits (any u64).
+fn seed_from_number_or_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seed {
+        Number(u64),
+        Text(String),
+    }
+    match Seed::deserialize(deserializer)? {
+        Seed::Number(n) => Ok(n),
+        Seed::Text(text) => text.trim().parse().map_err(|_| {
+            serde::de::Error::custom(format!(
+                "seed must be a whole number from 0 to 18446744073709551615, got '{}'",
+                text.chars().take(40).collect::<String>()
+            ))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::SimConfig;
+
+    #[test]
+    fn a_seed_reads_from_a_number_or_a_decimal_string() {
+        let big: SimConfig =
+            serde_json::from_str(r#"{"seed": "18446744073709551615"}"#).expect("string seed");
+        assert_eq!(big.seed, u64::MAX);
+        let small: SimConfig = serde_json::from_str(r#"{"seed": 42}"#).expect("number seed");
+        assert_eq!(small.seed, 42);
+        let bad = serde_json::from_str::<SimConfig>(r#"{"seed": "12x"}"#).expect_err("not digits");
+        assert!(
+            bad.to_string().contains("seed must be a whole number"),
+            "{bad}"
+        );
+        assert!(serde_json::from_str::<SimConfig>(r#"{"seed": "18446744073709551616"}"#).is_err());
     }
 }

@@ -339,9 +339,14 @@ test('settings: restart with 3 nodes and a seed; a teaching switch shows as a de
   assert.equal(await bug.isChecked(), true, 'the form shows the run it started');
   // The new run works: a leader among the 3.
   await untilLeader(page);
-  // "New random seed" fills a whole number the page can carry.
+  // "New random seed" fills a whole number (any u64), and a restart takes it exactly.
   await page.getByRole('button', { name: 'New random seed' }).click();
-  assert.match(await seed.inputValue(), /^\d{1,16}$/);
+  const fresh = await seed.inputValue();
+  assert.match(fresh, /^\d{1,20}$/);
+  assert.ok(BigInt(fresh) <= 18446744073709551615n);
+  await page.getByRole('button', { name: 'Restart with these settings' }).click();
+  const started = await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.config.seed);
+  assert.equal(String(started), fresh);
 
   assert.deepEqual(problems, []);
   await page.close();

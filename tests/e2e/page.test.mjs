@@ -32,6 +32,21 @@ test('a malformed link is reported in the banner and the default run goes on', a
   await page.close();
 });
 
+test('a link can carry any 64-bit seed', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: '18446744073709551615', nodes: 3 });
+  assert.equal(await page.isVisible('#banner'), false);
+  const config = await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.config);
+  assert.equal(config.seed, '18446744073709551615');
+  const other = await openPlayground(browser, { seed: '18446744073709551614', nodes: 3 });
+  await advance(page, 3000);
+  await advance(other.page, 3000);
+  const [a, b] = [await viewOf(page), await viewOf(other.page)];
+  assert.notEqual(a.stateHash, b.stateHash, 'the last digit of a big seed matters');
+  assert.deepEqual([...problems, ...other.problems], []);
+  await page.close();
+  await other.page.close();
+});
+
 test('keyboard alone: select, crash, restart, heal, console, help', async () => {
   const { page, problems } = await openPlayground(browser, { seed: 3, nodes: 3 });
   const led = await untilLeader(page);

@@ -6,8 +6,8 @@
 
 import { whenShown } from './shown.js';
 
-/** Seeds the page can pass as a JS number (the engine takes any u64 only as JSON digits). */
-const SEED_MAX = Number.MAX_SAFE_INTEGER;
+/** The largest seed: any u64. Above 2^53 it travels as a decimal string (the engine reads both). */
+const SEED_MAX = 18446744073709551615n;
 
 /**
  * @param {string} tag
@@ -45,14 +45,22 @@ function switchCatalogue(bindings) {
 }
 
 /**
- * A fresh random seed the page can carry as a JS number: the engine's random u64, reduced
- * below 2^53.
+ * A fresh random seed (the engine's random u64, as decimal text).
  * @param {any} bindings
  */
 export function freshSeed(bindings) {
   const text = String(bindings.freshSeed?.() ?? '');
-  if (!/^\d+$/.test(text)) return 1 + Math.floor(Math.random() * 1_000_000);
-  return Number(BigInt(text) % BigInt(SEED_MAX));
+  if (!/^\d+$/.test(text)) return String(1 + Math.floor(Math.random() * 1_000_000));
+  return text;
+}
+
+/**
+ * A seed as the config carries it: a JS number when it is exact as one, else decimal text.
+ * @param {string} text digits only
+ */
+function seedValue(text) {
+  const big = BigInt(text);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big.toString();
 }
 
 let fieldCount = 0;
@@ -274,8 +282,14 @@ export function mount(root, ctx) {
     }
     const voters = whole(nodes, nodes.control.value, 1, nodesMax, 'Nodes');
     if (voters === undefined) errors.push(nodes);
-    const seedValue = whole(seed, seedInput.value, 0, SEED_MAX, 'The seed');
-    if (seedValue === undefined) errors.push(seed);
+    const seedText = seedInput.value.trim();
+    let seedChosen;
+    if (/^\d{1,20}$/.test(seedText) && BigInt(seedText) <= SEED_MAX) {
+      seedChosen = seedValue(seedText);
+    } else {
+      seed.message.textContent = `The seed must be a whole number from 0 to ${SEED_MAX.toLocaleString('en')}.`;
+      errors.push(seed);
+    }
     const tickMs = whole(tick, tick.control.value, 1, 10_000, 'The tick');
     if (tickMs === undefined) errors.push(tick);
     const electionTicks = whole(election, election.control.value, 2, 1000, 'The election timeout');
@@ -297,7 +311,7 @@ export function mount(root, ctx) {
     return {
       ...base,
       voters,
-      seed: seedValue,
+      seed: seedChosen,
       tick_ms: tickMs,
       election_timeout_ticks: electionTicks,
       heartbeat_interval_ticks: heartbeatTicks,
