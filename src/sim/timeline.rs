@@ -140,6 +140,12 @@ impl Timeline {
         &self.actions
     }
 
+    /// The recorded actions the current moment has applied: after a seek back (without a
+    /// fork) the later ones are the recorded future, not part of the present.
+    pub fn applied_actions(&self) -> &[RecordedAction] {
+        &self.actions[..self.applied_actions.min(self.actions.len())]
+    }
+
     /// Number of checkpoints held.
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()

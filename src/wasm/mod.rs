@@ -2,6 +2,7 @@
 //! into plain-data view models and actions into calls; no protocol logic lives here.
 
 mod playground;
+mod replay;
 use wasm_bindgen::prelude::*;
 
 /// The core's version (from Cargo.toml), shown in the page's header.

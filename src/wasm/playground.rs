@@ -28,7 +28,7 @@ fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError
 }
 
 /// A JS number that must be a whole number from 0 to 2^53 (ids, times).
-fn whole(value: f64, what: &str) -> Result<u64, JsError> {
+pub(super) fn whole(value: f64, what: &str) -> Result<u64, JsError> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
     {
         Ok(value as u64)
