@@ -225,3 +225,23 @@ fn browser_tests() -> Result<(), String> {
     )
     // The server threads end with the process.
 }
+
+/// `cargo xtask bench-page`: builds the wasm, serves `www/` on a free port and runs
+/// `bench/page.mjs` against it in headless Chromium (it prints the numbers).
+pub fn bench_page() -> Result<(), String> {
+    let chromium = chromium_path()?;
+    ensure_node_modules()?;
+    build::web_and_node()?;
+    let mounts = vec![Mount {
+        prefix: "/".into(),
+        dir: repo_root().join("www"),
+    }];
+    let (addr, _workers) = serve::start(0, mounts)?;
+    run_step_with(
+        "page benchmark (headless Chromium)",
+        Command::new("node")
+            .arg(repo_root().join("bench").join("page.mjs"))
+            .arg(format!("http://{addr}/"))
+            .env("RAFTLAB_CHROMIUM", chromium),
+    )
+}
