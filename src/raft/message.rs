@@ -355,25 +355,34 @@ fn parse_change_word(word: &str) -> Result<ConfChangeSingle, String> {
 
 /// The compact form of an entry: `1/4 EntryNormal "foo"`.
 pub fn describe_entry(entry: &Entry) -> String {
+    let mut out = String::new();
+    write_entry(&mut out, entry);
+    out
+}
+
+/// [`describe_entry`], appended to `out`.
+fn write_entry(out: &mut String, entry: &Entry) {
     let kind = match entry.entry_type {
         EntryType::Normal => "EntryNormal",
         EntryType::ConfChange => "EntryConfChange",
         EntryType::ConfChangeV2 => "EntryConfChangeV2",
     };
-    match entry.entry_type {
-        EntryType::Normal => format!(
+    let _ = match entry.entry_type {
+        EntryType::Normal => write!(
+            out,
             "{}/{} {kind} {:?}",
             entry.term,
             entry.index,
             String::from_utf8_lossy(&entry.data)
         ),
-        _ => format!(
+        _ => write!(
+            out,
             "{}/{} {kind} {}",
             entry.term,
             entry.index,
             String::from_utf8_lossy(&entry.data)
         ),
-    }
+    };
 }
 
 /// The compact form of a configuration: `voters=(1 2 3)&&(1 2) learners=(4)`.
@@ -424,8 +433,15 @@ pub fn describe_message(m: &Message) -> String {
         let _ = write!(out, " LeaseTick:{}", m.lease_tick);
     }
     if !m.entries.is_empty() {
-        let entries: Vec<String> = m.entries.iter().map(describe_entry).collect();
-        let _ = write!(out, " Entries:[{}]", entries.join(", "));
+        // Written in place (the simulator describes every message it sends).
+        out.push_str(" Entries:[");
+        for (i, entry) in m.entries.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_entry(&mut out, entry);
+        }
+        out.push(']');
     }
     if let Some(snapshot) = &m.snapshot {
         let _ = write!(
