@@ -71,7 +71,10 @@ impl SendSummary {
 
 impl fmt::Display for SendSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text())
+        match self.0.as_deref() {
+            Some(message) => crate::raft::message::write_message(f, message),
+            None => Ok(()),
+        }
     }
 }
 
