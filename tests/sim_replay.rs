@@ -351,3 +351,38 @@ fn odd_actions_fall_back_to_json_and_read_back() {
     let plain = Action::Crash { node: NodeId(2) };
     assert_eq!(action_command(&plain), "crash 2");
 }
+
+#[test]
+fn a_run_frozen_by_a_violation_replays_to_the_same_state() {
+    use raftlab::raft::config::UnsafeSwitch;
+    use raftlab::sim::fuzz::{FuzzOptions, Verdict, run_seed};
+    let options = FuzzOptions {
+        unsafe_switch: Some(UnsafeSwitch::NoPersistVote),
+        rule_monitors: false,
+        ..FuzzOptions::default()
+    };
+    let report = (0..400)
+        .map(|seed| run_seed(seed, &options))
+        .find(|report| matches!(report.verdict, Verdict::Violation(_)))
+        .expect("no-persist-vote is caught");
+    // The fuzzer's actions, taken on a timeline at their times (as a page would).
+    let config = SimConfig {
+        record_trace: true,
+        ..report.config.clone()
+    };
+    let mut t = Timeline::new(config).expect("config");
+    for timed in &report.actions {
+        t.run_until(timed.at_ms);
+        let _ = t.act(timed.action.clone());
+    }
+    t.run_until(options.fault_phase_ms);
+    assert!(t.sim().violation().is_some(), "the timeline froze too");
+    let script = replay_script(&t).expect("a script");
+    let run = run_script(&script).expect("parses");
+    assert!(run.mismatches.is_empty(), "{:?}", run.mismatches);
+    assert_eq!(run.state_hash, Some(t.sim().state_hash()));
+    assert_eq!(
+        run.violation.map(|v| v.invariant),
+        t.sim().violation().map(|v| v.invariant.clone())
+    );
+}
