@@ -383,6 +383,6 @@ fn a_run_frozen_by_a_violation_replays_to_the_same_state() {
     assert_eq!(run.state_hash, Some(t.sim().state_hash()));
     assert_eq!(
         run.violation.map(|v| v.invariant),
-        t.sim().violation().map(|v| v.invariant.clone())
+        t.sim().violation().map(|v| v.invariant)
     );
 }
