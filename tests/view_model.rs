@@ -466,3 +466,71 @@ fn a_log_slice_below_a_snapshot_starts_at_the_first_entry() {
         "{first:?}"
     );
 }
+
+/// The page's cached view text is exactly the plain view's JSON at every moment: through
+/// elections, puts, a crash (the disk's log), a restart, a partition that makes a minority
+/// leader append entries that are later replaced, compaction and every view bound.
+#[test]
+fn the_cached_view_json_is_always_the_plain_views_json() {
+    use raftlab::view::ViewCache;
+    let mut t = Timeline::new(SimConfig {
+        voters: 5,
+        seed: 19,
+        snapshot_count: 30,
+        snapshot_catch_up: 5,
+        ..SimConfig::default()
+    })
+    .expect("config");
+    let mut cache = ViewCache::default();
+    let options = [
+        ViewOptions::default(),
+        ViewOptions {
+            log_window: 8,
+            keys_max: 3,
+            ..ViewOptions::default()
+        },
+    ];
+    let mut checks = 0;
+    let mut check = |t: &Timeline, cache: &mut ViewCache| {
+        for options in &options {
+            let plain = serde_json::to_string(&View::of_timeline(t, options)).expect("json");
+            // Twice: the second call reuses the cached pieces.
+            for _ in 0..2 {
+                assert_eq!(View::json_cached(t.sim(), options, cache), plain);
+            }
+            checks += 1;
+        }
+    };
+    for step in 0..12_000u64 {
+        if !t.step() {
+            break;
+        }
+        if step % 97 == 0 {
+            check(&t, &mut cache);
+        }
+        let leader = t.sim().leader();
+        match (step, leader) {
+            (s, Some(l)) if s % 150 == 0 => {
+                let _ = t.act(Action::Console {
+                    client: 1 + s % 3,
+                    node: l,
+                    line: format!("put key{} value{s}", s % 40),
+                });
+            }
+            (4_000, Some(l)) => {
+                t.act(Action::Isolate { node: l }).expect("isolate");
+                for i in 0..5 {
+                    let _ = t.act(Action::Propose {
+                        node: l,
+                        data: format!("doomed {i}"),
+                    });
+                }
+            }
+            (6_000, _) => t.act(Action::Heal).expect("heal"),
+            (7_000, _) => t.act(Action::Crash { node: NodeId(2) }).expect("crash"),
+            (9_000, _) => t.act(Action::Restart { node: NodeId(2) }).expect("restart"),
+            _ => {}
+        }
+    }
+    assert!(checks > 200, "{checks}");
+}

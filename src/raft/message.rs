@@ -355,19 +355,28 @@ fn parse_change_word(word: &str) -> Result<ConfChangeSingle, String> {
 
 /// The compact form of an entry: `1/4 EntryNormal "foo"`.
 pub fn describe_entry(entry: &Entry) -> String {
+    let mut out = String::new();
+    let _ = write_entry(&mut out, entry);
+    out
+}
+
+/// [`describe_entry`], written to `out`.
+fn write_entry<W: fmt::Write>(out: &mut W, entry: &Entry) -> fmt::Result {
     let kind = match entry.entry_type {
         EntryType::Normal => "EntryNormal",
         EntryType::ConfChange => "EntryConfChange",
         EntryType::ConfChangeV2 => "EntryConfChangeV2",
     };
     match entry.entry_type {
-        EntryType::Normal => format!(
+        EntryType::Normal => write!(
+            out,
             "{}/{} {kind} {:?}",
             entry.term,
             entry.index,
             String::from_utf8_lossy(&entry.data)
         ),
-        _ => format!(
+        _ => write!(
+            out,
             "{}/{} {kind} {}",
             entry.term,
             entry.index,
@@ -402,7 +411,16 @@ pub fn describe_conf_state(conf: &ConfState) -> String {
 
 /// The compact one-line form of a message, as in etcd-io/raft's `DescribeMessage`.
 pub fn describe_message(m: &Message) -> String {
-    let mut out = format!(
+    let mut out = String::with_capacity(64);
+    let _ = write_message(&mut out, m);
+    out
+}
+
+/// [`describe_message`], written to `out` (the simulator's trace hashes the text of every
+/// event without building it).
+pub fn write_message<W: fmt::Write>(out: &mut W, m: &Message) -> fmt::Result {
+    write!(
+        out,
         "{}->{} {} Term:{} Log:{}/{}",
         m.from,
         m.to,
@@ -410,38 +428,44 @@ pub fn describe_message(m: &Message) -> String {
         m.term,
         m.log_term,
         m.index
-    );
+    )?;
     if m.reject {
-        let _ = write!(out, " Rejected (Hint: {})", m.reject_hint);
+        write!(out, " Rejected (Hint: {})", m.reject_hint)?;
     }
     if m.commit.0 != 0 {
-        let _ = write!(out, " Commit:{}", m.commit);
+        write!(out, " Commit:{}", m.commit)?;
     }
     if !m.context.is_empty() {
-        let _ = write!(out, " Context:{:?}", String::from_utf8_lossy(&m.context));
+        write!(out, " Context:{:?}", String::from_utf8_lossy(&m.context))?;
     }
     if m.lease_tick != 0 {
-        let _ = write!(out, " LeaseTick:{}", m.lease_tick);
+        write!(out, " LeaseTick:{}", m.lease_tick)?;
     }
     if !m.entries.is_empty() {
-        let entries: Vec<String> = m.entries.iter().map(describe_entry).collect();
-        let _ = write!(out, " Entries:[{}]", entries.join(", "));
+        out.write_str(" Entries:[")?;
+        for (i, entry) in m.entries.iter().enumerate() {
+            if i > 0 {
+                out.write_str(", ")?;
+            }
+            write_entry(out, entry)?;
+        }
+        out.write_char(']')?;
     }
     if let Some(snapshot) = &m.snapshot {
-        let _ = write!(
+        write!(
             out,
             " Snapshot: Index:{} Term:{} ConfState:{}",
             snapshot.metadata.index,
             snapshot.metadata.term,
             describe_conf_state(&snapshot.metadata.conf_state)
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&describe_message(self))
+        write_message(f, self)
     }
 }
 

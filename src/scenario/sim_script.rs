@@ -17,7 +17,10 @@
 //! `frozen: ...` and actions answer `error: the run is frozen ...` (see `Sim::apply_action`).
 //! `cluster ... rule-monitors=false` switches off the monitors that restate a rule.
 //!
-//! Commands: `cluster key=value...` (first), `run MS`, `run-until MS`, `status`, `leader`,
+//! Commands: `cluster key=value...` (first), `run MS`, `run-until MS`, `run-to-step STEPS
+//! [clock=MS]` (runs events until STEPS simulator steps are done, at most 5,000,000 at once,
+//! then moves the clock to MS with nothing run: how a page run's actions are put back between
+//! the same two events, see [`replay_script`]), `status`, `leader`,
 //! `hash`, `trace-hash`, `in-flight`, `trace`, `expect-no-violation`, `liveness-check MS`, `at MS ACTION`
 //! (schedules an action), and one command per [`Action`] (applied now):
 //! `crash N`, `restart N`, `pause N`, `resume N`, `fire-timer N`, `partition 1,2 3`,
@@ -30,7 +33,8 @@
 //! ETCDCTL-LINE` (a client sends an etcdctl command), `retry OP node=N`, and `ops` (list client
 //! operations with their answers), `check-history` (the linearizability checker's verdict on
 //! the clients' history), `export-history [FILE]` (that history as JSON, docs/history-format.md,
-//! printed, or written to FILE).
+//! printed, or written to FILE), and `act-json {...}` (any action as its JSON, for the few
+//! that have no plain line: an etcdctl line with an odd quote, say).
 
 use crate::raft::types::NodeId;
 use crate::scenario::script::{self, Command, ParseError};
@@ -224,6 +228,66 @@ impl Runner {
                     cap
                 } else {
                     format!("{notes}\n{cap}")
+                })
+            }
+            "run-to-step" => {
+                let target = number(cmd, 0)?;
+                let clock = cmd
+                    .value("clock")
+                    .map(|v| {
+                        v.parse().map(TimeMs).map_err(|_| {
+                            format!("run-to-step: clock= must be a number of ms, got '{v}'")
+                        })
+                    })
+                    .transpose()?;
+                let sim = self.sim()?;
+                let from = sim.steps();
+                if target < from {
+                    return Ok(format!(
+                        "error: the run is already at step {from}, past step {target}"
+                    ));
+                }
+                if target - from > STEPS_PER_RUN_MAX {
+                    return Err(format!(
+                        "run-to-step: one command runs at most {STEPS_PER_RUN_MAX} steps \
+                         (from step {from}; write several)"
+                    ));
+                }
+                if target > from
+                    && let Some(frozen) = frozen(sim)
+                {
+                    return Ok(frozen);
+                }
+                while sim.steps() < target && sim.step() {}
+                let mut problems = Vec::new();
+                if sim.steps() < target && sim.violation().is_none() {
+                    problems.push(format!(
+                        "stopped at step {}: nothing left to run before step {target}",
+                        sim.steps()
+                    ));
+                }
+                if let Some(ms) = clock
+                    && sim.violation().is_none()
+                    && !(sim.idle_until(ms) && sim.now_ms() == ms)
+                {
+                    problems.push(format!(
+                        "cannot set the clock to {ms}ms at step {}: it is {}ms and the next \
+                         event is due at {}",
+                        sim.steps(),
+                        sim.now_ms(),
+                        sim.next_event_ms()
+                            .map_or("never".to_string(), |t| format!("{t}ms"))
+                    ));
+                }
+                let notes = self.notable_since_last();
+                if problems.is_empty() {
+                    return Ok(notes);
+                }
+                let problems = problems.join("\n");
+                Ok(if notes == "ok" {
+                    problems
+                } else {
+                    format!("{notes}\n{problems}")
                 })
             }
             "status" => Ok(status(self.sim()?)),
@@ -474,6 +538,18 @@ fn uint(cmd: &Command, key: &str, default: u64) -> Result<u64, String> {
 
 fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
     let d = SimConfig::default();
+    let disk_latency = match cmd.value("disk-latency") {
+        None => (d.disk_latency_ms_min, d.disk_latency_ms_max),
+        Some(range) => {
+            let (a, b) = range.split_once("..").unwrap_or((range, range));
+            let ms = |v: &str| {
+                v.parse()
+                    .map(TimeMs)
+                    .map_err(|_| format!("disk-latency= must look like 1..3 (ms), got '{range}'"))
+            };
+            (ms(a)?, ms(b)?)
+        }
+    };
     Ok(SimConfig {
         seed: uint(cmd, "seed", d.seed)?,
         voters: uint(cmd, "voters", d.voters)?,
@@ -490,13 +566,18 @@ fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         sessions: flag(cmd, "sessions", d.sessions)?,
         client_timeout_ms: TimeMs(uint(cmd, "client-timeout", d.client_timeout_ms.0)?),
         rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
-        link: link_from(cmd, d.link)?,
+        link: LinkConfigData {
+            up: flag(cmd, "link-up", d.link.up)?,
+            ..link_from(cmd, d.link)?
+        },
+        disk_latency_ms_min: disk_latency.0,
+        disk_latency_ms_max: disk_latency.1,
+        record_trace: flag(cmd, "record-trace", d.record_trace)?,
         snapshot_count: uint(cmd, "snapshot-count", d.snapshot_count)?,
         snapshot_catch_up: uint(cmd, "snapshot-catch-up", d.snapshot_catch_up)?,
         mvcc_retention: uint(cmd, "auto-compact", d.mvcc_retention)?,
         trace_window: uint(cmd, "trace-window", d.trace_window)?,
         ops_window: uint(cmd, "ops-window", d.ops_window)?,
-        ..d
     })
 }
 
@@ -555,6 +636,11 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
             .map_err(|_| format!("via= must be a node number, got '{v}'"))
     };
     Ok(match cmd.name.as_str() {
+        "act-json" => {
+            let json = raw.trim_start();
+            let json = json.strip_prefix("act-json").unwrap_or(json).trim();
+            serde_json::from_str(json).map_err(|e| format!("act-json: not an action: {e}"))?
+        }
         "crash" => Action::Crash { node: node(0)? },
         "restart" => Action::Restart { node: node(0)? },
         "pause" => Action::Pause { node: node(0)? },
@@ -792,6 +878,213 @@ pub fn action_line(action: &Action) -> String {
     }
 }
 
+/// The `cluster` line that sets up `config` exactly: the seed and the voters, then every
+/// setting that differs from [`SimConfig::default`] (the inverse of `cluster_config`).
+pub fn cluster_line(config: &SimConfig) -> String {
+    let d = SimConfig::default();
+    let mut line = format!("cluster seed={} voters={}", config.seed, config.voters);
+    let mut arg = |differs: bool, text: String| {
+        if differs {
+            line.push(' ');
+            line.push_str(&text);
+        }
+    };
+    arg(
+        config.spares != d.spares,
+        format!("spares={}", config.spares),
+    );
+    arg(
+        config.tick_ms != d.tick_ms,
+        format!("tick-ms={}", config.tick_ms),
+    );
+    arg(
+        config.election_timeout_ticks != d.election_timeout_ticks,
+        format!("election-ticks={}", config.election_timeout_ticks),
+    );
+    arg(
+        config.heartbeat_interval_ticks != d.heartbeat_interval_ticks,
+        format!("heartbeat-ticks={}", config.heartbeat_interval_ticks),
+    );
+    arg(
+        config.pre_vote != d.pre_vote,
+        format!("prevote={}", config.pre_vote),
+    );
+    arg(
+        config.check_quorum != d.check_quorum,
+        format!("checkquorum={}", config.check_quorum),
+    );
+    arg(
+        config.lease_reads != d.lease_reads,
+        format!("lease-reads={}", config.lease_reads),
+    );
+    arg(
+        !config.unsafe_switches.is_empty(),
+        format!("unsafe=({})", config.unsafe_switches.names().join(",")),
+    );
+    arg(
+        config.msg_entries_max != d.msg_entries_max,
+        format!("msg-entries={}", config.msg_entries_max),
+    );
+    let (l, dl) = (&config.link, &d.link);
+    arg(
+        (l.latency_ms_min, l.latency_ms_max) != (dl.latency_ms_min, dl.latency_ms_max),
+        format!("latency={}..{}", l.latency_ms_min, l.latency_ms_max),
+    );
+    arg(l.loss_ppm != dl.loss_ppm, format!("loss={}", l.loss_ppm));
+    arg(
+        l.duplicate_ppm != dl.duplicate_ppm,
+        format!("dup={}", l.duplicate_ppm),
+    );
+    arg(l.up != dl.up, format!("link-up={}", l.up));
+    arg(
+        (config.disk_latency_ms_min, config.disk_latency_ms_max)
+            != (d.disk_latency_ms_min, d.disk_latency_ms_max),
+        format!(
+            "disk-latency={}..{}",
+            config.disk_latency_ms_min, config.disk_latency_ms_max
+        ),
+    );
+    arg(
+        config.disk_loses_unsynced != d.disk_loses_unsynced,
+        format!("disk-lies={}", config.disk_loses_unsynced),
+    );
+    arg(
+        config.client_timeout_ms != d.client_timeout_ms,
+        format!("client-timeout={}", config.client_timeout_ms),
+    );
+    arg(
+        config.sessions != d.sessions,
+        format!("sessions={}", config.sessions),
+    );
+    arg(
+        config.record_trace != d.record_trace,
+        format!("record-trace={}", config.record_trace),
+    );
+    arg(
+        config.rule_monitors != d.rule_monitors,
+        format!("rule-monitors={}", config.rule_monitors),
+    );
+    arg(
+        config.snapshot_count != d.snapshot_count,
+        format!("snapshot-count={}", config.snapshot_count),
+    );
+    arg(
+        config.snapshot_catch_up != d.snapshot_catch_up,
+        format!("snapshot-catch-up={}", config.snapshot_catch_up),
+    );
+    arg(
+        config.mvcc_retention != d.mvcc_retention,
+        format!("auto-compact={}", config.mvcc_retention),
+    );
+    arg(
+        config.trace_window != d.trace_window,
+        format!("trace-window={}", config.trace_window),
+    );
+    arg(
+        config.ops_window != d.ops_window,
+        format!("ops-window={}", config.ops_window),
+    );
+    line
+}
+
+/// The script command for an action: its [`action_line`] when that reads back as the same
+/// action, otherwise `act-json` with the action as JSON (an etcdctl line with an odd quote or
+/// parenthesis, a line break, spaces at either end...). Quotes and parentheses inside the JSON
+/// are written as `\u0022`, `\u0028`, `\u0029`, so the script's word splitter sees one
+/// balanced string.
+pub fn action_command(action: &Action) -> String {
+    let line = action_line(action);
+    let reads_back = script::parse(&format!("{line}\n----\n"))
+        .ok()
+        .filter(|parsed| parsed.cases.len() == 1)
+        .and_then(|parsed| {
+            let case = &parsed.cases[0];
+            parse_action(&case.command, &case.raw).ok()
+        })
+        .is_some_and(|back| &back == action);
+    if reads_back {
+        return line;
+    }
+    let json = serde_json::to_string(action).unwrap_or_default();
+    let mut escaped = String::with_capacity(json.len());
+    let mut in_string = false;
+    let mut after_backslash = false;
+    for ch in json.chars() {
+        if in_string {
+            match ch {
+                _ if after_backslash => {
+                    after_backslash = false;
+                    if ch == '"' {
+                        // `\"` inside a string: write the quote as an escape of its own.
+                        escaped.pop();
+                        escaped.push_str("\\u0022");
+                        continue;
+                    }
+                }
+                '\\' => after_backslash = true,
+                '"' => in_string = false,
+                '(' => {
+                    escaped.push_str("\\u0028");
+                    continue;
+                }
+                ')' => {
+                    escaped.push_str("\\u0029");
+                    continue;
+                }
+                _ => {}
+            }
+        } else if ch == '"' {
+            in_string = true;
+        }
+        escaped.push(ch);
+    }
+    format!("act-json {escaped}")
+}
+
+/// A script that replays the run of `timeline` exactly, to its current moment: the cluster
+/// line, then each applied action right after the step it was taken at (`run-to-step STEPS
+/// clock=MS`, then the action), then `run-to-step` to the present and `hash`, whose expected
+/// output is the timeline's state hash, so `raftlab run` fails when the replay differs. The
+/// other expected outputs are filled in by running the script once here (a replay of the
+/// whole run; the cost of one seek from the start). After a seek back, the recorded future
+/// is not part of the present and is left out.
+pub fn replay_script(timeline: &crate::sim::timeline::Timeline) -> Result<String, String> {
+    let sim = timeline.sim();
+    let mut text = String::from(
+        "# A playground run, replayed exactly: its settings, then every action at the step it \
+         was taken.\n# Run it with `raftlab run FILE`: it fails when an output or the final \
+         state hash differs.\n",
+    );
+    text.push_str(&cluster_line(sim.config()));
+    text.push_str("\n----\n\n");
+    let mut at = (0u64, TimeMs::ZERO);
+    let mut run_to = |text: &mut String, step: u64, ms: TimeMs| {
+        if (step, ms) == at {
+            return;
+        }
+        // One command runs at most STEPS_PER_RUN_MAX events: long stretches take several.
+        while step - at.0.min(step) > STEPS_PER_RUN_MAX {
+            at.0 += STEPS_PER_RUN_MAX;
+            text.push_str(&format!("run-to-step {}\n----\n\n", at.0));
+        }
+        text.push_str(&format!("run-to-step {step} clock={ms}\n----\n\n"));
+        at = (step, ms);
+    };
+    for recorded in timeline.applied_actions() {
+        run_to(&mut text, recorded.at_step, recorded.at_ms);
+        text.push_str(&action_command(&recorded.action));
+        text.push_str("\n----\n\n");
+    }
+    run_to(&mut text, sim.steps(), sim.now_ms());
+    text.push_str("hash\n----\n");
+    let run = run_script(&text).map_err(|e| format!("the replay script does not run: {e}"))?;
+    let mut outputs = run.outputs;
+    if let Some(last) = outputs.last_mut() {
+        *last = format!("{:016x}", sim.state_hash());
+    }
+    render_with_outputs(&text, &outputs).map_err(|e| e.to_string())
+}
+
 /// A script that replays `config` and `actions` exactly (they are scheduled up front, as the
 /// fuzzer does), runs to `until_ms`, optionally runs the fuzzer's liveness check, and expects
 /// no violation.
@@ -802,22 +1095,14 @@ pub fn script_for(
     liveness_ms: Option<TimeMs>,
 ) -> String {
     let mut text = String::new();
-    let unsafe_arg = if config.unsafe_switches.is_empty() {
-        String::new()
-    } else {
-        format!(" unsafe=({})", config.unsafe_switches.names().join(","))
+    // A repro is read by a person: it records the trace even when the fuzzer did not (the
+    // trace changes no state; its ids count either way).
+    let readable = SimConfig {
+        record_trace: true,
+        ..config.clone()
     };
-    let rules_arg = if config.rule_monitors {
-        ""
-    } else {
-        " rule-monitors=false"
-    };
-    let l = &config.link;
-    text.push_str(&format!(
-        "cluster seed={} voters={} spares={} prevote={} checkquorum={} lease-reads={} msg-entries={} disk-lies={} latency={}..{} loss={} dup={}{unsafe_arg}{rules_arg}\n----\n\n",
-        config.seed, config.voters, config.spares, config.pre_vote, config.check_quorum, config.lease_reads, config.msg_entries_max,
-        config.disk_loses_unsynced, l.latency_ms_min, l.latency_ms_max, l.loss_ppm, l.duplicate_ppm
-    ));
+    text.push_str(&cluster_line(&readable));
+    text.push_str("\n----\n\n");
     for timed in actions {
         text.push_str(&format!(
             "at {} {}\n----\nok\n\n",

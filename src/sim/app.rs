@@ -39,17 +39,34 @@ pub fn open_envelope(data: &[u8]) -> (Option<u64>, &[u8]) {
 /// `chain` hashes every applied normal entry in order (including raw proposals that are not KV
 /// commands), so two nodes that applied different entries differ even where the KV store would
 /// not show it; `kv` is the key-value state clients read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `hash_memo` remembers [`NodeApp::state_hash`] (a walk over the whole store) until the next
+/// change: the page reads the state hash after every frame, and most frames apply nothing on
+/// most nodes. Every `&mut self` method starts by forgetting it.
+#[derive(Clone, Debug, Default)]
 pub struct NodeApp {
     applied: Index,
     chain: u64,
     applied_entries: u64,
     kv: KvStateMachine,
+    hash_memo: std::sync::OnceLock<u64>,
 }
+
+impl PartialEq for NodeApp {
+    fn eq(&self, other: &NodeApp) -> bool {
+        // The memo is a cache of the rest, not state.
+        (self.applied, self.chain, self.applied_entries)
+            == (other.applied, other.chain, other.applied_entries)
+            && self.kv == other.kv
+    }
+}
+
+impl Eq for NodeApp {}
 
 impl NodeApp {
     /// Applies one committed entry; returns the client op it answers and the KV outcome.
     pub fn apply(&mut self, entry: &Entry) -> Option<(Option<u64>, ApplyOutcome)> {
+        self.hash_memo.take();
         if entry.index <= self.applied {
             return None;
         }
@@ -77,6 +94,7 @@ impl NodeApp {
     /// Restores from a snapshot payload; an empty payload is the empty state (a snapshot taken
     /// before anything was applied). A damaged payload is refused and changes nothing.
     pub fn restore(&mut self, data: &[u8]) -> Result<(), String> {
+        self.hash_memo.take();
         if data.is_empty() {
             *self = NodeApp::default();
             return Ok(());
@@ -93,18 +111,21 @@ impl NodeApp {
             chain: word(1)?,
             applied_entries: word(2)?,
             kv,
+            hash_memo: std::sync::OnceLock::new(),
         };
         Ok(())
     }
 
     /// The hash that the monitors compare between nodes at the same applied index.
     pub fn state_hash(&self) -> u64 {
-        stable_hash(&(
-            self.applied.0,
-            self.chain,
-            self.applied_entries,
-            self.kv.state_hash(),
-        ))
+        *self.hash_memo.get_or_init(|| {
+            stable_hash(&(
+                self.applied.0,
+                self.chain,
+                self.applied_entries,
+                self.kv.state_hash(),
+            ))
+        })
     }
 
     /// What the state-machine monitor compares after every apply: equal exactly when

@@ -266,9 +266,11 @@ impl Sim {
     }
 
     /// Moves the clock forward to `at_ms` without running anything, if no event is due before
-    /// then (used to replay an action at exactly the time it was taken). Returns whether it moved.
+    /// then (used to replay an action at exactly the time it was taken). Returns whether it
+    /// could: an event due exactly at `at_ms` does not stand in the way (after a single step
+    /// the next event may share the clock's time, and an action taken then is replayed there).
     pub fn idle_until(&mut self, at_ms: TimeMs) -> bool {
-        let clear = self.queue.peek_time().is_none_or(|next| next > at_ms);
+        let clear = self.queue.peek_time().is_none_or(|next| next >= at_ms);
         if clear && at_ms >= self.now_ms {
             self.now_ms = at_ms;
         }

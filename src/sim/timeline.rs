@@ -1,10 +1,10 @@
 //! Time travel: a run with its recorded user actions and checkpoints.
 //!
-//! Every `CHECKPOINT_EVERY_STEPS` events the timeline keeps a copy of the simulation (cheap:
-//! the trace's chunks and the client operations are shared, not copied), a bounded number of
-//! them, evenly spread over the run's past and dense just behind the present. Seeking to any
-//! moment restores the nearest earlier checkpoint and replays events and the recorded actions
-//! from there; the result is the same state (same hash) as a straight run.
+//! Every `CHECKPOINT_EVERY_STEPS` events (more when the state is large) the timeline keeps a
+//! copy of the simulation (cheap: the trace's chunks and the client operations are shared, not
+//! copied), a bounded number of them, evenly spread over the run's past and dense just behind
+//! the present. Seeking to any moment restores the nearest earlier checkpoint and replays
+//! events and the recorded actions from there; the result is the same state (same hash) as a straight run.
 //! Acting at a moment in the past forks the timeline: the recorded future is dropped.
 
 use crate::sim::action::Action;
@@ -13,8 +13,16 @@ use crate::sim::config::SimConfig;
 use crate::sim::queue::TimeMs;
 use serde::{Deserialize, Serialize};
 
-/// A checkpoint is kept after this many simulator steps.
+/// A checkpoint is kept after this many simulator steps, or more when the state is large
+/// (see [`CHECKPOINT_SPACING_MAX_FACTOR`]).
 pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
+/// A checkpoint copies the nodes' logs and stores, so its price grows with them (at a fixed
+/// 2,000 steps it was about a third of a long run's time natively, more in wasm). The next
+/// checkpoint therefore comes after as many steps as the state has log entries and kept MVCC
+/// changes over all nodes, at least [`CHECKPOINT_EVERY_STEPS`] and at most this many times
+/// it: a copy costs about as much as the steps between two, and a seek still replays at most
+/// 6,000 steps from a checkpoint.
+pub const CHECKPOINT_SPACING_MAX_FACTOR: u64 = 3;
 /// At most this many checkpoints are held, so a long run's checkpoints take bounded memory.
 /// When there are more, one of the older ones is dropped where they stand closest together:
 /// the older checkpoints stay evenly spread, so a seek to any moment replays a bounded
@@ -95,6 +103,8 @@ pub struct Timeline {
     checkpoints_recent: usize,
     /// The future the last fork replaced (one level of undo).
     replaced: Option<Replaced>,
+    /// The step at which the next checkpoint is kept (see [`CHECKPOINT_SPACING_MAX_FACTOR`]).
+    next_checkpoint_step: u64,
 }
 
 impl Timeline {
@@ -127,7 +137,39 @@ impl Timeline {
             checkpoints_max: max,
             checkpoints_recent: recent,
             replaced: None,
+            next_checkpoint_step: every_steps.max(1),
         })
+    }
+
+    /// Where the next checkpoint goes: after the newest one, as many steps as its state has
+    /// log entries and kept MVCC changes, within the bounds (the first after the base spacing).
+    fn refresh_next_checkpoint(&mut self) {
+        let base = self.checkpoint_every_steps;
+        self.next_checkpoint_step = match self.checkpoints.last() {
+            None => base,
+            Some(c) => {
+                let size: u64 = c
+                    .nodes()
+                    .values()
+                    .map(|n| {
+                        let log = n.raft().map_or_else(
+                            || {
+                                n.durable().map_or(0, |d| {
+                                    d.last_index().0.saturating_sub(d.first_index().0)
+                                })
+                            },
+                            |r| {
+                                let log = r.raft().log();
+                                log.last_index().0.saturating_sub(log.first_index().0)
+                            },
+                        );
+                        log + n.app.kv().store().kept_changes() as u64
+                    })
+                    .sum();
+                let spacing = size.clamp(base, base.saturating_mul(CHECKPOINT_SPACING_MAX_FACTOR));
+                c.steps().saturating_add(spacing)
+            }
+        };
     }
 
     /// The simulation at the current moment.
@@ -140,6 +182,12 @@ impl Timeline {
         &self.actions
     }
 
+    /// The recorded actions the current moment has applied: after a seek back (without a
+    /// fork) the later ones are the recorded future, not part of the present.
+    pub fn applied_actions(&self) -> &[RecordedAction] {
+        &self.actions[..self.applied_actions.min(self.actions.len())]
+    }
+
     /// Number of checkpoints held.
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
@@ -150,11 +198,12 @@ impl Timeline {
         self.replay_actions_here(TimeMs::MAX);
         let stepped = self.sim.step();
         if stepped
-            && self.sim.steps().is_multiple_of(self.checkpoint_every_steps)
+            && self.sim.steps() >= self.next_checkpoint_step
             && self.is_newest_checkpoint_point()
         {
             self.checkpoints.push(self.sim.clone());
             self.thin_checkpoints();
+            self.refresh_next_checkpoint();
         }
         stepped
     }
@@ -211,6 +260,7 @@ impl Timeline {
         let actions = self.actions.split_off(at_action);
         let keep = self.checkpoints.partition_point(|c| c.steps() <= step);
         let checkpoints = self.checkpoints.split_off(keep);
+        self.refresh_next_checkpoint();
         if !actions.is_empty() || !checkpoints.is_empty() {
             self.replaced = Some(Replaced {
                 at_action,
@@ -250,6 +300,7 @@ impl Timeline {
         self.checkpoints.truncate(keep);
         self.checkpoints.extend(replaced.checkpoints);
         self.thin_checkpoints();
+        self.refresh_next_checkpoint();
         self.rebuild(replaced.at_step, replaced.at_ms, replaced.at_action);
         true
     }

@@ -23,6 +23,81 @@ pub enum DropReason {
     Rejected,
 }
 
+/// The one-line description of a sent message (`describe_message`), kept as the message
+/// itself and written out only when the text is read (the trace's text and hash, the page's
+/// event log): formatting every message as it was sent was the largest cost of a run, and most
+/// events leave the window, or the run, without being read. It compares, hashes and
+/// serializes as its text, exactly like the string it replaces. A snapshot's data is left out
+/// (the description names only its index, term and configuration).
+#[derive(Clone, Debug, Default)]
+pub struct SendSummary(Option<Box<crate::raft::message::Message>>);
+
+impl SendSummary {
+    /// The summary of `message`.
+    pub fn of(message: &crate::raft::message::Message) -> SendSummary {
+        let snapshot = message
+            .snapshot
+            .as_ref()
+            .map(|s| crate::raft::message::Snapshot {
+                data: Vec::new(),
+                metadata: s.metadata.clone(),
+            });
+        let kept = crate::raft::message::Message {
+            msg_type: message.msg_type,
+            from: message.from,
+            to: message.to,
+            term: message.term,
+            log_term: message.log_term,
+            index: message.index,
+            entries: message.entries.clone(),
+            commit: message.commit,
+            snapshot,
+            reject: message.reject,
+            reject_hint: message.reject_hint,
+            context: message.context.clone(),
+            lease_tick: message.lease_tick,
+        };
+        SendSummary(Some(Box::new(kept)))
+    }
+
+    /// The text: `describe_message` of the message (empty for [`SendSummary::default`]).
+    pub fn text(&self) -> String {
+        self.0
+            .as_deref()
+            .map(crate::raft::message::describe_message)
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for SendSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_deref() {
+            Some(message) => crate::raft::message::write_message(f, message),
+            None => Ok(()),
+        }
+    }
+}
+
+impl PartialEq for SendSummary {
+    fn eq(&self, other: &SendSummary) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for SendSummary {}
+
+impl std::hash::Hash for SendSummary {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text().hash(state);
+    }
+}
+
+impl Serialize for SendSummary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text())
+    }
+}
+
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -34,7 +109,7 @@ pub enum TraceKind {
         message: u64,
         from: NodeId,
         to: NodeId,
-        summary: String,
+        summary: SendSummary,
     },
     /// A message arrived at `to`.
     Deliver { message: u64, to: NodeId },
@@ -129,6 +204,21 @@ fn fnv_feed(mut hash: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
+/// Feeds an event's text and its line break into the FNV-1a state `hash`, formatting straight
+/// into the hash (the same bytes as `event.to_string()`, without building the string).
+fn fnv_feed_event(hash: u64, event: &TraceEvent) -> u64 {
+    struct Feed(u64);
+    impl std::fmt::Write for Feed {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 = fnv_feed(self.0, s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut feed = Feed(hash);
+    let _ = std::fmt::Write::write_fmt(&mut feed, format_args!("{event}"));
+    fnv_feed(feed.0, b"\n")
+}
+
 /// The trace of a run. Recording can be switched off for fast randomized runs; ids keep
 /// counting either way, so event ids mean the same with and without recording.
 ///
@@ -215,8 +305,7 @@ impl Trace {
             self.kept -= front.len();
             self.dropped += front.len() as u64;
             for event in front.iter() {
-                self.dropped_hash = fnv_feed(self.dropped_hash, event.to_string().as_bytes());
-                self.dropped_hash = fnv_feed(self.dropped_hash, b"\n");
+                self.dropped_hash = fnv_feed_event(self.dropped_hash, event);
             }
         }
     }
@@ -265,8 +354,7 @@ impl Trace {
     pub fn text_hash(&self) -> u64 {
         let mut hash = self.dropped_hash;
         for event in self.events() {
-            hash = fnv_feed(hash, event.to_string().as_bytes());
-            hash = fnv_feed(hash, b"\n");
+            hash = fnv_feed_event(hash, event);
         }
         // `str`'s `Hash` ends with 0xff.
         fnv_feed(hash, &[0xff])

@@ -58,6 +58,23 @@ pub fn build(sim: &Sim, keys_max: usize) -> Vec<KvView> {
         .collect()
 }
 
+/// One node's KV view as JSON text, and its key: the node's application state hash (kept by
+/// the node until its next apply) and the bound. The text is reused while the key stays.
+pub(super) fn keyed_json(
+    node: &SimNode,
+    keys_max: usize,
+    cached: Option<(u64, &str)>,
+) -> (u64, String) {
+    let key = crate::sim::hash::stable_hash(&(node.app.state_hash(), keys_max as u64));
+    match cached {
+        Some((cached_key, text)) if cached_key == key => (key, text.to_string()),
+        _ => (
+            key,
+            serde_json::to_string(&kv_view(node, keys_max)).unwrap_or_default(),
+        ),
+    }
+}
+
 fn kv_view(node: &SimNode, keys_max: usize) -> KvView {
     let store = node.app.kv().store();
     let count = store.live_key_count();

@@ -62,10 +62,43 @@ pub fn build(sim: &Sim, window: usize) -> Vec<LogView> {
         .collect()
 }
 
-fn log_view(node: &SimNode, window: usize) -> LogView {
-    range_view(node, |first, last| {
-        let low = window_start(first, last, window);
-        (low, last.next())
+/// What one node's log view is made of: (first, last, commit, the window's entries).
+type Window = (Index, Index, Option<u64>, Vec<Entry>);
+
+/// One node's log view as JSON text, and a key that changes whenever that text may: the
+/// window's bounds, commit and applied indexes, and every entry in it (index, term, type and
+/// data). The page's view reuses the text while the key stays (see `View::json_cached`).
+pub(super) fn keyed_json(
+    node: &SimNode,
+    window: usize,
+    cached: Option<(u64, &str)>,
+) -> (u64, String) {
+    let data = window_of(node, window);
+    let mut hasher = crate::kv::state_hash::StateHasher::new();
+    let (first, last, commit, entries) = &data;
+    hasher.u64(first.0);
+    hasher.u64(last.0);
+    hasher.u64(commit.map_or(u64::MAX, |c| c));
+    hasher.u64(node.app.applied().0);
+    for entry in entries {
+        hasher.u64(entry.index.0);
+        hasher.u64(entry.term.0);
+        hasher.u64(entry.entry_type as u64);
+        hasher.bytes(&entry.data);
+    }
+    let key = hasher.finish();
+    match cached {
+        Some((cached_key, text)) if cached_key == key => (key, text.to_string()),
+        _ => (
+            key,
+            serde_json::to_string(&view_of(node, data)).unwrap_or_default(),
+        ),
+    }
+}
+
+fn window_of(node: &SimNode, window: usize) -> Window {
+    range_of(node, |first, last| {
+        (window_start(first, last, window), last.next())
     })
 }
 
@@ -79,18 +112,18 @@ pub const SLICE_MAX: usize = 1_000;
 pub fn slice(sim: &Sim, node: NodeId, from: u64, count: usize) -> Option<LogView> {
     let node = sim.nodes().get(&node)?;
     let count = count.min(SLICE_MAX) as u64;
-    Some(range_view(node, |first, last| {
+    let data = range_of(node, |first, last| {
         let low = Index(from.max(first.0).min(last.0.saturating_add(1)));
         let high = Index(low.0.saturating_add(count).min(last.0.saturating_add(1)));
         (low, high)
-    }))
+    });
+    Some(view_of(node, data))
 }
 
-/// The view of `node`'s log with the entries in `[low, high)` that `range(first, last)` picks
-/// (always within `first..=last`).
-fn range_view(node: &SimNode, range: impl Fn(Index, Index) -> (Index, Index)) -> LogView {
-    let applied = node.app.applied().0;
-    let (first, last, commit, entries) = match (node.raft(), node.durable()) {
+/// `node`'s log bounds and commit with the entries in `[low, high)` that `range(first, last)`
+/// picks (always within `first..=last`): the running log, or a crashed node's disk.
+fn range_of(node: &SimNode, range: impl Fn(Index, Index) -> (Index, Index)) -> Window {
+    match (node.raft(), node.durable()) {
         (Some(raw), _) => {
             let log = raw.raft().log();
             let (first, last) = (log.first_index(), log.last_index());
@@ -105,7 +138,15 @@ fn range_view(node: &SimNode, range: impl Fn(Index, Index) -> (Index, Index)) ->
             (first, last, None, entries)
         }
         (None, None) => (Index(1), Index(0), None, Vec::new()),
-    };
+    }
+}
+
+fn log_view(node: &SimNode, window: usize) -> LogView {
+    view_of(node, window_of(node, window))
+}
+
+fn view_of(node: &SimNode, (first, last, commit, entries): Window) -> LogView {
+    let applied = node.app.applied().0;
     LogView {
         node: node.id.0,
         snapshot_index: first.0.saturating_sub(1),

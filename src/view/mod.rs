@@ -128,6 +128,66 @@ impl View {
     /// The view of `sim` now, bounded by `options`.
     pub fn of_sim(sim: &Sim, options: &ViewOptions) -> View {
         View {
+            logs: logs::build(sim, options.log_window),
+            kv: kv::build(sim, options.keys_max),
+            ..View::of_sim_without_logs_and_kv(sim, options)
+        }
+    }
+
+    /// The view of a timeline at its current moment.
+    pub fn of_timeline(timeline: &Timeline, options: &ViewOptions) -> View {
+        View::of_sim(timeline.sim(), options)
+    }
+
+    /// The view of `sim` as JSON text: exactly `serde_json::to_string(&View::of_sim(..))`,
+    /// but each node's log window and KV state (most of the text) is rebuilt only when it
+    /// changed since the last call with the same `cache`: the page reads a view every frame,
+    /// and in most frames most nodes neither append nor apply.
+    pub fn json_cached(sim: &Sim, options: &ViewOptions, cache: &mut ViewCache) -> String {
+        let view = View::of_sim_without_logs_and_kv(sim, options);
+        let text = serde_json::to_string(&view).unwrap_or_default();
+        let mut logs = Vec::new();
+        let mut kv = Vec::new();
+        for node in sim.nodes().values() {
+            let id = node.id.0;
+            let cached = cache.logs.get(&id).map(|(k, t)| (*k, t.as_str()));
+            let (key, json) = logs::keyed_json(node, options.log_window, cached);
+            logs.push(json.clone());
+            cache.logs.insert(id, (key, json));
+            let cached = cache.kv.get(&id).map(|(k, t)| (*k, t.as_str()));
+            let (key, json) = kv::keyed_json(node, options.keys_max, cached);
+            kv.push(json.clone());
+            cache.kv.insert(id, (key, json));
+        }
+        cache
+            .logs
+            .retain(|id, _| sim.nodes().contains_key(&crate::raft::types::NodeId(*id)));
+        cache
+            .kv
+            .retain(|id, _| sim.nodes().contains_key(&crate::raft::types::NodeId(*id)));
+        // `"logs":[],"kv":[]` occurs once: at the top level (inside a JSON string a quote is
+        // always escaped, and no nested object has these fields).
+        const EMPTY: &str = ",\"logs\":[],\"kv\":[],";
+        match text.find(EMPTY) {
+            Some(at) => {
+                let mut out = String::with_capacity(
+                    text.len() + logs.iter().chain(&kv).map(|t| t.len() + 1).sum::<usize>(),
+                );
+                out.push_str(&text[..at]);
+                out.push_str(",\"logs\":[");
+                out.push_str(&logs.join(","));
+                out.push_str("],\"kv\":[");
+                out.push_str(&kv.join(","));
+                out.push_str("],");
+                out.push_str(&text[at + EMPTY.len()..]);
+                out
+            }
+            None => serde_json::to_string(&View::of_sim(sim, options)).unwrap_or_default(),
+        }
+    }
+
+    fn of_sim_without_logs_and_kv(sim: &Sim, options: &ViewOptions) -> View {
+        View {
             now_ms: sim.now_ms().0,
             steps: sim.steps(),
             next_event_ms: sim.next_event_ms().map(|t| t.0),
@@ -137,8 +197,8 @@ impl View {
             nodes: nodes::build(sim),
             links: links::build(sim),
             messages: messages::build(sim),
-            logs: logs::build(sim, options.log_window),
-            kv: kv::build(sim, options.keys_max),
+            logs: Vec::new(),
+            kv: Vec::new(),
             clients: clients::build(sim, options.finished_ops_max),
             events: events::build(sim, options.events_max),
             monitor: monitor_view(sim),
@@ -151,11 +211,14 @@ impl View {
     pub fn log_slice(sim: &Sim, node: u64, from: u64, count: usize) -> Option<LogView> {
         logs::slice(sim, crate::raft::types::NodeId(node), from, count)
     }
+}
 
-    /// The view of a timeline at its current moment.
-    pub fn of_timeline(timeline: &Timeline, options: &ViewOptions) -> View {
-        View::of_sim(timeline.sim(), options)
-    }
+/// The JSON text of each node's log window and KV state from the last [`View::json_cached`],
+/// with the key it was built for (one per node: bounded).
+#[derive(Clone, Debug, Default)]
+pub struct ViewCache {
+    logs: std::collections::BTreeMap<u64, (u64, String)>,
+    kv: std::collections::BTreeMap<u64, (u64, String)>,
 }
 
 fn monitor_view(sim: &Sim) -> MonitorView {

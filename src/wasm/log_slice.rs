@@ -1,21 +1,9 @@
 //! The logs view's scroll-back: a slice of one node's log beyond the view model's window.
 
-use super::playground::Playground;
+use super::playground::{Playground, whole};
 use crate::view::View;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// A JS number that must be a whole number from 0 to 2^53.
-fn whole(value: f64, what: &str) -> Result<u64, JsError> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
-    {
-        Ok(value as u64)
-    } else {
-        Err(JsError::new(&format!(
-            "bad {what}: {value} is not a whole number from 0 to 2^53"
-        )))
-    }
-}
 
 #[wasm_bindgen]
 impl Playground {

@@ -6,8 +6,7 @@ use crate::sim::action::Action;
 use crate::sim::config::SimConfig;
 use crate::sim::queue::TimeMs;
 use crate::sim::timeline::Timeline;
-use crate::view::{View, ViewOptions};
-use serde::Serialize;
+use crate::view::{View, ViewCache, ViewOptions};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
@@ -16,6 +15,8 @@ use wasm_bindgen::prelude::*;
 pub struct Playground {
     pub(super) timeline: Timeline,
     pub(super) options: ViewOptions,
+    /// Each node's log and KV view text from the last view, reused while unchanged.
+    pub(super) view_cache: std::cell::RefCell<ViewCache>,
 }
 
 /// Reads `value` as `T`: a JSON string, or a plain JS object. `what` names it in the error.
@@ -28,7 +29,7 @@ fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError
 }
 
 /// A JS number that must be a whole number from 0 to 2^53 (ids, times).
-fn whole(value: f64, what: &str) -> Result<u64, JsError> {
+pub(super) fn whole(value: f64, what: &str) -> Result<u64, JsError> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
     {
         Ok(value as u64)
@@ -57,6 +58,7 @@ impl Playground {
         Ok(Playground {
             timeline,
             options: ViewOptions::default(),
+            view_cache: Default::default(),
         })
     }
 
@@ -99,18 +101,24 @@ impl Playground {
     }
 
     /// The view model now, as a plain JS object (docs/view-model.md).
+    ///
+    /// It crosses as JSON text parsed by the engine's `JSON.parse`: one string copy instead of
+    /// a call into JavaScript for every field (serde-wasm-bindgen's way), faster for a view of
+    /// a hundred kilobytes or more. The object is the same (`viewJson` is its text).
+    /// Each node's log window and KV state is rebuilt only when it changed (`View::json_cached`).
     pub fn view(&self) -> Result<JsValue, JsError> {
-        let view = View::of_timeline(&self.timeline, &self.options);
-        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        view.serialize(&serializer)
-            .map_err(|e| JsError::new(&format!("view: {e}")))
+        js_sys::JSON::parse(&self.view_json())
+            .map_err(|_| JsError::new("view: JSON.parse refused the view"))
     }
 
     /// The view model now as JSON text (for tests and for measuring its size).
     #[wasm_bindgen(js_name = viewJson)]
     pub fn view_json(&self) -> String {
-        let view = View::of_timeline(&self.timeline, &self.options);
-        serde_json::to_string(&view).unwrap_or_default()
+        View::json_cached(
+            self.timeline.sim(),
+            &self.options,
+            &mut self.view_cache.borrow_mut(),
+        )
     }
 
     /// The state hash: 16 hex digits, the `hash` script command's output at the same moment.

@@ -114,3 +114,43 @@ test('hostile console lines are answered or refused with a message, and the run 
   assert.ok(view.clients.every((c) => c.ops.every((op) => op.state === 'done' && op.ok)));
   assert.ok(view.monitor.ok);
 });
+
+test('script() replays the run so far, ends with the state hash, and leaves out the future', () => {
+  const playground = new core.Playground({ voters: 5, seed: 9, snapshot_count: 50 });
+  playground.advanceMs(3000);
+  const leader = playground.view().leader;
+  assert.ok(leader !== undefined, 'a leader by 3 s');
+  playground.console(1, leader, 'put "<img src=x onerror=alert(1)>" "два слова"');
+  playground.advanceMs(300);
+  playground.apply({ kind: 'crash', node: leader === 1 ? 2 : 1 });
+  for (let i = 0; i < 3; i += 1) playground.stepEvent();
+  const held = playground.view().messages.find((m) => !m.held);
+  playground.apply({ kind: 'hold', message: held.id });
+  playground.console(2, leader, '  get "<img src=x onerror=alert(1)>"  ');
+  playground.advanceMs(1200);
+  playground.apply({ kind: 'release', message: held.id });
+  playground.advanceMs(500);
+
+  const script = playground.script();
+  const lines = script.split('\n');
+  assert.ok(lines.includes('cluster seed=9 voters=5 snapshot-count=50'), script);
+  assert.match(script, /^run-to-step \d+ clock=\d+$/m);
+  assert.match(script, /^act-json \{"kind":"console"/m, 'a line with spaces at its ends');
+  assert.ok(script.trimEnd().endsWith(`hash\n----\n${playground.hash()}`), script);
+  // The same script run by the engine (as `raftlab run` would): no mismatch, same hash.
+  const report = JSON.parse(core.runScript(script));
+  assert.deepEqual(report.mismatches, []);
+  assert.equal(report.stateHash, playground.hash());
+  // Tampered: another hash expected, or another action, is a mismatch.
+  const tampered = JSON.parse(core.runScript(script.replace(/\n[0-9a-f]{16}\n?$/, '\n0000000000000000\n')));
+  assert.equal(tampered.mismatches.length, 1);
+
+  // Seek back: the actions after that moment are the recorded future, not in the script.
+  const end = playground.nowMs();
+  playground.seekMs(3100);
+  const past = playground.script();
+  assert.doesNotMatch(past, /^release /m);
+  assert.equal(JSON.parse(core.runScript(past)).stateHash, playground.hash());
+  playground.seekMs(end);
+  assert.equal(playground.script(), script, 'back at the end: the same script');
+});

@@ -21,6 +21,7 @@ commands:
   build                           build the wasm and write the JS bindings to www/pkg/
   dist [--out DIR]                build a static folder (default dist/) for any static host
   test                            run every test: fmt, clippy, native, wasm, browser end-to-end
+  bench-page                      build, serve and run bench/page.mjs (frame time, sim speed)
   help                            print this message";
 
 fn main() -> ExitCode {
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
         Some("build") => no_options("build", &args[1..]).and_then(|()| build::web_and_node()),
         Some("dist") => build::dist_command(&args[1..]),
         Some("test") => no_options("test", &args[1..]).and_then(|()| test::run_all()),
+        Some("bench-page") => {
+            no_options("bench-page", &args[1..]).and_then(|()| test::bench_page())
+        }
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

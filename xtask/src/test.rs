@@ -2,7 +2,8 @@
 //!
 //! fmt -> clippy -> native tests -> wasm build -> wasm tests in Node -> browser end-to-end tests
 //! in Debian's Chromium driven by npm `playwright-core`. The browser step serves `www/` at `/`
-//! and a fresh dist build at a sub-path, the way GitHub Pages would.
+//! and a fresh dist build at a sub-path, the way GitHub Pages would, and passes the native CLI
+//! as `RAFTLAB_BIN` (the replay test runs the page's script with it).
 
 use crate::build;
 use crate::proc::{output_of, repo_root, run_step, run_step_with};
@@ -179,9 +180,21 @@ fn is_newer_or_equal(a: &Path, b: &Path) -> bool {
     matches!((modified(a), modified(b)), (Some(x), Some(y)) if x >= y)
 }
 
+/// The native CLI the replay test runs the page's script with (built by the fuzz step
+/// already; building again is a no-op then).
+fn native_cli() -> Result<PathBuf, String> {
+    run_step(
+        "build the raftlab CLI (release) for the page-vs-native replay test",
+        "cargo",
+        &["build", "--release", "--bin", "raftlab"],
+    )?;
+    Ok(target_dir().join("release").join("raftlab"))
+}
+
 fn browser_tests() -> Result<(), String> {
     let chromium = chromium_path()?;
     ensure_node_modules()?;
+    let cli = native_cli()?;
     let dist = target_dir().join("dist-e2e");
     build::make_dist(&dist)?;
     let mounts = vec![
@@ -207,7 +220,28 @@ fn browser_tests() -> Result<(), String> {
             .env("RAFTLAB_URL", format!("http://{addr}/"))
             .env("RAFTLAB_DIST_URL", format!("http://{addr}{DIST_SUB_PATH}"))
             .env("RAFTLAB_CHROMIUM", chromium)
+            .env("RAFTLAB_BIN", cli)
             .env("RAFTLAB_EXPECTED_VERSION", version),
     )
     // The server threads end with the process.
+}
+
+/// `cargo xtask bench-page`: builds the wasm, serves `www/` on a free port and runs
+/// `bench/page.mjs` against it in headless Chromium (it prints the numbers).
+pub fn bench_page() -> Result<(), String> {
+    let chromium = chromium_path()?;
+    ensure_node_modules()?;
+    build::web_and_node()?;
+    let mounts = vec![Mount {
+        prefix: "/".into(),
+        dir: repo_root().join("www"),
+    }];
+    let (addr, _workers) = serve::start(0, mounts)?;
+    run_step_with(
+        "page benchmark (headless Chromium)",
+        Command::new("node")
+            .arg(repo_root().join("bench").join("page.mjs"))
+            .arg(format!("http://{addr}/"))
+            .env("RAFTLAB_CHROMIUM", chromium),
+    )
 }

@@ -5,11 +5,11 @@
 //! path from `send` to `deliver` or `dropped` is in this one file.
 
 use super::{Event, InFlight, Sim};
-use crate::raft::message::{Message, MessageType, describe_message};
+use crate::raft::message::{Message, MessageType};
 use crate::raft::types::NodeId;
 use crate::sim::network::Fate;
 use crate::sim::node::SimNode;
-use crate::sim::trace::{DropReason, TraceKind};
+use crate::sim::trace::{DropReason, SendSummary, TraceKind};
 
 impl Sim {
     pub(super) fn on_deliver(&mut self, message: u64) -> Option<NodeId> {
@@ -60,11 +60,12 @@ impl Sim {
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (from, to) = (message.from, message.to);
-        // The summary costs a string per message: only build it when the trace is kept.
+        // The summary keeps a copy of the message, written out only when read: only build it
+        // when the trace is kept.
         let summary = if self.trace.is_recording() {
-            describe_message(&message)
+            SendSummary::of(&message)
         } else {
-            String::new()
+            SendSummary::default()
         };
         self.trace.push(
             self.now_ms,

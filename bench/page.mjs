@@ -1,0 +1,177 @@
+// The playground page's benchmark, in headless Chromium (playwright-core) against a served page.
+// Prints numbers; asserts nothing.
+//
+//   (a) Frame time with 9 nodes, 2,000-entry logs and many messages in flight (slow links, a
+//       client writing every 100 virtual ms), playing at speed 1 (messages visibly move): the
+//       work of each animation frame (all requestAnimationFrame callbacks of one frame: the
+//       controller's advance + view, every view's render) and the wall time between frames.
+//   (b) Simulated seconds per wall second, 5 nodes, one client sending 10 requests per virtual
+//       second (advance 100 ms, send a put, repeat, over 60 virtual s): the engine alone (the
+//       page's `playground`, as a headless model is measured; three minutes in a row, the first
+//       on a cold page whose wasm is not yet optimized) and through the page's controller (each
+//       step also renders every view).
+//
+// Usage: cargo xtask serve --port 8101 &  then
+//        node bench/page.mjs http://127.0.0.1:8101/     (or RAFTLAB_URL=...; RAFTLAB_CHROMIUM
+//        points at Chromium, default /usr/bin/chromium; BENCH_FRAME_SECONDS=10 sets (a)'s length)
+import { chromium } from 'playwright-core';
+
+const url = process.argv[2] ?? process.env.RAFTLAB_URL;
+if (!url) {
+  console.error('usage: node bench/page.mjs URL   (or set RAFTLAB_URL), e.g. http://127.0.0.1:8101/');
+  process.exit(2);
+}
+const frameSeconds = Number(process.env.BENCH_FRAME_SECONDS ?? 10);
+
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? NaN, n: sorted.length };
+}
+const ms = (v) => `${v.toFixed(2)} ms`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.RAFTLAB_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+/** Opens the page on `params`, paused, with every rAF callback timed per frame. */
+async function open(params) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(() => {
+    try { localStorage.setItem('raftlab.firstVisitDone', '1'); } catch { /* ignore */ }
+    // Time the callbacks of each animation frame (they share the frame's timestamp).
+    const frames = new Map();
+    const original = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (callback) => original((now) => {
+      const start = performance.now();
+      try {
+        callback(now);
+      } finally {
+        frames.set(now, (frames.get(now) ?? 0) + performance.now() - start);
+      }
+    });
+    /** @type {any} */ (window).__benchFrames = frames;
+  });
+  const target = new URL(url);
+  for (const [k, v] of Object.entries(params)) target.searchParams.set(k, String(v));
+  await page.goto(target.toString());
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 30000 });
+  await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.pause());
+  return { page, errors };
+}
+
+// ----- (a) frame time, 9 nodes -----
+{
+  const { page, errors } = await open({ seed: 3, nodes: 9 });
+  const setup = await page.evaluate(() => {
+    const ctx = /** @type {any} */ (window).raftlab.ctx;
+    const p = ctx.playground;
+    for (let i = 0; i < 100 && ctx.view.leader === undefined; i++) ctx.advance(100);
+    const leader = ctx.view.leader;
+    for (let i = 0; i < 2000; i++) {
+      if (i % 2 === 0) p.apply({ kind: 'propose', node: leader, data: `entry number ${i}` });
+      else p.console(1 + (i % 7), leader, `put key-${Math.floor(i / 2) % 300} value-${i}`);
+      if (i % 100 === 0) p.advanceMs(20);
+    }
+    p.advanceMs(2000);
+    // Slow links: many messages on the wire at once.
+    p.apply({ kind: 'set-default-link',
+      link: { up: true, latency_ms_min: 150, latency_ms_max: 450, loss_ppm: 0, duplicate_ppm: 0 } });
+    p.advanceMs(500);
+    ctx.refresh();
+    const v = ctx.view;
+    return { leader, lastIndex: v.nodes[0].lastIndex, keys: v.kv[0].keyCount, messages: v.messages.length };
+  });
+  // A client writes every 100 virtual ms while the page plays at speed 1.
+  const played = await page.evaluate(async ([seconds, leader]) => {
+    const w = /** @type {any} */ (window);
+    const ctx = w.raftlab.ctx;
+    ctx.setSpeed(1);
+    let n = 0;
+    const writer = setInterval(() => ctx.playground.console(1 + (n % 7), leader, `put hot-${n++ % 50} v${n}`), 100);
+    w.__benchFrames.clear();
+    const startMs = ctx.view.nowMs;
+    const started = performance.now();
+    const inFlight = [];
+    ctx.play();
+    const sampler = setInterval(() => inFlight.push(ctx.view.messages.length), 250);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    ctx.pause();
+    clearInterval(writer);
+    clearInterval(sampler);
+    const stamps = [...w.__benchFrames.keys()].sort((a, b) => a - b);
+    const intervals = stamps.slice(1).map((t, i) => t - stamps[i]);
+    return {
+      work: [...w.__benchFrames.values()],
+      intervals,
+      virtualMs: ctx.view.nowMs - startMs,
+      wallMs: performance.now() - started,
+      inFlight,
+    };
+  }, [frameSeconds, setup.leader]);
+  const work = percentiles(played.work.slice(5));
+  const gaps = percentiles(played.intervals.slice(5));
+  const flying = percentiles(played.inFlight);
+  console.log(`(a) 9 nodes, last index ${setup.lastIndex}, ${setup.keys} keys, ` +
+    `messages in flight p50 ${flying.p50} (max ${flying.max}), speed 1, ${frameSeconds} s: ` +
+    `${work.n} frames, ${(played.virtualMs / 1000).toFixed(1)} virtual s`);
+  console.log(`    frame work (all rAF callbacks of a frame): p50 ${ms(work.p50)}, p95 ${ms(work.p95)}, max ${ms(work.max)}`);
+  console.log(`    time between frames:                       p50 ${ms(gaps.p50)}, p95 ${ms(gaps.p95)}`);
+  if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
+  await page.close();
+}
+
+// ----- (b) simulated seconds per wall second, 5 nodes, 10 requests per virtual second -----
+{
+  const { page, errors } = await open({ seed: 5, nodes: 5 });
+  const result = await page.evaluate(() => {
+    const ctx = /** @type {any} */ (window).raftlab.ctx;
+    for (let i = 0; i < 100 && ctx.view.leader === undefined; i++) ctx.advance(100);
+    const leader = ctx.view.leader ?? 1;
+    const runs = {};
+    // The engine alone: the page's playground, no view between steps (a model measured
+    // headless). Three minutes in a row: V8 first runs wasm from its baseline compiler and
+    // moves hot functions to the optimizing one as they run, so the first is a cold page.
+    for (const name of ['engine', 'engine2', 'engine3']) {
+      const p = ctx.playground;
+      const startMs = p.nowMs();
+      const started = performance.now();
+      for (let i = 0; i < 600; i++) {
+        p.advanceMs(100);
+        p.console(1, leader, `put key-${i % 50} value-${i}`);
+      }
+      runs[name] = { virtualMs: p.nowMs() - startMs, wallMs: performance.now() - started };
+    }
+    // Through the controller: every advance and every line also renders every view.
+    {
+      ctx.refresh();
+      const startMs = ctx.view.nowMs;
+      const started = performance.now();
+      for (let i = 0; i < 600; i++) {
+        ctx.advance(100);
+        ctx.sendConsole(1, leader, `put key-${i % 50} value-${i}`);
+      }
+      runs.page = { virtualMs: ctx.view.nowMs - startMs, wallMs: performance.now() - started };
+    }
+    const ops = ctx.view.clients.find((c) => c.client === 1);
+    runs.answered = ops ? ops.ops.filter((o) => o.state === 'done').length : 0;
+    return runs;
+  });
+  for (const [name, r] of [['engine alone (playground), cold page', result.engine],
+    ['engine alone, second minute', result.engine2], ['engine alone, third minute', result.engine3],
+    ['through the page (views render)', result.page]]) {
+    const rate = r.virtualMs / r.wallMs;
+    console.log(`(b) 5 nodes, 10 puts per virtual s, ${(r.virtualMs / 1000).toFixed(0)} virtual s, ${name}: ` +
+      `${r.wallMs.toFixed(0)} ms wall, ${rate.toFixed(0)} sim s per wall s`);
+  }
+  if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
+  await page.close();
+}
+
+await browser.close();

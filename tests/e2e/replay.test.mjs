@@ -1,0 +1,120 @@
+// The page and a native run of the same actions reach the same state hash: the test drives
+// the page, takes its run as a scenario script (`playground.script()`), replays it with the
+// native CLI (`$RAFTLAB_BIN run FILE`) and compares with the page's `state-hash`.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch } from './browser.mjs';
+import { openPlayground, advance, viewOf, untilLeader } from './page.mjs';
+
+const cli = process.env.RAFTLAB_BIN;
+if (!cli) {
+  throw new Error('RAFTLAB_BIN is not set: run these tests through `cargo xtask test` '
+    + '(or point it at a raftlab binary, e.g. target/debug/raftlab)');
+}
+
+let browser;
+let dir;
+before(async () => {
+  browser = await launch();
+  dir = await mkdtemp(join(tmpdir(), 'raftlab-replay-'));
+});
+after(async () => {
+  await browser?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** `raftlab run FILE` on `script`: its exit code and output. */
+async function runNatively(script, name) {
+  const file = join(dir, name);
+  await writeFile(file, script);
+  return new Promise((resolve) => {
+    execFile(cli, ['run', file], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Through the page's controller, as the views do (the coordinator moves some to UI clicks). */
+async function act(page, action) {
+  const taken = await page.evaluate((a) => window.raftlab.ctx.act(a), action);
+  assert.equal(taken, true, `action ${JSON.stringify(action)} taken`);
+}
+
+async function sendConsole(page, client, node, line) {
+  const taken = await page.evaluate(([c, n, l]) => window.raftlab.ctx.sendConsole(c, n, l),
+    [client, node, line]);
+  assert.equal(taken, true, `console line ${JSON.stringify(line)} taken`);
+}
+
+async function shownHash(page) {
+  await page.waitForFunction(() => {
+    const ctx = window.raftlab.ctx;
+    return document.querySelector('[data-testid="state-hash"]')?.textContent === ctx.playground.hash();
+  });
+  return page.textContent('[data-testid="state-hash"]');
+}
+
+test('a page run replayed natively from its script reaches the page\'s state hash', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: 7, nodes: 5 });
+  const led = await untilLeader(page);
+  const leader = led.leader;
+  const follower = leader === 1 ? 2 : 1;
+  const other = leader === 3 ? 4 : 3;
+
+  await sendConsole(page, 1, leader,
+    'ETCDCTL_API=3 etcdctl --endpoints=http://localhost:2379 put mykey myvalue');
+  await advance(page, 300);
+  // Hostile and odd lines: HTML, nested quotes, an odd count of double quotes (the script
+  // writes that one as JSON), unicode, spaces at the ends.
+  await sendConsole(page, 2, leader, `put "<script>alert('x')</script>" 'say "hi" (twice)'`);
+  await sendConsole(page, 3, other, `put "<img src=x onerror=alert(1)>" 'one " quote'`);
+  await sendConsole(page, 1, follower, 'put ключ "値 🙂"');
+  await sendConsole(page, 2, leader, '   get mykey   ');
+  await advance(page, 400);
+  await act(page, { kind: 'crash', node: follower });
+  await act(page, { kind: 'set-link-up', from: leader, to: other, up: false });
+  for (let i = 0; i < 3; i += 1) {
+    await page.evaluate(() => window.raftlab.ctx.step());
+  }
+  const inFlight = (await viewOf(page)).messages.filter((m) => !m.held);
+  assert.ok(inFlight.length >= 2, 'messages in flight to hold and drop');
+  await act(page, { kind: 'hold', message: inFlight[0].id });
+  await act(page, { kind: 'drop', message: inFlight[1].id });
+  for (let i = 0; i < 10; i += 1) {
+    await sendConsole(page, 1 + (i % 2), leader, `put key${i} value${i}`);
+    await advance(page, 100);
+  }
+  await act(page, { kind: 'release', message: inFlight[0].id });
+  await act(page, { kind: 'restart', node: follower });
+  await act(page, { kind: 'set-link-up', from: leader, to: other, up: true });
+  await advance(page, 1500);
+
+  const pageHash = await shownHash(page);
+  assert.match(pageHash ?? '', /^[0-9a-f]{16}$/);
+  const script = await page.evaluate(() => window.raftlab.ctx.playground.script());
+  assert.match(script, /^act-json \{"kind":"console"/m, 'the odd lines are in the script');
+  assert.match(script, /^run-to-step \d+ clock=\d+$/m);
+  assert.ok(script.trimEnd().endsWith(`hash\n----\n${pageHash}`));
+
+  const native = await runNatively(script, 'page-run.txt');
+  assert.equal(native.code, 0, `native replay passes:\n${native.stdout}\n${native.stderr}`);
+  assert.match(native.stdout, / 0 unmet expectations/);
+  const nativeHash = native.stdout.match(/^state hash: ([0-9a-f]{16})$/m)?.[1];
+  assert.equal(nativeHash, pageHash, 'the native run ends where the page is');
+
+  // The comparison has teeth: the same script with one value changed fails natively.
+  const tampered = script.replace('put key4 value4', 'put key4 value5');
+  assert.notEqual(tampered, script);
+  const failed = await runNatively(tampered, 'tampered.txt');
+  assert.equal(failed.code, 1, failed.stdout);
+  assert.match(failed.stdout, /output differs/);
+  assert.doesNotMatch(failed.stdout, new RegExp(`^state hash: ${pageHash}$`, 'm'));
+
+  assert.deepEqual(problems, []);
+  await page.close();
+});
