@@ -174,4 +174,44 @@ async function open(params) {
   await page.close();
 }
 
+// (c) Playing at the top speed (1000×) with the page drawing every frame: how much virtual time
+// the page covers per wall second when each frame spends its engine budget, 5 nodes with a
+// 2,000-entry log and 300 keys (no client: the page sends nothing while it plays).
+{
+  const { page, errors } = await open({ seed: 7, nodes: 5 });
+  const result = await page.evaluate(async () => {
+    const { ctx } = /** @type {any} */ (window).raftlab;
+    ctx.pause();
+    while (ctx.view.leader === undefined) ctx.advance(100);
+    const leader = ctx.view.leader;
+    for (let i = 0; i < 2000; i++) {
+      ctx.playground.console(1 + (i % 5), leader, `put key-${i % 300} value-${i}`);
+      if (i % 50 === 0) ctx.playground.advanceMs(60);
+    }
+    ctx.advance(3000);
+    ctx.setSpeed(1000);
+    const startMs = ctx.view.nowMs;
+    const frames = [];
+    let last = 0;
+    const sample = (t) => { if (last) frames.push(t - last); last = t; if (ctx.playing) requestAnimationFrame(sample); };
+    requestAnimationFrame(sample);
+    const started = performance.now();
+    ctx.play();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    ctx.pause();
+    frames.sort((a, b) => a - b);
+    return {
+      virtualMs: ctx.view.nowMs - startMs,
+      wallMs: performance.now() - started,
+      frameP50: frames[Math.floor(frames.length * 0.5)],
+      frameP95: frames[Math.floor(frames.length * 0.95)],
+    };
+  });
+  console.log(`(c) 5 nodes, 2,000-entry logs, playing at 1000× for ${(result.wallMs / 1000).toFixed(1)} s: ` +
+    `${(result.virtualMs / result.wallMs).toFixed(0)} sim s per wall s; time between frames p50 ` +
+    `${result.frameP50.toFixed(1)} ms, p95 ${result.frameP95.toFixed(1)} ms`);
+  if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
+  await page.close();
+}
+
 await browser.close();
