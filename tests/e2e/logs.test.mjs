@@ -109,8 +109,13 @@ test('isolating the leader: its new entry stays uncommitted, then is replaced af
   await advance(page, 500);
   await openTab(page, 'logs');
 
-  await page.evaluate((node) => window.raftlab.ctx.act({ kind: 'isolate', node }), old);
-  await page.evaluate((node) => window.raftlab.ctx.sendConsole(1, node, 'put lost value'), old);
+  // Through the UI: the Network tab's preset, then the console aimed at the old leader.
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await page.getByRole('button', { name: `Isolate leader ${oldName}` }).click();
+  await page.getByRole('combobox', { name: 'Send to node', exact: true }).selectOption(String(old));
+  const input = page.getByRole('textbox', { name: 'etcdctl command', exact: true });
+  await input.fill('put lost value');
+  await input.press('Enter');
   await advance(page, 50);
   const lostIndex = (await viewOf(page)).logs.find((l) => l.node === old).lastIndex;
   const majority = await advanceUntil(page, (v) => v.leader !== undefined && v.leader !== old, 'a new leader in the majority', 20000);
@@ -130,7 +135,7 @@ test('isolating the leader: its new entry stays uncommitted, then is replaced af
   assert.equal(before.cell.divergent, true, 'the old entry is marked as differing from the leader');
   assert.match(before.cell.text, /≠/);
 
-  await page.evaluate(() => window.raftlab.ctx.act({ kind: 'heal' }));
+  await page.getByRole('button', { name: 'Heal all' }).click();
   await advanceUntil(page, (v) => {
     const log = v.logs.find((l) => l.node === old);
     const entry = log.entries.find((e) => e.index === lostIndex);
