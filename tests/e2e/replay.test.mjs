@@ -39,7 +39,7 @@ async function runNatively(script, name) {
   });
 }
 
-/** Through the page's controller, as the views do (the coordinator moves some to UI clicks). */
+/** Through the page's controller (for set-up the UI has no single control for). */
 async function act(page, action) {
   const taken = await page.evaluate((a) => window.raftlab.ctx.act(a), action);
   assert.equal(taken, true, `action ${JSON.stringify(action)} taken`);
@@ -66,8 +66,10 @@ test('a page run replayed natively from its script reaches the page\'s state has
   const follower = leader === 1 ? 2 : 1;
   const other = leader === 3 ? 4 : 3;
 
-  await sendConsole(page, 1, leader,
-    'ETCDCTL_API=3 etcdctl --endpoints=http://localhost:2379 put mykey myvalue');
+  // Typed into the console (the seed's line; --endpoints picks n1).
+  const input = page.getByRole('textbox', { name: 'etcdctl command', exact: true });
+  await input.fill('ETCDCTL_API=3 etcdctl --endpoints=http://localhost:2379 put mykey myvalue');
+  await input.press('Enter');
   await advance(page, 300);
   // Hostile and odd lines: HTML, nested quotes, an odd count of double quotes (the script
   // writes that one as JSON), unicode, spaces at the ends.
@@ -76,10 +78,15 @@ test('a page run replayed natively from its script reaches the page\'s state has
   await sendConsole(page, 1, follower, 'put ключ "値 🙂"');
   await sendConsole(page, 2, leader, '   get mykey   ');
   await advance(page, 400);
-  await act(page, { kind: 'crash', node: follower });
-  await act(page, { kind: 'set-link-up', from: leader, to: other, up: false });
+  // Crash from the node panel, cut one direction in the link matrix, step with the button.
+  await page.locator(`[data-node="${follower}"][role=button]`).first().click();
+  await page.getByRole('button', { name: 'Crash', exact: true }).click();
+  await page.getByRole('tab', { name: 'Network' }).click();
+  const cell = page.getByRole('button', { name: `link n${leader} to n${other}`, exact: true });
+  await cell.click();
+  assert.equal(await cell.getAttribute('aria-pressed'), 'true');
   for (let i = 0; i < 3; i += 1) {
-    await page.evaluate(() => window.raftlab.ctx.step());
+    await page.getByRole('button', { name: 'Step forward' }).click();
   }
   const inFlight = (await viewOf(page)).messages.filter((m) => !m.held);
   assert.ok(inFlight.length >= 2, 'messages in flight to hold and drop');
@@ -90,8 +97,11 @@ test('a page run replayed natively from its script reaches the page\'s state has
     await advance(page, 100);
   }
   await act(page, { kind: 'release', message: inFlight[0].id });
-  await act(page, { kind: 'restart', node: follower });
-  await act(page, { kind: 'set-link-up', from: leader, to: other, up: true });
+  await cell.click();
+  assert.equal(await cell.getAttribute('aria-pressed'), 'false');
+  await page.getByRole('tab', { name: 'Node' }).click();
+  await page.locator(`[data-node="${follower}"][role=button]`).first().click();
+  await page.getByRole('button', { name: 'Restart', exact: true }).click();
   await advance(page, 1500);
 
   const pageHash = await shownHash(page);
