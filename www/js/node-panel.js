@@ -97,7 +97,11 @@ export function mount(root, ctx) {
   const memberBox = html('div', 'np-actions', undefined, panel);
   memberBox.setAttribute('role', 'group');
   memberBox.setAttribute('aria-label', 'Membership changes');
-  const reasons = html('ul', 'hint np-reasons', undefined, panel);
+  // Disabled buttons cannot take the focus, so their reasons are also written out, folded
+  // away under one line so they do not crowd the panel.
+  const reasonsBox = html('details', 'np-reasons-box', undefined, panel);
+  html('summary', 'hint', 'Why are some actions greyed out?', reasonsBox);
+  const reasons = html('ul', 'hint np-reasons', undefined, reasonsBox);
   reasons.setAttribute('aria-label', 'Why some actions are unavailable');
   /** @type {Map<string, HTMLButtonElement>} */
   const actionButtons = new Map();
@@ -283,6 +287,7 @@ export function mount(root, ctx) {
     const leader = view.leader;
     setText(memberHead, leader === undefined ? 'Membership (needs a leader)' : `Membership (proposed through leader n${leader})`);
     syncList(reasons, reasonTexts);
+    reasonsBox.hidden = reasonTexts.length === 0;
 
     // Progress table (leader only).
     progressBox.hidden = node.progress.length === 0;
