@@ -61,6 +61,9 @@ export function createController(bindings, hooks) {
   let frameRequested = false;
   /** @type {{ node?: number, message?: number }} */
   let selection = {};
+  /** What a fired monitor (or a lesson) points at: drawn highlighted by the ring, logs, diagram. */
+  /** @type {{ nodes: number[], messages: number[], indexes: number[] }} */
+  let highlight = { nodes: [], messages: [], indexes: [] };
 
   /** @type {Ctx} */
   const ctx = {
@@ -68,6 +71,23 @@ export function createController(bindings, hooks) {
     get playground() { return playground; },
     get config() { return { ...config }; },
     get selection() { return selection; },
+    get highlight() { return highlight; },
+    setHighlight(next) {
+      highlight = { nodes: [], messages: [], indexes: [], ...next };
+      refresh();
+    },
+    /** Goes to virtual time `ms` (back or forward) through the timeline's checkpoints. */
+    seek(ms) {
+      setPlaying(false);
+      try {
+        playground.seekMs(Math.max(0, Math.floor(ms)));
+      } catch (error) {
+        hooks.onError(errorText(error));
+        return false;
+      }
+      refresh();
+      return true;
+    },
     get playing() { return playing; },
     get speed() { return speed; },
     /** The moment the pictures show: the engine's clock plus the fraction of a ms owed. */
@@ -114,6 +134,7 @@ export function createController(bindings, hooks) {
       playground = created;
       config = { ...nextConfig };
       selection = {};
+      highlight = { nodes: [], messages: [], indexes: [] };
       owedMs = 0;
       refresh();
       return true;

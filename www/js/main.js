@@ -17,6 +17,10 @@ import * as consoleView from './console.js';
 import * as logs from './logs.js';
 import * as kv from './kv.js';
 import * as events from './events.js';
+import * as timeline from './timeline.js';
+import * as spacetime from './spacetime.js';
+import * as monitors from './monitors.js';
+import * as history from './history.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -177,6 +181,10 @@ async function start() {
     logs.mount(byId('logs-view'), ctx),
     kv.mount(byId('kv-view'), ctx),
     events.mount(byId('events-view'), ctx),
+    timeline.mount(byId('timeline-view'), ctx),
+    spacetime.mount(byId('spacetime-view'), ctx),
+    monitors.mount(byId('monitors-view'), ctx),
+    history.mount(byId('history-view'), ctx),
   ];
   for (const module of mounts) controller.addView(module);
   setupTabs(document);

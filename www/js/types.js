@@ -180,6 +180,10 @@
  * @property {any} playground the wasm Playground (read-only calls such as etcdCommand)
  * @property {Record<string, any>} config the run's config (SimConfig fields, snake_case)
  * @property {{ node?: number, message?: number }} selection
+ * @property {{ nodes: number[], messages: number[], indexes: number[] }} highlight what a fired
+ *   monitor (or a lesson) points at; the ring, logs and diagram draw it highlighted
+ * @property {(next: { nodes?: number[], messages?: number[], indexes?: number[] }) => void} setHighlight
+ * @property {(ms: number) => boolean} seek goes to virtual time `ms`, back or forward (pauses)
  * @property {boolean} playing
  * @property {number} speed
  * @property {number} displayMs virtual time the pictures show (engine clock + owed fraction)
