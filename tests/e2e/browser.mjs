@@ -33,6 +33,10 @@ export async function launch() {
  */
 export async function openPage(browser) {
   const page = await browser.newPage();
+  // A CI machine can be busy (2 cores shared with builds): give navigation and waits room, so
+  // a slow machine is not mistaken for a broken page (a test still fails on a real hang).
+  page.setDefaultNavigationTimeout(90_000);
+  page.setDefaultTimeout(60_000);
   const problems = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);

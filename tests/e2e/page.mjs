@@ -20,8 +20,8 @@ export async function openPlayground(browser, params = { seed: 1 }, size) {
   const url = new URL(baseUrl);
   url.searchParams.set('autoplay', '0');
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
-  await page.goto(url.toString());
-  await page.waitForSelector('body[data-state="ready"]', { timeout: 20000 });
+  await page.goto(url.toString(), { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
   await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.pause());
   return { page, problems };
 }
