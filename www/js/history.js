@@ -125,6 +125,8 @@ export function mount(root, ctx) {
   const axis = el('div', 'hist-axis');
   axis.setAttribute('aria-hidden', 'true');
   chart.append(rowsBox, axis);
+  const scroll = el('div', 'hist-scroll');
+  scroll.append(chart);
   const empty = el('p', 'hint hist-empty', 'No client operations yet: send some from the console (put, get, del).');
 
   const detail = el('div', 'hist-detail');
@@ -144,7 +146,7 @@ export function mount(root, ctx) {
     item.append(swatch, el('span', '', words));
     legend.append(item);
   }
-  root.append(bar, problem, explain, note, empty, chart, detail, legend);
+  root.append(bar, problem, explain, note, empty, scroll, detail, legend);
 
   /** The history drawn: its JSON, parsed ops, sources and the time it was taken. */
   /** @type {{ json: string, ops: HOp[], sources: any[], nowMs: number, description: string } | null} */
@@ -383,6 +385,17 @@ export function mount(root, ctx) {
     return { before, after: valueText(v.longest_linearization[at].value_after), place: at + 1 };
   }
 
+  /** For an operation the checker could not place: the register after its longest linearization. @param {number} i */
+  function unplacedAfter(i) {
+    if (!report || !snap || reportJson !== snap.json) return null;
+    const k = (report.keys ?? []).find((/** @type {any} */ x) => x.key === snap?.ops[i]?.key);
+    const v = k?.violation;
+    if (!v || !v.unplaced_ops.includes(i)) return null;
+    const steps = v.longest_linearization;
+    if (steps.length) return valueText(steps[steps.length - 1].value_after);
+    return v.any_initial_value ? 'any value (earlier operations were cut away)' : valueText(v.initial_value);
+  }
+
   /** @param {number} i */
   function showDetail(i) {
     if (!snap) return;
@@ -399,7 +412,10 @@ export function mount(root, ctx) {
       `asked: ${op.kind}${op.input ? ` ${JSON.stringify(op.input)}` : ''}; told: ${known ? (op.output ? JSON.stringify(op.output) : 'OK') : 'nothing'}`,
     ];
     const around = registerAround(i);
-    if (around) {
+    const after = unplacedAfter(i);
+    if (after) {
+      lines.push(`register before: ${after} (after the checker's longest linearization), and this operation cannot be placed there: its answer does not fit`);
+    } else if (around) {
       lines.push(`register before: ${around.before} · after: ${around.after} (step ${around.place} of the checker's longest linearization)`);
     } else {
       lines.push('Register before / after: the checker reports values only for the operations of its longest linearization, so only the operation\'s input and output are shown.');
@@ -447,8 +463,9 @@ export function mount(root, ctx) {
     const t0 = Math.min(...mine.map(({ op }) => op.call));
     const t1 = Math.max(snap.nowMs, ...mine.map(({ op }) => op.return ?? op.call));
     const span = Math.max(1, t1 - t0);
-    const pct = (/** @type {number} */ t) => `${(((t - t0) / span) * 96 + 2).toFixed(3)}%`;
-    const width = (/** @type {number} */ a, /** @type {number} */ b) => `${Math.max(0.6, ((b - a) / span) * 96).toFixed(3)}%`;
+    // Time runs over 2%..80% of the track: room on the right for the label of a last, short bar.
+    const pct = (/** @type {number} */ t) => `${(((t - t0) / span) * 78 + 2).toFixed(3)}%`;
+    const width = (/** @type {number} */ a, /** @type {number} */ b) => `${Math.max(0.6, ((b - a) / span) * 78).toFixed(3)}%`;
 
     const key = chosenKey;
     const k = report && reportJson === snap.json ? (report.keys ?? []).find((/** @type {any} */ x) => x.key === key) : undefined;
