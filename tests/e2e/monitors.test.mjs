@@ -246,3 +246,22 @@ test('a long check can be cancelled and the worker comes back for the next one',
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('on a phone, a pinned notice leads to the panel far below the ring', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: 6 }, { width: 390, height: 844 });
+  await setUp(page, { ...FIGURE8_CONFIG, unsafe_switches: ['commit-old-term-by-count'] }, FIGURE8);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await playUntil(page, 5000);
+  const toast = page.locator('[data-testid="monitor-toast"]');
+  await toast.waitFor({ state: 'visible' });
+  assert.match(await toast.textContent(), /4 leader completeness/);
+  await toast.locator('button', { hasText: 'Show what broke' }).click();
+  assert.ok(await toast.isHidden());
+  const inView = await page.evaluate(() => {
+    const box = document.querySelector('[data-testid="monitor-violation"]').getBoundingClientRect();
+    return box.top >= 0 && box.top < window.innerHeight;
+  });
+  assert.ok(inView, 'the violation notice is scrolled into view');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

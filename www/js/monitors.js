@@ -105,6 +105,28 @@ export function mount(root, ctx) {
 
   const tab = document.getElementById('tab-monitors');
 
+  // A notice pinned to the window, so the violation is seen wherever the page is scrolled (on a
+  // phone the Monitors panel is far below the ring); its button brings the panel into view.
+  const toast = el('div', 'mon-toast');
+  toast.dataset.testid = 'monitor-toast';
+  toast.hidden = true;
+  const toastText = el('p', 'mon-toast-text');
+  const toastShow = el('button', 'btn small', 'Show what broke');
+  toastShow.type = 'button';
+  const toastClose = el('button', 'btn small mon-toast-close', '×');
+  toastClose.type = 'button';
+  toastClose.setAttribute('aria-label', 'Dismiss the notice');
+  toast.append(toastText, toastShow, toastClose);
+  document.body.append(toast);
+  toastShow.addEventListener('click', () => {
+    showPanel('monitors-view');
+    toast.hidden = true;
+    notice.scrollIntoView({ block: 'start', behavior: 'auto' });
+    noticeTitle.tabIndex = -1;
+    noticeTitle.focus();
+  });
+  toastClose.addEventListener('click', () => { toast.hidden = true; });
+
   highlightButton.addEventListener('click', () => {
     highlightOn = !highlightOn;
     applyHighlight(lastView);
@@ -171,6 +193,8 @@ export function mount(root, ctx) {
       if (v) tab.dataset.alert = 'true';
       else delete tab.dataset.alert;
     }
+    if (!v) toast.hidden = true;
+    if (v) toastText.textContent = `Monitor ${v.invariant} fired at ${v.atMs} ms: the run is paused at the violating event.`;
     if (!v) {
       pointers = { indexes: [], terms: [] };
       // Seeking back before the violation: nothing is broken any more.
@@ -183,6 +207,9 @@ export function mount(root, ctx) {
       pointers = { indexes: [], terms: [] };
     }
     showPanel('monitors-view');
+    // The pinned notice only when the panel is out of sight (scrolled away, small screens).
+    const box = root.getBoundingClientRect();
+    toast.hidden = box.top >= 0 && box.top < window.innerHeight - 60;
     ctx.announce(`Safety monitor ${v.invariant} fired at ${v.atMs} ms: the run is paused at the violating event.`);
     // After this render pass: setHighlight renders every view again.
     queueMicrotask(() => applyHighlight(ctx.view));
