@@ -136,7 +136,7 @@ export function mount(root, ctx) {
   legend.setAttribute('aria-label', 'Legend');
   for (const [cls, words] of [
     ['kind-write', 'write (put, del, cas)'], ['kind-read', 'read (get)'],
-    ['open', 'no answer: unknown outcome'], ['failed', 'cas that did not apply'],
+    ['open', 'no answer yet'], ['open timeout', 'timed out: unknown outcome'], ['failed', 'cas that did not apply'],
     ['linearized', 'longest linearization (order shown)'], ['unplaced', 'cannot be placed after it'],
     ['failing', 'in the checker\'s proof'],
   ]) {
@@ -316,7 +316,14 @@ export function mount(root, ctx) {
       showProblem(`The clients' history could not be read: ${String(/** @type {any} */ (error)?.message ?? error)}`);
       return;
     }
-    if (snap && snap.json === json) { snap.nowMs = view.nowMs; return; }
+    if (snap && snap.json === json) {
+      // Operations without an answer stay open up to now: stretch them.
+      if (snap.nowMs !== view.nowMs && snap.ops.some((op) => op.return === undefined || op.return === null)) {
+        snap.nowMs = view.nowMs;
+        drawChart();
+      }
+      return;
+    }
     const parsed = JSON.parse(json);
     snap = { json, ops: parsed.ops, sources, nowMs: view.nowMs, description: parsed.description ?? '' };
     drawChart();
@@ -502,6 +509,7 @@ export function mount(root, ctx) {
         const read = op.kind === 'get';
         b.className = [
           'hop', read ? 'kind-read' : 'kind-write', known ? 'done' : 'open',
+          snap?.sources[i]?.state === 'timed-out' ? 'timeout' : '',
           op.kind === 'cas' && known && !op.output?.succeeded ? 'failed' : '',
           failing.has(i) ? 'failing' : '', unplaced.has(i) ? 'unplaced' : '',
           order.has(i) ? 'linearized' : '', ignored.has(i) ? 'ignored' : '',

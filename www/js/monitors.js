@@ -173,6 +173,14 @@ export function mount(root, ctx) {
       }
       const kind = el('td', 'mon-kind', m.kind);
       const status = el('td', 'mon-status');
+      if (m.number === null) {
+        // The history checker is no live monitor: its verdict is on the History tab.
+        const go = el('button', 'btn small', 'History tab');
+        go.type = 'button';
+        go.addEventListener('click', () => showPanel('history-view'));
+        row.dataset.status = 'history';
+        status.append(go);
+      }
       row.append(num, nameCell, kind, status);
       tbody.append(row);
       rows.set(m.name, { row, status, state: '' });
@@ -248,7 +256,7 @@ export function mount(root, ctx) {
       else state = 'ok';
       if (state === 'fired') fired++;
       if (state === 'off') off++;
-      if (state === rec.state) continue;
+      if (state === rec.state || state === 'history') continue;
       rec.state = state;
       rec.row.dataset.status = state;
       rec.status.textContent = {
