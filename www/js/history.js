@@ -483,6 +483,9 @@ export function mount(root, ctx) {
     const order = new Map((v?.longest_linearization ?? []).map((/** @type {any} */ s, /** @type {number} */ n) => [s.op, n + 1]));
 
     const clients = [...new Set(mine.map(({ op }) => op.client))].sort((a, b) => a - b);
+    // Wide enough that a busy client's bars keep their labels (the chart scrolls sideways).
+    const busiest = Math.max(...clients.map((c) => mine.filter(({ op }) => op.client === c).length));
+    chart.style.minWidth = `${Math.max(520, Math.round(72 + (busiest * 72) / 0.78))}px`;
     rowsBox.replaceChildren();
     const seen = new Set();
     for (const client of clients) {
@@ -531,15 +534,22 @@ export function mount(root, ctx) {
     }
     for (const id of [...bars.keys()]) if (!seen.has(id)) bars.delete(id);
 
-    // Axis: five ticks.
+    // Axis: a tick every 160 px or so.
     axis.replaceChildren();
-    for (let n = 0; n <= 4; n++) {
-      const t = Math.round(t0 + (span * n) / 4);
+    const ticks = Math.max(4, Math.round((parseFloat(chart.style.minWidth) || 520) * 0.78 / 160));
+    for (let n = 0; n <= ticks; n++) {
+      const t = Math.round(t0 + (span * n) / ticks);
       const tick = el('span', 'hist-tick num', `${t} ms`);
       tick.style.left = pct(t);
       axis.append(tick);
     }
     if (shownOp !== null && snap.ops[shownOp]?.key === chosenKey) showDetail(shownOp);
+    // A violation: bring its first operation into sight.
+    const firstFailing = [...failing].map((i) => bars.get(i)).filter(Boolean)
+      .sort((x, y) => /** @type {HTMLElement} */ (x).offsetLeft - /** @type {HTMLElement} */ (y).offsetLeft)[0];
+    if (firstFailing && chart.offsetWidth > scroll.clientWidth) {
+      scroll.scrollLeft = Math.max(0, firstFailing.offsetLeft + 72 - 24);
+    }
   }
 
   /** @param {View} view */
