@@ -265,3 +265,18 @@ test('on a phone, a pinned notice leads to the panel far below the ring', async 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a checker worker that cannot load is reported in the panel, not silently', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: 3 });
+  await page.route('**/check-worker.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await leaseScenario(page, true);
+  await openTab(page, 'history');
+  const verdict = await verdictOf(page);
+  assert.equal(verdict.state, 'error');
+  const alert = page.locator('#history-view .hist-error');
+  assert.ok(await alert.isVisible());
+  assert.match(await alert.textContent(), /worker/);
+  // The only console error is the browser's own note about the missing file.
+  assert.ok(problems.every((p) => /404|Failed to load|check-worker/i.test(p)), problems.join('\n'));
+  await page.close();
+});

@@ -40,10 +40,12 @@ export function mount(root, ctx) {
   root.classList.add('monitors-root');
 
   const notice = el('section', 'mon-notice');
-  notice.setAttribute('role', 'alert');
+  // Spoken once through the page's live region (ctx.announce), so not a second alert here.
+  notice.setAttribute('aria-labelledby', 'mon-notice-title');
   notice.dataset.testid = 'monitor-violation';
   notice.hidden = true;
   const noticeTitle = el('h3', 'mon-notice-title');
+  noticeTitle.id = 'mon-notice-title';
   const noticeWhen = el('p', 'mon-notice-when');
   const facts = el('dl', 'mon-facts');
   /** @type {Record<string, HTMLElement>} */
