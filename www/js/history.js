@@ -163,6 +163,8 @@ export function mount(root, ctx) {
   /** @type {{ id: number, json: string, started: number } | null} */
   let running = null;
   let cancelledJson = '';
+  /** The history whose check failed: not checked again automatically (Check retries). */
+  let failedJson = '';
   /** @type {View | null} */
   let lastView = null;
   /** @type {any} */
@@ -214,6 +216,7 @@ export function mount(root, ctx) {
       if (!running || id !== running.id) return;
       const json = running.json;
       finishRunning();
+      failedJson = json;
       if (error) {
         showProblem(`The history check failed: ${error}`);
         setVerdict('error', 'Check failed');
@@ -232,6 +235,7 @@ export function mount(root, ctx) {
         setVerdict('error', 'Check failed');
         return;
       }
+      failedJson = '';
       showProblem('');
       report = parsed;
       reportJson = json;
@@ -243,7 +247,7 @@ export function mount(root, ctx) {
       const what = event.message || 'the worker could not start (is the page served over http?)';
       worker?.terminate();
       worker = null;
-      if (running) finishRunning();
+      if (running) { failedJson = running.json; finishRunning(); }
       showProblem(`The history checker's worker failed: ${what}`);
       setVerdict('error', 'Check failed');
     });
@@ -557,7 +561,7 @@ export function mount(root, ctx) {
     takeSnapshot(false);
     // Auto-check when paused: the history as it stands, once.
     if (!ctx.playing && snap && snap.ops.length > 0 && reportJson !== snap.json
-      && cancelledJson !== snap.json && (!running || running.json !== snap.json)) {
+      && cancelledJson !== snap.json && failedJson !== snap.json && (!running || running.json !== snap.json)) {
       startCheck(snap.json);
     }
     void view;
@@ -578,7 +582,7 @@ export function mount(root, ctx) {
         // A new run: forget the old history and any check of it.
         playground = ctx.playground;
         if (running) cancel(true);
-        snap = null; snapKey = ''; report = null; reportJson = ''; cancelledJson = '';
+        snap = null; snapKey = ''; report = null; reportJson = ''; cancelledJson = ''; failedJson = '';
         shownOp = null; chosenKey = ''; delete keySelect.dataset.userPicked;
         bars.clear(); rowsBox.replaceChildren(); axis.replaceChildren(); detail.replaceChildren();
         explain.hidden = true;
