@@ -153,8 +153,11 @@ test('Figure 8 with its teaching switch: the monitor fires, the run pauses there
   assert.equal(await page.locator('#ring-view .ring-node.hl[data-node="3"]').count(), 1, 'n3 highlighted in the ring');
   await page.click('#monitors-view .mon-notice-buttons button:nth-child(2)'); // Show the logs
   await page.waitForSelector('#logs-view:not([hidden])');
-  const hlCells = await page.locator('#logs-view .logs-entry.hl[data-index="2"]').count();
+  // The logs view draws when its tab shows (on its next frame).
+  const hlCells = await page.locator('#logs-view .logs-entry.hl[data-index="2"]')
+    .first().waitFor({ timeout: 5000 }).then(() => page.locator('#logs-view .logs-entry.hl[data-index="2"]').count(), () => 0);
   assert.ok(hlCells >= 1, 'index 2 highlighted in the logs');
+  assert.equal(await page.locator('#logs-view .logs-entry.hl:not([data-index="2"])').count(), 0, 'only index 2');
   // The highlight toggle takes it away.
   await openTab(page, 'monitors');
   await page.click('#monitors-view .mon-notice-buttons button:nth-child(1)');
