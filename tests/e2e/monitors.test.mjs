@@ -205,6 +205,10 @@ test('lease reads without check-quorum: the history shows the stale read as not 
   await page.locator('#history-view .hop.linearized').focus();
   const detail = await page.locator('[data-testid="history-detail"]').textContent();
   assert.match(detail, /register before: any value .* after: "2"/);
+  // The keyboard moves between operations (one Tab stop, arrows): Right from the write
+  // reaches the stale read, whose details say why it does not fit.
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.locator('[data-testid="history-detail"]').textContent(), /register before: "2" .*cannot be placed/);
   // Check again through the button: the same verdict.
   await page.click('#history-view .hist-bar button:has-text("Check")');
   assert.equal((await verdictOf(page)).state, 'violation');

@@ -192,6 +192,25 @@ export function mount(root, ctx) {
     cancelledJson = '';
     if (!ctx.playing && snap) startCheck(snap.json);
   });
+  // Arrow keys: Left / Right go to the previous / next operation in call order, Home / End to
+  // the first / last; the focused one shows its details.
+  chart.addEventListener('keydown', (event) => {
+    const e = /** @type {KeyboardEvent} */ (event);
+    const at = e.target instanceof HTMLElement ? Number(e.target.dataset.op) : NaN;
+    if (Number.isNaN(at)) return;
+    const list = [...bars.values()].sort((x, y) => Number(x.dataset.op) - Number(y.dataset.op));
+    const here = list.findIndex((b) => Number(b.dataset.op) === at);
+    let next = -1;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = Math.min(list.length - 1, here + 1);
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = Math.max(0, here - 1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = list.length - 1;
+    if (next < 0) return;
+    e.preventDefault();
+    for (const b of list) b.tabIndex = -1;
+    list[next].tabIndex = 0;
+    list[next].focus();
+  });
   new MutationObserver(() => {
     if (!root.hidden && lastView) update(lastView);
   }).observe(root, { attributes: true, attributeFilter: ['hidden'] });
@@ -547,6 +566,10 @@ export function mount(root, ctx) {
       tick.style.left = pct(t);
       axis.append(tick);
     }
+    // One Tab stop for the whole chart (roving tabindex): arrows move between operations.
+    const inOrder = [...bars.values()].sort((x, y) => Number(x.dataset.op) - Number(y.dataset.op));
+    const current = (shownOp !== null && bars.get(shownOp)) || [...failing].map((i) => bars.get(i)).find(Boolean) || inOrder[0];
+    for (const b of inOrder) b.tabIndex = b === current ? 0 : -1;
     if (shownOp !== null && snap.ops[shownOp]?.key === chosenKey) showDetail(shownOp);
     // A violation: bring its first operation into sight.
     const firstFailing = [...failing].map((i) => bars.get(i)).filter(Boolean)
