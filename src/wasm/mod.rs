@@ -3,6 +3,7 @@
 
 mod catalog;
 mod log_slice;
+mod monitors;
 mod playground;
 mod replay;
 use wasm_bindgen::prelude::*;

@@ -280,6 +280,10 @@ export function mount(root, ctx) {
     const leaderEntries = leaderLog ? entriesFor(leaderLog, first, lastCol) : [];
     const progress = new Map((leaderNode?.progress ?? []).map((p) => [p.peer, p]));
 
+    // [monitors highlight] what a fired monitor points at (ctx.highlight): node rows and indexes.
+    const hlNodes = new Set(ctx.highlight?.nodes ?? []);
+    const hlIndexes = new Set(ctx.highlight?.indexes ?? []);
+    // [/monitors highlight]
     const seen = new Set();
     let previous = ruler;
     for (const log of view.logs) {
@@ -292,6 +296,7 @@ export function mount(root, ctx) {
       const isLeader = log.node === view.leader;
       row.row.classList.toggle('crashed', crashed);
       row.row.classList.toggle('leader', isLeader);
+      row.row.classList.toggle('hl', hlNodes.has(log.node)); // [monitors highlight]
       row.name.textContent = node?.name ?? `n${log.node}`;
       const roleText = crashed ? 'crashed' : (node?.role ?? '');
       row.role.textContent = node?.paused ? `${roleText}, paused` : roleText;
@@ -324,6 +329,7 @@ export function mount(root, ctx) {
         const theirs = !isLeader && leaderEntries.length ? at(leaderEntries, index) : undefined;
         const divergent = theirs !== undefined && theirs.term !== entry.term;
         drawCell(row, entry, divergent, theirs?.term);
+        row.cells.get(index)?.classList.toggle('hl', hlIndexes.has(index)); // [monitors highlight]
       }
     }
     for (const [id, row] of rows) {

@@ -369,6 +369,7 @@ export function mount(root, ctx) {
     }
     toggleClass(rec.g, 'selected', selected);
     setAttr(rec.g, 'aria-pressed', selected ? 'true' : 'false');
+    toggleClass(rec.g, 'hl', (ctx.highlight?.nodes ?? []).includes(node.id)); // [monitors highlight]
     const label = nodeLabel(node);
     setAttr(rec.g, 'aria-label', label);
     setText(rec.title, label);
@@ -533,6 +534,7 @@ export function mount(root, ctx) {
       }
       toggleClass(rec.g, 'held', m.held);
       toggleClass(rec.g, 'selected', m.id === selected);
+      toggleClass(rec.g, 'hl', (ctx.highlight?.messages ?? []).includes(m.id)); // [monitors highlight]
       const cls = termClass(m.term);
       if (rec.termCls !== cls) {
         if (rec.termCls) rec.g.classList.remove(rec.termCls);
