@@ -5,15 +5,14 @@
 use crate::build;
 use crate::proc::repo_root;
 use std::fs;
-use std::io::ErrorKind;
-use std::net::{SocketAddr, TcpListener};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::thread;
-use tiny_http::{Header, Request, Response, Server};
+use std::time::Duration;
 
 const DEFAULT_PORT: u16 = 8080;
-const WORKER_THREADS: usize = 4;
 
 /// A folder served under a URL prefix (which starts and ends with `/`).
 #[derive(Clone, Debug)]
@@ -57,7 +56,12 @@ pub fn command(rest: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Binds 127.0.0.1:`port` (0 picks a free port) and serves `mounts` on worker threads.
+/// Binds 127.0.0.1:`port` (0 picks a free port) and serves `mounts`: one thread accepts, one
+/// thread per connection answers one request and closes it (`Connection: close`).
+///
+/// A hand-rolled HTTP/1.1 subset, GET and HEAD only, because the server crate used before
+/// (tiny_http 0.12) left some of the first parallel requests after start-up unanswered, which
+/// stalled page loads in the browser tests until the browser's own timeout.
 pub fn start(
     port: u16,
     mounts: Vec<Mount>,
@@ -71,60 +75,104 @@ pub fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
-    let server = Server::from_listener(listener, None).map_err(|e| format!("server: {e}"))?;
-    let server = Arc::new(server);
     let mounts = Arc::new(mounts);
-    let handles = (0..WORKER_THREADS)
-        .map(|_| {
-            let server = Arc::clone(&server);
+    let accept = thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
             let mounts = Arc::clone(&mounts);
-            thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    respond(request, &mounts);
-                }
-            })
-        })
-        .collect();
-    Ok((addr, handles))
+            thread::spawn(move || serve_connection(stream, &mounts));
+        }
+    });
+    Ok((addr, vec![accept]))
 }
 
-fn respond(request: Request, mounts: &[Mount]) {
-    let url = request
-        .url()
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("/")
-        .to_string();
-    let response = match resolve(&url, mounts) {
+/// The most bytes of a request head read (a static page's requests are far smaller).
+const HEAD_MAX: usize = 16 * 1024;
+
+/// Reads one request head, answers it and closes the connection. A client that goes away or
+/// sends garbage is not our error: the connection just ends.
+fn serve_connection(mut stream: TcpStream, mounts: &[Mount]) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+        if head.len() > HEAD_MAX {
+            let _ = write_response(
+                &mut stream,
+                431,
+                "text/plain; charset=utf-8",
+                b"request head too large\n",
+                true,
+            );
+            return;
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut words = text.lines().next().unwrap_or("").split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+    let with_body = method != "HEAD";
+    if method != "GET" && method != "HEAD" {
+        let _ = write_response(
+            &mut stream,
+            405,
+            "text/plain; charset=utf-8",
+            b"only GET and HEAD\n",
+            true,
+        );
+        return;
+    }
+    let url = target.split(['?', '#']).next().unwrap_or("/");
+    let _ = match resolve(url, mounts) {
         Resolved::File(path) => match fs::read(&path) {
-            Ok(bytes) => {
-                Response::from_data(bytes).with_header(header("Content-Type", mime_type(&path)))
-            }
-            Err(_) => not_found(),
+            Ok(bytes) => write_response(&mut stream, 200, mime_type(&path), &bytes, with_body),
+            Err(_) => not_found(&mut stream, with_body),
         },
-        Resolved::Redirect(location) => Response::from_data(Vec::new())
-            .with_status_code(301)
-            .with_header(header("Location", &location)),
-        Resolved::NotFound => not_found(),
+        Resolved::Redirect(location) => write!(
+            stream,
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+        Resolved::NotFound => not_found(&mut stream, with_body),
     };
-    let response = response
-        .with_header(header("Cache-Control", "no-cache"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
-    // A client that went away is not our error.
-    let _ = request.respond(response);
+    let _ = stream.flush();
 }
 
-fn not_found() -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_string("404 not found\n")
-        .with_status_code(404)
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
+fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    with_body: bool,
+) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Request Header Fields Too Large",
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    if with_body {
+        stream.write_all(body)?;
+    }
+    Ok(())
 }
 
-fn header(name: &str, value: &str) -> Header {
-    // Names and values here are ASCII constants or URL paths, which tiny_http accepts.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|()| {
-        Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).expect("constant header")
-    })
+fn not_found(stream: &mut TcpStream, with_body: bool) -> std::io::Result<()> {
+    write_response(
+        stream,
+        404,
+        "text/plain; charset=utf-8",
+        b"404 not found\n",
+        with_body,
+    )
 }
 
 #[derive(Debug, PartialEq)]
