@@ -443,6 +443,7 @@ export function mount(root, ctx) {
     drawAxis(w);
     place(w, ctx.displayMs);
     root.dataset.fromMs = String(from);
+    root.dataset.spanMs = String(spanMs);
     root.dataset.toMs = String(data ? data.toMs : to);
     const hlNodes = new Set(ctx.highlight?.nodes ?? []);
     for (const [id, lane] of laneEls) {
