@@ -66,6 +66,12 @@ function timeLabel(ms, step) {
   return `${min} min ${Number(((ms % 60_000) / 1000).toFixed(1))} s`;
 }
 
+/** The window in seconds: "1.68–3.18 s". */
+function rangeText(from, to) {
+  const digits = to - from < 2000 ? 2 : 1;
+  return `${(from / 1000).toFixed(digits)}–${(to / 1000).toFixed(digits)} s`;
+}
+
 /** A tick spacing of 1, 2 or 5 × 10^k ms giving at least `minPx` between ticks. */
 function tickStep(pxPerMs, minPx) {
   const raw = minPx / pxPerMs;
@@ -295,14 +301,22 @@ export function mount(root, ctx) {
           hit: svg('path', { class: 'st-hit' }, g),
           line: svg('path', { class: 'st-line' }, g),
           head: svg('path', { class: 'st-head' }, g),
-          key: '', cls: '', label: '', geom: '',
+          key: '', state: '', label: '', geom: '',
         };
         arrowEls.set(a.id, rec);
       }
-      const cls = arrowClass(a, a.id === selected, hl.has(a.id));
-      if (rec.cls !== cls) { rec.g.setAttribute('class', cls); rec.cls = cls; }
-      const label = arrowLine(a);
-      if (rec.label !== label) { rec.g.setAttribute('aria-label', label); rec.label = label; }
+      // The class and label change only with the arrow's end, the selection or a highlight.
+      const isSelected = a.id === selected;
+      const isHl = hl.has(a.id);
+      const state = `${key}|${isSelected}|${isHl}`;
+      if (rec.state !== state) {
+        rec.g.setAttribute('class', arrowClass(a, isSelected, isHl));
+        if (rec.key !== key) {
+          rec.label = arrowLine(a);
+          rec.g.setAttribute('aria-label', rec.label);
+        }
+        rec.state = state;
+      }
       // Held and unknown arrows stop at the present or the window's end, which move.
       const moving = a.end === 'held' || a.end === 'unknown';
       if (force || moving || rec.key !== key || rec.geom !== geomKey) {
@@ -310,6 +324,7 @@ export function mount(root, ctx) {
         rec.key = key;
         rec.geom = geomKey;
       }
+      const label = rec.label;
       rec.a = a;
       if (a.id === selected) selectedLine = label;
     }
@@ -453,7 +468,7 @@ export function mount(root, ctx) {
     setAttr(followButton, 'aria-pressed', following ? 'true' : 'false');
     const shown = data ? data.arrows.length : 0;
     const total = data ? data.arrowsTotal : 0;
-    setText(range, `${timeLabel(from, spanMs < 5000 ? 1 : 1000)} – ${timeLabel(to, spanMs < 5000 ? 1 : 1000)} · ${shown < total ? `newest ${shown} of ${total}` : shown} arrows`);
+    setText(range, `${rangeText(from, to)} · ${shown < total ? `newest ${shown} of ${total}` : shown} arrows`);
     if (ctx.selection.message === undefined) selectedLine = '';
     setText(summary, selectedLine || (data && data.traceStartMs !== undefined && from < data.traceStartMs
       ? `The trace starts at ${data.traceStartMs} ms.` : ''));
