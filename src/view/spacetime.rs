@@ -30,8 +30,9 @@ pub struct SpacetimeView {
     pub to_ms: u64,
     /// Virtual time now (the present: nothing after it exists).
     pub now_ms: u64,
-    /// The oldest moment the trace still holds (ms); absent when it holds nothing. Before it
-    /// the diagram has no data (a long run keeps only the newest events).
+    /// The oldest moment the trace still holds (ms), once older events have left it (a long
+    /// run keeps only the newest events): before it the diagram has no data. Absent while the
+    /// trace holds the whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_start_ms: Option<u64>,
     /// The lanes: every node, by id.
@@ -338,7 +339,9 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
         from_ms,
         to_ms,
         now_ms: now,
-        trace_start_ms: trace.events().next().map(|e| e.at_ms.0),
+        trace_start_ms: (trace.dropped_len() > 0)
+            .then(|| trace.events().next().map(|e| e.at_ms.0))
+            .flatten(),
         nodes: sim.nodes().keys().map(|id: &NodeId| id.0).collect(),
         arrows,
         arrows_total,

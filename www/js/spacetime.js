@@ -139,6 +139,8 @@ export function mount(root, ctx) {
 
   let following = true;
   let spanMs = SPAN_DEFAULT;
+  /** Until the user zooms, the window's width follows the diagram's (about 1.25 ms a pixel). */
+  let zoomed = false;
   /** Right edge of the window when not following (virtual ms). */
   let endMs = SPAN_DEFAULT;
   let width = 0;
@@ -196,12 +198,14 @@ export function mount(root, ctx) {
       endMs = at - share * next + next;
     }
     spanMs = next;
+    zoomed = true;
     draw();
   }
 
   function measure() {
     width = Math.max(100, frame.clientWidth);
     height = Math.max(60, frame.clientHeight);
+    if (!zoomed) spanMs = Math.min(SPAN_DEFAULT, Math.max(300, Math.round((width - GUTTER) * 1.25)));
   }
 
   /** x in the time group of virtual time `t`. */
@@ -631,5 +635,5 @@ function buildLegend(details) {
   item('election started', mark('candidate', 'M13,7a4,4 0 1,0 8,0a4,4 0 1,0 -8,0', 't1'));
   item('commit index advanced', mark('commit', 'M17,1V13'));
   item('crash ×, restart +', mark('crash', 'M6,3L12,11M12,3L6,11M24,3V11M20,7H28'));
-  html('p', 'hint', 'Colour: the term (as in the ring). The vertical line is the moment shown everywhere.', details);
+  html('li', 'hint', 'Colour: the term, as in the ring. The vertical line is the moment shown everywhere: click a lane or a mark to go there.', list);
 }
