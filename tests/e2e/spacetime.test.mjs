@@ -16,7 +16,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 /** Elects a leader, puts two keys, drops a message in flight; returns the dropped id. */
-async function setUp(page) {
+async function setUp(page, extraMs = 0) {
   const view = await untilLeader(page);
   const dropped = await page.evaluate((leader) => {
     const ctx = /** @type {any} */ (window).raftlab.ctx;
@@ -30,7 +30,7 @@ async function setUp(page) {
     return m.id;
   }, view.leader);
   assert.ok(dropped >= 0, 'a message was on the wire to drop');
-  await advance(page, 300);
+  await advance(page, 300 + extraMs);
   await page.click('#tab-spacetime');
   await page.waitForSelector('#spacetime-view:not([hidden]) .st-lane');
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
@@ -125,7 +125,7 @@ test('clicking or Tab + Enter on an arrow selects the message everywhere', async
 
 test('clicking a lane seeks there; the zoom buttons change the window', async () => {
   const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 5 });
-  await setUp(page);
+  await setUp(page, 3000);
   const nowBefore = Number(await page.textContent('[data-testid="sim-time"]'));
   // A free spot on a lane, 30% across the plot: nothing but the lane under the pointer.
   const spot = await page.evaluate(() => {
@@ -170,6 +170,22 @@ test('clicking a lane seeks there; the zoom buttons change the window', async ()
   assert.notDeepEqual(axisIn, axisOut, 'the time axis follows the zoom');
   const after = await shown(page);
   assert.deepEqual(after.dom, after.engine, 'the wider window draws the engine\'s arrows for it');
+
+  // Keys: + zooms in, Left pans into the past (and stops following the present), Home
+  // follows it again.
+  await page.focus('#spacetime-view .st-svg');
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  assert.ok(await spanOf() < zoomedOut / 2, 'the + key zooms in');
+  const fromBefore = (await shown(page)).from;
+  await page.keyboard.press('ArrowLeft');
+  const panned = await shown(page);
+  assert.ok(panned.from < fromBefore, `Left pans earlier (${fromBefore} -> ${panned.from}, now ${(await viewOf(page)).nowMs}, span ${await spanOf()})`);
+  assert.equal(await page.getAttribute('#spacetime-view .st-bar button[aria-pressed]', 'aria-pressed'), 'false');
+  assert.deepEqual(panned.dom, panned.engine);
+  await page.keyboard.press('Home');
+  assert.equal(await page.getAttribute('#spacetime-view .st-bar button[aria-pressed]', 'aria-pressed'), 'true');
+  assert.equal((await shown(page)).from, fromBefore);
   assert.deepEqual(problems, []);
   await page.close();
 });

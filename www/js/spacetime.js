@@ -294,6 +294,9 @@ export function mount(root, ctx) {
     const hl = new Set(ctx.highlight?.messages ?? []);
     const keep = new Set();
     const arrows = data ? data.arrows : [];
+    let newest = -1;
+    for (const id of arrowEls.keys()) newest = Math.max(newest, id);
+    let outOfOrder = false;
     for (const a of arrows) {
       keep.add(a.id);
       let rec = arrowEls.get(a.id);
@@ -308,6 +311,7 @@ export function mount(root, ctx) {
           key: '', state: '', label: '', geom: '',
         };
         arrowEls.set(a.id, rec);
+        if (a.id < newest) outOfOrder = true;
       }
       // The class and label change only with the arrow's end, the selection or a highlight.
       const isSelected = a.id === selected;
@@ -334,6 +338,13 @@ export function mount(root, ctx) {
     }
     for (const [id, rec] of arrowEls) {
       if (!keep.has(id)) { rec.g.remove(); arrowEls.delete(id); }
+    }
+    if (outOfOrder) {
+      // Older arrows came into view (a pan or zoom into the past): keep the DOM, the tab
+      // order and the keyboard's left / right in id (send) order.
+      const ordered = arrows.map((a) => [a.id, arrowEls.get(a.id)]);
+      arrowEls.clear();
+      for (const [id, rec] of ordered) { arrowEls.set(id, rec); arrowLayer.append(rec.g); }
     }
     // Roving tabindex: one arrow is reachable by Tab (the selected one, else the newest).
     let target = selected !== undefined && arrowEls.has(selected) ? selected
