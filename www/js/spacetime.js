@@ -226,10 +226,10 @@ export function mount(root, ctx) {
           g,
           band: svg('rect', { class: 'st-band', x: GUTTER }, g),
           line: svg('line', { class: 'st-lane-line', x1: GUTTER }, g),
-          label: svg('text', { class: 'st-lane-label', x: GUTTER - 6, role: 'button', tabindex: -1 }, g),
+          // Clicking a lane's name selects the node (a pointer shortcut: keys 1-9 do it too).
+          label: svg('text', { class: 'st-lane-label', x: GUTTER - 6 }, g),
         };
         lane.label.textContent = `n${id}`;
-        setAttr(lane.label, 'aria-label', `Select node n${id}`);
         laneEls.set(id, lane);
       }
       const y = /** @type {number} */ (laneY.get(id));
