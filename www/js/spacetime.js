@@ -112,7 +112,6 @@ export function mount(root, ctx) {
   const followButton = button('Now', 'Follow the present', () => { following = true; ctx.announce('The diagram follows the present.'); draw(); });
   const range = html('span', 'st-range num', '', bar);
   const summary = html('span', 'st-summary', '', bar);
-  summary.setAttribute('aria-live', 'polite');
   summary.dataset.testid = 'st-summary';
   const legend = /** @type {HTMLDetailsElement} */ (html('details', 'st-legend', undefined, bar));
   html('summary', '', 'Key', legend);
@@ -487,6 +486,7 @@ export function mount(root, ctx) {
     if (ctx.selection.message === undefined) selectedLine = '';
     setText(summary, selectedLine || (data && data.traceStartMs !== undefined && from < data.traceStartMs
       ? `The trace starts at ${data.traceStartMs} ms.` : ''));
+    setAttr(summary, 'title', summary.textContent || null);
   }
 
   // --- Interaction -------------------------------------------------------------------------
