@@ -119,6 +119,11 @@ test('clicking or Tab + Enter on an arrow selects the message everywhere', async
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.selection.message), before);
   assert.match(await page.textContent('#node-view .mp-title'), new RegExp(`^Message m${before}\\b`));
+  // Shift+Enter goes to the moment it was sent.
+  const sentMs = await page.evaluate((id) => /** @type {any} */ (window).raftlab.ctx.playground
+    .spacetime(0, 1e6, 5000).arrows.find((a) => a.id === id).sentMs, before);
+  await page.keyboard.press('Shift+Enter');
+  assert.equal(Number(await page.textContent('[data-testid="sim-time"]')), sentMs);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -119,7 +119,7 @@ export function mount(root, ctx) {
 
   // The diagram.
   const frame = html('div', 'st-frame', undefined, root);
-  const hint = 'Space-time diagram: one lane per node, time left to right. Arrow keys pan, + and − zoom, Home follows the present; Tab reaches the arrows (left and right arrow keys move between them, Enter selects); click a lane to go to that moment.';
+  const hint = 'Space-time diagram: one lane per node, time left to right. Arrow keys pan, + and − zoom, Home follows the present; Tab reaches the arrows (left and right arrow keys move between them, Enter selects, Shift+Enter goes to when it was sent); click a lane or a mark to go to that moment.';
   const canvas = svg('svg', { class: 'st-svg', tabindex: 0, role: 'group', 'aria-label': hint }, frame);
   const defs = svg('defs', {}, canvas);
   const clip = svg('clipPath', { id: 'st-clip' }, defs);
@@ -572,7 +572,12 @@ export function mount(root, ctx) {
       let next = -1;
       if (e.key === 'ArrowRight') next = Math.min(ids.length - 1, at + 1);
       else if (e.key === 'ArrowLeft') next = Math.max(0, at - 1);
-      else if (e.key === 'Enter' || e.key === ' ') {
+      else if (e.key === 'Enter' && e.shiftKey) {
+        e.preventDefault();
+        const a = arrowEls.get(ids[at])?.a;
+        if (a) seek(a.sentMs);
+        return;
+      } else if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault();
         selectMessage(ids[at]);
         return;
@@ -605,6 +610,12 @@ export function mount(root, ctx) {
 
   return {
     render(view) {
+      // A jump of the clock (a seek from elsewhere) out of a window the user panned to brings
+      // the cursor back into view.
+      if (!following && !ctx.playing && last && view.nowMs !== last.nowMs) {
+        const w = windowNow();
+        if (view.nowMs < w.from || view.nowMs > w.to) endMs = Math.max(spanMs, view.nowMs + spanMs / 2);
+      }
       last = view;
       draw();
     },
