@@ -225,9 +225,11 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
     let mut marks: Vec<MarkView> = Vec::new();
     let mut committed: BTreeMap<u64, u64> = BTreeMap::new();
     let horizon = to_ms.saturating_add(LOOKAHEAD_MS);
-    let slowest = super::links::build(sim)
-        .iter()
-        .map(|l| l.latency_ms_max)
+    let network = sim.network();
+    let slowest = network
+        .overrides()
+        .map(|(_, link)| link.latency_ms_max.0)
+        .chain([network.default_link().latency_ms_max.0])
         .max()
         .unwrap_or(0);
     let start = from_ms.saturating_sub(LOOKBACK_MS.saturating_add(slowest));
@@ -325,7 +327,8 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
     }
     let mut arrows: Vec<ArrowView> = arrows
         .into_values()
-        .filter(|a| a.end_ms.is_none_or(|end| end >= from_ms))
+        // A held message is on the wire until now, whenever it was due.
+        .filter(|a| a.end == "held" || a.end_ms.is_none_or(|end| end >= from_ms))
         .collect();
     let arrows_total = arrows.len() as u64;
     if arrows.len() > max {
