@@ -60,6 +60,12 @@ impl SendSummary {
         SendSummary(Some(Box::new(kept)))
     }
 
+    /// The message as sent (without a snapshot's data); `None` for [`SendSummary::default`]
+    /// (a run that does not record its trace).
+    pub fn message(&self) -> Option<&crate::raft::message::Message> {
+        self.0.as_deref()
+    }
+
     /// The text: `describe_message` of the message (empty for [`SendSummary::default`]).
     pub fn text(&self) -> String {
         self.0
@@ -334,6 +340,25 @@ impl Trace {
             .skip_while(move |e| e.id < id)
     }
 
+    /// The recorded events in the window at or after virtual time `ms`, oldest first: found by
+    /// binary search over the chunks (events are in time order), so reading a short stretch of
+    /// a long trace costs the stretch, not the trace.
+    pub fn events_from_ms(&self, ms: TimeMs) -> impl Iterator<Item = &TraceEvent> {
+        let skip = self
+            .chunks
+            .partition_point(|chunk| chunk.last().is_some_and(|e| e.at_ms < ms));
+        let inner = self
+            .chunks
+            .get(skip)
+            .map(|chunk| chunk.partition_point(|e| e.at_ms < ms))
+            .unwrap_or(0);
+        self.chunks
+            .iter()
+            .skip(skip)
+            .flat_map(|chunk| chunk.iter())
+            .skip(inner)
+    }
+
     /// Number of recorded events in the window.
     pub fn kept_len(&self) -> usize {
         self.kept
@@ -409,6 +434,16 @@ mod tests {
         assert_ne!(windowed.to_text(), all.to_text());
         let from: Vec<u64> = windowed.events_from(4990).map(|e| e.id).collect();
         assert_eq!(from, (4990..5000).collect::<Vec<u64>>());
+        // Events at or after a time: ids 4000.. have at_ms 12000.. (at_ms = id * 3).
+        for ms in [0, 11_999, 12_000, 12_001, 14_997, 14_998, 20_000] {
+            let by_time: Vec<u64> = windowed.events_from_ms(TimeMs(ms)).map(|e| e.id).collect();
+            let by_scan: Vec<u64> = windowed
+                .events()
+                .filter(|e| e.at_ms.0 >= ms)
+                .map(|e| e.id)
+                .collect();
+            assert_eq!(by_time, by_scan, "from {ms}ms");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod links;
 mod logs;
 mod messages;
 mod nodes;
+pub mod spacetime;
 mod text;
 
 pub use clients::{ClientView, OpView};
@@ -27,6 +28,7 @@ pub use links::LinkView;
 pub use logs::{LogEntryView, LogView, SLICE_MAX as LOG_SLICE_MAX};
 pub use messages::MessageView;
 pub use nodes::{NodeView, PeerProgressView};
+pub use spacetime::{ArrowView, MarkView, SpacetimeView};
 
 use crate::sim::cluster::Sim;
 use crate::sim::timeline::Timeline;

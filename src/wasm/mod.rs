@@ -6,6 +6,7 @@ mod log_slice;
 mod monitors;
 mod playground;
 mod replay;
+mod spacetime;
 use wasm_bindgen::prelude::*;
 
 /// The core's version (from Cargo.toml), shown in the page's header.
