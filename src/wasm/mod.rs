@@ -5,6 +5,7 @@ mod catalog;
 mod log_slice;
 mod playground;
 mod replay;
+mod time_travel;
 use wasm_bindgen::prelude::*;
 
 /// The core's version (from Cargo.toml), shown in the page's header.
