@@ -377,7 +377,7 @@ impl Timeline {
     /// with the first `applied` recorded actions applied: the nearest checkpoint at or before
     /// that step, then events and actions replayed in their recorded order.
     fn rebuild(&mut self, steps: u64, now_ms: TimeMs, applied: usize) {
-        self.restore_checkpoint(|c| c.steps() <= steps);
+        self.restore_checkpoint(|c| c.steps() <= steps, false);
         loop {
             self.replay_actions_within(TimeMs::MAX, applied);
             if self.sim.steps() >= steps || !self.sim.step() {
@@ -390,7 +390,8 @@ impl Timeline {
     /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint; says
     /// how the replay ended, as [`Timeline::run_until`] does.
     pub fn seek_ms(&mut self, at_ms: TimeMs) -> RunEnd {
-        self.restore_checkpoint(|c| c.now_ms() <= at_ms);
+        let ahead = self.sim.now_ms() <= at_ms;
+        self.restore_checkpoint(|c| c.now_ms() <= at_ms, ahead);
         self.run_until(at_ms)
     }
 
@@ -399,7 +400,8 @@ impl Timeline {
     /// stepped there and took those actions. Beyond the recorded end the run goes on. One call
     /// runs at most [`STEPS_PER_CALL_MAX`] events.
     pub fn seek_step(&mut self, step: u64) -> RunEnd {
-        self.restore_checkpoint(|c| c.steps() <= step);
+        let ahead = self.sim.steps() <= step;
+        self.restore_checkpoint(|c| c.steps() <= step, ahead);
         for _ in 0..STEPS_PER_CALL_MAX {
             self.replay_actions_here(TimeMs::MAX);
             if self.sim.steps() >= step {
@@ -439,15 +441,21 @@ impl Timeline {
     }
 
     /// Makes the newest checkpoint that `usable` accepts (or the start of the run) the current
-    /// simulation, with the recorded actions taken before it counted as applied.
-    fn restore_checkpoint(&mut self, usable: impl Fn(&Sim) -> bool) {
+    /// simulation, with the recorded actions taken before it counted as applied. With
+    /// `target_ahead` (the target is at or after the current moment) the current simulation
+    /// stays when it is at least as far as that checkpoint: replaying from here is shorter
+    /// (scrubbing forward, jumps forward) and gives the same state.
+    fn restore_checkpoint(&mut self, usable: impl Fn(&Sim) -> bool, target_ahead: bool) {
         let base = self
             .checkpoints
             .iter()
             .rev()
             .find(|c| usable(c))
-            .unwrap_or(&self.initial)
-            .clone();
+            .unwrap_or(&self.initial);
+        if target_ahead && base.steps() <= self.sim.steps() {
+            return;
+        }
+        let base = base.clone();
         self.applied_actions = self.actions.partition_point(|a| a.at_step < base.steps());
         self.sim = base;
     }
