@@ -4,7 +4,8 @@ use raftlab::raft::types::NodeId;
 use raftlab::sim::SimConfig;
 use raftlab::sim::action::Action;
 use raftlab::sim::queue::TimeMs;
-use raftlab::sim::timeline::Timeline;
+use raftlab::sim::timeline::moments::MomentKind;
+use raftlab::sim::timeline::{RunEnd, Timeline};
 
 fn config() -> SimConfig {
     SimConfig {
@@ -142,4 +143,205 @@ fn undoing_a_fork_brings_the_old_future_back() {
     t.seek_ms(TimeMs(60_000));
     assert_eq!(t.sim().state_hash(), end_hash, "the old end, again");
     assert!(!t.undo_fork(), "one level of undo");
+}
+
+/// Hashes of a straight run, one event at a time (stepping with the timeline, which replays
+/// nothing: no actions are recorded), from step 0 to `steps`.
+fn stepped_hashes(steps: u64) -> Vec<u64> {
+    let mut t = Timeline::new(config()).expect("config");
+    let mut hashes = vec![t.sim().state_hash()];
+    for _ in 0..steps {
+        assert!(t.step_forward());
+        hashes.push(t.sim().state_hash());
+    }
+    hashes
+}
+
+#[test]
+fn step_back_then_forward_returns_the_same_hash_and_seek_step_matches_a_straight_run() {
+    let straight = stepped_hashes(5_000);
+    let mut t = Timeline::new(config()).expect("config");
+    t.run_until(TimeMs(40_000));
+    let at = t.sim().steps();
+    assert!(at > 4_100, "a busy enough run: {at} steps");
+    // Land exactly on an event, then go back and forth.
+    assert!(t.step_forward());
+    let here = t.sim().steps();
+    let hash = t.sim().state_hash();
+    assert!(t.step_back());
+    assert_eq!(t.sim().steps(), here - 1);
+    assert_ne!(t.sim().state_hash(), hash);
+    assert!(
+        t.is_in_past(),
+        "the stepped-over event is the recorded future"
+    );
+    assert!(t.step_forward());
+    assert_eq!(
+        t.sim().state_hash(),
+        hash,
+        "back and forth: the same moment"
+    );
+    // Many steps back in a row, each the same as the straight run at that step.
+    for _ in 0..30 {
+        t.step_back();
+    }
+    assert_eq!(t.sim().steps(), here - 30);
+    for n in [0u64, 1, 17, 2_000, 2_001, 3_999, 4_000, 4_100] {
+        assert_eq!(t.seek_step(n), RunEnd::Reached);
+        assert_eq!(t.sim().steps(), n);
+        assert_eq!(
+            t.sim().state_hash(),
+            straight[n as usize],
+            "seek to step {n}"
+        );
+    }
+    assert_eq!(t.end().0, here, "the recorded end survives seeking");
+    assert!(!Timeline::new(config()).expect("config").step_back());
+}
+
+#[test]
+fn seek_step_applies_the_actions_recorded_at_that_step() {
+    let mut t = Timeline::new(config()).expect("config");
+    t.run_until(TimeMs(3_000));
+    let step = t.sim().steps();
+    t.act(Action::Crash { node: NodeId(2) }).expect("crash");
+    let acted = t.sim().state_hash();
+    t.run_until(TimeMs(6_000));
+    t.seek_step(step);
+    assert_eq!(
+        t.sim().state_hash(),
+        acted,
+        "the crash is part of that moment"
+    );
+    t.step_back();
+    t.step_forward();
+    assert_eq!(t.sim().state_hash(), acted, "so is it after back and forth");
+}
+
+#[test]
+fn the_end_of_the_run_survives_seeking_a_fork_shrinks_it_and_undo_restores_it() {
+    let mut t = straight();
+    let end = t.end();
+    assert_eq!(end, (t.sim().steps(), TimeMs(60_000)));
+    let end_hash = t.sim().state_hash();
+    t.seek_ms(TimeMs(45_000));
+    assert_eq!(t.end(), end, "seeking back keeps the recorded future");
+    assert!(t.is_in_past());
+    // Playing from the past replays the recorded future.
+    t.run_until(TimeMs(60_000));
+    assert_eq!(t.sim().state_hash(), end_hash);
+    assert!(!t.is_in_past());
+    // No action was recorded after 45 s and maybe no checkpoint: the fork is still a fork.
+    t.seek_ms(TimeMs(59_000));
+    t.act(Action::Crash { node: NodeId(3) }).expect("crash");
+    assert_eq!(t.end().1, TimeMs(59_000), "the old future is gone");
+    assert!(t.can_undo_fork());
+    t.run_until(TimeMs(59_500));
+    assert!(t.undo_fork());
+    assert_eq!(t.end(), end, "undo restores the old end");
+    t.seek_ms(TimeMs(60_000));
+    assert_eq!(t.sim().state_hash(), end_hash);
+}
+
+#[test]
+fn jumps_land_on_elections_commits_and_answers() {
+    let mut t = straight();
+    let moments = t.moments();
+    let elections = moments.of_kind(MomentKind::Election).to_vec();
+    let commits = moments.of_kind(MomentKind::Commit).to_vec();
+    assert!(
+        elections.len() >= 2,
+        "first election and the one after the crash"
+    );
+    assert!(!commits.is_empty(), "{elections:?}");
+    assert!(moments.of_kind(MomentKind::Violation).is_empty());
+    // The first election moment is a new term (candidates), before any leader.
+    let term = t
+        .next_moment(MomentKind::Election, 0)
+        .expect("an election")
+        .clone();
+    assert_eq!(term, elections[0]);
+    assert!(
+        term.text.contains("term") && term.text.contains("begins"),
+        "{}",
+        term.text
+    );
+    // The first leader: before it no node leads, at it one does.
+    let first = elections
+        .iter()
+        .find(|m| m.text.contains("leads"))
+        .expect("a leader")
+        .clone();
+    t.seek_step(first.step - 1);
+    assert_eq!(t.sim().leader(), None);
+    t.seek_step(first.step);
+    let leader = t.sim().leader().expect("a leader at the election moment");
+    assert!(
+        first.text.contains(&format!("n{leader} leads")),
+        "{}",
+        first.text
+    );
+    // A commit moment: the highest commit index grows exactly there.
+    let commit = t
+        .next_moment(MomentKind::Commit, first.step)
+        .unwrap_or_else(|| panic!("a commit after {first:?}: {commits:?}"))
+        .clone();
+    let max_commit = |t: &Timeline| {
+        t.sim()
+            .nodes()
+            .values()
+            .filter_map(|n| n.raft().map(|r| r.raft().log().committed.0))
+            .max()
+            .unwrap_or(0)
+    };
+    t.seek_step(commit.step - 1);
+    let before = max_commit(&t);
+    t.seek_step(commit.step);
+    assert!(max_commit(&t) > before);
+    assert_eq!(commit.text, format!("commit index {}", max_commit(&t)));
+    // previous/next are consistent and survive seeking; the index is the same after a replay.
+    let last = t
+        .previous_moment(MomentKind::Election, u64::MAX)
+        .expect("last")
+        .clone();
+    assert_eq!(&last, elections.last().expect("some"));
+    assert_eq!(
+        t.previous_moment(MomentKind::Election, last.step)
+            .map(|m| m.step),
+        elections.iter().rev().nth(1).map(|m| m.step)
+    );
+    assert!(t.next_moment(MomentKind::Election, last.step).is_none());
+    t.seek_ms(TimeMs(60_000));
+    assert_eq!(t.moments().of_kind(MomentKind::Election), &elections[..]);
+}
+
+#[test]
+fn client_answers_are_moments_and_a_fork_drops_the_later_ones_until_undone() {
+    let mut t = Timeline::new(config()).expect("config");
+    t.run_until(TimeMs(3_000));
+    t.act(Action::Console {
+        client: 1,
+        node: NodeId(1),
+        line: "put a 1".into(),
+    })
+    .expect("console");
+    t.run_until(TimeMs(5_000));
+    t.act(Action::Console {
+        client: 1,
+        node: NodeId(2),
+        line: "get a".into(),
+    })
+    .expect("console");
+    t.run_until(TimeMs(8_000));
+    let answers = t.moments().of_kind(MomentKind::Answer).to_vec();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert!(answers[0].ms > TimeMs(3_000) && answers[0].ms < TimeMs(5_000));
+    assert!(answers[1].ms > TimeMs(5_000), "{answers:?}");
+    assert!(answers[0].text.starts_with("c1: op"), "{}", answers[0].text);
+    t.seek_ms(TimeMs(4_900));
+    t.act(Action::Crash { node: NodeId(4) }).expect("crash");
+    assert_eq!(t.moments().of_kind(MomentKind::Answer), &answers[..1]);
+    t.run_until(TimeMs(5_500));
+    assert!(t.undo_fork());
+    assert_eq!(t.moments().of_kind(MomentKind::Answer), &answers[..]);
 }

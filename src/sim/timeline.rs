@@ -5,12 +5,21 @@
 //! copied), a bounded number of them, evenly spread over the run's past and dense just behind
 //! the present. Seeking to any moment restores the nearest earlier checkpoint and replays
 //! events and the recorded actions from there; the result is the same state (same hash) as a straight run.
-//! Acting at a moment in the past forks the timeline: the recorded future is dropped.
+//! Acting at a moment in the past forks the timeline: the recorded future is dropped (and kept
+//! aside for one level of undo).
+//!
+//! The timeline also knows the run's extent (the furthest moment recorded: after a seek back
+//! the future is still there until an action forks) and keeps a bounded index of notable
+//! moments (elections, commits, client answers, violations; see [`moments`]) recorded as the
+//! run first reaches them, so the page can jump between them.
+
+pub mod moments;
 
 use crate::sim::action::Action;
 use crate::sim::cluster::{ActionError, Sim};
 use crate::sim::config::SimConfig;
 use crate::sim::queue::TimeMs;
+use moments::{Glance, Moment, MomentKind, Moments};
 use serde::{Deserialize, Serialize};
 
 /// A checkpoint is kept after this many simulator steps, or more when the state is large
@@ -83,6 +92,10 @@ struct Replaced {
     actions: Vec<RecordedAction>,
     /// The checkpoints the fork dropped (all after `at_step`).
     checkpoints: Vec<Sim>,
+    /// The extent of the replaced future.
+    end: (u64, TimeMs),
+    /// The moments of the replaced future (all after `at_step`).
+    moments: Moments,
 }
 
 /// A run that can be scrubbed back and forth.
@@ -105,6 +118,10 @@ pub struct Timeline {
     replaced: Option<Replaced>,
     /// The step at which the next checkpoint is kept (see [`CHECKPOINT_SPACING_MAX_FACTOR`]).
     next_checkpoint_step: u64,
+    /// The furthest moment recorded (steps, virtual time): the end of the recorded future.
+    end: (u64, TimeMs),
+    /// Notable moments of the recorded run.
+    moments: Moments,
 }
 
 impl Timeline {
@@ -138,6 +155,8 @@ impl Timeline {
             checkpoints_recent: recent,
             replaced: None,
             next_checkpoint_step: every_steps.max(1),
+            end: (0, TimeMs(0)),
+            moments: Moments::default(),
         })
     }
 
@@ -193,10 +212,52 @@ impl Timeline {
         self.checkpoints.len()
     }
 
+    /// The furthest moment recorded, as (steps, virtual time): after a seek back the recorded
+    /// future runs to here; acting before it forks.
+    pub fn end(&self) -> (u64, TimeMs) {
+        self.end
+    }
+
+    /// Whether the current moment is in the past of the recorded run.
+    pub fn is_in_past(&self) -> bool {
+        (self.sim.steps(), self.sim.now_ms()) < self.end
+    }
+
+    /// The index of notable moments.
+    pub fn moments(&self) -> &Moments {
+        &self.moments
+    }
+
+    /// The first moment of `kind` after step `from_step`.
+    pub fn next_moment(&self, kind: MomentKind, from_step: u64) -> Option<&Moment> {
+        self.moments.next(kind, from_step)
+    }
+
+    /// The last moment of `kind` before step `from_step`.
+    pub fn previous_moment(&self, kind: MomentKind, from_step: u64) -> Option<&Moment> {
+        self.moments.previous(kind, from_step)
+    }
+
+    /// Moves the recorded extent up to the current moment if it is further.
+    fn note_end(&mut self) {
+        let here = (self.sim.steps(), self.sim.now_ms());
+        if here > self.end {
+            self.end = (here.0.max(self.end.0), here.1.max(self.end.1));
+        }
+    }
+
     /// Runs one event (replaying any action recorded at this point first).
     pub fn step(&mut self) -> bool {
         self.replay_actions_here(TimeMs::MAX);
+        let before_steps = self.sim.steps();
+        let glance = (before_steps >= self.end.0).then(|| Glance::of(&self.sim));
         let stepped = self.sim.step();
+        if let Some(glance) = glance
+            && self.sim.steps() > before_steps
+        {
+            self.moments.observe(&glance, &self.sim);
+        }
+        self.note_end();
         if stepped
             && self.sim.steps() >= self.next_checkpoint_step
             && self.is_newest_checkpoint_point()
@@ -232,6 +293,7 @@ impl Timeline {
                 _ => {
                     self.sim.idle_until(until_ms);
                     self.replay_actions_here(until_ms);
+                    self.note_end();
                     return RunEnd::Reached;
                 }
             }
@@ -261,15 +323,18 @@ impl Timeline {
         let keep = self.checkpoints.partition_point(|c| c.steps() <= step);
         let checkpoints = self.checkpoints.split_off(keep);
         self.refresh_next_checkpoint();
-        if !actions.is_empty() || !checkpoints.is_empty() {
+        if !actions.is_empty() || !checkpoints.is_empty() || (step, now) < self.end {
             self.replaced = Some(Replaced {
                 at_action,
                 at_step: step,
                 at_ms: now,
                 actions,
                 checkpoints,
+                end: self.end,
+                moments: self.moments.split_off_after(step),
             });
         }
+        self.end = (step, now);
         self.actions.push(RecordedAction {
             at_step: step,
             at_ms: now,
@@ -299,6 +364,9 @@ impl Timeline {
             .partition_point(|c| c.steps() <= replaced.at_step);
         self.checkpoints.truncate(keep);
         self.checkpoints.extend(replaced.checkpoints);
+        self.moments.split_off_after(replaced.at_step);
+        self.moments.extend(replaced.moments);
+        self.end = replaced.end;
         self.thin_checkpoints();
         self.refresh_next_checkpoint();
         self.rebuild(replaced.at_step, replaced.at_ms, replaced.at_action);
@@ -309,7 +377,7 @@ impl Timeline {
     /// with the first `applied` recorded actions applied: the nearest checkpoint at or before
     /// that step, then events and actions replayed in their recorded order.
     fn rebuild(&mut self, steps: u64, now_ms: TimeMs, applied: usize) {
-        self.restore_checkpoint(|c| c.steps() <= steps);
+        self.restore_checkpoint(|c| c.steps() <= steps, false);
         loop {
             self.replay_actions_within(TimeMs::MAX, applied);
             if self.sim.steps() >= steps || !self.sim.step() {
@@ -322,20 +390,72 @@ impl Timeline {
     /// Goes to virtual time `at_ms` (earlier or later), through the nearest checkpoint; says
     /// how the replay ended, as [`Timeline::run_until`] does.
     pub fn seek_ms(&mut self, at_ms: TimeMs) -> RunEnd {
-        self.restore_checkpoint(|c| c.now_ms() <= at_ms);
+        let ahead = self.sim.now_ms() <= at_ms;
+        self.restore_checkpoint(|c| c.now_ms() <= at_ms, ahead);
         self.run_until(at_ms)
     }
 
+    /// Goes to the moment after exactly `step` events, with the recorded actions taken at that
+    /// step applied (at the times they were taken): the same state as a straight run that
+    /// stepped there and took those actions. Beyond the recorded end the run goes on. One call
+    /// runs at most [`STEPS_PER_CALL_MAX`] events.
+    pub fn seek_step(&mut self, step: u64) -> RunEnd {
+        let ahead = self.sim.steps() <= step;
+        self.restore_checkpoint(|c| c.steps() <= step, ahead);
+        for _ in 0..STEPS_PER_CALL_MAX {
+            self.replay_actions_here(TimeMs::MAX);
+            if self.sim.steps() >= step {
+                return RunEnd::Reached;
+            }
+            if !self.step() {
+                return if self.sim.violation().is_some() {
+                    RunEnd::Violation
+                } else {
+                    RunEnd::Reached
+                };
+            }
+        }
+        RunEnd::StepCap {
+            at_ms: self.sim.now_ms(),
+        }
+    }
+
+    /// Goes exactly one event back (see [`Timeline::seek_step`]); false at the start of the run.
+    pub fn step_back(&mut self) -> bool {
+        let Some(target) = self.sim.steps().checked_sub(1) else {
+            return false;
+        };
+        self.seek_step(target);
+        true
+    }
+
+    /// Runs one event and then the recorded actions taken right after it, so stepping forward
+    /// lands on the same moments as [`Timeline::seek_step`] (and undoes [`Timeline::step_back`]).
+    pub fn step_forward(&mut self) -> bool {
+        let stepped = self.step();
+        if stepped {
+            self.replay_actions_here(TimeMs::MAX);
+            self.note_end();
+        }
+        stepped
+    }
+
     /// Makes the newest checkpoint that `usable` accepts (or the start of the run) the current
-    /// simulation, with the recorded actions taken before it counted as applied.
-    fn restore_checkpoint(&mut self, usable: impl Fn(&Sim) -> bool) {
+    /// simulation, with the recorded actions taken before it counted as applied. With
+    /// `target_ahead` (the target is at or after the current moment) the current simulation
+    /// stays when it is at least as far as that checkpoint: replaying from here is shorter
+    /// (scrubbing forward, jumps forward) and gives the same state.
+    fn restore_checkpoint(&mut self, usable: impl Fn(&Sim) -> bool, target_ahead: bool) {
         let base = self
             .checkpoints
             .iter()
             .rev()
             .find(|c| usable(c))
-            .unwrap_or(&self.initial)
-            .clone();
+            .unwrap_or(&self.initial);
+        if target_ahead && base.steps() <= self.sim.steps() {
+            return;
+        }
+        let base = base.clone();
         self.applied_actions = self.actions.partition_point(|a| a.at_step < base.steps());
         self.sim = base;
     }

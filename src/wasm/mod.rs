@@ -7,6 +7,7 @@ mod monitors;
 mod playground;
 mod replay;
 mod spacetime;
+mod time_travel;
 use wasm_bindgen::prelude::*;
 
 /// The core's version (from Cargo.toml), shown in the page's header.

@@ -71,10 +71,11 @@ impl Playground {
         Ok(self.timeline.run_until(until).to_string())
     }
 
-    /// Runs exactly one event; false when nothing is left to run or a monitor has fired.
+    /// Runs exactly one event, then the actions recorded right after it (in the past: the
+    /// recorded future); false when nothing is left to run or a monitor has fired.
     #[wasm_bindgen(js_name = stepEvent)]
     pub fn step_event(&mut self) -> bool {
-        self.timeline.step()
+        self.timeline.step_forward()
     }
 
     /// Takes a user action now: any `Action` of the simulator (docs/view-model.md), as a JSON

@@ -88,6 +88,32 @@ export function createController(bindings, hooks) {
       refresh();
       return true;
     },
+    /** Goes exactly one event back (the recorded future stays); false at the start. */
+    stepBack() {
+      setPlaying(false);
+      const moved = playground.stepBack();
+      refresh();
+      return moved;
+    },
+    /** Goes to the moment after exactly `n` events (back or forward). */
+    seekStep(n) {
+      setPlaying(false);
+      try {
+        playground.seekStep(Math.max(0, Math.floor(n)));
+      } catch (error) {
+        hooks.onError(errorText(error));
+        return false;
+      }
+      refresh();
+      return true;
+    },
+    /** Brings back the future the last fork replaced; false when there is none. */
+    undoFork() {
+      setPlaying(false);
+      const undone = playground.undoFork();
+      refresh();
+      return undone;
+    },
     get playing() { return playing; },
     get speed() { return speed; },
     /** The moment the pictures show: the engine's clock plus the fraction of a ms owed. */

@@ -7,6 +7,7 @@ import { showPanel } from './tabs.js';
 export const SHORTCUTS = [
   { keys: 'Space', what: 'play / pause' },
   { keys: '.', what: 'run one event (step forward)' },
+  { keys: ',', what: 'go one event back (step back)' },
   { keys: 'c', what: 'go to the etcdctl console' },
   { keys: '1 … 9', what: 'select node n1 … n9' },
   { keys: 'x', what: 'crash the selected node' },
@@ -54,6 +55,7 @@ export function setupKeyboard(root, ctx, hooks) {
         ctx.togglePlay();
         break;
       case '.': ctx.step(); break;
+      case ',': ctx.stepBack(); break;
       case 'c': {
         if (document.getElementById('console-tab-panel')?.contains(document.getElementById('console-view'))) {
           showPanel('console-tab-panel');

@@ -199,6 +199,9 @@
  * @property {() => void} pause
  * @property {() => void} togglePlay
  * @property {() => boolean} step
+ * @property {() => boolean} stepBack goes exactly one event back (pauses; the recorded future stays)
+ * @property {(n: number) => boolean} seekStep goes to the moment after exactly `n` events (pauses)
+ * @property {() => boolean} undoFork brings back the future the last fork replaced (pauses)
  * @property {(speed: number) => void} setSpeed
  * @property {(ms: number) => string} advance runs `ms` virtual ms now
  * @property {(listener: (view: View) => void) => void} onChange called after each render
