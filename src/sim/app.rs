@@ -191,6 +191,16 @@ mod tests {
         assert_eq!(c, a);
         b.apply(&entry(3, b"z"));
         assert_ne!(a.state_hash(), b.state_hash());
+        assert_ne!(a, b, "equality sees an applied entry");
+        // Equality ignores the hash memo but sees every part of the state.
+        let mut d = a.clone();
+        let _ = d.state_hash();
+        assert_eq!(d, a, "a filled memo is not state");
+        d.apply(&entry(3, b""));
+        assert_ne!(d, a, "an applied no-op moves the applied index only");
+        let mut e = a.clone();
+        e.apply(&entry(3, b"y"));
+        assert_ne!(e, b, "same index, different data: the chain differs");
         assert!(c.restore(&[1, 2, 3]).is_err());
         assert_eq!(c, a, "a damaged snapshot changes nothing");
     }

@@ -414,6 +414,33 @@ mod tests {
     }
 
     #[test]
+    fn a_send_summary_compares_and_hashes_as_its_text() {
+        use crate::raft::message::{Message, MessageType};
+        let heartbeat = Message {
+            msg_type: MessageType::MsgHeartbeat,
+            from: NodeId(1),
+            to: NodeId(2),
+            term: crate::raft::types::Term(3),
+            ..Message::default()
+        };
+        let other_term = Message {
+            term: crate::raft::types::Term(4),
+            ..heartbeat.clone()
+        };
+        let a = SendSummary::of(&heartbeat);
+        let text = crate::raft::message::describe_message(&heartbeat);
+        assert_eq!(a.text(), text);
+        assert_eq!(a.to_string(), text);
+        assert_eq!(a, SendSummary::of(&heartbeat.clone()));
+        assert_eq!(stable_hash(&a), stable_hash(&text), "hashes as its text");
+        let b = SendSummary::of(&other_term);
+        assert_ne!(a, b);
+        assert_ne!(stable_hash(&a), stable_hash(&b));
+        assert_eq!(SendSummary::default().text(), "");
+        assert_ne!(a, SendSummary::default());
+    }
+
+    #[test]
     fn a_window_keeps_ids_and_the_whole_trace_hash() {
         let mut all = Trace::new(true);
         let mut windowed = Trace::with_window(true, 1500);
