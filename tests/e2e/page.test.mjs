@@ -32,6 +32,17 @@ test('a malformed link is reported in the banner and the default run goes on', a
   await page.close();
 });
 
+test('a page opened paused draws every view at once (nothing half-built before the first action)', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: 3, nodes: 3 });
+  // The node panel offers the node picker, and no message card or node actions yet.
+  assert.equal(await page.getByRole('button', { name: 'n1 · follower', exact: true }).count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Drop', exact: true }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Crash', exact: true }).count(), 0);
+  assert.equal(await page.locator('#logs-view .logs-row').count() >= 3, true, 'the logs view has its rows');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a link can carry any 64-bit seed', async () => {
   const { page, problems } = await openPlayground(browser, { seed: '18446744073709551615', nodes: 3 });
   assert.equal(await page.isVisible('#banner'), false);

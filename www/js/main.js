@@ -201,6 +201,9 @@ async function start() {
 
   byId('loading').hidden = true;
   byId('ready').hidden = false;
+  // Views skip drawing while hidden, and the workspace was hidden until now: draw them all once
+  // (with autoplay=0 nothing else would until the first action).
+  ctx.refresh();
   document.body.dataset.state = 'ready';
   if (new URLSearchParams(location.search).get('autoplay') !== '0') ctx.play();
 }
