@@ -65,6 +65,30 @@ export function createController(bindings, hooks) {
   /** @type {{ nodes: number[], messages: number[], indexes: number[] }} */
   let highlight = { nodes: [], messages: [], indexes: [] };
 
+  /**
+   * Runs `change` on the engine, then redraws. A refusal (a JS error from the engine) shows in
+   * the banner, changes nothing and gives false; otherwise the change's own answer, or true.
+   * @param {() => any} change
+   */
+  function attempt(change) {
+    let answer;
+    try {
+      answer = change();
+    } catch (error) {
+      hooks.onError(errorText(error));
+      return false;
+    }
+    refresh();
+    return answer ?? true;
+  }
+
+  /** An accepted user action also tells the act listeners (the first-visit hint). */
+  function userAction(change) {
+    const taken = attempt(change);
+    if (taken) acted();
+    return taken;
+  }
+
   /** @type {Ctx} */
   const ctx = {
     get view() { return /** @type {View} */ (view); },
@@ -79,40 +103,22 @@ export function createController(bindings, hooks) {
     /** Goes to virtual time `ms` (back or forward) through the timeline's checkpoints. */
     seek(ms) {
       setPlaying(false);
-      try {
-        playground.seekMs(Math.max(0, Math.floor(ms)));
-      } catch (error) {
-        hooks.onError(errorText(error));
-        return false;
-      }
-      refresh();
-      return true;
+      return attempt(() => { playground.seekMs(Math.max(0, Math.floor(ms))); });
     },
     /** Goes exactly one event back (the recorded future stays); false at the start. */
     stepBack() {
       setPlaying(false);
-      const moved = playground.stepBack();
-      refresh();
-      return moved;
+      return attempt(() => playground.stepBack());
     },
     /** Goes to the moment after exactly `n` events (back or forward). */
     seekStep(n) {
       setPlaying(false);
-      try {
-        playground.seekStep(Math.max(0, Math.floor(n)));
-      } catch (error) {
-        hooks.onError(errorText(error));
-        return false;
-      }
-      refresh();
-      return true;
+      return attempt(() => { playground.seekStep(Math.max(0, Math.floor(n))); });
     },
     /** Brings back the future the last fork replaced; false when there is none. */
     undoFork() {
       setPlaying(false);
-      const undone = playground.undoFork();
-      refresh();
-      return undone;
+      return attempt(() => playground.undoFork());
     },
     get playing() { return playing; },
     get speed() { return speed; },
@@ -120,26 +126,10 @@ export function createController(bindings, hooks) {
     get displayMs() { return (view ? view.nowMs : 0) + (playing ? owedMs : 0); },
     bindings,
     act(action) {
-      try {
-        playground.apply(action);
-      } catch (error) {
-        hooks.onError(errorText(error));
-        return false;
-      }
-      refresh();
-      acted();
-      return true;
+      return userAction(() => { playground.apply(action); });
     },
     sendConsole(client, node, line) {
-      try {
-        playground.console(client, node, line);
-      } catch (error) {
-        hooks.onError(errorText(error));
-        return false;
-      }
-      refresh();
-      acted();
-      return true;
+      return userAction(() => { playground.console(client, node, line); });
     },
     select(next) {
       selection = { ...selection, ...next };
@@ -170,9 +160,7 @@ export function createController(bindings, hooks) {
     togglePlay() { setPlaying(!playing); },
     step() {
       setPlaying(false);
-      const ran = playground.stepEvent();
-      refresh();
-      return ran;
+      return attempt(() => playground.stepEvent());
     },
     setSpeed(next) {
       speed = Math.min(10 ** SPEED_MAX_LOG, Math.max(10 ** SPEED_MIN_LOG, next));
