@@ -5,6 +5,7 @@
 // User text only through textContent.
 
 import { whenShown } from './shown.js';
+import { html as el } from './svg.js';
 
 /** How many operations the log keeps on screen (older ones leave the DOM). */
 const OPS_SHOWN_MAX = 60;
@@ -46,18 +47,6 @@ function cut(text, max) {
  */
 function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
-}
-
-/**
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- */
-function el(tag, className, text) {
-  const element = document.createElement(tag);
-  if (className) element.className = className;
-  if (text !== undefined) element.textContent = text;
-  return element;
 }
 
 /**

@@ -4,6 +4,8 @@
 // replication, clients, faults) and by node. Rows are keyed by event id: a render only adds
 // the new events and removes the ones that left the view model's window.
 
+import { html as el } from './svg.js';
+
 /** @typedef {import('./types.js').View} View */
 /** @typedef {import('./types.js').Event} Event */
 
@@ -57,14 +59,6 @@ export function topicOf(event, messageTopics) {
     default:
       return 'replication';
   }
-}
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /**

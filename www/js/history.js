@@ -6,6 +6,8 @@
 // checker's shrunk operations, its longest partial linearization (with the register value after
 // each) and the operations it could not place are drawn highlighted. Nothing is judged here.
 
+import { html as el } from './svg.js';
+
 /** @typedef {import('./types.js').View} View */
 
 /**
@@ -28,14 +30,6 @@ const BUDGETS = [
 ];
 /** While the run plays, the bars follow it at most this often (wall ms). */
 const LIVE_REFRESH_MS = 500;
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** A register value for people: `"v"`, or `absent` for null. @param {any} value */
 export function valueText(value) {

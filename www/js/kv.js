@@ -5,6 +5,8 @@
 // colour alone. Keys and values are user text: always textContent, shown cut, in full (as far
 // as the view model carries them) in the details line when the key is selected.
 
+import { html as el } from './svg.js';
+
 /** @typedef {import('./types.js').View} View */
 /** @typedef {import('./types.js').Kv} Kv */
 /** @typedef {import('./types.js').Key} Key */
@@ -38,14 +40,6 @@ export function difference(mine, theirs, theirsKnown) {
   if (mine.value !== theirs.value) return 'other value';
   if (mine.modRevision !== theirs.modRevision || mine.version !== theirs.version) return 'other revision';
   return '';
-}
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /**

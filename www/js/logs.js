@@ -10,6 +10,8 @@
 // Everything shown comes from the view model: the only comparison made here is the display of
 // two rows' terms at the same index.
 
+import { html as el } from './svg.js';
+
 /** @typedef {import('./types.js').View} View */
 /** @typedef {import('./types.js').Log} Log */
 /** @typedef {import('./types.js').LogEntry} LogEntry */
@@ -52,14 +54,6 @@ export function visibleColumns(scrollLeft, width, columns, headWidth = HEAD_W) {
   const first = Math.max(1, Math.floor(scrollLeft / CELL_W) + 1 - OVERSCAN);
   const last = Math.min(columns, Math.ceil((scrollLeft + Math.max(0, width - headWidth)) / CELL_W) + OVERSCAN);
   return { first, last };
-}
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /**

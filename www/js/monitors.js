@@ -5,6 +5,7 @@
 // and shows a notice) and points the ring and logs at the culprits through `ctx.setHighlight`.
 
 import { showPanel } from './tabs.js';
+import { html as el } from './svg.js';
 
 /** @typedef {import('./types.js').View} View */
 
@@ -17,14 +18,6 @@ import { showPanel } from './tabs.js';
  * @property {boolean} on
  * @property {string[]} watches
  */
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** @param {number[]} list @param {string} [prefix] */
 function listText(list, prefix = '') {

@@ -5,6 +5,7 @@
 // `set-default-link`). User text only through textContent.
 
 import { whenShown } from './shown.js';
+import { html as el } from './svg.js';
 
 /** Parts per million in one percent. */
 const PPM_PER_PERCENT = 10_000;
@@ -18,18 +19,6 @@ const LATENCY_MS_MAX = 60_000;
  */
 function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
-}
-
-/**
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- */
-function el(tag, className, text) {
-  const element = document.createElement(tag);
-  if (className) element.className = className;
-  if (text !== undefined) element.textContent = text;
-  return element;
 }
 
 /** @param {number} ppm */

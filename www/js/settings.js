@@ -5,21 +5,10 @@
 // refuses keeps the current run (the banner says why). User text only through textContent.
 
 import { whenShown } from './shown.js';
+import { html as el } from './svg.js';
 
 /** The largest seed: any u64. Above 2^53 it travels as a decimal string (the engine reads both). */
 const SEED_MAX = 18446744073709551615n;
-
-/**
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- */
-function el(tag, className, text) {
-  const element = document.createElement(tag);
-  if (className) element.className = className;
-  if (text !== undefined) element.textContent = text;
-  return element;
-}
 
 /** @param {any} bindings */
 function engineDefaults(bindings) {
