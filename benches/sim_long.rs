@@ -303,6 +303,7 @@ fn timeline_run(minutes: u64, trace_window: Option<u64>) {
     let copy = timeline.sim().clone();
     let sim_bytes = LIVE.load(Ordering::Relaxed) - live;
     drop(copy);
+    print_copy_costs(timeline.sim());
     println!(
         "timeline: {minutes} simulated minutes, {} steps, {} actions in {run_wall:.1} wall s ({:.1} sim s / wall s); peak heap {:.1} MB, heap now {:.1} MB; {} checkpoints, one Sim is {:.2} MB now; VmHWM {}",
         timeline.sim().steps(),
@@ -338,6 +339,38 @@ fn timeline_run(minutes: u64, trace_window: Option<u64>) {
         mb(PEAK.load(Ordering::Relaxed)),
         timeline.sim().state_hash() == end_hash,
     );
+}
+
+/// The heap one copy of each part of `sim` takes (what a checkpoint pays for it), and the
+/// trace window's events as if nothing were shared.
+fn print_copy_costs(sim: &Sim) {
+    fn cost<T>(make: impl FnOnce() -> T) -> f64 {
+        let before = LIVE.load(Ordering::Relaxed);
+        let value = make();
+        let bytes = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+        drop(value);
+        mb(bytes)
+    }
+    let mut parts = vec![
+        ("monitor", cost(|| sim.monitor().clone())),
+        ("trace (shared chunks)", cost(|| sim.trace().clone())),
+        (
+            "trace window unshared",
+            cost(|| sim.trace().events().cloned().collect::<Vec<_>>()),
+        ),
+        ("ops map", cost(|| sim.ops().clone())),
+    ];
+    for node in sim.nodes().values() {
+        parts.push(("  node raft (RawNode)", cost(|| node.raft().cloned())));
+        parts.push(("  node durable disk", cost(|| node.durable().cloned())));
+        parts.push(("  node app (KV)", cost(|| node.app.clone())));
+        parts.push(("  node whole", cost(|| node.clone())));
+    }
+    let text: Vec<String> = parts
+        .iter()
+        .map(|(name, m)| format!("{name} {m:.2} MB"))
+        .collect();
+    println!("timeline: one copy of each part: {}", text.join("; "));
 }
 
 /// The process's resident high-water mark (Linux), for comparison with the counted heap.

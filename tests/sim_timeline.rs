@@ -345,3 +345,32 @@ fn client_answers_are_moments_and_a_fork_drops_the_later_ones_until_undone() {
     assert!(t.undo_fork());
     assert_eq!(t.moments().of_kind(MomentKind::Answer), &answers[..]);
 }
+
+#[test]
+fn seek_event_lands_right_after_the_step_that_wrote_it() {
+    let mut t = straight();
+    let end_hash = t.sim().state_hash();
+    // The reference walks from the start one step at a time until the event is written.
+    let mut reference = t.clone();
+    let written_at = |t: &mut Timeline, id: u64| -> (u64, u64) {
+        t.seek_step(0);
+        while t.sim().trace().next_id() <= id {
+            assert!(t.step_forward(), "event {id} is written by some step");
+        }
+        (t.sim().steps(), t.sim().state_hash())
+    };
+    let last = t.sim().trace().next_id() - 1;
+    for id in [0u64, 1, 57, last / 3, last / 2, last - 10, last] {
+        assert_eq!(t.seek_event(id), RunEnd::Reached, "event {id}");
+        assert!(t.sim().trace().next_id() > id, "event {id} is written");
+        let here = (t.sim().steps(), t.sim().state_hash());
+        // The step before did not write it yet, unless an action at this step did.
+        assert_eq!(here, written_at(&mut reference, id), "event {id}");
+        assert!(
+            t.is_in_past() || id == last,
+            "seeking back keeps the future"
+        );
+    }
+    t.seek_ms(TimeMs(60_000));
+    assert_eq!(t.sim().state_hash(), end_hash);
+}

@@ -373,6 +373,11 @@ impl Sim {
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
+    /// Drops the trace's old events down to about the last `events` (see [`Trace::keep_last`]):
+    /// no effect on the state or on any hash, only on what the views can show of the past.
+    pub fn keep_trace_tail(&mut self, events: usize) {
+        self.trace.keep_last(events);
+    }
     /// Client operations by id: every pending one and the last `ops_window` finished ones.
     pub fn ops(&self) -> &BTreeMap<u64, std::sync::Arc<ClientOp>> {
         &self.ops

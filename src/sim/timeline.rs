@@ -40,6 +40,11 @@ pub const CHECKPOINTS_MAX: usize = 32;
 /// The newest this many checkpoints (every [`CHECKPOINT_EVERY_STEPS`] steps) are never
 /// thinned: the moments just behind the present, where "step back" goes, stay quick.
 pub const CHECKPOINTS_RECENT: usize = 8;
+/// A checkpoint keeps only about this many of the trace's newest events (at most a chunk
+/// more): the trace window is the largest part of a `Sim` that is not shared between
+/// checkpoints far apart, and the events of a moment's recent past come back by replay. After
+/// a seek the views show the events from the checkpoint's tail on.
+pub const CHECKPOINT_TRACE_TAIL: usize = 1_024;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -262,7 +267,9 @@ impl Timeline {
             && self.sim.steps() >= self.next_checkpoint_step
             && self.is_newest_checkpoint_point()
         {
-            self.checkpoints.push(self.sim.clone());
+            let mut checkpoint = self.sim.clone();
+            checkpoint.keep_trace_tail(CHECKPOINT_TRACE_TAIL);
+            self.checkpoints.push(checkpoint);
             self.thin_checkpoints();
             self.refresh_next_checkpoint();
         }
@@ -405,6 +412,33 @@ impl Timeline {
         for _ in 0..STEPS_PER_CALL_MAX {
             self.replay_actions_here(TimeMs::MAX);
             if self.sim.steps() >= step {
+                return RunEnd::Reached;
+            }
+            if !self.step() {
+                return if self.sim.violation().is_some() {
+                    RunEnd::Violation
+                } else {
+                    RunEnd::Reached
+                };
+            }
+        }
+        RunEnd::StepCap {
+            at_ms: self.sim.now_ms(),
+        }
+    }
+
+    /// Goes to the moment right after trace event `id` was recorded: the end of the step (or
+    /// the recorded action) that wrote it, the same moment [`Timeline::seek_step`] reaches for
+    /// that step. Selecting a line of the page's event feed lands here. An id the run has not
+    /// reached yet runs on until it is written (at most [`STEPS_PER_CALL_MAX`] events), or to
+    /// the end of what can run.
+    pub fn seek_event(&mut self, id: u64) -> RunEnd {
+        let written = |sim: &Sim| sim.trace().next_id() > id;
+        let ahead = !written(&self.sim);
+        self.restore_checkpoint(|c| !written(c), ahead);
+        for _ in 0..STEPS_PER_CALL_MAX {
+            self.replay_actions_here(TimeMs::MAX);
+            if written(&self.sim) {
                 return RunEnd::Reached;
             }
             if !self.step() {

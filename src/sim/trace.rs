@@ -229,9 +229,11 @@ fn fnv_feed_event(hash: u64, event: &TraceEvent) -> u64 {
 /// counting either way, so event ids mean the same with and without recording.
 ///
 /// Only the last `window` recorded events stay in memory (0 = all), in shared chunks, so a long
-/// run's trace costs memory for the window, not for the run. Events that leave the window are
-/// folded into a running FNV-1a hash of the trace's text, so [`Trace::text_hash`] is the hash of
-/// the whole trace, exactly as if every event were kept.
+/// run's trace costs memory for the window, not for the run. Each chunk is folded into a
+/// running FNV-1a hash of the trace's text when it fills (its events never change after), so
+/// [`Trace::text_hash`] is the hash of the whole trace, exactly as if every event were kept,
+/// and dropping old chunks (the window, or [`Trace::keep_last`] for a timeline checkpoint)
+/// costs no hashing.
 #[derive(Clone, Debug)]
 pub struct Trace {
     chunks: std::collections::VecDeque<std::sync::Arc<Vec<TraceEvent>>>,
@@ -241,8 +243,9 @@ pub struct Trace {
     window: usize,
     /// Recorded events that left the window.
     dropped: u64,
-    /// FNV-1a state over the text of the dropped events.
-    dropped_hash: u64,
+    /// FNV-1a state over the text of every event in a full chunk (all but the last chunk's
+    /// events while it is partial), in or out of the window.
+    sealed_hash: u64,
 }
 
 impl Default for Trace {
@@ -266,7 +269,7 @@ impl Trace {
             recording,
             window: usize::try_from(window).unwrap_or(usize::MAX),
             dropped: 0,
-            dropped_hash: FNV_OFFSET,
+            sealed_hash: FNV_OFFSET,
         }
     }
 
@@ -292,6 +295,13 @@ impl Trace {
                 }
             }
             self.kept += 1;
+            if let Some(last) = self.chunks.back()
+                && last.len() == CHUNK_EVENTS
+            {
+                for event in last.iter() {
+                    self.sealed_hash = fnv_feed_event(self.sealed_hash, event);
+                }
+            }
             self.evict();
         }
         id
@@ -299,20 +309,24 @@ impl Trace {
 
     /// Drops whole chunks from the front while the rest still holds `window` events.
     fn evict(&mut self) {
-        if self.window == 0 {
-            return;
+        if self.window != 0 {
+            self.keep_last(self.window);
         }
+    }
+
+    /// Drops whole chunks from the front while the rest still holds `events` events: at least
+    /// the last `events` stay, at most a chunk more. The hash of the whole trace is unchanged
+    /// (full chunks are already in it). A timeline checkpoint keeps a short tail this way: the
+    /// events before it come back by replay, and a checkpoint costs memory for its own state,
+    /// not for its trace window.
+    pub fn keep_last(&mut self, events: usize) {
         while let Some(front) = self.chunks.front()
-            && self.kept - front.len() >= self.window
+            && self.chunks.len() > 1
+            && self.kept - front.len() >= events
         {
-            let Some(front) = self.chunks.pop_front() else {
-                return;
-            };
             self.kept -= front.len();
             self.dropped += front.len() as u64;
-            for event in front.iter() {
-                self.dropped_hash = fnv_feed_event(self.dropped_hash, event);
-            }
+            self.chunks.pop_front();
         }
     }
 
@@ -377,9 +391,13 @@ impl Trace {
     /// The hash of the whole trace's text ([`Trace::to_text`] as if no event had left the
     /// window): equal to `stable_hash` of that text, which is what the goldens pin.
     pub fn text_hash(&self) -> u64 {
-        let mut hash = self.dropped_hash;
-        for event in self.events() {
-            hash = fnv_feed_event(hash, event);
+        let mut hash = self.sealed_hash;
+        if let Some(last) = self.chunks.back()
+            && last.len() < CHUNK_EVENTS
+        {
+            for event in last.iter() {
+                hash = fnv_feed_event(hash, event);
+            }
         }
         // `str`'s `Hash` ends with 0xff.
         fnv_feed(hash, &[0xff])
@@ -438,6 +456,45 @@ mod tests {
         assert_ne!(stable_hash(&a), stable_hash(&b));
         assert_eq!(SendSummary::default().text(), "");
         assert_ne!(a, SendSummary::default());
+    }
+
+    #[test]
+    fn keeping_a_short_tail_keeps_the_whole_trace_hash_before_and_after_more_events() {
+        let mut all = Trace::new(true);
+        fill(&mut all, 3 * CHUNK_EVENTS as u64 + 100);
+        let mut tail = all.clone();
+        tail.keep_last(10);
+        assert_eq!(tail.kept_len(), 100, "only the partial last chunk stays");
+        assert_eq!(tail.dropped_len(), 3 * CHUNK_EVENTS as u64);
+        assert_eq!(tail.text_hash(), all.text_hash());
+        assert_eq!(tail.text_hash(), stable_hash(&all.to_text()));
+        // Exactly at a chunk boundary the last (full) chunk stays.
+        let mut full = Trace::new(true);
+        fill(&mut full, 2 * CHUNK_EVENTS as u64);
+        let mut one = full.clone();
+        one.keep_last(0);
+        assert_eq!(one.kept_len(), CHUNK_EVENTS);
+        assert_eq!(one.text_hash(), full.text_hash());
+        // The same events pushed on both: still the same hash, ids go on.
+        for trace in [&mut all, &mut tail] {
+            for i in 0..CHUNK_EVENTS as u64 + 7 {
+                trace.push(
+                    TimeMs(100_000 + i),
+                    TraceKind::Commit {
+                        node: NodeId(1),
+                        index: i,
+                    },
+                );
+            }
+        }
+        assert_eq!(tail.text_hash(), all.text_hash());
+        assert_eq!(tail.text_hash(), stable_hash(&all.to_text()));
+        assert_eq!(tail.next_id(), all.next_id());
+        assert_eq!(tail.recorded_len(), all.recorded_len());
+        // keep_last never goes below the asked count.
+        let mut kept = all.clone();
+        kept.keep_last(1500);
+        assert!(kept.kept_len() >= 1500 && kept.kept_len() < 1500 + CHUNK_EVENTS);
     }
 
     #[test]

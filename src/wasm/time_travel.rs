@@ -41,6 +41,14 @@ impl Playground {
         Ok(self.timeline.seek_step(n).to_string())
     }
 
+    /// Goes to the moment right after trace event `id` (an event feed line's id) was written:
+    /// the end of the step that wrote it. Returns how it ended, as `advanceMs` does.
+    #[wasm_bindgen(js_name = seekEvent)]
+    pub fn seek_event(&mut self, id: f64) -> Result<String, JsError> {
+        let id = whole(id, "event id")?;
+        Ok(self.timeline.seek_event(id).to_string())
+    }
+
     /// Events run so far (the step under the cursor).
     #[wasm_bindgen(js_name = nowStep)]
     pub fn now_step(&self) -> f64 {

@@ -289,6 +289,53 @@ test('the events view lists events in words, filters them and follows the newest
   await page.close();
 });
 
+test('selecting an event seeks there; the current event follows the cursor; arrows and Enter move between events', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
+  await untilLeader(page);
+  await advance(page, 2000);
+  await openTab(page, 'events');
+  const before = await viewOf(page);
+  const pick = before.events[Math.floor(before.events.length / 2)];
+  const row = page.locator(`#events-view .events-row[data-id="${pick.id}"]`);
+  await row.locator('.events-text').click();
+  const after = await page.evaluate(() => {
+    const { ctx } = window.raftlab;
+    return { inPast: ctx.playground.inPast(), step: ctx.playground.nowStep(), hash: document.querySelector('[data-testid="state-hash"]').textContent };
+  });
+  assert.equal(after.inPast, true, 'the click went back in time');
+  assert.equal(await row.getAttribute('aria-current'), 'true', 'the picked event is current');
+  assert.equal(await page.locator('#events-view .events-row[aria-current]').count(), 1);
+  // The engine's own answer for that event: the same moment, the same hash on screen.
+  const reference = await page.evaluate((id) => {
+    const { ctx } = window.raftlab;
+    const p = ctx.playground;
+    p.seekMs(0);
+    p.seekEvent(id);
+    const answer = { step: p.nowStep(), hash: p.hash() };
+    ctx.seekEvent(id);
+    return answer;
+  }, pick.id);
+  assert.equal(after.step, reference.step);
+  assert.equal(after.hash, reference.hash, "the hash shown is the moment's");
+  const listed = await page.locator('#events-view .events-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))));
+  assert.ok(Math.max(...listed) >= pick.id && listed.includes(pick.id), 'the list stops at the cursor');
+  // Keyboard: the current row's time button is the tab stop; ArrowUp then Enter seeks one event earlier.
+  await row.locator('button').focus();
+  await page.keyboard.press('ArrowUp');
+  const previousId = await page.evaluate(() => Number(document.activeElement.closest('.events-row').getAttribute('data-id')));
+  assert.ok(previousId < pick.id, 'ArrowUp moves to an earlier event');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.locator(`#events-view .events-row[data-id="${previousId}"]`).getAttribute('aria-current'), 'true');
+  // Stepping forward moves the current marker to the newest event at the cursor.
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  const now = await viewOf(page);
+  const currentId = await page.locator('#events-view .events-row[aria-current]').getAttribute('data-id');
+  assert.equal(Number(currentId), now.events[now.events.length - 1].id, 'the marker follows the cursor');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('with the default automatic snapshots, scrolling back shows the snapshot boundary, then the kept entries', async () => {
   const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
   const led = await untilLeader(page);

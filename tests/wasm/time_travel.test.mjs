@@ -76,3 +76,27 @@ test('moments: jumps land on elections and commits; bad kinds are errors', () =>
   assert.ok(p.moments('answer').length >= 1);
   assert.throws(() => p.nextMoment('lunch', 0), /bad moment kind/);
 });
+
+test('seekEvent lands right after the step that wrote an event feed line', () => {
+  const p = new core.Playground({ voters: 3, seed: 9 });
+  p.advanceMs(6000);
+  const end = p.hash();
+  const events = p.view().events;
+  assert.ok(events.length > 20, `${events.length} events`);
+  const event = events[Math.floor(events.length / 2)];
+  assert.equal(p.seekEvent(event.id), 'reached');
+  const after = p.view().events;
+  assert.equal(after[after.length - 1].id >= event.id, true, 'the event is written');
+  assert.ok(after.some((e) => e.id === event.id), 'and listed');
+  assert.equal(p.inPast(), true, 'an earlier moment: the future stays');
+  // One step earlier it was not written yet.
+  const here = p.nowStep();
+  p.seekStep(here - 1);
+  const before = p.view().events;
+  assert.ok(before.every((e) => e.id < event.id), 'not written one step earlier');
+  assert.equal(p.seekEvent(event.id), 'reached');
+  assert.equal(p.nowStep(), here);
+  assert.throws(() => p.seekEvent(-3), /bad event id/);
+  p.seekMs(6000);
+  assert.equal(p.hash(), end);
+});

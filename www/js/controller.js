@@ -115,6 +115,11 @@ export function createController(bindings, hooks) {
       setPlaying(false);
       return attempt(() => { playground.seekStep(Math.max(0, Math.floor(n))); });
     },
+    /** Goes to the moment right after trace event `id` (an event feed line) was written. */
+    seekEvent(id) {
+      setPlaying(false);
+      return attempt(() => { playground.seekEvent(Math.max(0, Math.floor(id))); });
+    },
     /** Brings back the future the last fork replaced; false when there is none. */
     undoFork() {
       setPlaying(false);

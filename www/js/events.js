@@ -3,6 +3,10 @@
 // user scrolled up (a button brings it back). Filters by topic (elections and roles,
 // replication, clients, faults) and by node. Rows are keyed by event id: a render only adds
 // the new events and removes the ones that left the view model's window.
+//
+// Selecting a row (click, or Enter on its time button; Up / Down move between rows) seeks
+// the run to right after that event (`ctx.seekEvent`). The current event, the newest one at
+// the cursor or the one just selected, is marked (`aria-current`) and follows the cursor.
 
 import { html as el } from './svg.js';
 
@@ -67,7 +71,6 @@ export function topicOf(event, messageTopics) {
  * @returns {import('./types.js').ViewModule}
  */
 export function mount(root, ctx) {
-  void ctx;
   root.classList.add('events-root');
   const bar = el('div', 'events-bar');
   const filters = el('div', 'events-filters');
@@ -116,6 +119,53 @@ export function mount(root, ctx) {
   /** @type {Map<number, string>} message id -> topic */
   const messageTopics = new Map();
   let nodeCount = 0;
+  /** The event the user selected and the step the run stood at after seeking there. */
+  let picked = { id: -1, step: -1 };
+  /** @type {HTMLElement | null} the row marked current */
+  let currentRow = null;
+
+  /** @param {number} id */
+  function seekTo(id) {
+    if (!ctx.seekEvent(id)) return;
+    picked = { id, step: ctx.playground.nowStep() };
+    markCurrent();
+    rows.get(id)?.querySelector('button')?.focus();
+  }
+  list.addEventListener('click', (e) => {
+    const row = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (e.target).closest('.events-row'));
+    if (row && window.getSelection()?.isCollapsed !== false) seekTo(Number(row.dataset.id));
+  });
+  list.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    const row = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (e.target).closest('.events-row'));
+    if (!row) return;
+    e.preventDefault();
+    let next = /** @type {HTMLElement | null} */ (e.key === 'ArrowUp' ? row.previousElementSibling : row.nextElementSibling);
+    while (next && next.hidden) next = /** @type {HTMLElement | null} */ (e.key === 'ArrowUp' ? next.previousElementSibling : next.nextElementSibling);
+    const button = next?.querySelector('button');
+    if (button) { row.querySelector('button')?.setAttribute('tabindex', '-1'); button.tabIndex = 0; button.focus(); }
+  });
+
+  /** Marks the current event: the one picked while the cursor has not moved, else the newest. */
+  function markCurrent() {
+    const view = last;
+    if (!view) return;
+    const stay = picked.step === ctx.playground.nowStep() && rows.has(picked.id);
+    const id = stay ? picked.id : view.events.length ? view.events[view.events.length - 1].id : -1;
+    const row = rows.get(id) ?? null;
+    if (row === currentRow) return;
+    if (currentRow) {
+      currentRow.removeAttribute('aria-current');
+      currentRow.querySelector('button')?.setAttribute('tabindex', '-1');
+    }
+    currentRow = row;
+    if (row) {
+      row.setAttribute('aria-current', 'true');
+      const button = row.querySelector('button');
+      if (button) button.tabIndex = 0;
+      if (!following && !row.hidden) row.scrollIntoView({ block: 'nearest' });
+    }
+  }
 
   newest.addEventListener('click', () => {
     following = true;
@@ -179,7 +229,10 @@ export function mount(root, ctx) {
       row.dataset.node = event.node === undefined ? '' : String(event.node);
       row.dataset.id = String(event.id);
       row.dataset.stamp = `${event.atMs}|${event.text}`;
-      const time = el('span', 'events-time num', `${event.atMs} ms`);
+      const time = /** @type {HTMLButtonElement} */ (el('button', 'events-time num', `${event.atMs} ms`));
+      time.type = 'button';
+      time.tabIndex = -1;
+      time.setAttribute('aria-label', `Go to ${event.atMs} ms, right after: ${event.text}`);
       const tag = el('span', `events-tag topic-${topic}`, event.kind);
       const text = el('span', 'events-text', event.text);
       row.append(time, tag, text);
@@ -188,7 +241,9 @@ export function mount(root, ctx) {
       if (after.length) rows.get(Math.min(...after))?.before(row); else list.append(row);
       rows.set(event.id, row);
     }
+    if (currentRow && !currentRow.isConnected) currentRow = null;
     updateEmpty();
+    markCurrent();
     if (following) scrollToEnd();
   }
 

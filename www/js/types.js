@@ -201,6 +201,7 @@
  * @property {() => boolean} step
  * @property {() => boolean} stepBack goes exactly one event back (pauses; the recorded future stays)
  * @property {(n: number) => boolean} seekStep goes to the moment after exactly `n` events (pauses)
+ * @property {(id: number) => boolean} seekEvent goes to the moment right after trace event `id` was written (pauses)
  * @property {() => boolean} undoFork brings back the future the last fork replaced (pauses)
  * @property {(speed: number) => void} setSpeed
  * @property {(ms: number) => string} advance runs `ms` virtual ms now
