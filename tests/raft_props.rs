@@ -291,7 +291,7 @@ fn arbitrary_message() -> impl Strategy<Value = Message> {
                 index: Index(index),
                 term: Term(term),
             },
-            data: Vec::new(),
+            data: std::sync::Arc::default(),
         },
     ));
     (

@@ -19,23 +19,37 @@ pub struct Stamp {
 /// One change to a key.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
-    /// The key got this key-value.
-    Put(KeyValue),
+    /// The key got this key-value (shared: copying a chunk of history copies pointers).
+    Put(std::sync::Arc<KeyValue>),
     /// The key was deleted.
     Tombstone,
 }
 
 /// All kept changes to one key, in increasing stamp order (invariant, asserted on append).
+///
+/// A persistent vector (`imbl::Vector`): a copy of the store (a timeline checkpoint) shares
+/// the history's chunks, and a write copies only the chunk it touches. It serializes as a plain
+/// sequence, exactly as a `Vec` would, so snapshot bytes and hashes do not depend on it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyHistory {
     /// (stamp, change), oldest first.
-    pub entries: Vec<(Stamp, Change)>,
+    pub entries: imbl::Vector<(Stamp, Change)>,
 }
 
 impl KeyHistory {
+    /// The number of changes with a revision at or below `rev` (they come first).
+    fn count_at_or_below(&self, rev: Revision) -> usize {
+        match self
+            .entries
+            .binary_search_by(|(stamp, _)| stamp.main.cmp(&rev).then(std::cmp::Ordering::Less))
+        {
+            Ok(i) | Err(i) => i,
+        }
+    }
+
     /// The key-value visible at revision `rev`, if the key was live then.
     pub fn at(&self, rev: Revision) -> Option<&KeyValue> {
-        let position = self.entries.partition_point(|(stamp, _)| stamp.main <= rev);
+        let position = self.count_at_or_below(rev);
         match self.entries.get(position.checked_sub(1)?) {
             Some((_, Change::Put(kv))) => Some(kv),
             _ => None,
@@ -44,7 +58,7 @@ impl KeyHistory {
 
     /// The latest key-value, if the key is live now.
     pub fn latest(&self) -> Option<&KeyValue> {
-        match self.entries.last() {
+        match self.entries.back() {
             Some((_, Change::Put(kv))) => Some(kv),
             _ => None,
         }
@@ -52,13 +66,13 @@ impl KeyHistory {
 
     /// Append a change; stamps must grow (a violated order is our bug, not the user's).
     pub fn push(&mut self, stamp: Stamp, change: Change) {
-        if let Some((last, _)) = self.entries.last() {
+        if let Some((last, _)) = self.entries.back() {
             assert!(
                 *last < stamp,
                 "history of a key must grow: {last:?} then {stamp:?}"
             );
         }
-        self.entries.push((stamp, change));
+        self.entries.push_back((stamp, change));
     }
 
     /// Drop what a compaction at `rev` makes unreachable: every change before `rev` except the
@@ -71,15 +85,17 @@ impl KeyHistory {
     /// compaction. etcd drops it, so a watch from the compaction revision (which etcd allows)
     /// silently misses that delete; raftlab's watch replay from `rev` stays complete.
     pub fn compact(&mut self, rev: Revision, mut forget: impl FnMut(Stamp, &Change)) -> bool {
-        let position = self.entries.partition_point(|(stamp, _)| stamp.main <= rev);
+        let position = self.count_at_or_below(rev);
         let keep_from = match position.checked_sub(1).and_then(|i| self.entries.get(i)) {
             Some((_, Change::Put(_))) => position - 1,
             Some((stamp, Change::Tombstone)) if stamp.main == rev => position - 1,
             _ => position,
         };
-        for (stamp, change) in self.entries.drain(..keep_from) {
-            forget(stamp, &change);
+        let kept = self.entries.split_off(keep_from);
+        for (stamp, change) in &self.entries {
+            forget(*stamp, change);
         }
+        self.entries = kept;
         self.entries.is_empty()
     }
 }

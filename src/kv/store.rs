@@ -453,7 +453,7 @@ fn event_of(key: &[u8], stamp: Stamp, change: &Change, previous: Option<&KeyValu
     match change {
         Change::Put(kv) => Event {
             kind: EventType::Put,
-            kv: kv.clone(),
+            kv: KeyValue::clone(kv),
             prev_kv: previous.cloned(),
         },
         Change::Tombstone => Event {

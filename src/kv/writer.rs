@@ -200,7 +200,7 @@ impl<'s> Writer<'s> {
             value,
             lease,
         };
-        let change = Change::Put(kv.clone());
+        let change = Change::Put(std::sync::Arc::new(kv.clone()));
         self.store.changes_digest =
             self.store
                 .changes_digest

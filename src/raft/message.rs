@@ -232,8 +232,9 @@ pub struct SnapshotMetadata {
 pub struct Snapshot {
     /// Position and configuration.
     pub metadata: SnapshotMetadata,
-    /// Opaque application state.
-    pub data: Vec<u8>,
+    /// Opaque application state, shared: a snapshot is never changed after it is taken, and
+    /// copies of a node (timeline checkpoints, a crash's disk) share its bytes.
+    pub data: std::sync::Arc<[u8]>,
 }
 
 /// One membership operation.

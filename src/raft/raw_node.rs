@@ -293,7 +293,11 @@ impl RawNode {
 
     /// Compacts the durable log up to `index` (at most the applied index) into a snapshot with
     /// the application's `data` and the configuration in force at `index` (§7).
-    pub fn compact(&mut self, index: Index, data: Vec<u8>) -> Result<(), StorageError> {
+    pub fn compact(
+        &mut self,
+        index: Index,
+        data: impl Into<std::sync::Arc<[u8]>>,
+    ) -> Result<(), StorageError> {
         if index > self.raft.log.applied || index > self.raft.log.persisted_last_index() {
             return Err(StorageError::Unavailable);
         }

@@ -39,14 +39,16 @@ impl std::fmt::Display for StorageError {
 
 impl std::error::Error for StorageError {}
 
-/// Durable state of one node, in memory. Clone it to checkpoint a disk.
+/// Durable state of one node, in memory. Clone it to checkpoint a disk: the entries are a
+/// persistent vector (`imbl::Vector`, chunks shared until written), and the snapshot's bytes
+/// are shared, so a clone costs a few pointers, not the log. A timeline keeps many clones.
 ///
 /// Invariant: `entries[i].index == snapshot.metadata.index + 1 + i` and terms never decrease.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemStorage {
     hard_state: HardState,
     snapshot: Snapshot,
-    entries: Vec<Entry>,
+    entries: imbl::Vector<Entry>,
 }
 
 impl MemStorage {
@@ -60,9 +62,9 @@ impl MemStorage {
                     index: Index(0),
                     term: Term(0),
                 },
-                data: Vec::new(),
+                data: std::sync::Arc::default(),
             },
-            entries: Vec::new(),
+            entries: imbl::Vector::new(),
         }
     }
 
@@ -130,9 +132,14 @@ impl MemStorage {
             return Err(StorageError::Unavailable);
         }
         let start = low.count_from(self.first_index()) as usize;
-        let end = high.count_from(self.first_index()) as usize;
-        let slice = self.entries.get(start..end).unwrap_or(&[]);
-        Ok(limit_size(slice, bytes_max))
+        let end = (high.count_from(self.first_index()) as usize).min(self.entries.len());
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        Ok(limit_size(
+            self.entries.focus().narrow(start..end),
+            bytes_max,
+        ))
     }
 
     /// Appends entries, replacing any stored suffix from the first entry's index on.
@@ -148,7 +155,9 @@ impl MemStorage {
         }
         let keep = first.index.count_from(first_index) as usize;
         self.entries.truncate(keep);
-        self.entries.extend(fresh.into_iter().cloned());
+        for entry in fresh {
+            self.entries.push_back(entry.clone());
+        }
         Ok(())
     }
 
@@ -161,14 +170,11 @@ impl MemStorage {
         let term = snapshot.metadata.term;
         // Keep the suffix only when it continues the snapshot (log matching, §5.3).
         let keep_suffix = self.term(index) == Ok(term);
-        let suffix: Vec<Entry> = if keep_suffix {
-            self.entries
-                .iter()
-                .filter(|e| e.index > index)
-                .cloned()
-                .collect()
+        let suffix: imbl::Vector<Entry> = if keep_suffix {
+            let covered = self.entries.iter().take_while(|e| e.index <= index).count();
+            self.entries.skip(covered)
         } else {
-            Vec::new()
+            imbl::Vector::new()
         };
         self.snapshot = snapshot;
         self.entries = suffix;
@@ -187,33 +193,33 @@ impl MemStorage {
         &mut self,
         index: Index,
         conf_state: ConfState,
-        data: Vec<u8>,
+        data: impl Into<std::sync::Arc<[u8]>>,
     ) -> Result<(), StorageError> {
         if index <= self.snapshot.metadata.index {
             return Err(StorageError::SnapshotOutOfDate);
         }
         let term = self.term(index)?;
         let drop_count = index.count_from(self.snapshot.metadata.index) as usize;
-        self.entries.drain(..drop_count.min(self.entries.len()));
+        self.entries = self.entries.skip(drop_count.min(self.entries.len()));
         self.snapshot = Snapshot {
             metadata: SnapshotMetadata {
                 conf_state,
                 index,
                 term,
             },
-            data,
+            data: data.into(),
         };
         Ok(())
     }
 
-    /// All stored entries (for inspection and tests).
-    pub fn all_entries(&self) -> &[Entry] {
-        &self.entries
+    /// All stored entries, oldest first (for inspection and tests).
+    pub fn all_entries(&self) -> impl ExactSizeIterator<Item = &Entry> + DoubleEndedIterator {
+        self.entries.iter()
     }
 }
 
 /// The longest prefix of `entries` within `bytes_max` (at least one entry).
-pub fn limit_size(entries: &[Entry], bytes_max: u64) -> Vec<Entry> {
+pub fn limit_size<'a>(entries: impl IntoIterator<Item = &'a Entry>, bytes_max: u64) -> Vec<Entry> {
     let mut total_bytes = 0u64;
     let mut out = Vec::new();
     for entry in entries {

@@ -39,7 +39,7 @@ impl SendSummary {
             .snapshot
             .as_ref()
             .map(|s| crate::raft::message::Snapshot {
-                data: Vec::new(),
+                data: std::sync::Arc::default(),
                 metadata: s.metadata.clone(),
             });
         let kept = crate::raft::message::Message {
