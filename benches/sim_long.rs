@@ -266,6 +266,7 @@ fn timeline_run(minutes: u64, trace_window: Option<u64>) {
         trace_window: trace_window.unwrap_or(defaults.trace_window),
         ..defaults
     };
+    let baseline = LIVE.load(Ordering::Relaxed);
     reset_peak();
     let start = Instant::now();
     let mut timeline = Timeline::new(config).expect("valid config");
@@ -339,6 +340,18 @@ fn timeline_run(minutes: u64, trace_window: Option<u64>) {
         mb(PEAK.load(Ordering::Relaxed)),
         timeline.sim().state_hash() == end_hash,
     );
+    // What the time travel costs: the whole timeline against the present alone.
+    let with_timeline = LIVE.load(Ordering::Relaxed);
+    let present = timeline.sim().clone();
+    let checkpoints = timeline.checkpoint_count();
+    drop(timeline);
+    let present_only = LIVE.load(Ordering::Relaxed);
+    println!(
+        "timeline: the present alone {:.1} MB; the {checkpoints} checkpoints, the start and the recorded actions {:.1} MB more",
+        mb(present_only.saturating_sub(baseline)),
+        mb(with_timeline.saturating_sub(present_only)),
+    );
+    drop(present);
 }
 
 /// The heap one copy of each part of `sim` takes (what a checkpoint pays for it), and the
@@ -386,8 +399,87 @@ fn vm_hwm() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// What a checkpoint really costs: the heap a kept copy of each part of the state still holds
+/// after the run goes on for `gap_s` simulated seconds (10 puts a second over 50 keys, as the
+/// page's benchmark), that is the part the live run no longer shares with it.
+fn cow_run(gap_s: u64) {
+    let config = SimConfig {
+        voters: 5,
+        seed: 7,
+        ..SimConfig::default()
+    };
+    let mut sim = Sim::new(config).expect("valid config");
+    let mut put = 0u64;
+    let mut run = |sim: &mut Sim, until_ms: u64| {
+        while sim.now_ms() < TimeMs(until_ms) {
+            let next = sim.now_ms().0 + 100;
+            sim.run_until(TimeMs(next), u64::MAX);
+            let _ = sim.apply_action(&Action::Console {
+                client: 1 + put % 3,
+                node: NodeId(1),
+                line: format!("put key-{} value-{put}", put % 50),
+            });
+            put += 1;
+        }
+    };
+    run(&mut sim, 600_000);
+    let kept_for = |sim: &mut Sim,
+                    run: &mut dyn FnMut(&mut Sim, u64),
+                    keep: &dyn Fn(&Sim) -> Box<dyn std::any::Any>| {
+        let copy = keep(sim);
+        let until = sim.now_ms().0 + gap_s * 1000;
+        run(sim, until);
+        let with = LIVE.load(Ordering::Relaxed);
+        drop(copy);
+        mb(with.saturating_sub(LIVE.load(Ordering::Relaxed)))
+    };
+    type Keep = Box<dyn Fn(&Sim) -> Box<dyn std::any::Any>>;
+    let parts: Vec<(&str, Keep)> = vec![
+        ("whole Sim", Box::new(|s: &Sim| Box::new(s.clone()))),
+        (
+            "nodes' KV apps",
+            Box::new(|s: &Sim| {
+                Box::new(
+                    s.nodes()
+                        .values()
+                        .map(|n| n.app.clone())
+                        .collect::<Vec<_>>(),
+                )
+            }),
+        ),
+        (
+            "nodes' Raft",
+            Box::new(|s: &Sim| {
+                Box::new(
+                    s.nodes()
+                        .values()
+                        .map(|n| n.raft().cloned())
+                        .collect::<Vec<_>>(),
+                )
+            }),
+        ),
+        ("monitor", Box::new(|s: &Sim| Box::new(s.monitor().clone()))),
+        ("ops", Box::new(|s: &Sim| Box::new(s.ops().clone()))),
+        ("trace", Box::new(|s: &Sim| Box::new(s.trace().clone()))),
+    ];
+    let mut text = Vec::new();
+    for (name, keep) in &parts {
+        text.push(format!(
+            "{name} {:.2} MB",
+            kept_for(&mut sim, &mut run, keep.as_ref())
+        ));
+    }
+    println!(
+        "cow: a copy kept while the run goes on {gap_s} s still holds: {}",
+        text.join("; ")
+    );
+}
+
 fn main() {
     let options = options();
+    if options.case == "cow" {
+        cow_run(options.minutes);
+    }
     if options.case == "timeline" {
         timeline_run(options.minutes, options.trace_window);
     }

@@ -72,11 +72,7 @@ fn single_node_survives_crash_right_after_commit() {
     assert_eq!(n.status().commit.0, 2);
     let mut restarted = RawNode::restart(&config, n.storage().clone()).expect("valid");
     let rd = restarted.ready();
-    let data: Vec<&[u8]> = rd
-        .committed_entries
-        .iter()
-        .map(|e| e.data.as_slice())
-        .collect();
+    let data: Vec<&[u8]> = rd.committed_entries.iter().map(|e| &*e.data).collect();
     assert_eq!(data, [&b""[..], &b"x"[..]]);
 }
 

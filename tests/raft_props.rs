@@ -278,7 +278,7 @@ fn arbitrary_message() -> impl Strategy<Value = Message> {
                 1 => EntryType::ConfChange,
                 _ => EntryType::ConfChangeV2,
             },
-            data,
+            data: data.into(),
         });
     let snapshot = proptest::option::of((0u64..30, 0u64..6, id_set(), id_set()).prop_map(
         |(index, term, voters, learners)| Snapshot {

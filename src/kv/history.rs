@@ -3,6 +3,7 @@
 //! the entry after it starts a new incarnation (new create revision, version 1).
 
 use super::types::{KeyValue, Revision};
+use std::sync::Arc;
 
 /// Where in the revision sequence a change happened: `main` is the store revision of the write
 /// txn, `sub` orders the changes inside that txn (etcd's `revision{main, sub}`).
@@ -25,40 +26,112 @@ pub enum Change {
     Tombstone,
 }
 
+/// Changes per shared chunk of a key's history: a copy of the store (a timeline checkpoint)
+/// shares every chunk, and a write after it copies at most one small chunk of this key.
+const CHUNK: usize = 16;
+
 /// All kept changes to one key, in increasing stamp order (invariant, asserted on append).
 ///
-/// A persistent vector (`imbl::Vector`): a copy of the store (a timeline checkpoint) shares
-/// the history's chunks, and a write copies only the chunk it touches. It serializes as a plain
-/// sequence, exactly as a `Vec` would, so snapshot bytes and hashes do not depend on it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Kept in small shared chunks (`Arc`, copied on write), so that a copy of the store costs a
+/// few pointers per key and a later write copies at most [`CHUNK`] changes of the key it
+/// touches. Every chunk is full but the last (and the first after a compaction). It compares,
+/// serializes and hashes as the plain sequence of changes, so snapshot bytes do not depend on
+/// the chunking.
+#[derive(Clone, Debug, Default)]
 pub struct KeyHistory {
-    /// (stamp, change), oldest first.
-    pub entries: imbl::Vector<(Stamp, Change)>,
+    /// (stamp, change), oldest first, in chunks.
+    chunks: Vec<Arc<Vec<(Stamp, Change)>>>,
+    /// Total number of changes.
+    len: usize,
+}
+
+impl PartialEq for KeyHistory {
+    fn eq(&self, other: &KeyHistory) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for KeyHistory {}
+
+impl serde::Serialize for KeyHistory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Entries<'a>(&'a KeyHistory);
+        impl serde::Serialize for Entries<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter())
+            }
+        }
+        let mut state = serializer.serialize_struct("KeyHistory", 1)?;
+        state.serialize_field("entries", &Entries(self))?;
+        state.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyHistory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Plain {
+            entries: Vec<(Stamp, Change)>,
+        }
+        let plain = Plain::deserialize(deserializer)?;
+        Ok(KeyHistory::from_entries(plain.entries))
+    }
 }
 
 impl KeyHistory {
-    /// The number of changes with a revision at or below `rev` (they come first).
-    fn count_at_or_below(&self, rev: Revision) -> usize {
-        match self
-            .entries
-            .binary_search_by(|(stamp, _)| stamp.main.cmp(&rev).then(std::cmp::Ordering::Less))
-        {
-            Ok(i) | Err(i) => i,
-        }
+    /// A history holding `entries` (in stamp order).
+    fn from_entries(entries: Vec<(Stamp, Change)>) -> KeyHistory {
+        let len = entries.len();
+        let chunks = entries
+            .chunks(CHUNK)
+            .map(|chunk| Arc::new(chunk.to_vec()))
+            .collect();
+        KeyHistory { chunks, len }
+    }
+
+    /// The number of kept changes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no change is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The kept changes, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &(Stamp, Change)> {
+        self.chunks.iter().flat_map(|chunk| chunk.iter())
+    }
+
+    /// The newest change at or below revision `rev`, if any.
+    fn last_at_or_below(&self, rev: Revision) -> Option<&(Stamp, Change)> {
+        // Chunks are in order: the last chunk starting at or below `rev` holds the answer.
+        let chunk = self
+            .chunks
+            .partition_point(|chunk| chunk.first().is_some_and(|(s, _)| s.main <= rev));
+        let chunk = self.chunks.get(chunk.checked_sub(1)?)?;
+        let position = chunk.partition_point(|(stamp, _)| stamp.main <= rev);
+        chunk.get(position.checked_sub(1)?)
     }
 
     /// The key-value visible at revision `rev`, if the key was live then.
     pub fn at(&self, rev: Revision) -> Option<&KeyValue> {
-        let position = self.count_at_or_below(rev);
-        match self.entries.get(position.checked_sub(1)?) {
+        match self.last_at_or_below(rev) {
             Some((_, Change::Put(kv))) => Some(kv),
             _ => None,
         }
     }
 
+    /// The newest change.
+    fn last(&self) -> Option<&(Stamp, Change)> {
+        self.chunks.last().and_then(|chunk| chunk.last())
+    }
+
     /// The latest key-value, if the key is live now.
     pub fn latest(&self) -> Option<&KeyValue> {
-        match self.entries.back() {
+        match self.last() {
             Some((_, Change::Put(kv))) => Some(kv),
             _ => None,
         }
@@ -66,13 +139,21 @@ impl KeyHistory {
 
     /// Append a change; stamps must grow (a violated order is our bug, not the user's).
     pub fn push(&mut self, stamp: Stamp, change: Change) {
-        if let Some((last, _)) = self.entries.back() {
+        if let Some((last, _)) = self.last() {
             assert!(
                 *last < stamp,
                 "history of a key must grow: {last:?} then {stamp:?}"
             );
         }
-        self.entries.push_back((stamp, change));
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push((stamp, change)),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push((stamp, change));
+                self.chunks.push(Arc::new(chunk));
+            }
+        }
+        self.len += 1;
     }
 
     /// Drop what a compaction at `rev` makes unreachable: every change before `rev` except the
@@ -85,17 +166,121 @@ impl KeyHistory {
     /// compaction. etcd drops it, so a watch from the compaction revision (which etcd allows)
     /// silently misses that delete; raftlab's watch replay from `rev` stays complete.
     pub fn compact(&mut self, rev: Revision, mut forget: impl FnMut(Stamp, &Change)) -> bool {
-        let position = self.count_at_or_below(rev);
-        let keep_from = match position.checked_sub(1).and_then(|i| self.entries.get(i)) {
+        let position = self
+            .iter()
+            .take_while(|(stamp, _)| stamp.main <= rev)
+            .count();
+        let keep_from = match position.checked_sub(1).and_then(|i| self.iter().nth(i)) {
             Some((_, Change::Put(_))) => position - 1,
             Some((stamp, Change::Tombstone)) if stamp.main == rev => position - 1,
             _ => position,
         };
-        let kept = self.entries.split_off(keep_from);
-        for (stamp, change) in &self.entries {
-            forget(*stamp, change);
+        let mut dropping = keep_from;
+        while dropping > 0 {
+            let Some(first) = self.chunks.first_mut() else {
+                break;
+            };
+            if first.len() <= dropping {
+                dropping -= first.len();
+                for (stamp, change) in first.iter() {
+                    forget(*stamp, change);
+                }
+                self.chunks.remove(0);
+            } else {
+                let first = Arc::make_mut(first);
+                for (stamp, change) in first.drain(..dropping) {
+                    forget(stamp, &change);
+                }
+                dropping = 0;
+            }
         }
-        self.entries = kept;
-        self.entries.is_empty()
+        self.len -= keep_from;
+        self.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn put(rev: Revision, value: u8) -> Change {
+        Change::Put(Arc::new(KeyValue {
+            key: b"k".to_vec(),
+            create_revision: 2,
+            mod_revision: rev,
+            version: 1,
+            value: vec![value],
+            lease: 0,
+        }))
+    }
+
+    /// The plain `Vec` the chunks stand for, with its reads written the simple way.
+    #[derive(serde::Serialize)]
+    struct Model {
+        entries: Vec<(Stamp, Change)>,
+    }
+
+    impl Model {
+        fn at(&self, rev: Revision) -> Option<&KeyValue> {
+            match self.entries.iter().rev().find(|(s, _)| s.main <= rev) {
+                Some((_, Change::Put(kv))) => Some(kv),
+                _ => None,
+            }
+        }
+    }
+
+    proptest! {
+        /// Pushes (puts and tombstones, sometimes several in one txn), compactions, copies
+        /// taken on the way: reads, length, serialized bytes and the forgotten changes are
+        /// those of a plain vector, and a copy never sees later changes.
+        #[test]
+        fn chunks_behave_as_a_plain_vector(ops in proptest::collection::vec((0u8..10, 1i64..4), 1..120)) {
+            let mut history = KeyHistory::default();
+            let mut model = Model { entries: Vec::new() };
+            let mut rev: Revision = 1;
+            let mut copies: Vec<(KeyHistory, Vec<(Stamp, Change)>)> = Vec::new();
+            for (i, (what, step)) in ops.into_iter().enumerate() {
+                match what {
+                    0 => {
+                        let at = rev.saturating_sub(step * 3).max(1);
+                        let mut forgotten = Vec::new();
+                        let empty = history.compact(at, |s, c| forgotten.push((s, c.clone())));
+                        let position = model.entries.iter().take_while(|(s, _)| s.main <= at).count();
+                        let keep_from = match position.checked_sub(1).map(|i| &model.entries[i]) {
+                            Some((_, Change::Put(_))) => position - 1,
+                            Some((s, Change::Tombstone)) if s.main == at => position - 1,
+                            _ => position,
+                        };
+                        let dropped: Vec<_> = model.entries.drain(..keep_from).collect();
+                        prop_assert_eq!(forgotten, dropped);
+                        prop_assert_eq!(empty, model.entries.is_empty());
+                    }
+                    1 => copies.push((history.clone(), model.entries.clone())),
+                    _ => {
+                        rev += step;
+                        let change = if what == 2 { Change::Tombstone } else { put(rev, what) };
+                        for sub in 0..if what == 9 { 1 } else { 0 } + 1 {
+                            let stamp = Stamp { main: rev, sub };
+                            history.push(stamp, change.clone());
+                            model.entries.push((stamp, change.clone()));
+                        }
+                    }
+                }
+                prop_assert_eq!(history.len(), model.entries.len(), "after op {}", i);
+                prop_assert!(history.iter().eq(model.entries.iter()));
+                for probe in 0..=rev + 1 {
+                    prop_assert_eq!(history.at(probe), model.at(probe), "at {}", probe);
+                }
+                prop_assert_eq!(history.latest(), model.at(Revision::MAX));
+            }
+            let bytes = rmp_serde::to_vec(&history).expect("serializes");
+            prop_assert_eq!(&bytes, &rmp_serde::to_vec(&model).expect("serializes"));
+            let back: KeyHistory = rmp_serde::from_slice(&bytes).expect("deserializes");
+            prop_assert_eq!(&back, &history);
+            for (copy, entries) in copies {
+                prop_assert!(copy.iter().eq(entries.iter()), "a copy keeps its own changes");
+            }
+        }
     }
 }

@@ -91,10 +91,7 @@ impl MvccStore {
     /// Number of kept changes over all keys (the MVCC revisions still held): what a compaction
     /// shrinks. For the long-run benchmark and tests.
     pub fn kept_changes(&self) -> usize {
-        self.keys
-            .values()
-            .map(|history| history.entries.len())
-            .sum()
+        self.keys.values().map(|history| history.len()).sum()
     }
 
     /// The leases.
@@ -288,7 +285,7 @@ impl MvccStore {
         let mut stamped: Vec<(Stamp, Event)> = Vec::new();
         for (key, history) in selector.select(&self.keys) {
             let mut previous: Option<&KeyValue> = None;
-            for (stamp, change) in &history.entries {
+            for (stamp, change) in history.iter() {
                 if stamp.main >= start {
                     stamped.push((*stamp, event_of(key, *stamp, change, previous)));
                 }
@@ -335,7 +332,7 @@ impl MvccStore {
     fn changes_digest_from_scratch(&self) -> u64 {
         let mut sum = 0u64;
         for (key, history) in &self.keys {
-            for (stamp, change) in &history.entries {
+            for (stamp, change) in history.iter() {
                 sum = sum.wrapping_add(change_digest(key, *stamp, change));
             }
         }
@@ -371,8 +368,8 @@ impl MvccStore {
         hasher.u64(self.keys.len() as u64);
         for (key, history) in &self.keys {
             hasher.bytes(key);
-            hasher.u64(history.entries.len() as u64);
-            for (stamp, change) in &history.entries {
+            hasher.u64(history.len() as u64);
+            for (stamp, change) in history.iter() {
                 feed_change(hasher, *stamp, change);
             }
         }

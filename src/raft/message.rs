@@ -33,8 +33,10 @@ pub struct Entry {
     pub index: Index,
     /// How to interpret `data`.
     pub entry_type: EntryType,
-    /// Opaque bytes: the Raft core never looks inside normal entries.
-    pub data: Vec<u8>,
+    /// Opaque bytes: the Raft core never looks inside normal entries. Shared (`Arc`): an
+    /// entry is copied into every follower's log, every message that carries it and every
+    /// timeline checkpoint, and its bytes never change.
+    pub data: std::sync::Arc<[u8]>,
 }
 
 impl Entry {
@@ -58,7 +60,7 @@ impl Entry {
         };
         Entry {
             entry_type,
-            data: change.encode(),
+            data: change.encode().into(),
             ..Entry::default()
         }
     }
@@ -486,14 +488,14 @@ mod tests {
             let entry = Entry::from_conf_change(&change);
             assert_eq!(entry.entry_type, entry_type, "{text}");
             assert_eq!(
-                entry.data,
+                &*entry.data,
                 text.as_bytes(),
                 "the log keeps the text encoding"
             );
             assert_eq!(entry.conf_change(), Some(Ok(change)), "{text}");
         }
         let normal = Entry {
-            data: b"v4".to_vec(),
+            data: b"v4".as_slice().into(),
             ..Entry::default()
         };
         assert_eq!(
@@ -503,7 +505,7 @@ mod tests {
         );
         let garbage = Entry {
             entry_type: EntryType::ConfChangeV2,
-            data: b"x9".to_vec(),
+            data: b"x9".as_slice().into(),
             ..Entry::default()
         };
         assert!(matches!(garbage.conf_change(), Some(Err(_))));

@@ -176,7 +176,7 @@ impl RawNode {
     /// Proposes application data (appended on the leader, forwarded by a follower).
     pub fn propose(&mut self, data: Vec<u8>) -> Result<(), ProposeError> {
         self.raft.propose(vec![Entry {
-            data,
+            data: data.into(),
             ..Entry::default()
         }])
     }

@@ -165,7 +165,7 @@ mod tests {
         Entry {
             index: Index(index),
             term: Term(1),
-            data: data.to_vec(),
+            data: data.into(),
             ..Entry::default()
         }
     }

@@ -86,10 +86,11 @@ pub struct Sim {
     monitor: Monitor,
     steps: u64,
     violation: Option<Violation>,
-    /// Each operation behind an `Arc`: a timeline checkpoint shares the (up to `ops_window`)
-    /// finished operations with the live run instead of copying them, and a change copies
-    /// only the operation it touches (`Arc::make_mut`).
-    ops: BTreeMap<u64, std::sync::Arc<ClientOp>>,
+    /// A persistent map (`imbl::OrdMap`) of operations behind an `Arc`: a timeline checkpoint
+    /// shares the map's nodes and the (up to `ops_window`) finished operations with the live
+    /// run instead of copying them, and a change copies only the operation it touches
+    /// (`Arc::make_mut`) and the map's path to it.
+    ops: imbl::OrdMap<u64, std::sync::Arc<ClientOp>>,
     /// Linearizable reads waiting to be served: (node, read index, op). An index over `ops`
     /// so that serving reads looks only at the reads due on one node.
     pending_reads: BTreeSet<(NodeId, u64, u64)>,
@@ -170,7 +171,7 @@ impl Sim {
             monitor: Monitor::new(rule_monitors),
             steps: 0,
             violation: None,
-            ops: BTreeMap::new(),
+            ops: imbl::OrdMap::new(),
             pending_reads: BTreeSet::new(),
             finished_ops: std::collections::VecDeque::new(),
             ops_forgotten: 0,
@@ -379,7 +380,7 @@ impl Sim {
         self.trace.keep_last(events);
     }
     /// Client operations by id: every pending one and the last `ops_window` finished ones.
-    pub fn ops(&self) -> &BTreeMap<u64, std::sync::Arc<ClientOp>> {
+    pub fn ops(&self) -> &imbl::OrdMap<u64, std::sync::Arc<ClientOp>> {
         &self.ops
     }
     /// How many finished operations left the ops window (0: `ops` is the whole history).

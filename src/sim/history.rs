@@ -11,7 +11,7 @@ use crate::check::{History, Input, Output, Recorder};
 use crate::kv::request::{CompareResult, CompareTarget, Request, RequestOp};
 use crate::kv::response::{Response, ResponseBody};
 use crate::sim::client::{ClientOp, OpState};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// A history ready for the checker, with what was left out.
@@ -138,7 +138,7 @@ fn output(input: &Input, response: &Response) -> Option<Output> {
 }
 
 /// Builds the checker's history from the simulator's client operations.
-pub fn client_history(ops: &BTreeMap<u64, Arc<ClientOp>>) -> Result<ClientHistory, String> {
+pub fn client_history(ops: &imbl::OrdMap<u64, Arc<ClientOp>>) -> Result<ClientHistory, String> {
     let shapes: Vec<(&ClientOp, Shape)> = ops.values().map(|op| (&**op, shape(op))).collect();
     let mut tainted: BTreeSet<String> = BTreeSet::new();
     let mut taint_all = false;
@@ -190,7 +190,7 @@ pub fn client_history(ops: &BTreeMap<u64, Arc<ClientOp>>) -> Result<ClientHistor
 /// a warning that the history is only a window (whose first reads may see writes that left
 /// it, so a checker may wrongly call it non-linearizable).
 pub fn history_file(
-    ops: &BTreeMap<u64, Arc<ClientOp>>,
+    ops: &imbl::OrdMap<u64, Arc<ClientOp>>,
     ops_forgotten: u64,
     description: &str,
 ) -> Result<String, String> {
@@ -228,7 +228,7 @@ pub fn history_json(built: &ClientHistory, ops_forgotten: u64, description: &str
 
 /// The checker's verdict on a run's client history, with its text report.
 pub fn check_clients(
-    ops: &BTreeMap<u64, Arc<ClientOp>>,
+    ops: &imbl::OrdMap<u64, Arc<ClientOp>>,
 ) -> Result<(crate::check::Verdict, String), String> {
     let built = client_history(ops)?;
     let report = crate::check::check_history(&built.history, &crate::check::CheckConfig::default());

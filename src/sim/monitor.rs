@@ -97,14 +97,16 @@ struct NodeWatch {
 pub struct Monitor {
     leaders: BTreeMap<Term, NodeId>,
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
-    seen: BTreeMap<(Index, Term), (Term, u64)>,
+    /// The four maps by index are persistent (`imbl::OrdMap`): a timeline checkpoint shares
+    /// them with the live run, and each step copies only the paths it writes.
+    seen: imbl::OrdMap<(Index, Term), (Term, u64)>,
     /// Committed entries: index -> term.
     /// Committed entries: index -> (entry term, term in which it was first seen committed).
-    committed: BTreeMap<Index, (Term, Term)>,
+    committed: imbl::OrdMap<Index, (Term, Term)>,
     /// Applied entries: index -> (term, data hash).
-    applied: BTreeMap<Index, (Term, u64)>,
+    applied: imbl::OrdMap<Index, (Term, u64)>,
     /// Application state hash after applying up to an index.
-    state_at: BTreeMap<Index, (u64, u64)>,
+    state_at: imbl::OrdMap<Index, (u64, u64)>,
     nodes: BTreeMap<NodeId, NodeWatch>,
     /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
     votes: BTreeMap<(NodeId, Term), NodeId>,
@@ -184,7 +186,7 @@ impl Monitor {
     pub fn on_read_requested(&mut self, ctx: &[u8]) {
         let committed = self
             .committed
-            .last_key_value()
+            .get_max()
             .map_or(Index(0), |(index, _)| *index);
         self.reads.entry(ctx.to_vec()).or_insert(committed);
     }
@@ -303,27 +305,27 @@ impl Monitor {
             })
             .min()
             .unwrap_or(Index(0));
-        let newest_committed = self.committed.last_key_value().map(|(i, _)| *i);
-        while let Some(entry) = self.committed.first_entry()
-            && *entry.key() < floor
-            && Some(*entry.key()) != newest_committed
+        let newest_committed = self.committed.get_max().map(|(i, _)| *i);
+        while let Some(&(index, _)) = self.committed.get_min()
+            && index < floor
+            && Some(index) != newest_committed
         {
-            entry.remove();
+            self.committed.remove(&index);
         }
-        while let Some(entry) = self.seen.first_entry()
-            && entry.key().0 < floor
+        while let Some(&(key, _)) = self.seen.get_min()
+            && key.0 < floor
         {
-            entry.remove();
+            self.seen.remove(&key);
         }
-        while let Some(entry) = self.applied.first_entry()
-            && *entry.key() < floor
+        while let Some(&(index, _)) = self.applied.get_min()
+            && index < floor
         {
-            entry.remove();
+            self.applied.remove(&index);
         }
-        while let Some(entry) = self.state_at.first_entry()
-            && *entry.key() < floor
+        while let Some(&(index, _)) = self.state_at.get_min()
+            && index < floor
         {
-            entry.remove();
+            self.state_at.remove(&index);
         }
         let lowest_term = nodes
             .values()

@@ -1,9 +1,11 @@
 //! Time travel: a run with its recorded user actions and checkpoints.
 //!
-//! Every `CHECKPOINT_EVERY_STEPS` events (more when the state is large) the timeline keeps a
-//! copy of the simulation (cheap: the trace's chunks and the client operations are shared, not
-//! copied), a bounded number of them, evenly spread over the run's past and dense just behind
-//! the present. Seeking to any moment restores the nearest earlier checkpoint and replays
+//! Every `CHECKPOINT_EVERY_STEPS` events the timeline keeps a copy of the simulation, a
+//! bounded number of them, evenly spread over the run's past and dense just behind the present.
+//! A copy is cheap and shares what did not change: the Raft logs, the MVCC histories, the
+//! client operations and the monitors' maps are persistent structures (chunks and tree nodes
+//! shared until written), entry and snapshot bytes are shared, and a checkpoint keeps only the
+//! trace's newest chunk. What checkpoints cost is what the run wrote between them. Seeking to any moment restores the nearest earlier checkpoint and replays
 //! events and the recorded actions from there; the result is the same state (same hash) as a straight run.
 //! Acting at a moment in the past forks the timeline: the recorded future is dropped (and kept
 //! aside for one level of undo).
@@ -22,29 +24,25 @@ use crate::sim::queue::TimeMs;
 use moments::{Glance, Moment, MomentKind, Moments};
 use serde::{Deserialize, Serialize};
 
-/// A checkpoint is kept after this many simulator steps, or more when the state is large
-/// (see [`CHECKPOINT_SPACING_MAX_FACTOR`]).
+/// A checkpoint is kept after this many simulator steps (a seek replays fewer than this many
+/// from the checkpoint before it while checkpoints are this dense).
 pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
-/// A checkpoint copies the nodes' logs and stores, so its price grows with them (at a fixed
-/// 2,000 steps it was about a third of a long run's time natively, more in wasm). The next
-/// checkpoint therefore comes after as many steps as the state has log entries and kept MVCC
-/// changes over all nodes, at least [`CHECKPOINT_EVERY_STEPS`] and at most this many times
-/// it: a copy costs about as much as the steps between two, and a seek still replays at most
-/// 6,000 steps from a checkpoint.
-pub const CHECKPOINT_SPACING_MAX_FACTOR: u64 = 3;
 /// At most this many checkpoints are held, so a long run's checkpoints take bounded memory.
 /// When there are more, one of the older ones is dropped where they stand closest together:
 /// the older checkpoints stay evenly spread, so a seek to any moment replays a bounded
-/// share of the run (see [`thin`]).
-pub const CHECKPOINTS_MAX: usize = 32;
+/// share of the run (see [`thin`]). Memory against seek time: on a one-hour run with 10 puts a
+/// second on 5 nodes (`cargo bench --bench sim_long -- --case timeline`, natively, beside the
+/// present's 13 MB) 48 checkpoints took 78 MB with seeks at p95 77 ms, 64 took 86 MB at
+/// 53 ms, 128 took 114 MB at 26 ms: far-apart checkpoints share little.
+pub const CHECKPOINTS_MAX: usize = 64;
 /// The newest this many checkpoints (every [`CHECKPOINT_EVERY_STEPS`] steps) are never
 /// thinned: the moments just behind the present, where "step back" goes, stay quick.
 pub const CHECKPOINTS_RECENT: usize = 8;
-/// A checkpoint keeps only about this many of the trace's newest events (at most a chunk
-/// more): the trace window is the largest part of a `Sim` that is not shared between
-/// checkpoints far apart, and the events of a moment's recent past come back by replay. After
-/// a seek the views show the events from the checkpoint's tail on.
-pub const CHECKPOINT_TRACE_TAIL: usize = 1_024;
+/// A checkpoint keeps only about this many of the trace's newest events (0: its last chunk, at
+/// most 256 events): the trace window is the largest part of a `Sim` that checkpoints far
+/// apart do not share, and a moment's recent past comes back by replay. After a seek the
+/// views show the events from the checkpoint's tail on.
+pub const CHECKPOINT_TRACE_TAIL: usize = 0;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -121,7 +119,7 @@ pub struct Timeline {
     checkpoints_recent: usize,
     /// The future the last fork replaced (one level of undo).
     replaced: Option<Replaced>,
-    /// The step at which the next checkpoint is kept (see [`CHECKPOINT_SPACING_MAX_FACTOR`]).
+    /// The step at which the next checkpoint is kept.
     next_checkpoint_step: u64,
     /// The furthest moment recorded (steps, virtual time): the end of the recorded future.
     end: (u64, TimeMs),
@@ -165,35 +163,13 @@ impl Timeline {
         })
     }
 
-    /// Where the next checkpoint goes: after the newest one, as many steps as its state has
-    /// log entries and kept MVCC changes, within the bounds (the first after the base spacing).
+    /// Where the next checkpoint goes: the base spacing after the newest one.
     fn refresh_next_checkpoint(&mut self) {
         let base = self.checkpoint_every_steps;
-        self.next_checkpoint_step = match self.checkpoints.last() {
-            None => base,
-            Some(c) => {
-                let size: u64 = c
-                    .nodes()
-                    .values()
-                    .map(|n| {
-                        let log = n.raft().map_or_else(
-                            || {
-                                n.durable().map_or(0, |d| {
-                                    d.last_index().0.saturating_sub(d.first_index().0)
-                                })
-                            },
-                            |r| {
-                                let log = r.raft().log();
-                                log.last_index().0.saturating_sub(log.first_index().0)
-                            },
-                        );
-                        log + n.app.kv().store().kept_changes() as u64
-                    })
-                    .sum();
-                let spacing = size.clamp(base, base.saturating_mul(CHECKPOINT_SPACING_MAX_FACTOR));
-                c.steps().saturating_add(spacing)
-            }
-        };
+        self.next_checkpoint_step = self
+            .checkpoints
+            .last()
+            .map_or(base, |c| c.steps().saturating_add(base));
     }
 
     /// The simulation at the current moment.

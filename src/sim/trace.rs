@@ -196,7 +196,7 @@ impl fmt::Display for TraceEvent {
 
 /// Events per shared chunk of the trace window: a clone of the trace (a timeline checkpoint)
 /// shares every full chunk and copies at most one partial chunk.
-const CHUNK_EVENTS: usize = 1024;
+const CHUNK_EVENTS: usize = 256;
 
 /// FNV-1a's offset basis and prime: the trace hash is FNV-1a over the trace's text, fed one
 /// event at a time, so it can cover events that already left the window.
@@ -493,8 +493,9 @@ mod tests {
         assert_eq!(tail.recorded_len(), all.recorded_len());
         // keep_last never goes below the asked count.
         let mut kept = all.clone();
-        kept.keep_last(1500);
-        assert!(kept.kept_len() >= 1500 && kept.kept_len() < 1500 + CHUNK_EVENTS);
+        let want = CHUNK_EVENTS + 10;
+        kept.keep_last(want);
+        assert!(kept.kept_len() >= want && kept.kept_len() < want + CHUNK_EVENTS);
     }
 
     #[test]

@@ -165,3 +165,27 @@ test('acting in the past forks: the old future is gone, "Undo fork" restores it'
   assert.equal(await shownHash(page), endHash, 'the same hash as before at that end');
   assert.deepEqual(problems, [], 'no console errors');
 });
+
+test('the console shows the operations of the moment under the cursor, in order', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: 7 });
+  await advance(page, 3000);
+  const input = page.getByRole('textbox', { name: 'etcdctl command' });
+  const lines = () => page.locator('.console-op[data-op] .op-line').allTextContents();
+  await input.fill('put first 1');
+  await input.press('Enter');
+  await advance(page, 2000);
+  const between = (await viewOf(page)).nowMs;
+  await advance(page, 1000);
+  await input.fill('put second 2');
+  await input.press('Enter');
+  await advance(page, 2000);
+  assert.deepEqual(await lines(page), ['put first 1', 'put second 2']);
+  await scrub(page, between);
+  assert.deepEqual(await lines(page), ['put first 1'], 'the second put is in the recorded future');
+  await scrub(page, 2000);
+  assert.deepEqual(await lines(page), [], 'nothing was sent yet');
+  await scrub(page, (await page.evaluate(() => window.raftlab.ctx.playground.endMs())));
+  assert.deepEqual(await lines(page), ['put first 1', 'put second 2'], 'back at the end, in order');
+  assert.deepEqual(problems, [], 'no console errors');
+  await page.close();
+});

@@ -212,7 +212,7 @@ impl Cluster {
                 entries.push(Entry {
                     term: Term(term),
                     index: Index(i as u64 + 1),
-                    data: format!("e{}", i + 1).into_bytes(),
+                    data: format!("e{}", i + 1).into_bytes().into(),
                     ..Entry::default()
                 });
             }

@@ -292,6 +292,7 @@ export function mount(root, ctx) {
   function createOp(op, clientId) {
     const entry = el('div', 'console-op');
     entry.dataset.key = `${clientId}:${op.id}`;
+    entry.dataset.op = String(op.id);
     const head = el('div', 'op-head');
     head.append(
       el('span', 'op-who', `c${clientId} → n${op.node}`),
@@ -325,17 +326,28 @@ export function mount(root, ctx) {
     /** @type {Array<{ op: import('./types.js').Op, client: number }>} */
     const ops = [];
     for (const c of view.clients) for (const op of c.ops) ops.push({ op, client: c.client });
-    if (ops.length === 0) return;
+    if (ops.length === 0 && shown.size === 0) return;
     ops.sort((a, b) => a.op.id - b.op.id);
     const stick = nearBottom();
     let added = false;
-    for (const { op, client: clientId } of ops.slice(-OPS_SHOWN_MAX)) {
+    const wanted = ops.slice(-OPS_SHOWN_MAX);
+    // After a seek back the operations of the recorded future are not part of this moment:
+    // their entries go, and older ones come back in their place (in id order).
+    const wantedKeys = new Set(wanted.map(({ op, client: c }) => `${c}:${op.id}`));
+    for (const [key, item] of shown) {
+      if (!wantedKeys.has(key)) { item.element.remove(); shown.delete(key); added = true; }
+    }
+    for (const { op, client: clientId } of wanted) {
       const key = `${clientId}:${op.id}`;
       let item = shown.get(key);
       if (!item) {
         item = createOp(op, clientId);
         shown.set(key, item);
-        log.append(item.element);
+        const tail = /** @type {HTMLElement | null} */ (log.lastElementChild);
+        const later = tail?.dataset.op !== undefined && Number(tail.dataset.op) < op.id ? undefined
+          : [...log.querySelectorAll('.console-op[data-op]')]
+            .find((e) => Number(/** @type {HTMLElement} */ (e).dataset.op) > op.id);
+        if (later) later.before(item.element); else log.append(item.element);
         added = true;
       }
       if (item.state !== op.state || item.output !== op.output || item.ok !== op.ok) {
@@ -357,7 +369,7 @@ export function mount(root, ctx) {
       }
     }
     if (added) {
-      empty.hidden = true;
+      empty.hidden = log.querySelector('.console-op') !== null;
       trim();
       if (stick) log.scrollTop = log.scrollHeight;
     }

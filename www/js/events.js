@@ -163,7 +163,9 @@ export function mount(root, ctx) {
       row.setAttribute('aria-current', 'true');
       const button = row.querySelector('button');
       if (button) button.tabIndex = 0;
-      if (!following && !row.hidden) row.scrollIntoView({ block: 'nearest' });
+      // In the past the cursor moves by the user's hand (a seek, a step): show where it is. At
+      // the end of the run, a user who scrolled up keeps their place.
+      if (!following && !row.hidden && ctx.playground.inPast()) row.scrollIntoView({ block: 'nearest' });
     }
   }
 

@@ -289,11 +289,15 @@ impl Sim {
         let routed = node.watches.notify(events);
         let info = self.header_info(id);
         for (watch, event) in routed {
-            let Some(op) = self
+            let Some(op_id) = self
                 .ops
-                .values_mut()
-                .find(|o| o.node == id && o.watch == Some(watch))
+                .iter()
+                .find(|(_, o)| o.node == id && o.watch == Some(watch))
+                .map(|(op_id, _)| *op_id)
             else {
+                continue;
+            };
+            let Some(op) = self.ops.get_mut(&op_id) else {
                 continue;
             };
             let op = Arc::make_mut(op);
@@ -318,11 +322,16 @@ impl Sim {
 
     /// A crash closes the node's watch streams.
     pub(super) fn close_watches(&mut self, id: NodeId) {
-        for op in self
+        let watching: Vec<u64> = self
             .ops
-            .values_mut()
-            .filter(|o| o.node == id && o.watch.is_some())
-        {
+            .iter()
+            .filter(|(_, o)| o.node == id && o.watch.is_some())
+            .map(|(op_id, _)| *op_id)
+            .collect();
+        for op_id in watching {
+            let Some(op) = self.ops.get_mut(&op_id) else {
+                continue;
+            };
             let op = Arc::make_mut(op);
             op.watch = None;
             op.output
