@@ -458,6 +458,10 @@ fn cow_run(gap_s: u64) {
                 )
             }),
         ),
+        (
+            "nodes whole",
+            Box::new(|s: &Sim| Box::new(s.nodes().clone())),
+        ),
         ("monitor", Box::new(|s: &Sim| Box::new(s.monitor().clone()))),
         ("ops", Box::new(|s: &Sim| Box::new(s.ops().clone()))),
         ("trace", Box::new(|s: &Sim| Box::new(s.trace().clone()))),

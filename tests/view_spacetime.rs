@@ -166,6 +166,29 @@ fn a_dropped_message_ends_dropped_and_a_held_one_stays_on_the_wire() {
         .find(|a| a.id == held)
         .expect("held arrow");
     assert_eq!((arrow.end.as_str(), arrow.sent_ms), ("held", sent));
+
+    // Released seconds later: it arrives inside a late window, and its arrow still shows,
+    // from its send long before the part of the trace the window reads first.
+    timeline
+        .act(Action::Release { message: held })
+        .expect("release");
+    while timeline.sim().in_flight().contains_key(&held) {
+        assert!(timeline.step());
+    }
+    let now = timeline.sim().now_ms().0;
+    assert!(now - sent > spacetime::LOOKBACK_MS + 1_000);
+    let data = check_against_oracle(&timeline, now - 50, now);
+    let arrow = data
+        .arrows
+        .iter()
+        .find(|a| a.id == held)
+        .expect("released arrow");
+    assert_eq!(arrow.sent_ms, sent);
+    assert!(
+        arrow.end == "delivered" || arrow.end == "dropped",
+        "{}",
+        arrow.end
+    );
 }
 
 #[test]

@@ -100,7 +100,7 @@ pub struct Sim {
     ops_forgotten: u64,
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
     /// Volatile: a crash loses it. Shared, so a timeline checkpoint does not copy the state.
-    pending_snapshots: BTreeMap<NodeId, (crate::raft::types::Index, std::sync::Arc<Vec<u8>>)>,
+    pending_snapshots: BTreeMap<NodeId, (crate::raft::types::Index, std::sync::Arc<[u8]>)>,
     /// Per node, the highest MVCC compaction revision it proposed (so a leader proposes each
     /// automatic compaction once).
     mvcc_compaction_proposed: BTreeMap<NodeId, i64>,

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 /// How far before the window the trace is read for sends whose arrow reaches into it (ms),
 /// beyond the slowest link's largest delay now. Messages still on the wire always show; a
 /// message that was on the wire longer than this (held by the user, or sent over a link that
-/// was slower then) and arrived inside the window is left out.
+/// was slower then) and arrived inside the window is looked up in the rest of the trace (one
+/// pass, only when there is such a message), so it shows too while its send is still kept.
 pub const LOOKBACK_MS: u64 = 1_000;
 /// How far after the window the trace is read for the end of an arrow that leaves it (ms).
 /// An arrow whose end is later still (and not on the wire now) ends `unknown`.
@@ -224,6 +225,9 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
     let mut open = 0usize;
     let mut marks: Vec<MarkView> = Vec::new();
     let mut committed: BTreeMap<u64, u64> = BTreeMap::new();
+    // Messages that ended inside the window but were sent before the part of the trace read
+    // (held by the user, then released or dropped): id -> (end ms, end, drop reason).
+    let mut sent_earlier: BTreeMap<u64, (u64, &'static str, Option<DropReason>)> = BTreeMap::new();
     let horizon = to_ms.saturating_add(LOOKAHEAD_MS);
     let network = sim.network();
     let slowest = network
@@ -273,22 +277,30 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                 }
             }
             TraceKind::Deliver { message, .. } => {
-                if let Some(arrow) = arrows.get_mut(message)
-                    && arrow.end_ms.is_none()
-                {
-                    arrow.end_ms = Some(at);
-                    arrow.end = "delivered".to_string();
-                    open = open.saturating_sub(1);
+                if let Some(arrow) = arrows.get_mut(message) {
+                    if arrow.end_ms.is_none() {
+                        arrow.end_ms = Some(at);
+                        arrow.end = "delivered".to_string();
+                        open = open.saturating_sub(1);
+                    }
+                } else if at >= from_ms && at <= to_ms {
+                    sent_earlier
+                        .entry(*message)
+                        .or_insert((at, "delivered", None));
                 }
             }
             TraceKind::Drop { message, reason } => {
-                if let Some(arrow) = arrows.get_mut(message)
-                    && arrow.end_ms.is_none()
-                {
-                    arrow.end_ms = Some(at);
-                    arrow.end = "dropped".to_string();
-                    arrow.reason = Some(reason_name(*reason).to_string());
-                    open = open.saturating_sub(1);
+                if let Some(arrow) = arrows.get_mut(message) {
+                    if arrow.end_ms.is_none() {
+                        arrow.end_ms = Some(at);
+                        arrow.end = "dropped".to_string();
+                        arrow.reason = Some(reason_name(*reason).to_string());
+                        open = open.saturating_sub(1);
+                    }
+                } else if at >= from_ms && at <= to_ms {
+                    sent_earlier
+                        .entry(*message)
+                        .or_insert((at, "dropped", Some(*reason)));
                 }
             }
             _ => {}
@@ -313,6 +325,29 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
             }
             if at >= from_ms {
                 marks.push(mark);
+            }
+        }
+    }
+    if !sent_earlier.is_empty() {
+        for event in trace.events().take_while(|e| e.at_ms.0 < start) {
+            if let TraceKind::Send {
+                message,
+                from,
+                to,
+                summary,
+            } = &event.kind
+                && let Some((end_ms, end, reason)) = sent_earlier.remove(message)
+                && let Some(m) = summary.message()
+            {
+                let mut arrow = arrow_of(*message, m, event.at_ms.0);
+                (arrow.from, arrow.to) = (from.0, to.0);
+                arrow.end_ms = Some(end_ms);
+                arrow.end = end.to_string();
+                arrow.reason = reason.map(|r| reason_name(r).to_string());
+                arrows.insert(*message, arrow);
+                if sent_earlier.is_empty() {
+                    break;
+                }
             }
         }
     }

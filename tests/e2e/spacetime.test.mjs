@@ -194,3 +194,28 @@ test('clicking a lane seeks there; the zoom buttons change the window', async ()
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('"[" and "]" on the diagram go to the previous and next election or commit', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: SEED, nodes: 3 });
+  await setUp(page, 1000);
+  await page.focus('#spacetime-view .st-svg');
+  const step = () => page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.playground.nowStep());
+  const expected = (kind, from) => page.evaluate(({ kind, from }) => {
+    const p = /** @type {any} */ (window).raftlab.ctx.playground;
+    const found = ['election', 'commit'].map((k) => (kind === 'back' ? p.previousMoment(k, from) : p.nextMoment(k, from)))
+      .filter((m) => m !== null).sort((a, b) => (kind === 'back' ? b.step - a.step : a.step - b.step))[0];
+    return found ? found.step : null;
+  }, { kind, from });
+  const end = await step();
+  const previous = await expected('back', end);
+  assert.ok(previous !== null && previous < end, 'a commit or an election happened');
+  await page.keyboard.press('[');
+  assert.equal(await step(), previous, '"[" lands on the previous moment');
+  const earlier = await expected('back', previous);
+  await page.keyboard.press('[');
+  assert.equal(await step(), earlier);
+  await page.keyboard.press(']');
+  assert.equal(await step(), previous, '"]" goes forward again, into the recorded future');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

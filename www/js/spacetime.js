@@ -119,7 +119,7 @@ export function mount(root, ctx) {
 
   // The diagram.
   const frame = html('div', 'st-frame', undefined, root);
-  const hint = 'Space-time diagram: one lane per node, time left to right. Arrow keys pan, + and − zoom, Home follows the present; Tab reaches the arrows (left and right arrow keys move between them, Enter selects, Shift+Enter goes to when it was sent); click a lane or a mark to go to that moment.';
+  const hint = 'Space-time diagram: one lane per node, time left to right. Arrow keys pan, + and − zoom, Home follows the present; [ and ] go to the previous and next election or commit; Tab reaches the arrows (left and right arrow keys move between them, Enter selects, Shift+Enter goes to when it was sent); click a lane or a mark to go to that moment.';
   const canvas = svg('svg', { class: 'st-svg', tabindex: 0, role: 'group', 'aria-label': hint }, frame);
   const defs = svg('defs', {}, canvas);
   const clip = svg('clipPath', { id: 'st-clip' }, defs);
@@ -591,6 +591,20 @@ export function mount(root, ctx) {
       }
     }
     switch (e.key) {
+      case '[': case ']': {
+        // The previous / next election or commit from the cursor (the timeline's moments, so
+        // the recorded future counts too), as the timeline's jumps do.
+        const p = ctx.playground;
+        const step = p.nowStep();
+        const back = e.key === '[';
+        const found = ['election', 'commit']
+          .map((kind) => (back ? p.previousMoment(kind, step) : p.nextMoment(kind, step)))
+          .filter((m) => m !== null)
+          .sort((a, b) => (back ? b.step - a.step : a.step - b.step))[0];
+        if (found) ctx.seekStep(found.step);
+        else ctx.announce(back ? 'No earlier election or commit.' : 'No later election or commit.');
+        break;
+      }
       case 'ArrowLeft': pan(-0.2); break;
       case 'ArrowRight': pan(0.2); break;
       case '+': case '=': zoom(1 / ZOOM_STEP); break;

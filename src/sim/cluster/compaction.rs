@@ -54,10 +54,7 @@ impl Sim {
                 let Some((at, data)) = self.pending_snapshots.remove(&id) else {
                     return;
                 };
-                if raft
-                    .compact(at, std::sync::Arc::unwrap_or_clone(data))
-                    .is_ok()
-                {
+                if raft.compact(at, data).is_ok() {
                     self.trace.push(
                         self.now_ms,
                         TraceKind::Snapshot {
@@ -69,7 +66,7 @@ impl Sim {
             }
             Some(_) => {}
             None if applied.0 >= snapshot_index.0.saturating_add(count) => {
-                let data = std::sync::Arc::new(node.app.snapshot_data());
+                let data: std::sync::Arc<[u8]> = node.app.snapshot_data().into();
                 self.pending_snapshots.insert(id, (applied, data));
                 // With no margin the snapshot is taken at once.
                 if catch_up == 0 {
