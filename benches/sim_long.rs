@@ -15,6 +15,7 @@
 //! cargo bench --bench sim_long -- --case long
 //! cargo bench --bench sim_long -- --case timeline --minutes 10   # the page's shape (not in "all")
 //! cargo bench --bench sim_long -- --case timeline --trace-window 10000  # smaller trace window
+//! cargo bench --bench sim_long -- --case cow --minutes 28   # what a copy kept 28 s still holds
 //! ```
 //!
 //! The heap is measured by a counting global allocator in this binary: exact, and the same on
