@@ -230,6 +230,53 @@ mod tests {
         }
     }
 
+    #[test]
+    fn histories_are_equal_only_with_the_same_changes() {
+        let mut a = KeyHistory::default();
+        let mut b = KeyHistory::default();
+        assert_eq!(a, b);
+        a.push(Stamp { main: 2, sub: 0 }, put(2, 1));
+        assert_ne!(a, b, "different lengths");
+        b.push(Stamp { main: 2, sub: 0 }, put(2, 2));
+        assert_ne!(a, b, "same length, another value");
+        let mut c = KeyHistory::default();
+        c.push(Stamp { main: 2, sub: 0 }, put(2, 1));
+        assert_eq!(a, c);
+        // Equal whatever the chunking: one built by pushes, one read back from a sequence.
+        for rev in 3..40 {
+            c.push(Stamp { main: rev, sub: 0 }, put(rev, 1));
+        }
+        let bytes = rmp_serde::to_vec(&c).expect("serializes");
+        let mut back: KeyHistory = rmp_serde::from_slice(&bytes).expect("deserializes");
+        assert_eq!(back, c);
+        back.compact(20, |_, _| {});
+        assert_ne!(back, c);
+    }
+
+    #[test]
+    fn a_copy_shares_every_chunk_but_the_one_a_later_write_touches() {
+        let mut history = KeyHistory::default();
+        for rev in 2..42 {
+            history.push(Stamp { main: rev, sub: 0 }, put(rev, 1));
+        }
+        let sizes: Vec<usize> = history.chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![CHUNK, CHUNK, 40 - 2 * CHUNK]);
+        let copy = history.clone();
+        history.push(Stamp { main: 42, sub: 0 }, put(42, 1));
+        let shared: Vec<bool> = history
+            .chunks
+            .iter()
+            .zip(&copy.chunks)
+            .map(|(a, b)| Arc::ptr_eq(a, b))
+            .collect();
+        assert_eq!(
+            shared,
+            vec![true, true, false],
+            "only the last chunk was copied"
+        );
+        assert_eq!(copy.len(), 40);
+    }
+
     proptest! {
         /// Pushes (puts and tombstones, sometimes several in one txn), compactions, copies
         /// taken on the way: reads, length, serialized bytes and the forgotten changes are

@@ -475,6 +475,11 @@ mod tests {
         one.keep_last(0);
         assert_eq!(one.kept_len(), CHUNK_EVENTS);
         assert_eq!(one.text_hash(), full.text_hash());
+        assert_eq!(
+            full.text_hash(),
+            stable_hash(&full.to_text()),
+            "a full last chunk is hashed once"
+        );
         // The same events pushed on both: still the same hash, ids go on.
         for trace in [&mut all, &mut tail] {
             for i in 0..CHUNK_EVENTS as u64 + 7 {
