@@ -6,5 +6,6 @@
 
 pub mod console_line;
 pub mod console_session;
+pub mod link;
 pub mod script;
 pub mod sim_script;

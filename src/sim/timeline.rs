@@ -430,6 +430,51 @@ impl Timeline {
         }
     }
 
+    /// A run of `config` whose recorded future is `actions` (as [`Timeline::actions`] gave
+    /// them: in the order taken, steps and times never going back) and extends to `end`
+    /// (as [`Timeline::end`] gave it, at least the last action), standing at its start.
+    /// Seeking replays them, exactly as in the run that recorded them: how a share link's
+    /// scenario becomes a run again. Out-of-order actions are refused.
+    pub fn with_recorded(
+        config: SimConfig,
+        actions: Vec<RecordedAction>,
+        end: (u64, TimeMs),
+    ) -> Result<Timeline, String> {
+        if let Some(i) = actions
+            .windows(2)
+            .position(|w| (w[1].at_step, w[1].at_ms) < (w[0].at_step, w[0].at_ms))
+        {
+            return Err(format!(
+                "action {} (at step {}) comes before the action ahead of it (at step {}): actions must be in the order they were taken",
+                i + 2,
+                actions[i + 1].at_step,
+                actions[i].at_step
+            ));
+        }
+        let mut timeline = Timeline::new(config)?;
+        timeline.end = actions
+            .last()
+            .map_or(end, |a| end.max((a.at_step, a.at_ms)));
+        timeline.actions = actions;
+        Ok(timeline)
+    }
+
+    /// Goes to the exact moment `(step, at_ms)` of the recorded run: [`Timeline::seek_step`],
+    /// then the clock moves on to `at_ms` with nothing run (a page paused between two events
+    /// stands there). False (the run is left at the step) when an event is due before `at_ms`,
+    /// so no run that stepped there could have stood at that time.
+    pub fn seek_moment(&mut self, step: u64, at_ms: TimeMs) -> bool {
+        if self.seek_step(step) != RunEnd::Reached || self.sim.steps() != step {
+            return false;
+        }
+        if self.sim.now_ms() > at_ms || !self.sim.idle_until(at_ms) {
+            return false;
+        }
+        self.replay_actions_here(at_ms);
+        self.note_end();
+        true
+    }
+
     /// Goes exactly one event back (see [`Timeline::seek_step`]); false at the start of the run.
     pub fn step_back(&mut self) -> bool {
         let Some(target) = self.sim.steps().checked_sub(1) else {
