@@ -1,0 +1,30 @@
+//! Share links on the page: the run as a link text, and a run opened from one
+//! (`src/scenario/link.rs`, docs/scenario-format.md).
+
+use super::playground::Playground;
+use crate::scenario::link::Scenario;
+use crate::view::ViewOptions;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+impl Playground {
+    /// The whole recorded run, shown at the current moment, as a link text (`1.` then the
+    /// deflated scenario in base64url): put it after `#run=` in the page's address.
+    pub fn link(&self) -> String {
+        Scenario::of(&self.timeline).to_link()
+    }
+
+    /// A new run opened from a link text (with or without `#run=`): replayed to the linked
+    /// moment, its state hash checked. A cut, damaged, newer-format or non-matching link is
+    /// a JS error saying which; no run is made.
+    #[wasm_bindgen(js_name = fromLink)]
+    pub fn from_link(text: &str) -> Result<Playground, JsError> {
+        let scenario = Scenario::from_link(text).map_err(|e| JsError::new(&e))?;
+        let timeline = scenario.replay().map_err(|e| JsError::new(&e))?;
+        Ok(Playground {
+            timeline,
+            options: ViewOptions::default(),
+            view_cache: Default::default(),
+        })
+    }
+}
