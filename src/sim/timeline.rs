@@ -383,24 +383,7 @@ impl Timeline {
     /// stepped there and took those actions. Beyond the recorded end the run goes on. One call
     /// runs at most [`STEPS_PER_CALL_MAX`] events.
     pub fn seek_step(&mut self, step: u64) -> RunEnd {
-        let ahead = self.sim.steps() <= step;
-        self.restore_checkpoint(|c| c.steps() <= step, ahead);
-        for _ in 0..STEPS_PER_CALL_MAX {
-            self.replay_actions_here(TimeMs::MAX);
-            if self.sim.steps() >= step {
-                return RunEnd::Reached;
-            }
-            if !self.step() {
-                return if self.sim.violation().is_some() {
-                    RunEnd::Violation
-                } else {
-                    RunEnd::Reached
-                };
-            }
-        }
-        RunEnd::StepCap {
-            at_ms: self.sim.now_ms(),
-        }
+        self.seek_until(|sim| sim.steps() <= step, |sim| sim.steps() >= step)
     }
 
     /// Goes to the moment right after trace event `id` was recorded: the end of the step (or
@@ -409,12 +392,24 @@ impl Timeline {
     /// reached yet runs on until it is written (at most [`STEPS_PER_CALL_MAX`] events), or to
     /// the end of what can run.
     pub fn seek_event(&mut self, id: u64) -> RunEnd {
-        let written = |sim: &Sim| sim.trace().next_id() > id;
-        let ahead = !written(&self.sim);
-        self.restore_checkpoint(|c| !written(c), ahead);
+        let written = move |sim: &Sim| sim.trace().next_id() > id;
+        self.seek_until(move |sim| !written(sim), written)
+    }
+
+    /// The seeks' one loop: restores the newest checkpoint that `usable` accepts (staying put
+    /// when the current moment is usable and at least as far), then runs events, replaying
+    /// the recorded actions at their steps, until `reached` holds. At most
+    /// [`STEPS_PER_CALL_MAX`] events; a violation or the end of what can run stops it early.
+    fn seek_until(
+        &mut self,
+        usable: impl Fn(&Sim) -> bool,
+        reached: impl Fn(&Sim) -> bool,
+    ) -> RunEnd {
+        let ahead = usable(&self.sim);
+        self.restore_checkpoint(usable, ahead);
         for _ in 0..STEPS_PER_CALL_MAX {
             self.replay_actions_here(TimeMs::MAX);
-            if written(&self.sim) {
+            if reached(&self.sim) {
                 return RunEnd::Reached;
             }
             if !self.step() {
