@@ -14,6 +14,19 @@ impl Playground {
         Scenario::of(&self.timeline).to_link()
     }
 
+    /// The run's config as JSON text (snake_case, as `new Playground` reads it), with the seed
+    /// as a decimal string so any 64-bit seed survives `JSON.parse`: what the settings form
+    /// shows for a run opened from a link.
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> String {
+        let mut value = serde_json::to_value(self.timeline.sim().config()).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            let seed = self.timeline.sim().config().seed.to_string();
+            object.insert("seed".into(), seed.into());
+        }
+        value.to_string()
+    }
+
     /// A new run opened from a link text (with or without `#run=`): replayed to the linked
     /// moment, its state hash checked. A cut, damaged, newer-format or non-matching link is
     /// a JS error saying which; no run is made.

@@ -151,14 +151,33 @@ export function createController(bindings, hooks) {
         hooks.onError(errorText(error));
         return false;
       }
-      playground?.free?.();
-      playground = created;
-      config = { ...nextConfig };
-      selection = {};
-      highlight = { nodes: [], messages: [], indexes: [] };
-      owedMs = 0;
-      refresh();
+      adopt(created, nextConfig);
       return true;
+    },
+    /** The whole run, shown at the current moment, as a link text (docs/scenario-format.md). */
+    linkText() { return playground.link(); },
+    /**
+     * Replaces the run with one opened from a link text (with or without `#run=`): replayed
+     * to the linked moment, its state hash checked, paused there. A cut, damaged, newer or
+     * differing link shows why in the banner and changes nothing; gives whether it opened.
+     * @param {string} text
+     */
+    openLink(text) {
+      const error = ctx.tryOpenLink(text);
+      if (error) hooks.onError(`${error} Your current run is unchanged.`);
+      return !error;
+    },
+    /** `openLink` without the banner: the refusal in words, or '' when it opened. */
+    tryOpenLink(text) {
+      let opened;
+      try {
+        opened = bindings.Playground.fromLink(text);
+      } catch (error) {
+        return errorText(error);
+      }
+      setPlaying(false);
+      adopt(opened, parseConfig(opened.configJson()));
+      return '';
     },
     play() { setPlaying(true); },
     pause() { setPlaying(false); },
@@ -179,6 +198,17 @@ export function createController(bindings, hooks) {
     onChange(listener) { listeners.push(listener); },
     onAct(listener) { actListeners.push(listener); },
   };
+
+  /** Makes `next` the run (freeing the old one) with `nextConfig` as its settings. */
+  function adopt(next, nextConfig) {
+    playground?.free?.();
+    playground = next;
+    config = { ...nextConfig };
+    selection = {};
+    highlight = { nodes: [], messages: [], indexes: [] };
+    owedMs = 0;
+    refresh();
+  }
 
   function setPlaying(next) {
     if (next && view && !view.monitor.ok) {
@@ -254,6 +284,17 @@ export function createController(bindings, hooks) {
       return ctx.restart(initialConfig ?? config);
     },
   };
+}
+
+/**
+ * The engine's config JSON as the settings form holds it: a seed above 2^53 stays a string.
+ * @param {string} json
+ */
+function parseConfig(json) {
+  const config = JSON.parse(json);
+  const seed = Number(config.seed);
+  if (Number.isSafeInteger(seed)) config.seed = seed;
+  return config;
 }
 
 /** @param {unknown} error */

@@ -17,6 +17,7 @@ export const SHORTCUTS = [
   { keys: 'h', what: 'heal all links' },
   { keys: 'n', what: 'show the network panel' },
   { keys: 's', what: 'show the settings' },
+  { keys: 'l', what: 'copy a link to this run, at this moment' },
   { keys: '?', what: 'this help' },
   { keys: 'Esc', what: 'close a dialog, clear the selection' },
 ];
@@ -35,7 +36,7 @@ function typing(target) {
 /**
  * @param {Document} root
  * @param {import('./types.js').Ctx} ctx
- * @param {{ openHelp: () => void }} hooks
+ * @param {{ openHelp: () => void, copyLink: () => void }} hooks
  */
 export function setupKeyboard(root, ctx, hooks) {
   root.addEventListener('keydown', (e) => {
@@ -76,6 +77,7 @@ export function setupKeyboard(root, ctx, hooks) {
       case 'h': ctx.act({ kind: 'heal' }); break;
       case 'n': showPanel('network-view'); break;
       case 's': showPanel('settings-view'); break;
+      case 'l': hooks.copyLink(); break;
       case '?': hooks.openHelp(); break;
       case 'Escape': ctx.select({ node: undefined, message: undefined }); break;
       default:

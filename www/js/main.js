@@ -21,6 +21,7 @@ import * as timeline from './timeline.js';
 import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
 import * as history from './history.js';
+import { linkFromHash, setupShare, storedRun } from './share.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -191,9 +192,19 @@ async function start() {
   setupConsolePlacement();
   setupTransport(ctx);
   const help = setupHelp();
-  setupKeyboard(document, ctx, { openHelp: help.open });
 
-  if (!controller.start(configFromUrl())) controller.start({ ...DEFAULT_CONFIG });
+  const params = new URLSearchParams(location.search);
+  const embedded = params.get('embed') === '1';
+  const share = setupShare(ctx, {
+    button: /** @type {HTMLButtonElement} */ (byId('copy-link')),
+    status: byId('share-status'),
+    dialog: /** @type {HTMLDialogElement} */ (byId('link-dialog')),
+    field: /** @type {HTMLTextAreaElement} */ (byId('link-field')),
+    close: /** @type {HTMLButtonElement} */ (byId('link-close')),
+    keep: !embedded,
+  });
+  setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
+  const opened = openFirstRun(controller, ctx, { embedded, say: share.say });
   setupFirstVisit(ctx);
 
   // A handle for tests, benchmarks and curious developers (documented in README).
@@ -205,7 +216,37 @@ async function start() {
   // (with autoplay=0 nothing else would until the first action).
   ctx.refresh();
   document.body.dataset.state = 'ready';
-  if (new URLSearchParams(location.search).get('autoplay') !== '0') ctx.play();
+  // A linked or restored run waits at its moment; a fresh one plays unless autoplay=0.
+  if (opened === 'fresh' && params.get('autoplay') !== '0') ctx.play();
+}
+
+/**
+ * Starts the first run: the address's `#run=` link; else, when the address chooses no run
+ * (no seed or nodes) and the page is not embedded, the run this browser kept last time;
+ * else a fresh run from the address. A link that does not open says why and the page goes
+ * on with the kept or fresh run; the kept run is replaced only by later saves.
+ * @returns {'link' | 'kept' | 'fresh'}
+ */
+function openFirstRun(controller, ctx, { embedded, say }) {
+  const params = new URLSearchParams(location.search);
+  const link = linkFromHash(location.hash);
+  if (link !== null) {
+    const error = ctx.tryOpenLink(link);
+    if (!error) return 'link';
+    showBanner(`This link's run could not be opened: ${error}`);
+  }
+  const choosesRun = params.has('seed') || params.has('nodes');
+  const kept = !embedded && !choosesRun ? storedRun() : null;
+  if (kept) {
+    const error = ctx.tryOpenLink(kept);
+    if (!error) {
+      say(`Your last run is back, at t = ${ctx.view.nowMs} ms. Settings starts a new one.`);
+      return 'kept';
+    }
+    if (link === null) showBanner(`Your last run could not be restored (${error}); a new run started.`);
+  }
+  if (!controller.start(configFromUrl())) controller.start({ ...DEFAULT_CONFIG });
+  return 'fresh';
 }
 
 start();

@@ -195,6 +195,11 @@
  * @property {(text: string) => void} announce speaks through the live region
  * @property {() => void} refresh
  * @property {(config: Record<string, any>) => boolean} restart
+ * @property {() => string} linkText the run at the current moment as a share-link text
+ * @property {(text: string) => boolean} openLink replaces the run with a link's (paused at its
+ *   moment); a refused link shows why in the banner, changes nothing and gives false
+ * @property {(text: string) => string} tryOpenLink `openLink` without the banner: the refusal
+ *   in words, or '' when it opened
  * @property {() => void} play
  * @property {() => void} pause
  * @property {() => void} togglePlay
