@@ -53,6 +53,28 @@ export function createController(bindings, hooks) {
   /** @type {Array<() => void>} */
   const actListeners = [];
   const acted = () => { for (const listener of actListeners) listener(); };
+  /** Usable controls (null: all); see `ctx.setAllowed`. */
+  /** @type {Set<string> | null} */
+  let allowed = null;
+  let lockedBy = 'this page';
+  /** @param {unknown} name */
+  const refuse = (name) => {
+    report(`The "${String(name).slice(0, 40)}" control is locked by ${lockedBy}.`);
+    return false;
+  };
+  /** @type {Array<(message: string) => void>} */
+  const errorListeners = [];
+  /** @type {((message: string) => void) | null} */
+  let capture = null;
+  /** Shows `message` in the banner (or hands it to a capture) and tells the error listeners. */
+  function report(message) {
+    if (capture) {
+      capture(message);
+      return;
+    }
+    hooks.onError(message);
+    for (const listener of errorListeners) listener(message);
+  }
   let playing = false;
   let speed = SPEED_DEFAULT;
   /** Virtual ms owed to the engine below 1 ms (advanceMs takes whole ms). */
@@ -75,7 +97,7 @@ export function createController(bindings, hooks) {
     try {
       answer = change();
     } catch (error) {
-      hooks.onError(errorText(error));
+      report(errorText(error));
       return false;
     }
     refresh();
@@ -131,16 +153,45 @@ export function createController(bindings, hooks) {
     get displayMs() { return (view ? view.nowMs : 0) + (playing ? owedMs : 0); },
     bindings,
     act(action) {
+      if (!ctx.allows(action?.kind)) return refuse(action?.kind);
+      return userAction(() => { playground.apply(action); });
+    },
+    /** An action from a host page or a lesson: the same as `act`, never locked. */
+    actAsAuthor(action) {
       return userAction(() => { playground.apply(action); });
     },
     sendConsole(client, node, line) {
+      if (!ctx.allows('console')) return refuse('console');
       return userAction(() => { playground.console(client, node, line); });
     },
+    /**
+     * Locks every control but `names` (Action kinds such as "crash", "console", and the page's
+     * "play", "step", "timeline", "settings", "link"); null unlocks all. `why` says who locked.
+     * @param {string[] | null} names
+     * @param {string} [why]
+     */
+    setAllowed(names, why = 'this page') {
+      allowed = names ? new Set(names) : null;
+      lockedBy = why;
+      for (const listener of listeners) listener(/** @type {View} */ (view));
+    },
+    /** Whether the control `name` is usable (see `setAllowed`). */
+    allows(name) { return allowed === null || allowed.has(String(name)); },
     select(next) {
       selection = { ...selection, ...next };
       refresh();
     },
-    error: (message) => hooks.onError(message),
+    error: (message) => report(message),
+    /** Calls `listener` with every message the banner shows from now on. */
+    onError(listener) { errorListeners.push(listener); },
+    /**
+     * Until the returned function is called, messages go to `listener` instead of the banner
+     * (a host page's request answered with its error, not a banner in someone else's page).
+     */
+    captureErrors(listener) {
+      capture = listener;
+      return () => { capture = null; };
+    },
     announce: (text) => hooks.announce(text),
     refresh: () => refresh(),
     restart(nextConfig) {
@@ -148,7 +199,7 @@ export function createController(bindings, hooks) {
       try {
         created = new bindings.Playground(JSON.stringify(nextConfig));
       } catch (error) {
-        hooks.onError(errorText(error));
+        report(errorText(error));
         return false;
       }
       adopt(created, nextConfig);
@@ -164,7 +215,7 @@ export function createController(bindings, hooks) {
      */
     openLink(text) {
       const error = ctx.tryOpenLink(text);
-      if (error) hooks.onError(`${error} Your current run is unchanged.`);
+      if (error) report(`${error} Your current run is unchanged.`);
       return !error;
     },
     /** `openLink` without the banner: the refusal in words, or '' when it opened. */
@@ -212,7 +263,7 @@ export function createController(bindings, hooks) {
 
   function setPlaying(next) {
     if (next && view && !view.monitor.ok) {
-      hooks.onError('A safety monitor fired and froze this run: restart it from Settings to go on.');
+      report('A safety monitor fired and froze this run: restart it from Settings to go on.');
       next = false;
     }
     playing = next;

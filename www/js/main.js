@@ -6,7 +6,7 @@ import { explainLoadError, loadCore } from './boot.js';
 import {
   createController, DEFAULT_CONFIG, SPEED_DEFAULT, speedText,
 } from './controller.js';
-import { setupTabs, showPanel } from './tabs.js';
+import { selectTab, setupTabs, showPanel } from './tabs.js';
 import { setupKeyboard, SHORTCUTS } from './keyboard.js';
 import { createNarrator } from './narration.js';
 import * as ring from './ring.js';
@@ -21,7 +21,9 @@ import * as timeline from './timeline.js';
 import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
 import * as history from './history.js';
-import { linkFromHash, setupShare, storedRun } from './share.js';
+import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
+import { applyEmbed, readEmbedParams } from './embed.js';
+import { setupHostApi } from './host-api.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -102,7 +104,11 @@ function setupConsolePlacement() {
       if (view.parentElement !== panel) panel.append(view);
     } else {
       if (view.parentElement !== area) area.append(view);
-      if (tab.getAttribute('aria-selected') === 'true') showPanel('node-view');
+      if (tab.getAttribute('aria-selected') === 'true') {
+        const first = document.querySelector('.side-area [role=tab]:not([hidden])');
+        if (first instanceof HTMLElement && first !== tab) selectTab(first);
+        else showPanel('node-view');
+      }
     }
   };
   media.addEventListener('change', place);
@@ -194,9 +200,12 @@ async function start() {
   const help = setupHelp();
 
   const params = new URLSearchParams(location.search);
-  const embedded = params.get('embed') === '1';
+  const wanted = readEmbedParams(params);
+  const { embedded } = wanted;
   const share = setupShare(ctx, {
     button: /** @type {HTMLButtonElement} */ (byId('copy-link')),
+    embedButton: /** @type {HTMLButtonElement} */ (byId('copy-embed')),
+    dialogTitle: byId('link-title'),
     status: byId('share-status'),
     dialog: /** @type {HTMLDialogElement} */ (byId('link-dialog')),
     field: /** @type {HTMLTextAreaElement} */ (byId('link-field')),
@@ -205,7 +214,9 @@ async function start() {
   });
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { embedded, say: share.say });
-  setupFirstVisit(ctx);
+  applyEmbed(document, ctx, wanted, showBanner);
+  if (embedded) setupOpenFull(ctx);
+  else setupFirstVisit(ctx);
 
   // A handle for tests, benchmarks and curious developers (documented in README).
   /** @type {any} */ (window).raftlab = { ctx, version };
@@ -216,8 +227,28 @@ async function start() {
   // (with autoplay=0 nothing else would until the first action).
   ctx.refresh();
   document.body.dataset.state = 'ready';
-  // A linked or restored run waits at its moment; a fresh one plays unless autoplay=0.
-  if (opened === 'fresh' && params.get('autoplay') !== '0') ctx.play();
+  setupHostApi(window, ctx);
+  // A linked or restored run waits at its moment (unless autoplay=1); a fresh one plays
+  // unless autoplay=0.
+  const autoplay = params.get('autoplay');
+  if (autoplay === '1' || (opened === 'fresh' && autoplay !== '0')) ctx.play();
+}
+
+/**
+ * In an iframe, "Open in raftlab" opens the full page with this run at this moment (the link
+ * is made when it is used, so it is never stale).
+ */
+function setupOpenFull(ctx) {
+  const link = /** @type {HTMLAnchorElement} */ (byId('open-full'));
+  const point = () => {
+    try {
+      const url = new URL(linkUrl(ctx.linkText()));
+      for (const name of ['embed', 'panels', 'controls']) url.searchParams.delete(name);
+      link.href = url.toString();
+    } catch { /* keeps the plain page address */ }
+  };
+  for (const type of ['pointerenter', 'focus', 'mousedown', 'keydown']) link.addEventListener(type, point);
+  link.hidden = false;
 }
 
 /**

@@ -189,9 +189,16 @@
  * @property {number} displayMs virtual time the pictures show (engine clock + owed fraction)
  * @property {any} bindings the wasm-bindgen module
  * @property {(action: object) => boolean} act applies an Action; false (and a banner) when refused
+ * @property {(action: object) => boolean} actAsAuthor `act` for a host page or a lesson: never locked
  * @property {(client: number, node: number, line: string) => boolean} sendConsole
+ * @property {(names: string[] | null, why?: string) => void} setAllowed locks every control but
+ *   `names` (Action kinds, "console", "play", "step", "timeline", "settings", "link"); null: all
+ * @property {(name: string) => boolean} allows whether a control is usable
  * @property {(next: { node?: number, message?: number }) => void} select
  * @property {(message: string) => void} error shows the banner
+ * @property {(listener: (message: string) => void) => void} onError called with every banner message
+ * @property {(listener: (message: string) => void) => () => void} captureErrors sends banner
+ *   messages to `listener` instead, until the returned function is called
  * @property {(text: string) => void} announce speaks through the live region
  * @property {() => void} refresh
  * @property {(config: Record<string, any>) => boolean} restart
