@@ -220,9 +220,13 @@ export function createController(bindings, hooks) {
     },
     /** `openLink` without the banner: the refusal in words, or '' when it opened. */
     tryOpenLink(text) {
+      return ctx.tryOpenRun(() => bindings.Playground.fromLink(text));
+    },
+    /** Makes the Playground `make` gives the run (paused); its refusal in words, or ''. */
+    tryOpenRun(make) {
       let opened;
       try {
-        opened = bindings.Playground.fromLink(text);
+        opened = make();
       } catch (error) {
         return errorText(error);
       }

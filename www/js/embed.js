@@ -28,7 +28,7 @@ const PAGE_CONTROLS = Object.freeze({
   play: ['#play', '.speed'],
   step: ['#step', '[aria-label="Step back"]'],
   timeline: ['#timeline-view > :not(#step):not([aria-label="Step back"])'],
-  link: ['#copy-link', '#copy-embed'],
+  link: ['#copy-link', '#open-export'],
 });
 
 /** Action kinds a user can take from the page (the names `controls=` takes besides the page's). */

@@ -24,6 +24,7 @@ import * as history from './history.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
 import { applyEmbed, readEmbedParams } from './embed.js';
 import { setupHostApi } from './host-api.js';
+import { setupExport } from './export.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -211,6 +212,13 @@ async function start() {
     field: /** @type {HTMLTextAreaElement} */ (byId('link-field')),
     close: /** @type {HTMLButtonElement} */ (byId('link-close')),
     keep: !embedded,
+  });
+  setupExport(ctx, {
+    open: /** @type {HTMLButtonElement} */ (byId('open-export')),
+    dialog: /** @type {HTMLDialogElement} */ (byId('export-dialog')),
+    status: byId('export-status'),
+    file: /** @type {HTMLInputElement} */ (byId('open-file')),
+    close: /** @type {HTMLButtonElement} */ (byId('export-close')),
   });
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { embedded, say: share.say });

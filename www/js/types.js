@@ -207,6 +207,8 @@
  *   moment); a refused link shows why in the banner, changes nothing and gives false
  * @property {(text: string) => string} tryOpenLink `openLink` without the banner: the refusal
  *   in words, or '' when it opened
+ * @property {(make: () => any) => string} tryOpenRun makes the Playground `make` gives the
+ *   run (paused at its moment): its refusal in words, or '' when it opened
  * @property {() => void} play
  * @property {() => void} pause
  * @property {() => void} togglePlay
