@@ -177,8 +177,8 @@ pub struct Expect {
 pub enum Check {
     /// This node leads (`None`: nobody leads).
     Leader(Option<NodeId>),
-    /// The leader's term.
-    Term(u64),
+    /// The highest term of any running node, or (with `on`) one node's term.
+    Term(u64, Option<NodeRef>),
     /// A key's value on a node's store (`None` value: the key is absent); the node is the
     /// leader unless named with `on`.
     Key {
@@ -281,7 +281,11 @@ impl Check {
                     ),
                 },
             },
-            Some("term") => exactly(2, "term 3", Check::Term(number(1, "term")?)),
+            Some("term") => match words {
+                [_, _] => Ok(Check::Term(number(1, "term")?, None)),
+                [_, _, "on", node] => Ok(Check::Term(number(1, "term")?, Some(NodeRef::parse(node)?))),
+                _ => Err("like: expect term 3 [on n2]".into()),
+            },
             Some("committed") => {
                 exactly(2, "committed 2", Check::Committed(number(1, "committed")?))
             }
@@ -330,7 +334,7 @@ impl Check {
                 })
             }
             _ => Err(
-                "expect one of: leader nN|none, term N, key K = V [on NODE], key K absent \
+                "expect one of: leader nN|none, term N [on NODE], key K = V [on NODE], key K absent \
                       [on NODE], committed N, monitor fired [N], monitor quiet, role NODE ROLE, \
                       entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, answer C \
                       contains TEXT (any of them after 'not')"
@@ -347,9 +351,19 @@ impl Check {
                 let seen = leader.map_or("no leader".into(), |l| format!("leader n{l}"));
                 Ok((leader == *want, seen))
             }
-            Check::Term(term) => {
-                let seen = leader_term(sim).ok_or("no leader")?;
+            Check::Term(term, None) => {
+                let seen = sim
+                    .nodes()
+                    .values()
+                    .filter_map(|n| n.raft().map(|r| r.raft().term().0))
+                    .max()
+                    .ok_or("no node is running")?;
                 Ok((seen == *term, format!("term {seen}")))
+            }
+            Check::Term(term, Some(node)) => {
+                let id = node.resolve(sim)?;
+                let seen = running_raft(sim, id)?.term().0;
+                Ok((seen == *term, format!("n{id} term {seen}")))
             }
             Check::Committed(index) => {
                 let seen = leader_commit(sim).ok_or("no leader")?;

@@ -300,6 +300,9 @@ fn play_step(step: &Step, sim: &mut Sim, out: &mut Vec<String>) -> Result<(), (u
     for caption in &step.captions {
         out.push(format!("  say: {caption}"));
     }
+    if let Some(words) = highlight_words(&step.highlight) {
+        out.push(format!("  highlight: {words}"));
+    }
     let had_violation = sim.violation().is_some();
     let started = sim.now_ms();
     let actions = resolve_acts(step, sim).map_err(|e| (step.line, e))?;
@@ -391,14 +394,35 @@ fn apply(
     out: &mut Vec<String>,
 ) -> Result<(), (usize, String)> {
     let line = action_line(action);
-    let shown = if line == template.text {
-        line.clone()
-    } else {
+    let names_a_role = template
+        .text
+        .split([' ', '=', ','])
+        .any(|word| word == "leader" || word == "follower");
+    let shown = if names_a_role {
         format!("{line} (from '{}')", template.text)
+    } else {
+        line.clone()
     };
     out.push(format!("  {what}: {shown}"));
     sim.apply_action(action)
         .map_err(|e| (template.line, format!("'{line}' does not apply: {e}")))
+}
+
+/// The highlight in a few words, `None` when there is none.
+fn highlight_words(h: &super::Highlight) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if h.timers {
+        parts.push("timers".into());
+    }
+    if h.leader {
+        parts.push("the leader".into());
+    }
+    parts.extend(h.nodes.iter().map(|n| format!("n{n}")));
+    if !h.message_kinds.is_empty() {
+        parts.push(format!("{} messages", h.message_kinds.join(" and ")));
+    }
+    parts.extend(h.indexes.iter().map(|i| format!("entry {i}")));
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn unexpected_violation(sim: &Sim) -> String {
