@@ -36,12 +36,10 @@ pub fn main(args: &[String]) -> u8 {
         }
     };
     if crate::scenario::lesson::parse::looks_like_lesson(&text) {
-        if update || trace || history_path.is_some() {
-            return usage_error(
-                "run: --update, --trace and --history are for scripts, not lessons",
-            );
+        if update || history_path.is_some() {
+            return usage_error("run: --update and --history are for scripts, not lessons");
         }
-        return run_lesson(&path, &text);
+        return run_lesson(&path, &text, trace);
     }
     let description = format!("the clients' history of raftlab run {path}");
     let run = run_script_then(&text, |sim| {
@@ -114,7 +112,8 @@ fn write_history(path: &str, history: Option<Result<String, String>>) -> Result<
 
 /// `raftlab run lesson.txt`: validates the lesson, plays it headless and prints what a reader
 /// would see; exit 1 when a step does not go as written, 2 when the lesson does not parse.
-fn run_lesson(path: &str, text: &str) -> u8 {
+/// `--trace` prints the trace of the lesson's (last) run after the report.
+fn run_lesson(path: &str, text: &str, trace: bool) -> u8 {
     use crate::scenario::lesson::{Lesson, player};
     let lesson = match Lesson::parse(text) {
         Ok(lesson) => lesson,
@@ -125,6 +124,9 @@ fn run_lesson(path: &str, text: &str) -> u8 {
     };
     let report = player::run_lesson(&lesson);
     println!("{}", report.text);
+    if trace {
+        print!("{}", report.trace);
+    }
     match report.failure {
         Some(failure) => {
             eprintln!("raftlab: {path}: {failure}");

@@ -45,7 +45,7 @@ impl Playground {
     pub fn lesson_actions(&self, lesson_text: &str, step: f64) -> Result<String, JsError> {
         let (lesson, index) = step_of(lesson_text, step)?;
         let actions = player::resolve_acts(&lesson.steps[index], self.timeline.sim())
-            .map_err(|e| JsError::new(&e))?;
+            .map_err(|(line, e)| JsError::new(&format!("line {line}: {e}")))?;
         to_json(&actions)
     }
 
@@ -58,7 +58,7 @@ impl Playground {
             None => Ok(String::new()),
             Some(task) => {
                 let action = player::resolve(&task.action, self.timeline.sim())
-                    .map_err(|e| JsError::new(&e))?;
+                    .map_err(|e| JsError::new(&format!("line {}: {e}", task.action.line)))?;
                 to_json(&action)
             }
         }

@@ -210,6 +210,9 @@ pub enum Check {
     Last(NodeRef, u64),
     /// A node's log starts after this index (the prefix is in a snapshot).
     Compacted(NodeRef, u64),
+    /// Some event in the trace's window reads like this (`n2 rejected append from 3`): for
+    /// what leaves no state behind, like a refused message.
+    Event(String),
     /// The newest operation of a client: its answer (and a watch's events) contains this text.
     Answer {
         /// The client's id.
@@ -323,6 +326,7 @@ impl Check {
                 Check::Compacted(node(1)?, number(2, "compacted")?),
             ),
             Some("key") => parse_key(&words[1..]),
+            Some("event") if words.len() > 1 => Ok(Check::Event(words[1..].join(" "))),
             Some("answer") => {
                 let client = number(1, "answer")?;
                 if words.get(2) != Some(&"contains") || words.len() < 4 {
@@ -336,8 +340,8 @@ impl Check {
             _ => Err(
                 "expect one of: leader nN|none, term N [on NODE], key K = V [on NODE], key K absent \
                       [on NODE], committed N, monitor fired [N], monitor quiet, role NODE ROLE, \
-                      entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, answer C \
-                      contains TEXT (any of them after 'not')"
+                      entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, event TEXT, \
+                      answer C contains TEXT (any of them after 'not')"
                     .into(),
             ),
         }
@@ -423,6 +427,17 @@ impl Check {
                     None => format!("{key} absent on n{id}"),
                 };
                 Ok((found == *value, seen))
+            }
+            Check::Event(text) => {
+                let found = sim
+                    .trace()
+                    .events()
+                    .map(|e| e.to_string())
+                    .find(|line| line.contains(text.as_str()));
+                Ok(match found {
+                    Some(line) => (true, line),
+                    None => (false, "no such event".into()),
+                })
             }
             Check::Answer { client, text } => {
                 let op = sim

@@ -16,7 +16,8 @@ pub const WAIT_STEPS_MAX: u64 = 5_000_000;
 /// Keys of the leader's store shown in a state line.
 const STATE_KEYS_MAX: usize = 6;
 
-/// Replaces the node words (`leader`, `follower`) of an action line by ids from `node`. Only
+/// Replaces the node words (`leader`, `follower`, and `n2` as 2) of an action line by ids from
+/// `node`. Only
 /// the words that name nodes are touched: a console line's etcdctl part (`put leader x`) and a
 /// proposal's data stay as written, and `act-json` is taken literally.
 pub fn substitute(
@@ -71,7 +72,15 @@ fn substitute_word(
         .map(|item| match item {
             "leader" => node(NodeRef::Leader).map(|id| id.to_string()),
             "follower" => node(NodeRef::Follower).map(|id| id.to_string()),
-            other => Ok(other.to_string()),
+            // `n2` reads as 2 everywhere, also where the script parser wants a bare number.
+            other => Ok(match other.strip_prefix('n') {
+                Some(digits)
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    digits.to_string()
+                }
+                _ => other.to_string(),
+            }),
         })
         .collect::<Result<_, _>>()?;
     let value = items.join(",");
@@ -81,17 +90,20 @@ fn substitute_word(
     })
 }
 
-/// The action a template means in `sim` now.
+/// The action a template means in `sim` now; the error says which template and why.
 pub fn resolve(template: &Template, sim: &Sim) -> Result<Action, String> {
     let line = substitute(&template.text, &mut |r| r.resolve(sim))
-        .map_err(|e| format!("line {}: '{}': {e}", template.line, template.text))?;
-    action_from_line(&line).map_err(|e| format!("line {}: '{line}': {e}", template.line))
+        .map_err(|e| format!("'{}': {e}", template.text))?;
+    action_from_line(&line).map_err(|e| format!("'{line}': {e}"))
 }
 
 /// A step's setup actions, all resolved against the run as the step starts (so `crash leader`
-/// then `restart leader` crash and restart the same node).
-pub fn resolve_acts(step: &Step, sim: &Sim) -> Result<Vec<Action>, String> {
-    step.acts.iter().map(|t| resolve(t, sim)).collect()
+/// then `restart leader` crash and restart the same node). The error carries the act's line.
+pub fn resolve_acts(step: &Step, sim: &Sim) -> Result<Vec<Action>, (usize, String)> {
+    step.acts
+        .iter()
+        .map(|t| resolve(t, sim).map_err(|e| (t.line, e)))
+        .collect()
 }
 
 /// Something that runs a simulation one event at a time: the native runner's [`Sim`] or the
@@ -207,6 +219,8 @@ pub struct LessonReport {
     pub text: String,
     /// The first problem, if any: the lesson does not tell its story.
     pub failure: Option<Failure>,
+    /// The trace of the (last) run, for `raftlab run lesson.txt --trace`.
+    pub trace: String,
 }
 
 /// A step that did not go as written.
@@ -252,6 +266,7 @@ pub fn run_lesson(lesson: &Lesson) -> LessonReport {
                     line: 1,
                     message: format!("the cluster does not start: {message}"),
                 }),
+                trace: String::new(),
             };
         }
     };
@@ -267,6 +282,7 @@ pub fn run_lesson(lesson: &Lesson) -> LessonReport {
                     line,
                     message,
                 }),
+                trace: sim.trace().to_text(),
             };
         }
     }
@@ -280,6 +296,7 @@ pub fn run_lesson(lesson: &Lesson) -> LessonReport {
     LessonReport {
         text: out.join("\n"),
         failure: None,
+        trace: sim.trace().to_text(),
     }
 }
 
@@ -305,7 +322,7 @@ fn play_step(step: &Step, sim: &mut Sim, out: &mut Vec<String>) -> Result<(), (u
     }
     let had_violation = sim.violation().is_some();
     let started = sim.now_ms();
-    let actions = resolve_acts(step, sim).map_err(|e| (step.line, e))?;
+    let actions = resolve_acts(step, sim)?;
     for (template, action) in step.acts.iter().zip(&actions) {
         apply(sim, template, action, "act", out)?;
     }

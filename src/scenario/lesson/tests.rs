@@ -271,7 +271,7 @@ fn a_node_word_with_nobody_to_stand_for_is_an_error_in_words() {
         failure.message.contains("there is no leader right now"),
         "{failure}"
     );
-    assert!(failure.message.contains("line 7"), "{failure}");
+    assert_eq!(failure.line, 7, "{failure}");
 }
 
 #[test]
