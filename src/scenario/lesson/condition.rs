@@ -213,6 +213,9 @@ pub enum Check {
     /// Some event in the trace's window reads like this (`n2 rejected append from 3`): for
     /// what leaves no state behind, like a refused message.
     Event(String),
+    /// The linearizability checker's verdict on the clients' history: `ok`, `violation` or
+    /// `unknown` (what the page's History panel shows).
+    History(String),
     /// The newest operation of a client: its answer (and a watch's events) contains this text.
     Answer {
         /// The client's id.
@@ -221,6 +224,9 @@ pub enum Check {
         text: String,
     },
 }
+
+/// How much of a matching trace event a report shows.
+const EVENT_CHARS_SHOWN: usize = 80;
 
 /// Role words a `role` check accepts.
 const ROLE_WORDS: &[&str] = &[
@@ -327,6 +333,12 @@ impl Check {
             ),
             Some("key") => parse_key(&words[1..]),
             Some("event") if words.len() > 1 => Ok(Check::Event(words[1..].join(" "))),
+            Some("history") => match words {
+                [_, verdict @ ("ok" | "violation" | "unknown")] => {
+                    Ok(Check::History(verdict.to_string()))
+                }
+                _ => Err("like: expect history ok | violation | unknown".into()),
+            },
             Some("answer") => {
                 let client = number(1, "answer")?;
                 if words.get(2) != Some(&"contains") || words.len() < 4 {
@@ -340,7 +352,7 @@ impl Check {
             _ => Err(
                 "expect one of: leader nN|none, term N [on NODE], key K = V [on NODE], key K absent \
                       [on NODE], committed N, monitor fired [N], monitor quiet, role NODE ROLE, \
-                      entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, event TEXT, \
+                      entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, event TEXT, history VERDICT, \
                       answer C contains TEXT (any of them after 'not')"
                     .into(),
             ),
@@ -434,10 +446,23 @@ impl Check {
                     .events()
                     .map(|e| e.to_string())
                     .find(|line| line.contains(text.as_str()));
+                // Messages carry whole entries: the report shows the start, enough to see which.
                 Ok(match found {
+                    Some(line) if line.chars().count() > EVENT_CHARS_SHOWN => (
+                        true,
+                        line.chars()
+                            .take(EVENT_CHARS_SHOWN)
+                            .chain("...".chars())
+                            .collect(),
+                    ),
                     Some(line) => (true, line),
                     None => (false, "no such event".into()),
                 })
+            }
+            Check::History(want) => {
+                let (verdict, _) = crate::sim::history::check_clients(sim.ops())?;
+                let seen = verdict.name();
+                Ok((seen == want, format!("history {seen}")))
             }
             Check::Answer { client, text } => {
                 let op = sim
