@@ -1,4 +1,4 @@
-//! `raftlab run FILE`: a scenario script, headless.
+//! `raftlab run FILE`: a scenario script or a lesson, headless.
 
 use crate::cli::{EXIT_USAGE, usage_error};
 use crate::scenario::sim_script::{render_with_outputs, run_script_then};
@@ -35,6 +35,12 @@ pub fn main(args: &[String]) -> u8 {
             return EXIT_USAGE;
         }
     };
+    if crate::scenario::lesson::parse::looks_like_lesson(&text) {
+        if update || history_path.is_some() {
+            return usage_error("run: --update and --history are for scripts, not lessons");
+        }
+        return run_lesson(&path, &text, trace);
+    }
     let description = format!("the clients' history of raftlab run {path}");
     let run = run_script_then(&text, |sim| {
         let sim = sim?;
@@ -102,4 +108,30 @@ fn write_history(path: &str, history: Option<Result<String, String>>) -> Result<
     std::fs::write(path, json).map_err(|error| format!("cannot write {path}: {error}"))?;
     eprintln!("history written to {path}");
     Ok(())
+}
+
+/// `raftlab run lesson.txt`: validates the lesson, plays it headless and prints what a reader
+/// would see; exit 1 when a step does not go as written, 2 when the lesson does not parse.
+/// `--trace` prints the trace of the lesson's (last) run after the report.
+fn run_lesson(path: &str, text: &str, trace: bool) -> u8 {
+    use crate::scenario::lesson::{Lesson, player};
+    let lesson = match Lesson::parse(text) {
+        Ok(lesson) => lesson,
+        Err(e) => {
+            eprintln!("raftlab: {path}: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let report = player::run_lesson(&lesson);
+    println!("{}", report.text);
+    if trace {
+        print!("{}", report.trace);
+    }
+    match report.failure {
+        Some(failure) => {
+            eprintln!("raftlab: {path}: {failure}");
+            1
+        }
+        None => 0,
+    }
 }

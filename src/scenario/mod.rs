@@ -6,6 +6,7 @@
 
 pub mod console_line;
 pub mod console_session;
+pub mod lesson;
 pub mod link;
 pub mod script;
 pub mod sim_script;

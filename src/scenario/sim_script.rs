@@ -759,6 +759,27 @@ fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
     })
 }
 
+/// One action line as a script writes it (`crash 2`, `console client=1 node=2 put k v`,
+/// `partition 1,2 3`, ...): the same parser as a script's action commands, so lessons and
+/// scripts cannot drift apart. Refuses script-only commands (`run`, `status`, ...).
+pub fn action_from_line(line: &str) -> Result<Action, String> {
+    let line = line.trim();
+    let command = script::parse_command(line, 1).map_err(|e| e.message)?;
+    parse_action(&command, line)
+}
+
+/// The settings of a `cluster key=value...` line (the same keys as a script's `cluster`),
+/// validated.
+pub fn config_from_line(line: &str) -> Result<SimConfig, String> {
+    let command = script::parse_command(line.trim(), 1).map_err(|e| e.message)?;
+    if command.name != "cluster" {
+        return Err(format!("expected 'cluster', got '{}'", command.name));
+    }
+    let config = cluster_config(&command)?;
+    config.validate()?;
+    Ok(config)
+}
+
 /// The changes and the leave mode of `change via=1 add-voter=4,5 remove=1 leave=auto`, in
 /// the order written. Refuses an empty change and unknown arguments (the simulator refuses
 /// unknown nodes and a node named twice, for actions from any source).

@@ -1,0 +1,387 @@
+//! Parser and condition tests: errors name their line, the JSON keeps the page's contract, and
+//! nothing a user types panics.
+
+use super::condition::{Check, NodeRef};
+use super::player::{run_lesson, substitute};
+use super::*;
+use crate::raft::types::NodeId;
+use proptest::prelude::*;
+
+const GOOD: &str = "\
+# A comment before the first command.
+lesson tiny-one
+title A tiny lesson
+cluster voters=3 seed=7
+controls console,crash
+panels logs events
+summary Something to remember.
+
+step First   # a trailing comment
+say One sentence. Two sentences!
+highlight timers
+highlight node 2
+highlight node leader
+highlight messages vote append
+highlight entry 3
+act crash follower
+do restart n1 | Restart n1
+predict Who?
+choice n1
+choice n2 correct
+reveal Because.
+wait leader
+limit 20000
+expect leader n2
+expect not key a = 1 on n3
+
+step Second
+say Just this.
+";
+
+fn error_of(text: &str) -> (usize, String) {
+    let e = Lesson::parse(text).expect_err("should not parse");
+    (e.line, e.message)
+}
+
+/// A valid header and step with `extra` lines appended to the step.
+fn with_step(extra: &str) -> String {
+    format!("lesson x\ntitle X\ncluster voters=3\nsummary S.\nstep One\nsay Hello.\n{extra}\n")
+}
+
+#[test]
+fn a_good_lesson_parses_into_its_parts() {
+    let lesson = Lesson::parse(GOOD).expect("parses");
+    assert_eq!(lesson.name, "tiny-one");
+    assert_eq!(lesson.config.seed, 7);
+    assert_eq!(
+        lesson.controls,
+        Some(vec!["console".into(), "crash".into()])
+    );
+    assert_eq!(lesson.panels, Some(vec!["logs".into(), "events".into()]));
+    let step = &lesson.steps[0];
+    assert_eq!(step.title, "First");
+    assert_eq!(step.line, 9);
+    assert_eq!(step.highlight.nodes, vec![2]);
+    assert!(step.highlight.timers && step.highlight.leader);
+    assert_eq!(step.highlight.message_kinds, vec!["vote", "append"]);
+    assert_eq!(step.highlight.indexes, vec![3]);
+    let task = step.task.as_ref().expect("a task");
+    assert_eq!(
+        (task.kind.as_str(), task.label.as_str()),
+        ("restart", "Restart n1")
+    );
+    let predict = step.predict.as_ref().expect("a prediction");
+    assert_eq!(predict.answer, 1);
+    assert_eq!(step.limit_ms, 20_000);
+    assert_eq!(
+        step.expects[1].check,
+        Check::Key {
+            key: "a".into(),
+            value: Some("1".into()),
+            on: NodeRef::Id(NodeId(3)),
+        }
+    );
+    assert!(step.expects[1].negated);
+    assert_eq!(lesson.steps[1].limit_ms, LIMIT_MS_DEFAULT);
+}
+
+#[test]
+fn the_json_keeps_the_pages_contract() {
+    let json = Lesson::parse(GOOD).expect("parses").to_json();
+    assert_eq!(json["name"], "tiny-one");
+    assert_eq!(json["config"]["seed"], "7", "the seed crosses as a string");
+    assert_eq!(json["config"]["voters"], 3);
+    assert_eq!(json["controls"], serde_json::json!(["console", "crash"]));
+    let step = &json["steps"][0];
+    assert_eq!(
+        step["captions"],
+        serde_json::json!(["One sentence. Two sentences!"])
+    );
+    assert_eq!(
+        step["highlight"]["messageKinds"],
+        serde_json::json!(["vote", "append"])
+    );
+    assert_eq!(step["highlight"]["nodes"], serde_json::json!([2]));
+    assert_eq!(step["acts"], serde_json::json!(["crash follower"]));
+    assert_eq!(step["doLabel"], "Restart n1");
+    assert_eq!(step["doKind"], "restart");
+    assert_eq!(step["predict"]["answer"], 1);
+    assert_eq!(
+        step["predict"]["choices"],
+        serde_json::json!(["n1", "n2", "n3"][..2])
+    );
+    assert_eq!(step["wait"], "a leader exists");
+    assert_eq!(step["limitMs"], 20_000);
+    assert!(step["config"].is_null());
+    let plain = &json["steps"][1];
+    assert!(plain["predict"].is_null() && plain["wait"].is_null() && plain["doKind"].is_null());
+    let all = Lesson::parse(&with_step("")).expect("parses").to_json();
+    assert!(all["controls"].is_null() && all["panels"].is_null());
+}
+
+#[test]
+fn errors_name_the_line_and_the_problem() {
+    let cases: &[(&str, usize, &str)] = &[
+        ("title X\n", 1, "starts with 'lesson NAME'"),
+        ("lesson Bad_Name\n", 1, "a-z, 0-9"),
+        ("lesson x\nsay hi\n", 2, "belongs in a step"),
+        ("lesson x\nfrobnicate\n", 2, "unknown command 'frobnicate'"),
+        (
+            "lesson x\ntitle X\ncluster voters=3\nsummary S.\n",
+            4,
+            "no steps",
+        ),
+        (
+            "lesson x\ntitle X\nsummary S.\nstep A\nsay a.\n",
+            5,
+            "no 'cluster'",
+        ),
+        ("lesson x\ncluster voters=12\n", 2, "voters"),
+        ("lesson x\ncontrols crash,fly\n", 2, "unknown control 'fly'"),
+        ("lesson x\npanels logs,tea\n", 2, "unknown panel 'tea'"),
+        ("lesson x\ntitle X\ntitle Y\n", 3, "only once"),
+    ];
+    for (text, line, needle) in cases {
+        let (at, message) = error_of(text);
+        assert_eq!(at, *line, "{text:?}: {message}");
+        assert!(message.contains(needle), "{text:?}: {message}");
+    }
+}
+
+#[test]
+fn step_errors_name_the_line() {
+    let cases: &[(&str, usize, &str)] = &[
+        ("act crash leader\nact fly 2", 8, "unknown command 'fly'"),
+        ("act crash", 7, "needs argument 1"),
+        ("wait forever", 7, "wait for one of"),
+        ("wait leader n2 now", 7, "unexpected 'now'"),
+        ("expect leader", 7, "not a node"),
+        ("expect key a = ", 7, "like: expect key"),
+        ("expect role n1 king", 7, "the role is one of"),
+        ("highlight sparkles", 7, "highlight timers"),
+        (
+            "highlight messages gossip",
+            7,
+            "unknown message kind 'gossip'",
+        ),
+        (
+            "do crash leader",
+            7,
+            "like: do crash leader | Crash the leader",
+        ),
+        ("do crash leader | A\ndo crash 2 | B", 8, "at most one 'do'"),
+        ("limit 5", 7, "'limit' bounds a 'wait'"),
+        ("wait time 40000", 5, "longer than the step's limit"),
+        ("limit 0\nwait leader", 7, "like: limit"),
+        ("choice yes", 7, "follows a 'predict'"),
+        (
+            "predict Q?\nchoice a\nchoice b\nreveal R.\nwait leader",
+            7,
+            "exactly one choice",
+        ),
+        (
+            "predict Q?\nchoice a correct\nreveal R.\nwait leader",
+            7,
+            "two or three",
+        ),
+        (
+            "predict Q?\nchoice a correct\nchoice b\nwait leader",
+            7,
+            "needs a 'reveal'",
+        ),
+        (
+            "predict Q?\nchoice a correct\nchoice b\nreveal R.",
+            7,
+            "needs a 'wait'",
+        ),
+        ("say Three. Sentences. Here.", 5, "sentences"),
+        ("title Y", 7, "belongs before the first step"),
+        ("act crash 1\ncluster voters=3", 8, "before its acts"),
+    ];
+    for (extra, line, needle) in cases {
+        let (at, message) = error_of(&with_step(extra));
+        assert_eq!(at, *line, "{extra:?}: {message}");
+        assert!(message.contains(needle), "{extra:?}: {message}");
+    }
+    let (at, message) =
+        error_of("lesson x\ntitle X\ncluster voters=3\nsummary S.\nstep A\n\nstep B\nsay b.\n");
+    assert_eq!(
+        (at, message.contains("at least one 'say'")),
+        (5, true),
+        "{message}"
+    );
+}
+
+#[test]
+fn sentences_are_counted_by_their_end_marks() {
+    use super::parse::sentence_count;
+    assert_eq!(sentence_count("One. Two!"), 2);
+    assert_eq!(sentence_count("No end mark"), 1);
+    assert_eq!(sentence_count("Version 3.5 of n1.log is fine."), 1);
+    assert_eq!(sentence_count("Wait... what? Yes."), 3);
+    assert_eq!(sentence_count("get --consistency=s reads locally."), 1);
+}
+
+#[test]
+fn node_words_become_ids_only_where_they_name_nodes() {
+    let mut ids = |r: NodeRef| {
+        Ok(match r {
+            NodeRef::Leader => NodeId(3),
+            NodeRef::Follower => NodeId(1),
+            NodeRef::Id(id) => id,
+        })
+    };
+    let cases = [
+        ("crash leader", "crash 3"),
+        ("transfer-leader leader follower", "transfer-leader 3 1"),
+        ("partition leader follower,2", "partition 3 1,2"),
+        ("change via=leader remove=follower", "change via=3 remove=1"),
+        (
+            "console client=1 node=leader put leader follower",
+            "console client=1 node=3 put leader follower",
+        ),
+        ("propose leader leader", "propose 3 leader"),
+        (
+            "act-json {\"kind\":\"heal\"}",
+            "act-json {\"kind\":\"heal\"}",
+        ),
+    ];
+    for (template, want) in cases {
+        assert_eq!(
+            substitute(template, &mut ids).as_deref(),
+            Ok(want),
+            "{template}"
+        );
+    }
+    let mut none = |_: NodeRef| Err::<NodeId, String>("no leader".into());
+    assert_eq!(
+        substitute("crash leader", &mut none),
+        Err("no leader".into())
+    );
+    assert_eq!(substitute("crash 2", &mut none), Ok("crash 2".into()));
+}
+
+#[test]
+fn a_node_word_with_nobody_to_stand_for_is_an_error_in_words() {
+    let text = with_step("act crash leader");
+    let report = run_lesson(&Lesson::parse(&text).expect("parses"));
+    let failure = report.failure.expect("fails: no leader at time 0");
+    assert_eq!(failure.step, 1);
+    assert!(
+        failure.message.contains("there is no leader right now"),
+        "{failure}"
+    );
+    assert_eq!(failure.line, 7, "{failure}");
+}
+
+#[test]
+fn the_runner_waits_checks_and_stops_at_the_first_problem() {
+    let text = with_step(
+        "wait leader\nexpect monitor quiet\nexpect term 1\nexpect role leader leader\nexpect leader none",
+    );
+    let report = run_lesson(&Lesson::parse(&text).expect("parses"));
+    let failure = report
+        .failure
+        .expect("'leader none' fails once a leader exists");
+    assert_eq!(failure.line, 11, "{}", report.text);
+    assert!(
+        report.text.contains("expect monitor quiet: ok"),
+        "{}",
+        report.text
+    );
+    assert!(report.text.contains("expect term 1: ok"), "{}", report.text);
+    let slow = with_step("limit 100\nwait leader");
+    let failure = run_lesson(&Lesson::parse(&slow).expect("parses"))
+        .failure
+        .expect("times out");
+    assert!(
+        failure.message.contains("did not happen within 100 ms"),
+        "{failure}"
+    );
+    let timed = with_step("wait time 1000\nexpect leader none");
+    let report = run_lesson(&Lesson::parse(&timed).expect("parses"));
+    assert!(report.failure.is_none(), "{}", report.text);
+    assert!(
+        report.text.contains("wait until 1000 ms pass: 1000 ms"),
+        "{}",
+        report.text
+    );
+}
+
+#[test]
+fn every_action_kind_is_a_control() {
+    let line = |l: &str| crate::scenario::sim_script::action_from_line(l).expect(l);
+    let samples = [
+        "crash 1",
+        "restart 1",
+        "pause 1",
+        "resume 1",
+        "fire-timer 1",
+        "partition 1 2",
+        "isolate 1",
+        "heal",
+        "cut 1 2",
+        "link 1 2 latency=1..2",
+        "default-link latency=1..2",
+        "hold 1",
+        "release 1",
+        "drop 1",
+        "deliver-now 1",
+        "propose 1 x",
+        "transfer-leader 1 2",
+        "compact 1",
+        "read-index 1",
+        "console client=1 node=1 get a",
+        "retry 1 node=1",
+        "add-voter 4 via=1",
+        "change via=1 add-voter=4,5",
+        "leave-joint via=1",
+    ];
+    let mut kinds: Vec<String> = samples
+        .iter()
+        .map(|s| {
+            serde_json::to_value(line(s)).expect("json")["kind"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    kinds.dedup();
+    assert_eq!(kinds, CONTROLS);
+}
+
+proptest! {
+    #[test]
+    fn any_text_parses_or_errs_without_panicking(text in "\\PC{0,400}") {
+        let _ = Lesson::parse(&text);
+    }
+
+    #[test]
+    fn lesson_like_lines_parse_or_err_without_panicking(
+        lines in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "lesson a", "title T", "cluster voters=3", "summary S.", "step S", "say x.",
+                "act crash leader", "do heal | H", "wait leader", "wait time 5", "limit 9",
+                "predict Q", "choice a correct", "choice b", "reveal R", "expect leader n1",
+                "expect not key k = v", "highlight entry 9", "cluster voters=99", "act ((",
+                "expect entry n1 2 term", "do | x", "choice", "step", "# c", "",
+            ]),
+            0..40,
+        )
+    ) {
+        if let Ok(lesson) = Lesson::parse(&lines.join("\n")) {
+            let json = lesson.to_json();
+            prop_assert_eq!(json["steps"].as_array().map(Vec::len), Some(lesson.steps.len()));
+        }
+    }
+}
+
+#[test]
+fn huge_input_is_refused_not_worked_through() {
+    let huge = "lesson x\n".to_string() + &"say a\n".repeat(100_000);
+    let (line, message) = error_of(&huge);
+    assert_eq!(line, 1);
+    assert!(message.contains("at most"), "{message}");
+    let long_line = format!("lesson x\ntitle {}\n", "a".repeat(5_000));
+    assert_eq!(error_of(&long_line).0, 2);
+}

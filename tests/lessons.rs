@@ -1,0 +1,89 @@
+//! The built-in lessons (www/lessons/*.txt) each tell their story: every one parses, plays
+//! headless with every wait met, every expectation true and no monitor firing where none is
+//! expected (`raftlab run` on each, in-process); www/lessons/index.json lists each file once,
+//! in order; and the first lesson's report matches its golden copy, so the authors' output
+//! stays stable. `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copy.
+
+use raftlab::scenario::lesson::{Lesson, player};
+use std::path::{Path, PathBuf};
+
+fn lessons_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("www/lessons")
+}
+
+fn lesson_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(lessons_dir())
+        .expect("www/lessons")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_built_in_lesson_tells_its_story() {
+    let files = lesson_files();
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read lesson");
+        let lesson = match Lesson::parse(&text) {
+            Ok(lesson) => lesson,
+            Err(e) => {
+                failures.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        if !(5..=10).contains(&lesson.steps.len()) {
+            failures.push(format!(
+                "{}: {} steps; a lesson has 5 to 10",
+                path.display(),
+                lesson.steps.len()
+            ));
+        }
+        let report = player::run_lesson(&lesson);
+        if let Some(failure) = report.failure {
+            failures.push(format!("{}: {failure}\n{}", path.display(), report.text));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_index_lists_every_lesson_once_in_order() {
+    let text = std::fs::read_to_string(lessons_dir().join("index.json")).expect("index.json");
+    let index: serde_json::Value = serde_json::from_str(&text).expect("index.json is JSON");
+    let entries = index.as_array().expect("an array");
+    let files: Vec<String> = lesson_files()
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str().map(String::from))
+        .collect();
+    let listed: Vec<&str> = entries.iter().filter_map(|e| e["file"].as_str()).collect();
+    assert_eq!(listed, files, "index.json lists the files in order");
+    for entry in entries {
+        let file = entry["file"].as_str().unwrap_or_default();
+        let text = std::fs::read_to_string(lessons_dir().join(file)).expect("listed file");
+        let lesson = Lesson::parse(&text).expect("parses");
+        assert_eq!(entry["name"], lesson.name.as_str(), "{file}");
+        assert_eq!(entry["title"], lesson.title.as_str(), "{file}");
+    }
+}
+
+#[test]
+fn the_first_lessons_report_matches_its_golden_copy() {
+    let text = std::fs::read_to_string(lessons_dir().join("01-leader-election.txt")).expect("read");
+    let report = player::run_lesson(&Lesson::parse(&text).expect("parses"));
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lessons/01-leader-election.out");
+    let actual = format!("{}\n", report.text);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &actual).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).expect("golden copy");
+    assert!(
+        expected == actual,
+        "--- expected\n{expected}\n--- actual\n{actual}"
+    );
+}
