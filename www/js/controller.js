@@ -52,7 +52,8 @@ export function createController(bindings, hooks) {
   const listeners = [];
   /** @type {Array<() => void>} */
   const actListeners = [];
-  const acted = () => { for (const listener of actListeners) listener(); };
+  /** @param {object} action */
+  const acted = (action) => { for (const listener of actListeners) listener(action); };
   /** Usable controls (null: all); see `ctx.setAllowed`. */
   /** @type {Set<string> | null} */
   let allowed = null;
@@ -105,9 +106,9 @@ export function createController(bindings, hooks) {
   }
 
   /** An accepted user action also tells the act listeners (the first-visit hint). */
-  function userAction(change) {
+  function userAction(change, action) {
     const taken = attempt(change);
-    if (taken) acted();
+    if (taken) acted(action);
     return taken;
   }
 
@@ -137,6 +138,11 @@ export function createController(bindings, hooks) {
       setPlaying(false);
       return attempt(() => { playground.seekStep(Math.max(0, Math.floor(n))); });
     },
+    /** Goes to the exact moment (`step` events done, clock at `ms`) of the recorded run. */
+    seekMoment(step, ms) {
+      setPlaying(false);
+      return attempt(() => playground.seekMoment(Math.max(0, Math.floor(step)), Math.max(0, Math.floor(ms))));
+    },
     /** Goes to the moment right after trace event `id` (an event feed line) was written. */
     seekEvent(id) {
       setPlaying(false);
@@ -154,15 +160,15 @@ export function createController(bindings, hooks) {
     bindings,
     act(action) {
       if (!ctx.allows(action?.kind)) return refuse(action?.kind);
-      return userAction(() => { playground.apply(action); });
+      return userAction(() => { playground.apply(action); }, action);
     },
     /** An action from a host page or a lesson: the same as `act`, never locked. */
     actAsAuthor(action) {
-      return userAction(() => { playground.apply(action); });
+      return userAction(() => { playground.apply(action); }, action);
     },
     sendConsole(client, node, line) {
       if (!ctx.allows('console')) return refuse('console');
-      return userAction(() => { playground.console(client, node, line); });
+      return userAction(() => { playground.console(client, node, line); }, { kind: 'console', client, node, line });
     },
     /**
      * Locks every control but `names` (Action kinds such as "crash", "console", and the page's

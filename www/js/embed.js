@@ -3,7 +3,8 @@
 //                  an "Open in raftlab" link to the full page with this run
 //   panels=a,b     the panels shown (names below); the others and empty areas are hidden
 //   controls=a,b   the controls left usable (`all`, `none`, Action kinds, "console", "play",
-//                  "step", "timeline", "settings", "link"); locked ones are hidden or refused
+//                  "speed", "step", "timeline", "settings", "link"); locked ones are hidden or
+//                  refused
 //   theme=light|dark|auto
 // A bad value is reported in the banner and ignored, never fatal.
 
@@ -25,7 +26,8 @@ export const PANELS = Object.freeze({
 
 /** The page's own control groups and the elements each covers. */
 const PAGE_CONTROLS = Object.freeze({
-  play: ['#play', '.speed'],
+  play: ['#play'],
+  speed: ['.speed'],
   step: ['#step', '[aria-label="Step back"]'],
   timeline: ['#timeline-view > :not(#step):not([aria-label="Step back"])'],
   link: ['#copy-link', '#open-export'],
@@ -104,13 +106,23 @@ export function applyEmbed(root, ctx, wanted, report) {
   if (panels) showOnly(root, panels);
   if (controls) {
     ctx.setAllowed(controls, 'the page that embeds this one');
-    for (const [group, selectors] of Object.entries(PAGE_CONTROLS)) {
-      if (controls.includes(group)) continue;
-      for (const selector of selectors) {
-        for (const element of root.querySelectorAll(selector)) /** @type {HTMLElement} */ (element).hidden = true;
-      }
-    }
+    showControls(root, controls);
     if (!controls.includes('settings')) showOnly(root, Object.keys(PANELS).filter((name) => name !== 'settings' && (!panels || panels.includes(name))));
+  }
+}
+
+/**
+ * Hides the page's own controls (play, speed, step, timeline, link) not in `names`, and shows
+ * those in it; null shows them all. The embedding's and a lesson's locks both come here.
+ * @param {Document} root
+ * @param {string[] | null} names
+ */
+export function showControls(root, names) {
+  for (const [group, selectors] of Object.entries(PAGE_CONTROLS)) {
+    const shown = names === null || names.includes(group);
+    for (const selector of selectors) {
+      for (const element of root.querySelectorAll(selector)) /** @type {HTMLElement} */ (element).hidden = !shown;
+    }
   }
 }
 
@@ -122,7 +134,7 @@ export function applyEmbed(root, ctx, wanted, report) {
  * @param {Document} root
  * @param {string[]} names
  */
-function showOnly(root, names) {
+export function showOnly(root, names) {
   for (const [name, tabId] of Object.entries(PANELS)) {
     const tab = root.getElementById(tabId);
     if (!tab) continue;
@@ -143,4 +155,22 @@ function showOnly(root, names) {
   root.body.classList.toggle('no-side-panels', none(['node', 'network', 'settings']));
   root.body.classList.toggle('no-console', none(['console']));
   root.body.classList.toggle('no-bottom', none(['logs', 'kv', 'events', 'spacetime', 'monitors', 'history']));
+}
+
+/**
+ * Shows the panels `names`, or every panel the address allowed when null (a lesson's
+ * `panels` line, and its end).
+ * @param {Document} root
+ * @param {ReturnType<typeof readEmbedParams>} wanted
+ * @param {string[] | null} names
+ */
+export function showPanels(root, wanted, names) {
+  const allowed = wanted.panels ?? Object.keys(PANELS);
+  const shown = (names ?? allowed).filter((name) => allowed.includes(name));
+  for (const name of Object.keys(PANELS)) {
+    const tab = root.getElementById(PANELS[/** @type {keyof typeof PANELS} */ (name)]);
+    if (tab && shown.includes(name)) tab.hidden = false;
+  }
+  showOnly(root, shown);
+  if (!wanted.panels && names === null) root.body.removeAttribute('data-panels');
 }

@@ -22,7 +22,8 @@ import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
 import * as history from './history.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
-import { applyEmbed, readEmbedParams } from './embed.js';
+import { applyEmbed, readEmbedParams, showControls, showPanels } from './embed.js';
+import { lessonIndex, mountLessons } from './lesson.js';
 import { setupHostApi } from './host-api.js';
 import { setupExport } from './export.js';
 
@@ -223,8 +224,27 @@ async function start() {
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { embedded, say: share.say });
   applyEmbed(document, ctx, wanted, showBanner);
+  const lessons = mountLessons({
+    menuButton: /** @type {HTMLButtonElement} */ (byId('lessons-button')),
+    menu: /** @type {HTMLDialogElement} */ (byId('lessons-dialog')),
+    menuList: byId('lessons-list'),
+    menuClose: /** @type {HTMLButtonElement} */ (byId('lessons-close')),
+    card: byId('lesson-card'),
+  }, ctx, {
+    showPanels: (names) => showPanels(document, wanted, names),
+    lock: (names) => {
+      byId('first-visit').hidden = true;
+      const allowed = wanted.controls ? names.filter((name) => wanted.controls?.includes(name)) : names;
+      ctx.setAllowed(allowed, 'this lesson (finish it or press Exit lesson to use everything)');
+      showControls(document, allowed);
+    },
+    unlock: () => {
+      ctx.setAllowed(wanted.controls, 'the page that embeds this one');
+      showControls(document, wanted.controls);
+    },
+  });
   if (embedded) setupOpenFull(ctx);
-  else setupFirstVisit(ctx);
+  else if (!params.has('lesson')) setupFirstVisit(ctx);
 
   // A handle for tests, benchmarks and curious developers (documented in README).
   /** @type {any} */ (window).raftlab = { ctx, version };
@@ -238,8 +258,30 @@ async function start() {
   setupHostApi(window, ctx);
   // A linked or restored run waits at its moment (unless autoplay=1); a fresh one plays
   // unless autoplay=0.
+  const lessonName = params.get('lesson');
+  if (lessonName !== null) await startLessonByName(lessons, lessonName);
   const autoplay = params.get('autoplay');
-  if (autoplay === '1' || (opened === 'fresh' && autoplay !== '0')) ctx.play();
+  if (!lessons.active && (autoplay === '1' || (opened === 'fresh' && autoplay !== '0'))) ctx.play();
+}
+
+/**
+ * `lesson=NAME`: starts the built-in lesson of that name (www/lessons/index.json); an unknown
+ * name says so and lists the names, and the page goes on with its run.
+ */
+async function startLessonByName(lessons, name) {
+  let index;
+  try {
+    index = await lessonIndex();
+  } catch (error) {
+    showBanner(String(/** @type {any} */ (error)?.message ?? error));
+    return;
+  }
+  const entry = index.find((lesson) => lesson.name === name);
+  if (!entry) {
+    showBanner(`There is no lesson "${name.slice(0, 40)}". The lessons are: ${index.map((l) => l.name).join(', ')}.`);
+    return;
+  }
+  await lessons.start(entry.file);
 }
 
 /**

@@ -215,12 +215,14 @@
  * @property {() => boolean} step
  * @property {() => boolean} stepBack goes exactly one event back (pauses; the recorded future stays)
  * @property {(n: number) => boolean} seekStep goes to the moment after exactly `n` events (pauses)
+ * @property {(step: number, ms: number) => boolean} seekMoment goes to the exact moment (`step`
+ *   events done, clock at `ms`) of the recorded run (pauses)
  * @property {(id: number) => boolean} seekEvent goes to the moment right after trace event `id` was written (pauses)
  * @property {() => boolean} undoFork brings back the future the last fork replaced (pauses)
  * @property {(speed: number) => void} setSpeed
  * @property {(ms: number) => string} advance runs `ms` virtual ms now
  * @property {(listener: (view: View) => void) => void} onChange called after each render
- * @property {(listener: () => void) => void} onAct called after each accepted user action
+ * @property {(listener: (action: any) => void) => void} onAct called with each accepted action
  */
 
 /**
