@@ -49,7 +49,9 @@ impl Playground {
     pub fn seek_moment(&mut self, step: f64, ms: f64) -> Result<bool, JsError> {
         let step = whole(step, "step")?;
         let ms = whole(ms, "ms")?;
-        Ok(self.timeline.seek_moment(step, crate::sim::queue::TimeMs(ms)))
+        Ok(self
+            .timeline
+            .seek_moment(step, crate::sim::queue::TimeMs(ms)))
     }
 
     /// Goes to the moment right after trace event `id` (an event feed line's id) was written:
