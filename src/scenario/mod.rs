@@ -10,6 +10,7 @@ pub mod console_session;
 pub mod etcd_export;
 pub mod etcdctl_call;
 pub mod link;
+pub mod rust_test_export;
 pub mod script;
 pub mod script_timeline;
 pub mod shell_text;
