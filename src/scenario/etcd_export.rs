@@ -27,6 +27,7 @@ use crate::scenario::link::Scenario;
 use crate::scenario::shell_text::{comment, quote};
 use crate::scenario::sim_script::cluster_line;
 use crate::sim::action::Action;
+use crate::sim::config::NODES_MAX;
 use crate::sim::timeline::RecordedAction;
 use crate::view::MemberFlags;
 use std::collections::BTreeMap;
@@ -47,14 +48,16 @@ enum Member {
 /// The shell script that replays `scenario`'s run (its actions up to the moment it shows)
 /// against a real etcd cluster.
 pub fn etcd_script(scenario: &Scenario) -> String {
-    let voters = scenario.config.voters;
+    // A scenario from `Scenario::of` or `from_link` has 1 to 9 voters; one built by hand is
+    // held to the same range rather than trusted with arithmetic on ports.
+    let voters = scenario.config.voters.clamp(1, NODES_MAX);
     let taken: Vec<&RecordedAction> = scenario
         .actions
         .iter()
         .filter(|a| (a.at_step, a.at_ms.0) <= (scenario.cursor.step, scenario.cursor.ms))
         .collect();
     let mut out = String::new();
-    header(&mut out, scenario, taken.len());
+    header(&mut out, scenario, voters, taken.len());
     setup(&mut out, voters);
     for id in 1..=voters {
         start_function(&mut out, id);
@@ -101,8 +104,7 @@ pub fn etcd_script(scenario: &Scenario) -> String {
 }
 
 /// What the script is, where it comes from, what carries over and how to run it.
-fn header(out: &mut String, scenario: &Scenario, actions: usize) {
-    let voters = scenario.config.voters;
+fn header(out: &mut String, scenario: &Scenario, voters: u64, actions: usize) {
     out.push_str(&format!(
         "#!/bin/sh
 # A raftlab run replayed against a real etcd cluster of {voters} members on 127.0.0.1
@@ -609,6 +611,17 @@ mod tests {
         assert!(script.contains("ctl --endpoints=\"$C1\" put k 'line\nrm -rf ~'\n"));
         // What the shell really does with these lines: tests/etcd_export.rs runs the script
         // with a stand-in etcdctl that records its arguments.
+    }
+
+    #[test]
+    fn a_hand_made_scenario_is_held_to_one_to_nine_members() {
+        for (voters, members) in [(0, 1), (40, 9)] {
+            let mut odd = scenario(vec![]);
+            odd.config.voters = voters;
+            let script = etcd_script(&odd);
+            assert!(script.contains(&format!("start_n{members} new\n")));
+            assert!(!script.contains(&format!("start_n{} new", members + 1)));
+        }
     }
 
     #[test]

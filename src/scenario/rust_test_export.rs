@@ -18,7 +18,8 @@ pub fn rust_test(scenario: &Scenario, source: &str) -> String {
     let json = serde_json::to_string_pretty(scenario).unwrap_or_default();
     let hashes = "#".repeat(raw_string_hashes(&json));
     let source = comment(source);
-    let hash = comment(&scenario.state_hash);
+    // A Rust string literal whatever the scenario says (Debug escapes quotes and controls).
+    let hash = format!("{:?}", scenario.state_hash);
     let actions = scenario.actions.len();
     let (ms, step) = (scenario.cursor.ms, scenario.cursor.step);
     format!(
@@ -34,7 +35,7 @@ pub fn rust_test(scenario: &Scenario, source: &str) -> String {
 use raftlab::scenario::link::Scenario;
 
 /// The state hash at the end of the run (the page's state-hash, the script command `hash`).
-const STATE_HASH: &str = "{hash}";
+const STATE_HASH: &str = {hash};
 
 /// The run: its settings, each action with its step and time, and the moment it ends.
 const SCENARIO_JSON: &str = r{hashes}"{json}"{hashes};
@@ -115,6 +116,18 @@ mod tests {
             rust_test(&scenario, "a run\nwith a line break"),
             text,
             "same run, same text"
+        );
+    }
+
+    #[test]
+    fn a_hand_made_hash_stays_inside_its_string() {
+        let scenario = Scenario {
+            state_hash: "x\"; std::process::exit(0); //\n".into(),
+            ..Scenario::of(&Timeline::new(SimConfig::default()).expect("config"))
+        };
+        let text = rust_test(&scenario, "a hand-made scenario");
+        assert!(
+            text.contains("const STATE_HASH: &str = \"x\\\"; std::process::exit(0); //\\n\";\n")
         );
     }
 }
