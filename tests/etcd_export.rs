@@ -206,6 +206,8 @@ fn a_run_ends_with_the_same_keys_on_real_etcd() {
             ("ETCD", ETCD.to_string()),
             ("ETCDCTL", ETCDCTL.to_string()),
             (PORT_BASE_VAR, base.to_string()),
+            // A busy machine (other builds) may take longer than the default 20 s to elect.
+            ("RAFTLAB_ETCD_WAIT", "60".to_string()),
         ],
     );
     let took = started.elapsed();
