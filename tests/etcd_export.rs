@@ -19,9 +19,12 @@ use raftlab::sim::action::Action;
 use raftlab::sim::config::SimConfig;
 use raftlab::sim::queue::TimeMs;
 use raftlab::sim::timeline::Timeline;
+use std::io::Read;
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const ETCD: &str = "/usr/bin/etcd";
@@ -31,11 +34,15 @@ const INSTALL_HINT: &str = "real etcd is required for this test: install Debian'
 /// Far more than the script needs (seconds): a hung script is stopped and the test fails.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The run: three voters; n2 leads (seed 5); n3 crashes and restarts, n1 pauses and resumes.
+/// The run: three voters; n2 leads (seed 5); a client watches `fruit` on n3; n3 crashes and
+/// restarts, n1 pauses and resumes.
 const RUN: &str = "cluster voters=3 seed=5
 ----
 
 run-until 2000
+----
+
+console client=3 node=3 watch fruit
 ----
 
 console client=1 node=1 put fruit apple
@@ -118,7 +125,8 @@ fn free_port_base(ports: u16) -> u16 {
 }
 
 /// Runs `script` with `sh`, the environment `env` and TMPDIR `tmp`; stops it (SIGTERM, so its
-/// trap cleans up) when it outlasts [`SCRIPT_TIMEOUT`].
+/// trap cleans up) when it outlasts [`SCRIPT_TIMEOUT`]. Fails, rather than hangs, when a
+/// process the script started (a member, a watch) outlives it and holds its output open.
 fn run_script(script: &str, tmp: &Path, env: &[(&str, String)]) -> Output {
     let path = tmp.join("exported.sh");
     std::fs::write(&path, script).expect("write the script");
@@ -131,23 +139,61 @@ fn run_script(script: &str, tmp: &Path, env: &[(&str, String)]) -> Output {
     for (key, value) in env {
         command.env(key, value);
     }
+    // Its own process group, which every member and watch it starts joins: whatever happens
+    // to the script or this test, the guard stops what is left of the group.
+    command.process_group(0);
     let mut child = command.spawn().expect("sh runs");
+    let _group = GroupGuard(child.id());
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            let _ = sender.send(bytes);
+        });
+        receiver
+    };
+    let stdout = read_all(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = read_all(Box::new(child.stderr.take().expect("stderr")));
     let started = Instant::now();
-    while child.try_wait().expect("wait for sh").is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for sh") {
+            break status;
+        }
         if started.elapsed() > SCRIPT_TIMEOUT {
+            // SIGTERM first, so the script's trap stops its members and removes its data.
             let _ = Command::new("kill")
                 .args(["-TERM", &child.id().to_string()])
                 .status();
-            let out = child.wait_with_output().expect("sh ends");
-            panic!(
-                "the script ran over {SCRIPT_TIMEOUT:?}\n--- stdout\n{}\n--- stderr\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let _ = child.wait();
+            panic!("the script ran over {SCRIPT_TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
+    };
+    let collect = |receiver: mpsc::Receiver<Vec<u8>>, name: &str| {
+        receiver
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| {
+                panic!("the script ended but a process it started still holds its {name}")
+            })
+    };
+    Output {
+        status,
+        stdout: collect(stdout, "stdout"),
+        stderr: collect(stderr, "stderr"),
     }
-    child.wait_with_output().expect("sh output")
+}
+
+/// Stops (SIGKILL) every process left in a process group when dropped, on success or panic.
+struct GroupGuard(u32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 /// The data directories the script made under `tmp` and left behind.
@@ -186,7 +232,7 @@ fn a_run_ends_with_the_same_keys_on_real_etcd() {
         "{INSTALL_HINT}"
     );
     let timeline = timeline_of_script(RUN).expect("the run records");
-    assert_eq!(timeline.actions().len(), 14, "every action was taken");
+    assert_eq!(timeline.actions().len(), 15, "every action was taken");
     let expected = raftlab_keys(&timeline);
     assert_eq!(
         expected,
@@ -232,6 +278,10 @@ fn a_run_ends_with_the_same_keys_on_real_etcd() {
         "{stdout}"
     );
     assert!(shown.contains("n3> del nu --prefix\n2\n"), "{stdout}");
+    assert!(
+        shown.lines().any(|line| line == "banana"),
+        "the watch on n3 printed the put of banana\n{stdout}"
+    );
     assert!(!stderr.contains("not healthy"), "{stderr}");
     assert_eq!(
         leftovers(tmp.path()),

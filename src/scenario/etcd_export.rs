@@ -34,6 +34,9 @@ use std::collections::BTreeMap;
 
 /// The environment variable that moves the members' ports (default: etcd's own 2379).
 pub const PORT_BASE_VAR: &str = "RAFTLAB_ETCD_PORT";
+/// How long etcdctl may try to connect and then wait for an answer: a call to a member that
+/// is down or paused fails after this instead of hanging the script.
+const ETCDCTL_TIMEOUTS: &str = "--dial-timeout=2s --command-timeout=5s";
 /// The line the script prints before the final keys and values.
 pub const FINAL_MARKER: &str = "--- keys and values at the end (etcdctl get \"\" --prefix) ---";
 
@@ -201,7 +204,7 @@ trap 'exit 130' INT
 trap 'exit 143' HUP TERM
 
 ctl() {{
-  "$ETCDCTL" --dial-timeout=2s --command-timeout=5s "$@"
+  "$ETCDCTL" {ETCDCTL_TIMEOUTS} "$@"
 }}
 
 # Waits until every member at the client URLs $1 answers `endpoint health` (a read that
@@ -375,8 +378,14 @@ fn console(out: &mut String, members: &BTreeMap<NodeId, Member>, line: &str, cal
         args.join(" ")
     );
     if call.streams {
-        out.push_str("# a watch streams until the end of the script: it runs in the background\n");
-        out.push_str(&format!("{command} &\nWATCHERS=\"$WATCHERS $!\"\n"));
+        // Not through `ctl`: a function in the background is a subshell, and stopping it
+        // would leave its etcdctl running. `$!` must be etcdctl itself.
+        out.push_str(&format!(
+            "# a watch streams until the end of the script: it runs in the background\n\
+             \"$ETCDCTL\" {ETCDCTL_TIMEOUTS} --endpoints=\"$C{}\" {} &\nWATCHERS=\"$WATCHERS $!\"\n",
+            call.node,
+            args.join(" ")
+        ));
     } else {
         out.push_str(&command);
         out.push('\n');
@@ -453,7 +462,7 @@ fn finish(out: &mut String, members: &BTreeMap<NodeId, Member>, watches: bool) {
     out.push_str("\n# The end of the run: every key and value, to compare with raftlab's.\n");
     if watches {
         out.push_str(
-            "sleep 1\nfor pid in $WATCHERS; do kill \"$pid\" 2>/dev/null; done\nWATCHERS=\n",
+            "sleep 1\nfor pid in $WATCHERS; do\n  kill \"$pid\" 2>/dev/null\n  wait \"$pid\" 2>/dev/null\ndone\nWATCHERS=\n",
         );
     }
     out.push_str(&format!(
@@ -611,6 +620,18 @@ mod tests {
         assert!(script.contains("ctl --endpoints=\"$C1\" put k 'line\nrm -rf ~'\n"));
         // What the shell really does with these lines: tests/etcd_export.rs runs the script
         // with a stand-in etcdctl that records its arguments.
+    }
+
+    #[test]
+    fn a_watch_runs_in_the_background_as_etcdctl_itself_and_stops_before_the_end() {
+        let script = etcd_script(&scenario(vec![console(2, "watch k --prefix")]));
+        assert!(script.contains(
+            "\"$ETCDCTL\" --dial-timeout=2s --command-timeout=5s --endpoints=\"$C2\" watch k --prefix &\nWATCHERS=\"$WATCHERS $!\"\n"
+        ));
+        let stop = script
+            .find("kill \"$pid\" 2>/dev/null\n  wait \"$pid\"")
+            .expect("stopped");
+        assert!(stop < script.find(FINAL_MARKER).expect("the marker"));
     }
 
     #[test]
