@@ -185,12 +185,12 @@ WATCHERS=
     out.push_str(&format!(
         r#"CLUSTER={cluster}
 
-# Stops every member and watch (a paused member is woken first, so it can stop) and removes
-# the data, whatever way the script ends.
+# Kills every member and watch and removes the data, whatever way the script ends. SIGKILL,
+# not SIGTERM: nothing of theirs is kept, and etcd's graceful stop (handing leadership over
+# to members that are stopping too) took seconds; a paused member dies of it as well.
 cleanup() {{
   for pid in $WATCHERS {pids}; do
-    kill -CONT "$pid" 2>/dev/null
-    kill "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null
   done
   wait
   if [ "${{RAFTLAB_ETCD_KEEP:-}}" = 1 ]; then
@@ -379,10 +379,11 @@ fn console(out: &mut String, members: &BTreeMap<NodeId, Member>, line: &str, cal
     );
     if call.streams {
         // Not through `ctl`: a function in the background is a subshell, and stopping it
-        // would leave its etcdctl running. `$!` must be etcdctl itself.
+        // would leave its etcdctl running. `$!` must be etcdctl itself. The second after it
+        // lets the watch start before the next command, as raftlab's watch is open at once.
         out.push_str(&format!(
             "# a watch streams until the end of the script: it runs in the background\n\
-             \"$ETCDCTL\" {ETCDCTL_TIMEOUTS} --endpoints=\"$C{}\" {} &\nWATCHERS=\"$WATCHERS $!\"\n",
+             \"$ETCDCTL\" {ETCDCTL_TIMEOUTS} --endpoints=\"$C{}\" {} &\nWATCHERS=\"$WATCHERS $!\"\nsleep 1\n",
             call.node,
             args.join(" ")
         ));
@@ -626,7 +627,7 @@ mod tests {
     fn a_watch_runs_in_the_background_as_etcdctl_itself_and_stops_before_the_end() {
         let script = etcd_script(&scenario(vec![console(2, "watch k --prefix")]));
         assert!(script.contains(
-            "\"$ETCDCTL\" --dial-timeout=2s --command-timeout=5s --endpoints=\"$C2\" watch k --prefix &\nWATCHERS=\"$WATCHERS $!\"\n"
+            "\"$ETCDCTL\" --dial-timeout=2s --command-timeout=5s --endpoints=\"$C2\" watch k --prefix &\nWATCHERS=\"$WATCHERS $!\"\nsleep 1\n"
         ));
         let stop = script
             .find("kill \"$pid\" 2>/dev/null\n  wait \"$pid\"")
