@@ -233,6 +233,15 @@ fn a_run_ends_with_the_same_keys_on_real_etcd() {
     );
     let timeline = timeline_of_script(RUN).expect("the run records");
     assert_eq!(timeline.actions().len(), 15, "every action was taken");
+    let leader = timeline.sim().leader();
+    let term = leader
+        .and_then(|id| timeline.sim().nodes()[&id].raft())
+        .map(|raw| raw.raft().term().0);
+    assert_eq!(
+        (leader, term),
+        (Some(NodeId(2)), Some(1)),
+        "n2 led the whole run: the crashed n3 and the paused n1 were followers"
+    );
     let expected = raftlab_keys(&timeline);
     assert_eq!(
         expected,
