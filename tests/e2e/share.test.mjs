@@ -218,6 +218,14 @@ test('Share & export downloads the run, its history and its picture, and opens a
   assert.equal(parsed.error, false, 'the picture is well-formed SVG');
   assert.ok(parsed.circles >= 3 && parsed.classes === 0, 'standalone: its styles are written in');
   assert.match(parsed.text, /n1/);
+  const rust = await exported(page, 'Rust regression test (.rs)');
+  assert.match(rust.name, /\.rs$/);
+  assert.ok(rust.text.includes(saved.hash), 'the regression test asserts the page\'s hash');
+  assert.match(rust.text, /#\[test\]/);
+  const etcd = await exported(page, 'Real etcd script (.sh)');
+  assert.match(etcd.text, /^#!/);
+  assert.match(etcd.text, /--initial-cluster/);
+  assert.match(etcd.text, /put.*mykey.*myvalue/);
   await page.getByRole('button', { name: 'Close' }).click();
 
   // Open the JSON in a fresh page: same moment; a damaged file leaves the run as it is.
