@@ -60,4 +60,18 @@ impl Playground {
             view_cache: Default::default(),
         })
     }
+
+    /// A new run from a scenario script (the `raftlab run` format, as `script()` writes it):
+    /// its runs and actions recorded as the page records them, so the timeline can go back
+    /// through it. A script that does not parse or cannot be recorded is a JS error in words.
+    #[wasm_bindgen(js_name = fromScript)]
+    pub fn from_script(text: &str) -> Result<Playground, JsError> {
+        let timeline = crate::scenario::script_timeline::timeline_of_script(text)
+            .map_err(|e| JsError::new(&e))?;
+        Ok(Playground {
+            timeline,
+            options: ViewOptions::default(),
+            view_cache: Default::default(),
+        })
+    }
 }

@@ -239,6 +239,12 @@ test('Share & export downloads the run, its history and its picture, and opens a
   await fresh.page.setInputFiles('#open-file', { name: json.name, mimeType: 'application/json', buffer: Buffer.from(json.text) });
   await fresh.page.waitForFunction((hash) => document.querySelector('[data-testid="state-hash"]')?.textContent === hash, saved.hash);
   assert.deepEqual(await moment(fresh.page), saved);
+  // The scenario script opens too (recorded as the page records a run): the same moment.
+  await fresh.page.evaluate(() => window.raftlab.ctx.restart({ voters: 3, seed: 2 }));
+  await fresh.page.getByRole('button', { name: 'Share & export…' }).click();
+  await fresh.page.setInputFiles('#open-file', { name: script.name, mimeType: 'text/plain', buffer: Buffer.from(script.text) });
+  await fresh.page.waitForFunction((hash) => document.querySelector('[data-testid="state-hash"]')?.textContent === hash, saved.hash);
+  assert.deepEqual(await moment(fresh.page), saved, 'the script reaches the same moment');
   assert.deepEqual(problems, []);
   assert.deepEqual(fresh.problems, []);
   await context.close();
