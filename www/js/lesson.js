@@ -129,6 +129,7 @@ export function mountLessons(parts, ctx, page) {
     current.state = step.predict ? 'predict' : step.doLabel ? 'do' : step.wait ? 'ready' : 'done';
     highlight(step);
     render();
+    ctx.announce(`Lesson step ${at + 1}: ${step.title}. ${step.captions.join(' ')}`);
   }
 
   /** Goes back to where step `at` began (the timeline keeps the run; nothing is redone). */
@@ -266,7 +267,16 @@ export function mountLessons(parts, ctx, page) {
         radio.value = String(index);
         radio.checked = current?.picked === index;
         radio.disabled = state !== 'predict';
-        radio.addEventListener('change', () => { if (current) { current.picked = index; render(); } });
+        // Picking keeps the focus in the group (arrow keys move between choices): only the
+        // button that runs the step wakes up, nothing is redrawn.
+        radio.addEventListener('change', () => {
+          if (!current) return;
+          current.picked = index;
+          const run = /** @type {HTMLButtonElement | null} */ (card.querySelector('.lesson-buttons .primary'));
+          if (run) run.disabled = false;
+          const said = card.querySelector('.lesson-status');
+          if (said) said.textContent = 'Now run the step to see.';
+        });
         label.append(radio, ` ${choice}`);
         group.append(label);
       });
@@ -303,7 +313,9 @@ export function mountLessons(parts, ctx, page) {
     }
     buttons.append(button('Exit lesson', exit, false));
     card.append(buttons);
-    const focus = /** @type {HTMLElement | null} */ (card.querySelector('.btn.primary:not(:disabled)'));
+    // Keyboard first: the focus stays in the card, on what to do next.
+    const focus = /** @type {HTMLElement | null} */ (card.querySelector('.btn.primary:not(:disabled)')
+      ?? card.querySelector('input[type=radio]:not(:disabled)') ?? title);
     if (focus && !card.contains(document.activeElement)) focus.focus();
   }
 
