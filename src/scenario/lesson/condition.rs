@@ -213,6 +213,9 @@ pub enum Check {
     /// Some event in the trace's window reads like this (`n2 rejected append from 3`): for
     /// what leaves no state behind, like a refused message.
     Event(String),
+    /// A node's applied configuration as the trace writes it: `voters=(1 2 3)`, joint
+    /// `voters=(3 4 5)&&(1 2 3)`, with `learners=(..)` when there are any.
+    Config(NodeRef, String),
     /// The linearizability checker's verdict on the clients' history: `ok`, `violation` or
     /// `unknown` (what the page's History panel shows).
     History(String),
@@ -333,6 +336,9 @@ impl Check {
             ),
             Some("key") => parse_key(&words[1..]),
             Some("event") if words.len() > 1 => Ok(Check::Event(words[1..].join(" "))),
+            Some("config") if words.len() > 2 => {
+                Ok(Check::Config(node(1)?, words[2..].join(" ")))
+            }
             Some("history") => match words {
                 [_, verdict @ ("ok" | "violation" | "unknown")] => {
                     Ok(Check::History(verdict.to_string()))
@@ -352,7 +358,7 @@ impl Check {
             _ => Err(
                 "expect one of: leader nN|none, term N [on NODE], key K = V [on NODE], key K absent \
                       [on NODE], committed N, monitor fired [N], monitor quiet, role NODE ROLE, \
-                      entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, event TEXT, history VERDICT, \
+                      entry NODE INDEX term T, last NODE INDEX, compacted NODE INDEX, config NODE TEXT, event TEXT, history VERDICT, \
                       answer C contains TEXT (any of them after 'not')"
                     .into(),
             ),
@@ -458,6 +464,12 @@ impl Check {
                     Some(line) => (true, line),
                     None => (false, "no such event".into()),
                 })
+            }
+            Check::Config(node, want) => {
+                let id = node.resolve(sim)?;
+                let conf = running_raft(sim, id)?.tracker().config.to_conf_state();
+                let seen = crate::raft::message::describe_conf_state(&conf);
+                Ok((seen == *want, format!("n{id} {seen}")))
             }
             Check::History(want) => {
                 let (verdict, _) = crate::sim::history::check_clients(sim.ops())?;
