@@ -219,7 +219,8 @@ pub enum Check {
     /// The linearizability checker's verdict on the clients' history: `ok`, `violation` or
     /// `unknown` (what the page's History panel shows).
     History(String),
-    /// The newest operation of a client: its answer (and a watch's events) contains this text.
+    /// The newest operation of a client: its answer (and a watch's events) contains this text,
+    /// the answer's lines joined by ` | `.
     Answer {
         /// The client's id.
         client: u64,
@@ -483,9 +484,10 @@ impl Check {
                     .rev()
                     .find(|op| op.client == *client)
                     .ok_or(format!("client {client} sent nothing"))?;
+                // Lines read as ` | `, so one line of a lesson can check an order of lines.
                 let output = op.output.trim_end().replace('\n', " | ");
                 Ok((
-                    op.output.contains(text.as_str()),
+                    output.contains(text.as_str()),
                     format!("c{client}: {output}"),
                 ))
             }
