@@ -87,3 +87,47 @@ fn the_first_lessons_report_matches_its_golden_copy() {
         "--- expected\n{expected}\n--- actual\n{actual}"
     );
 }
+
+#[test]
+fn raftlab_run_plays_a_lesson_and_exits_by_its_outcome() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_raftlab"))
+            .args(args)
+            .output()
+            .expect("run raftlab")
+    };
+    let good = lessons_dir().join("01-leader-election.txt");
+    let out = run(&["run", good.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("ok: 5 steps"), "{stdout}");
+    let dir = std::env::temp_dir().join(format!("raftlab-lessons-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write lesson");
+        path.to_string_lossy().into_owned()
+    };
+    let header = "lesson x\ntitle X\ncluster voters=3 seed=1\nsummary S.\n";
+    let unmet = write(
+        "unmet.txt",
+        &format!("{header}step A\nsay a.\nwait leader\nexpect leader n3\n"),
+    );
+    let out = run(&["run", &unmet]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("step 1 (line 8): expect leader n3: saw leader n2"),
+        "{stderr}"
+    );
+    let bad = write("bad.txt", "lesson x\nfly away\n");
+    let out = run(&["run", &bad]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 2: unknown command 'fly'"), "{stderr}");
+    let out = run(&["run", &unmet, "--update"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["run", &unmet, "--trace"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("role n2@1 candidate -> n2@1 leader"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
