@@ -4,7 +4,7 @@
 //! in order; and the first lesson's report matches its golden copy, so the authors' output
 //! stays stable. `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copy.
 
-use raftlab::scenario::lesson::{Lesson, player};
+use raftlab::scenario::lesson::{Lesson, runner};
 use std::path::{Path, PathBuf};
 
 fn lessons_dir() -> PathBuf {
@@ -43,7 +43,7 @@ fn every_built_in_lesson_tells_its_story() {
                 lesson.steps.len()
             ));
         }
-        let report = player::run_lesson(&lesson);
+        let report = runner::run_lesson(&lesson);
         if let Some(failure) = report.failure {
             failures.push(format!("{}: {failure}\n{}", path.display(), report.text));
         }
@@ -74,7 +74,7 @@ fn the_index_lists_every_lesson_once_in_order() {
 #[test]
 fn the_first_lessons_report_matches_its_golden_copy() {
     let text = std::fs::read_to_string(lessons_dir().join("01-leader-election.txt")).expect("read");
-    let report = player::run_lesson(&Lesson::parse(&text).expect("parses"));
+    let report = runner::run_lesson(&Lesson::parse(&text).expect("parses"));
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lessons/01-leader-election.out");
     let actual = format!("{}\n", report.text);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -25,11 +25,15 @@
 //! the moment of use, because who leads is only known then.
 
 pub mod condition;
+pub mod expect;
+pub mod node_ref;
 pub mod parse;
 pub mod player;
+pub mod runner;
 
 use crate::sim::config::SimConfig;
-use condition::{Condition, Expect};
+use condition::Condition;
+use expect::Expect;
 pub use parse::ParseError;
 
 /// The longest wait a step may allow, in virtual ms (ten minutes): a lesson is watched, and a

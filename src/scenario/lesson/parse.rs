@@ -2,7 +2,8 @@
 //! Every error names its line, because the author's loop is "edit, `raftlab run`, read the
 //! first error".
 
-use super::condition::{Condition, Expect};
+use super::condition::Condition;
+use super::expect::Expect;
 use super::{
     CONTROLS, Highlight, LIMIT_MS_DEFAULT, LIMIT_MS_MAX, Lesson, MESSAGE_KINDS, PANELS, Predict,
     Step, Task, Template,

@@ -1,8 +1,10 @@
 //! Parser and condition tests: errors name their line, the JSON keeps the page's contract, and
 //! nothing a user types panics.
 
-use super::condition::{Check, NodeRef};
-use super::player::{run_lesson, substitute};
+use super::expect::Check;
+use super::node_ref::NodeRef;
+use super::player::substitute;
+use super::runner::run_lesson;
 use super::*;
 use crate::raft::types::NodeId;
 use proptest::prelude::*;
