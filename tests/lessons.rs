@@ -2,7 +2,9 @@
 //! headless with every wait met, every expectation true and no monitor firing where none is
 //! expected (`raftlab run` on each, in-process); www/lessons/index.json lists each file once,
 //! in order; and the first lesson's report matches its golden copy, so the authors' output
-//! stays stable. `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copy.
+//! stays stable, and each lesson's final state hash is the one the page reaches playing it
+//! (tests/lessons/final-hashes.txt, read by tests/wasm/lessons.test.mjs).
+//! `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copies.
 
 use raftlab::scenario::lesson::{Lesson, runner};
 use std::path::{Path, PathBuf};
@@ -49,6 +51,27 @@ fn every_built_in_lesson_tells_its_story() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn each_lessons_final_state_hash_is_recorded_for_the_page() {
+    let mut lines = String::new();
+    for path in lesson_files() {
+        let text = std::fs::read_to_string(&path).expect("read lesson");
+        let lesson = Lesson::parse(&text).expect("parses");
+        let report = runner::run_lesson(&lesson);
+        lines.push_str(&format!("{} {:016x}\n", lesson.name, report.state_hash));
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lessons/final-hashes.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &lines).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).expect("golden hashes");
+    assert!(
+        expected == lines,
+        "--- expected\n{expected}\n--- actual\n{lines}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 // Guided lessons through the generated bindings in Node: every built-in lesson parses to the
-// JSON contract of docs/lessons.md, and the first one plays on a Playground the way
-// `raftlab run` plays it (acts resolved against the live run, the wait run event by event).
+// JSON contract of docs/lessons.md and plays on a Playground the way `raftlab run` plays it
+// (acts resolved against the live run, the wait run event by event), ending at the same state
+// hash as the native runner (tests/lessons/final-hashes.txt).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,14 +59,23 @@ function play(text) {
     assert.ok(end === 'held' || end === 'frozen', `${lesson.name} step ${i} ${step.title}: ${end}`);
     if (end === 'held') assert.equal(p.lessonWaitHolds(text, i, started), true);
     const view = p.view();
-    return { end, leader: view.leader, violation: !view.monitor.ok };
+    return { end, leader: view.leader, violation: !view.monitor.ok, hash: p.hash() };
   });
 }
+
+// `name hash` per line, written by `cargo test --test lessons` from the native runner.
+const nativeHashes = new Map(
+  readFileSync(new URL('../lessons/final-hashes.txt', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ')),
+);
 
 test('every built-in lesson plays on a Playground as it does natively', () => {
   for (const entry of index) {
     const text = readFileSync(new URL(entry.file, lessonsDir), 'utf8');
     const steps = play(text);
+    assert.equal(steps.at(-1).hash, nativeHashes.get(entry.name), `${entry.name}: ends where raftlab run ends`);
     const fired = steps.some((s) => s.violation);
     const switchLesson = /unsafe=/.test(text);
     assert.equal(fired, switchLesson, `${entry.name}: a monitor fires only in a switch lesson`);

@@ -83,6 +83,8 @@ pub struct Step {
     pub predict: Option<Predict>,
     /// Run (play) until this holds.
     pub wait: Option<Condition>,
+    /// The line of the `wait` (0 without one), for the error when it times out.
+    pub wait_line: usize,
     /// The most virtual ms the wait may take.
     pub limit_ms: u64,
     /// Checked after the wait, natively.

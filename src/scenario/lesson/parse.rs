@@ -230,6 +230,7 @@ fn new_step(line: usize, title: &str) -> Draft {
             task: None,
             predict: None,
             wait: None,
+            wait_line: 0,
             limit_ms: LIMIT_MS_DEFAULT,
             expects: Vec::new(),
         },
@@ -274,6 +275,7 @@ fn step_command(draft: &mut Draft, command: &str, rest: &str, line: usize) -> Re
                 return Err("a step has at most one 'wait'".into());
             }
             step.wait = Some(Condition::parse(&words)?);
+            step.wait_line = line;
         }
         "limit" => {
             if draft.limit_line.is_some() {

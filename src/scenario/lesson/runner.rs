@@ -25,6 +25,9 @@ pub struct LessonReport {
     pub failure: Option<Failure>,
     /// The trace of the (last) run, for `raftlab run lesson.txt --trace`.
     pub trace: String,
+    /// The state hash where the (last) run ended: the page, playing the same lesson, ends
+    /// at the same hash (tests/wasm/lessons.test.mjs checks it against tests/lessons/).
+    pub state_hash: u64,
 }
 
 /// A step that did not go as written.
@@ -71,6 +74,7 @@ pub fn run_lesson(lesson: &Lesson) -> LessonReport {
                     message: format!("the cluster does not start: {message}"),
                 }),
                 trace: String::new(),
+                state_hash: 0,
             };
         }
     };
@@ -87,6 +91,7 @@ pub fn run_lesson(lesson: &Lesson) -> LessonReport {
                     message,
                 }),
                 trace: sim.trace().to_text(),
+                state_hash: sim.state_hash(),
             };
         }
     }
@@ -101,6 +106,7 @@ pub fn run_lesson(lesson: &Lesson) -> LessonReport {
         text: out.join("\n"),
         failure: None,
         trace: sim.trace().to_text(),
+        state_hash: sim.state_hash(),
     }
 }
 
@@ -175,9 +181,9 @@ fn play_step(step: &Step, sim: &mut Sim, out: &mut Vec<String>) -> Result<(), (u
             WaitEnd::Frozen => return Err((step.line, unexpected_violation(sim))),
             WaitEnd::TimedOut | WaitEnd::Running => {
                 return Err((
-                    step.line,
+                    step.wait_line,
                     format!(
-                        "'wait' for {} did not happen within {} ms",
+                        "the wait until {} timed out after {} ms (the step's limit)",
                         condition.words(),
                         step.limit_ms
                     ),

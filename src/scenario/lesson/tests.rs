@@ -297,7 +297,10 @@ fn the_runner_waits_checks_and_stops_at_the_first_problem() {
         .failure
         .expect("times out");
     assert!(
-        failure.message.contains("did not happen within 100 ms"),
+        failure
+            .message
+            .contains("until a leader exists timed out after 100 ms")
+            && failure.line == 8,
         "{failure}"
     );
     let timed = with_step("wait time 1000\nexpect leader none");
