@@ -514,3 +514,87 @@ fn the_task_is_resolved_after_the_acts() {
     assert_eq!((failure.step, failure.line), (2, 11), "{failure}");
     assert!(failure.message.contains("no leader right now"), "{failure}");
 }
+
+/// One step of a random lesson: setup actions, maybe a task and a wait, checks.
+fn random_step() -> impl Strategy<Value = String> {
+    let acts = proptest::collection::vec(
+        proptest::sample::select(vec![
+            "act crash leader",
+            "act crash follower",
+            "act restart 1",
+            "act isolate leader",
+            "act heal",
+            "act console client=1 node=leader put k v",
+            "act partition 1 2,3",
+            "act fire-timer follower",
+            "act pause 2",
+            "act resume 2",
+        ]),
+        0..3,
+    );
+    let task = proptest::option::of(proptest::sample::select(vec![
+        "do transfer-leader leader 2 | T",
+        "do crash 3 | C",
+        "do console client=2 node=follower get k | G",
+    ]));
+    let wait = proptest::option::of(proptest::sample::select(vec![
+        "wait leader",
+        "wait time 50",
+        "wait commit 2",
+        "wait answered",
+        "wait idle\nlimit 3000",
+        "wait monitor\nlimit 500",
+        "wait term 2\nlimit 3000",
+    ]));
+    let expects = proptest::collection::vec(
+        proptest::sample::select(vec![
+            "expect leader n1",
+            "expect not key k = v",
+            "expect role leader leader",
+            "expect event rejected",
+            "expect history ok",
+            "expect config follower voters=(1 2 3)",
+            "expect answer 1 contains OK",
+            "expect compacted n2 3",
+            "expect monitor fired",
+            "expect term 2 on leader",
+        ]),
+        0..3,
+    );
+    (acts, task, wait, expects).prop_map(|(acts, task, wait, expects)| {
+        let mut lines = vec!["step S".to_string(), "say x.".to_string()];
+        lines.extend(acts.iter().map(|a| a.to_string()));
+        lines.extend(task.map(String::from));
+        lines.extend(wait.map(String::from));
+        lines.extend(expects.iter().map(|e| e.to_string()));
+        lines.join("\n")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever a lesson that parses asks for, playing it ends in a report (a pass or the
+    /// first problem), never a panic.
+    #[test]
+    fn random_lessons_play_without_panicking(
+        steps in proptest::collection::vec(random_step(), 1..5),
+        switch in proptest::bool::ANY,
+    ) {
+        let unsafe_switch = if switch { " unsafe=(skip-election-restriction)" } else { "" };
+        let text = format!(
+            "lesson p\ntitle P\ncluster voters=3 seed=5{unsafe_switch}\nsummary S.\n\
+             step Start\nsay s.\nwait idle\n{}\n",
+            steps.join("\n")
+        );
+        let lesson = Lesson::parse(&text);
+        prop_assert!(lesson.is_ok(), "{:?}\n{text}", lesson.err());
+        if let Ok(lesson) = lesson {
+            let report = run_lesson(&lesson);
+            prop_assert!(report.text.starts_with("lesson p: P"));
+            if let Some(failure) = report.failure {
+                prop_assert!(report.text.contains("FAILED at line"), "{failure}");
+            }
+        }
+    }
+}
