@@ -42,12 +42,16 @@ test('a bad lesson is a JS error naming the line', () => {
   assert.throws(() => core.lessonJson('lesson x\ntitle X\nfly away\n'), /line 3: unknown command 'fly'/);
 });
 
-/** Plays a lesson on a Playground the way the page does; returns each step's Playground. */
-function play(text) {
+/**
+ * Plays a lesson on a Playground the way the page does; gives each step's end. A step with its
+ * own `config` gets a fresh run from `lessonActions` itself; with `pageRestarts` the page
+ * starts it first (either way the same run).
+ */
+function play(text, pageRestarts = false) {
   const lesson = JSON.parse(core.lessonJson(text));
   let p = new core.Playground(JSON.stringify(lesson.config));
   return lesson.steps.map((step, i) => {
-    if (step.config) p = new core.Playground(JSON.stringify(step.config));
+    if (step.config && pageRestarts) p = new core.Playground(JSON.stringify(step.config));
     const started = p.nowMs();
     for (const action of JSON.parse(p.lessonActions(text, i))) p.apply(action);
     const task = p.lessonDoAction(text, i);
@@ -76,6 +80,10 @@ test('every built-in lesson plays on a Playground as it does natively', () => {
     const text = readFileSync(new URL(entry.file, lessonsDir), 'utf8');
     const steps = play(text);
     assert.equal(steps.at(-1).hash, nativeHashes.get(entry.name), `${entry.name}: ends where raftlab run ends`);
+    if (/^step [^\n]*\ncluster /m.test(text)) {
+      const restarted = play(text, true);
+      assert.equal(restarted.at(-1).hash, steps.at(-1).hash, `${entry.name}: the same run if the page restarts`);
+    }
     const fired = steps.some((s) => s.violation);
     const switchLesson = /unsafe=/.test(text);
     assert.equal(fired, switchLesson, `${entry.name}: a monitor fires only in a switch lesson`);
