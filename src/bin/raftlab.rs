@@ -10,6 +10,8 @@ fn main() -> ExitCode {
         Some("run") => cli::run::main(rest),
         Some("fuzz") => cli::fuzz::main(rest),
         Some("check") => cli::check_main(rest),
+        Some("export-etcd") => cli::export::main(cli::export::Export::Etcd, rest),
+        Some("export-test") => cli::export::main(cli::export::Export::RustTest, rest),
         Some("console") => cli::console::main(rest),
         Some("version" | "--version" | "-V") => {
             println!("{}", raftlab::build_info::version_line());

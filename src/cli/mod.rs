@@ -4,6 +4,7 @@
 // The console's terminal side (line editing) exists only natively; the wasm build has no tty.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod console;
+pub mod export;
 pub mod fuzz;
 pub mod run;
 pub mod terminal_text;
@@ -43,6 +44,14 @@ commands:
         the report says how much of the step budget was used; --budget N allows N search
         steps per key (default 1,000,000) and 10 N for the whole history. --json prints the
         report as JSON.
+  export-etcd SCRIPT | export-etcd --link LINK
+        print a POSIX shell script that replays the run (a scenario script, or a share link's
+        text) against a real etcd cluster on 127.0.0.1: one member per voter, the console lines
+        with etcdctl, crash/restart and pause/resume as signals, everything else as comments;
+        it ends by printing every key and value (docs/export.md).
+  export-test SCRIPT | export-test --link LINK
+        print a Rust integration test (for tests/) that replays the run and asserts its
+        state hash.
   fuzz --unsafe list
         print the names of the teaching switches (deliberate bugs), one per line.
   version

@@ -142,14 +142,49 @@ impl Scenario {
                 }
                 _ => "the link is cut short or damaged: copy the whole link again".to_string(),
             })?;
-        let scenario: Scenario = serde_json::from_slice(&json)
-            .map_err(|e| format!("the link's run is not valid: {e}"))?;
+        let scenario = Scenario::from_json_bytes(&json, "the link's run")?;
         if scenario.version != version {
             return Err(format!(
                 "the link is damaged: its header says format {version}, its content format {}",
                 scenario.version
             ));
         }
+        Ok(scenario)
+    }
+
+    /// The scenario as JSON (docs/scenario-format.md), for a file: the very bytes a link
+    /// deflates (one serializer in the wasm, not a second pretty one: size counts there).
+    pub fn to_json(&self) -> String {
+        String::from_utf8(serde_json::to_vec(self).unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// Reads the scenario JSON of a file (at most 16 MB). Never panics.
+    pub fn from_json(text: &str) -> Result<Scenario, String> {
+        if text.len() > SCENARIO_BYTES_MAX {
+            return Err(format!(
+                "the run is too large (over {SCENARIO_BYTES_MAX} bytes)"
+            ));
+        }
+        let scenario = Scenario::from_json_bytes(text.as_bytes(), "the run")?;
+        if scenario.version > LINK_VERSION {
+            return Err(format!(
+                "this run was written by a newer raftlab (format {}; this one reads format {LINK_VERSION})",
+                scenario.version
+            ));
+        }
+        if scenario.version != LINK_VERSION {
+            return Err(format!(
+                "unknown run format {} (this raftlab reads format {LINK_VERSION})",
+                scenario.version
+            ));
+        }
+        Ok(scenario)
+    }
+
+    /// Parses scenario JSON and checks its config; `what` names the source in errors.
+    fn from_json_bytes(json: &[u8], what: &str) -> Result<Scenario, String> {
+        let scenario: Scenario =
+            serde_json::from_slice(json).map_err(|e| format!("{what} is not valid: {e}"))?;
         scenario.config.validate()?;
         Ok(scenario)
     }
@@ -237,6 +272,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_scenario_file_round_trips_and_bad_files_say_why() {
+        let timeline = run();
+        let scenario = Scenario::of(&timeline);
+        let json = scenario.to_json();
+        assert!(
+            json.starts_with("{\"version\":1,"),
+            "the format first: {json:.80}"
+        );
+        let back = Scenario::from_json(&json).expect("its own JSON");
+        assert_eq!(back, scenario);
+        let replayed = back.replay().expect("replays");
+        assert_eq!(replayed.sim().state_hash(), timeline.sim().state_hash());
+        let newer = json.replacen("\"version\":1", "\"version\":2", 1);
+        assert!(
+            Scenario::from_json(&newer)
+                .expect_err("newer")
+                .contains("newer raftlab")
+        );
+        assert!(
+            Scenario::from_json("{")
+                .expect_err("cut")
+                .contains("not valid")
+        );
+        assert!(
+            Scenario::from_json(&"x".repeat(SCENARIO_BYTES_MAX + 1))
+                .expect_err("big")
+                .contains("too large")
+        );
+        let bad_config = json.replacen("\"voters\":3", "\"voters\":0", 1);
+        assert_ne!(bad_config, json, "the test changes the voters");
+        assert!(Scenario::from_json(&bad_config).is_err());
+    }
+
     proptest::proptest! {
         /// Any scenario (random config, random actions with steps and times) comes back equal.
         #[test]
@@ -270,6 +339,7 @@ mod tests {
                 state_hash: format!("{seed:016x}"),
             };
             let link = scenario.to_link();
+            proptest::prop_assert_eq!(Scenario::from_json(&scenario.to_json()), Ok(scenario.clone()));
             proptest::prop_assert_eq!(Scenario::from_link(&link), Ok(scenario));
         }
 
@@ -287,6 +357,9 @@ mod tests {
                 let _ = Scenario::from_link(&text);
             }
             let _ = Scenario::from_link(&format!("1.{text}"));
+            let _ = Scenario::from_json(&text);
+            let json = Scenario::of(&Timeline::new(SimConfig::default()).expect("config")).to_json();
+            let _ = Scenario::from_json(&json[..cut.min(json.len())]);
         }
     }
 }

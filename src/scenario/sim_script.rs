@@ -485,7 +485,7 @@ fn export_history_file(sim: &Sim, cmd: &Command) -> Result<String, String> {
 }
 
 /// `at 500 crash 2` -> the command `crash 2`.
-fn shifted(cmd: &Command) -> Result<Command, String> {
+pub(crate) fn shifted(cmd: &Command) -> Result<Command, String> {
     let mut args = cmd.args.clone();
     let first_positional =
         |args: &Vec<crate::scenario::script::Arg>| args.iter().position(|a| a.key.is_none());
@@ -508,7 +508,7 @@ fn shifted(cmd: &Command) -> Result<Command, String> {
     })
 }
 
-fn number(cmd: &Command, position: usize) -> Result<u64, String> {
+pub(crate) fn number(cmd: &Command, position: usize) -> Result<u64, String> {
     let words = cmd.positionals();
     let word = words
         .get(position)
@@ -536,7 +536,7 @@ fn uint(cmd: &Command, key: &str, default: u64) -> Result<u64, String> {
     }
 }
 
-fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
+pub(crate) fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
     let d = SimConfig::default();
     let disk_latency = match cmd.value("disk-latency") {
         None => (d.disk_latency_ms_min, d.disk_latency_ms_max),
@@ -624,7 +624,7 @@ fn console_line(raw: &str) -> String {
     }
 }
 
-fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
+pub(crate) fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
     let node = |i| number(cmd, i).map(NodeId);
     let via = || -> Result<NodeId, String> {
         let v = cmd

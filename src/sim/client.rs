@@ -6,6 +6,7 @@
 //! once, possibly stale. An operation with no answer within the client timeout ends with an
 //! unknown outcome: it may or may not have taken effect, and the history checker allows both.
 
+use crate::kv::console::executor::{ClusterInfo, MemberInfo};
 use crate::kv::console::{self, ConsoleCommand};
 use crate::kv::request::Request;
 use crate::raft::types::NodeId;
@@ -112,4 +113,29 @@ pub fn peer_url(id: NodeId) -> String {
     } else {
         format!("http://localhost:{}2380", id)
     }
+}
+
+/// How node `id` appears in `member list` and to `--endpoints`: named `n1`, at its URLs.
+pub fn member_info(id: NodeId, is_learner: bool) -> MemberInfo {
+    MemberInfo {
+        id: id.0,
+        name: format!("n{id}"),
+        peer_urls: vec![peer_url(id)],
+        client_urls: vec![client_url(id)],
+        is_learner,
+    }
+}
+
+/// The node among `ids` that an `--endpoints` value names (a member name such as `n2`, or a
+/// client URL; the first of a list that names one), by the console's own rules: how the
+/// simulator routes a line, and how the real-etcd export picks the member to send it to.
+pub fn endpoint_node(ids: impl IntoIterator<Item = NodeId>, endpoint: &str) -> Option<NodeId> {
+    let cluster = ClusterInfo {
+        members: ids.into_iter().map(|id| member_info(id, false)).collect(),
+        ..ClusterInfo::default()
+    };
+    cluster
+        .resolve(Some(endpoint))
+        .ok()
+        .map(|member| NodeId(member.id))
 }

@@ -54,18 +54,60 @@ pub fn etcd_command(sim: &Sim, id: NodeId) -> Option<String> {
     let state = if id.0 <= founders { "new" } else { "existing" };
     let client = client_url(id);
     let peer = peer_url(id);
-    let flags = [
-        "etcd".to_string(),
-        format!("--name n{id}"),
-        format!("--data-dir n{id}.etcd"),
-        format!("--listen-client-urls {client}"),
-        format!("--advertise-client-urls {client}"),
-        format!("--listen-peer-urls {peer}"),
-        format!("--initial-advertise-peer-urls {peer}"),
-        format!("--initial-cluster {initial_cluster}"),
-        format!("--initial-cluster-state {state}"),
-    ];
-    Some(flags.join(" \\\n  "))
+    let name = format!("n{id}");
+    let data_dir = format!("n{id}.etcd");
+    let member = MemberFlags {
+        name: &name,
+        data_dir: &data_dir,
+        client_url: &client,
+        peer_url: &peer,
+        initial_cluster: &initial_cluster,
+        cluster_state: state,
+    };
+    let mut line = vec!["etcd".to_string()];
+    line.extend(
+        member
+            .pairs()
+            .iter()
+            .map(|(flag, value)| format!("{flag} {value}")),
+    );
+    Some(line.join(" \\\n  "))
+}
+
+/// The values of the seed article's flags for one member. Their names and order are written
+/// only in [`MemberFlags::pairs`], so the node panel's command line and the real-cluster
+/// export (`src/scenario/etcd_export.rs`, whose values are shell words such as
+/// `"$DATA/n1.etcd"`) start a member the same way.
+#[derive(Clone, Copy, Debug)]
+pub struct MemberFlags<'a> {
+    /// `--name`: the member's name (`n1`, as raftlab names nodes).
+    pub name: &'a str,
+    /// `--data-dir`: where the member keeps its log and snapshots.
+    pub data_dir: &'a str,
+    /// `--listen-client-urls` and `--advertise-client-urls`: where clients reach it.
+    pub client_url: &'a str,
+    /// `--listen-peer-urls` and `--initial-advertise-peer-urls`: where members reach it.
+    pub peer_url: &'a str,
+    /// `--initial-cluster`: `name=peer-url` of every member, comma-separated.
+    pub initial_cluster: &'a str,
+    /// `--initial-cluster-state`: `new` for a founding member, `existing` to join.
+    pub cluster_state: &'a str,
+}
+
+impl<'a> MemberFlags<'a> {
+    /// Each flag with its value, in the seed article's order.
+    pub fn pairs(&self) -> [(&'static str, &'a str); 8] {
+        [
+            ("--name", self.name),
+            ("--data-dir", self.data_dir),
+            ("--listen-client-urls", self.client_url),
+            ("--advertise-client-urls", self.client_url),
+            ("--listen-peer-urls", self.peer_url),
+            ("--initial-advertise-peer-urls", self.peer_url),
+            ("--initial-cluster", self.initial_cluster),
+            ("--initial-cluster-state", self.cluster_state),
+        ]
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub mod spacetime;
 mod text;
 
 pub use clients::{ClientView, OpView};
-pub use etcd::etcd_command;
+pub use etcd::{MemberFlags, etcd_command};
 pub use events::EventView;
 pub use kv::{KeyView, KvView};
 pub use links::LinkView;

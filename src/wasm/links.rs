@@ -40,4 +40,24 @@ impl Playground {
             view_cache: Default::default(),
         })
     }
+
+    /// The whole recorded run, shown at the current moment, as scenario JSON (pretty, for a
+    /// file; docs/scenario-format.md).
+    #[wasm_bindgen(js_name = scenarioJson)]
+    pub fn scenario_json(&self) -> String {
+        Scenario::of(&self.timeline).to_json()
+    }
+
+    /// A new run opened from scenario JSON (a file `scenarioJson` wrote): replayed to its
+    /// moment, its state hash checked; a JS error in words otherwise.
+    #[wasm_bindgen(js_name = fromScenarioJson)]
+    pub fn from_scenario_json(text: &str) -> Result<Playground, JsError> {
+        let scenario = Scenario::from_json(text).map_err(|e| JsError::new(&e))?;
+        let timeline = scenario.replay().map_err(|e| JsError::new(&e))?;
+        Ok(Playground {
+            timeline,
+            options: ViewOptions::default(),
+            view_cache: Default::default(),
+        })
+    }
 }

@@ -2,6 +2,7 @@
 //! into plain-data view models and actions into calls; no protocol logic lives here.
 
 mod catalog;
+mod exports;
 mod lessons;
 mod links;
 mod log_slice;

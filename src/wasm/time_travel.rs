@@ -41,6 +41,19 @@ impl Playground {
         Ok(self.timeline.seek_step(n).to_string())
     }
 
+    /// Goes to the exact moment `(step, ms)` of the recorded run: the moment after `step`
+    /// events with the actions recorded there applied, the clock at `ms` (a run paused between
+    /// two events, as a lesson step begins). False when an event is due before `ms`, so no run
+    /// stood there; the run is then left right after `step` events.
+    #[wasm_bindgen(js_name = seekMoment)]
+    pub fn seek_moment(&mut self, step: f64, ms: f64) -> Result<bool, JsError> {
+        let step = whole(step, "step")?;
+        let ms = whole(ms, "ms")?;
+        Ok(self
+            .timeline
+            .seek_moment(step, crate::sim::queue::TimeMs(ms)))
+    }
+
     /// Goes to the moment right after trace event `id` (an event feed line's id) was written:
     /// the end of the step that wrote it. Returns how it ended, as `advanceMs` does.
     #[wasm_bindgen(js_name = seekEvent)]

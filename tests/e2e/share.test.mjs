@@ -171,3 +171,75 @@ test('the address bar takes a pasted link without a reload; l copies by keyboard
   assert.ok(url.includes('#run=1.'));
   await context.close();
 });
+
+/** Clicks an export button in the open dialog; gives the downloaded file's name and text. */
+async function exported(page, name) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name }).click(),
+  ]);
+  const stream = await file.createReadStream();
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return { name: file.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+}
+
+test('Share & export downloads the run, its history and its picture, and opens a run from a file', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const { page, problems } = await openPlayground(context, { seed: 6, nodes: 3 });
+  const led = await untilLeader(page);
+  const input = page.getByRole('textbox', { name: 'etcdctl command', exact: true });
+  await input.fill('put mykey myvalue');
+  await input.press('Enter');
+  await advance(page, 600);
+  await act(page, { kind: 'crash', node: led.leader === 1 ? 2 : 1 });
+  await advance(page, 400);
+  const saved = await moment(page);
+
+  await page.getByRole('button', { name: 'Share & export…' }).click();
+  const json = await exported(page, 'Scenario (.json)');
+  assert.match(json.name, /^raftlab-seed6-t\d+ms\.json$/);
+  const scenario = JSON.parse(json.text);
+  assert.equal(scenario.version, 1);
+  assert.equal(scenario.state_hash, saved.hash);
+  assert.ok(scenario.actions.some((a) => a.action.kind === 'crash'));
+  const script = await exported(page, 'Scenario script (.txt)');
+  assert.match(script.text, /^cluster /m);
+  assert.match(script.text, new RegExp(`^${saved.hash}$`, 'm'), 'the script ends with the hash it must reach');
+  const history = JSON.parse((await exported(page, 'Client history (.json)')).text);
+  assert.ok(JSON.stringify(history).includes('mykey'), 'the put is in the history');
+  const picture = await exported(page, 'Cluster picture (.svg)');
+  assert.match(picture.text, /^<\?xml/);
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { error: doc.querySelector('parsererror') !== null, circles: doc.querySelectorAll('circle').length,
+      classes: doc.querySelectorAll('[class]').length, text: doc.documentElement.textContent };
+  }, picture.text);
+  assert.equal(parsed.error, false, 'the picture is well-formed SVG');
+  assert.ok(parsed.circles >= 3 && parsed.classes === 0, 'standalone: its styles are written in');
+  assert.match(parsed.text, /n1/);
+  const rust = await exported(page, 'Rust regression test (.rs)');
+  assert.match(rust.name, /\.rs$/);
+  assert.ok(rust.text.includes(saved.hash), 'the regression test asserts the page\'s hash');
+  assert.match(rust.text, /#\[test\]/);
+  const etcd = await exported(page, 'Real etcd script (.sh)');
+  assert.match(etcd.text, /^#!/);
+  assert.match(etcd.text, /--initial-cluster/);
+  assert.match(etcd.text, /put.*mykey.*myvalue/);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // Open the JSON in a fresh page: same moment; a damaged file leaves the run as it is.
+  const fresh = await openPlayground(context, { seed: 2, nodes: 3 });
+  const before = await moment(fresh.page);
+  await fresh.page.getByRole('button', { name: 'Share & export…' }).click();
+  await fresh.page.setInputFiles('#open-file', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(json.text.slice(0, 50)) });
+  await fresh.page.waitForFunction(() => /could not be opened/.test(document.querySelector('[data-testid="export-status"]')?.textContent ?? ''));
+  assert.match(await fresh.page.textContent('[data-testid="export-status"]'), /not valid.*Your run is unchanged/);
+  assert.deepEqual(await moment(fresh.page), before);
+  await fresh.page.setInputFiles('#open-file', { name: json.name, mimeType: 'application/json', buffer: Buffer.from(json.text) });
+  await fresh.page.waitForFunction((hash) => document.querySelector('[data-testid="state-hash"]')?.textContent === hash, saved.hash);
+  assert.deepEqual(await moment(fresh.page), saved);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(fresh.problems, []);
+  await context.close();
+});

@@ -52,7 +52,30 @@ export function createController(bindings, hooks) {
   const listeners = [];
   /** @type {Array<() => void>} */
   const actListeners = [];
-  const acted = () => { for (const listener of actListeners) listener(); };
+  /** @param {object} action */
+  const acted = (action) => { for (const listener of actListeners) listener(action); };
+  /** Usable controls (null: all); see `ctx.setAllowed`. */
+  /** @type {Set<string> | null} */
+  let allowed = null;
+  let lockedBy = 'this page';
+  /** @param {unknown} name */
+  const refuse = (name) => {
+    report(`The "${String(name).slice(0, 40)}" control is locked by ${lockedBy}.`);
+    return false;
+  };
+  /** @type {Array<(message: string) => void>} */
+  const errorListeners = [];
+  /** @type {((message: string) => void) | null} */
+  let capture = null;
+  /** Shows `message` in the banner (or hands it to a capture) and tells the error listeners. */
+  function report(message) {
+    if (capture) {
+      capture(message);
+      return;
+    }
+    hooks.onError(message);
+    for (const listener of errorListeners) listener(message);
+  }
   let playing = false;
   let speed = SPEED_DEFAULT;
   /** Virtual ms owed to the engine below 1 ms (advanceMs takes whole ms). */
@@ -75,7 +98,7 @@ export function createController(bindings, hooks) {
     try {
       answer = change();
     } catch (error) {
-      hooks.onError(errorText(error));
+      report(errorText(error));
       return false;
     }
     refresh();
@@ -83,9 +106,9 @@ export function createController(bindings, hooks) {
   }
 
   /** An accepted user action also tells the act listeners (the first-visit hint). */
-  function userAction(change) {
+  function userAction(change, action) {
     const taken = attempt(change);
-    if (taken) acted();
+    if (taken) acted(action);
     return taken;
   }
 
@@ -115,6 +138,11 @@ export function createController(bindings, hooks) {
       setPlaying(false);
       return attempt(() => { playground.seekStep(Math.max(0, Math.floor(n))); });
     },
+    /** Goes to the exact moment (`step` events done, clock at `ms`) of the recorded run. */
+    seekMoment(step, ms) {
+      setPlaying(false);
+      return attempt(() => playground.seekMoment(Math.max(0, Math.floor(step)), Math.max(0, Math.floor(ms))));
+    },
     /** Goes to the moment right after trace event `id` (an event feed line) was written. */
     seekEvent(id) {
       setPlaying(false);
@@ -131,16 +159,45 @@ export function createController(bindings, hooks) {
     get displayMs() { return (view ? view.nowMs : 0) + (playing ? owedMs : 0); },
     bindings,
     act(action) {
-      return userAction(() => { playground.apply(action); });
+      if (!ctx.allows(action?.kind)) return refuse(action?.kind);
+      return userAction(() => { playground.apply(action); }, action);
+    },
+    /** An action from a host page or a lesson: the same as `act`, never locked. */
+    actAsAuthor(action) {
+      return userAction(() => { playground.apply(action); }, action);
     },
     sendConsole(client, node, line) {
-      return userAction(() => { playground.console(client, node, line); });
+      if (!ctx.allows('console')) return refuse('console');
+      return userAction(() => { playground.console(client, node, line); }, { kind: 'console', client, node, line });
     },
+    /**
+     * Locks every control but `names` (Action kinds such as "crash", "console", and the page's
+     * "play", "step", "timeline", "settings", "link"); null unlocks all. `why` says who locked.
+     * @param {string[] | null} names
+     * @param {string} [why]
+     */
+    setAllowed(names, why = 'this page') {
+      allowed = names ? new Set(names) : null;
+      lockedBy = why;
+      for (const listener of listeners) listener(/** @type {View} */ (view));
+    },
+    /** Whether the control `name` is usable (see `setAllowed`). */
+    allows(name) { return allowed === null || allowed.has(String(name)); },
     select(next) {
       selection = { ...selection, ...next };
       refresh();
     },
-    error: (message) => hooks.onError(message),
+    error: (message) => report(message),
+    /** Calls `listener` with every message the banner shows from now on. */
+    onError(listener) { errorListeners.push(listener); },
+    /**
+     * Until the returned function is called, messages go to `listener` instead of the banner
+     * (a host page's request answered with its error, not a banner in someone else's page).
+     */
+    captureErrors(listener) {
+      capture = listener;
+      return () => { capture = null; };
+    },
     announce: (text) => hooks.announce(text),
     refresh: () => refresh(),
     restart(nextConfig) {
@@ -148,7 +205,7 @@ export function createController(bindings, hooks) {
       try {
         created = new bindings.Playground(JSON.stringify(nextConfig));
       } catch (error) {
-        hooks.onError(errorText(error));
+        report(errorText(error));
         return false;
       }
       adopt(created, nextConfig);
@@ -164,14 +221,18 @@ export function createController(bindings, hooks) {
      */
     openLink(text) {
       const error = ctx.tryOpenLink(text);
-      if (error) hooks.onError(`${error} Your current run is unchanged.`);
+      if (error) report(`${error} Your current run is unchanged.`);
       return !error;
     },
     /** `openLink` without the banner: the refusal in words, or '' when it opened. */
     tryOpenLink(text) {
+      return ctx.tryOpenRun(() => bindings.Playground.fromLink(text));
+    },
+    /** Makes the Playground `make` gives the run (paused); its refusal in words, or ''. */
+    tryOpenRun(make) {
       let opened;
       try {
-        opened = bindings.Playground.fromLink(text);
+        opened = make();
       } catch (error) {
         return errorText(error);
       }
@@ -212,7 +273,7 @@ export function createController(bindings, hooks) {
 
   function setPlaying(next) {
     if (next && view && !view.monitor.ok) {
-      hooks.onError('A safety monitor fired and froze this run: restart it from Settings to go on.');
+      report('A safety monitor fired and froze this run: restart it from Settings to go on.');
       next = false;
     }
     playing = next;

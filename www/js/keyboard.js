@@ -53,10 +53,10 @@ export function setupKeyboard(root, ctx, hooks) {
       case ' ':
         // Space on a focused button presses that button; elsewhere it plays / pauses.
         if (e.target instanceof HTMLButtonElement) { handled = false; break; }
-        ctx.togglePlay();
+        if (ctx.allows('play')) ctx.togglePlay();
         break;
-      case '.': ctx.step(); break;
-      case ',': ctx.stepBack(); break;
+      case '.': if (ctx.allows('step')) ctx.step(); break;
+      case ',': if (ctx.allows('step')) ctx.stepBack(); break;
       case 'c': {
         if (document.getElementById('console-tab-panel')?.contains(document.getElementById('console-view'))) {
           showPanel('console-tab-panel');
@@ -76,8 +76,8 @@ export function setupKeyboard(root, ctx, hooks) {
       case 'i': if (needNode()) ctx.act({ kind: 'isolate', node }); break;
       case 'h': ctx.act({ kind: 'heal' }); break;
       case 'n': showPanel('network-view'); break;
-      case 's': showPanel('settings-view'); break;
-      case 'l': hooks.copyLink(); break;
+      case 's': if (ctx.allows('settings')) showPanel('settings-view'); break;
+      case 'l': if (ctx.allows('link')) hooks.copyLink(); break;
       case '?': hooks.openHelp(); break;
       case 'Escape': ctx.select({ node: undefined, message: undefined }); break;
       default:

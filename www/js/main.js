@@ -6,7 +6,7 @@ import { explainLoadError, loadCore } from './boot.js';
 import {
   createController, DEFAULT_CONFIG, SPEED_DEFAULT, speedText,
 } from './controller.js';
-import { setupTabs, showPanel } from './tabs.js';
+import { selectTab, setupTabs, showPanel } from './tabs.js';
 import { setupKeyboard, SHORTCUTS } from './keyboard.js';
 import { createNarrator } from './narration.js';
 import * as ring from './ring.js';
@@ -21,7 +21,11 @@ import * as timeline from './timeline.js';
 import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
 import * as history from './history.js';
-import { linkFromHash, setupShare, storedRun } from './share.js';
+import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
+import { applyEmbed, readEmbedParams, showControls, showPanels } from './embed.js';
+import { lessonIndex, mountLessons } from './lesson.js';
+import { setupHostApi } from './host-api.js';
+import { setupExport } from './export.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -102,7 +106,11 @@ function setupConsolePlacement() {
       if (view.parentElement !== panel) panel.append(view);
     } else {
       if (view.parentElement !== area) area.append(view);
-      if (tab.getAttribute('aria-selected') === 'true') showPanel('node-view');
+      if (tab.getAttribute('aria-selected') === 'true') {
+        const first = document.querySelector('.side-area [role=tab]:not([hidden])');
+        if (first instanceof HTMLElement && first !== tab) selectTab(first);
+        else showPanel('node-view');
+      }
     }
   };
   media.addEventListener('change', place);
@@ -194,18 +202,49 @@ async function start() {
   const help = setupHelp();
 
   const params = new URLSearchParams(location.search);
-  const embedded = params.get('embed') === '1';
+  const wanted = readEmbedParams(params);
+  const { embedded } = wanted;
   const share = setupShare(ctx, {
     button: /** @type {HTMLButtonElement} */ (byId('copy-link')),
+    embedButton: /** @type {HTMLButtonElement} */ (byId('copy-embed')),
+    dialogTitle: byId('link-title'),
     status: byId('share-status'),
     dialog: /** @type {HTMLDialogElement} */ (byId('link-dialog')),
     field: /** @type {HTMLTextAreaElement} */ (byId('link-field')),
     close: /** @type {HTMLButtonElement} */ (byId('link-close')),
     keep: !embedded,
   });
+  setupExport(ctx, {
+    open: /** @type {HTMLButtonElement} */ (byId('open-export')),
+    dialog: /** @type {HTMLDialogElement} */ (byId('export-dialog')),
+    status: byId('export-status'),
+    file: /** @type {HTMLInputElement} */ (byId('open-file')),
+    close: /** @type {HTMLButtonElement} */ (byId('export-close')),
+  });
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { embedded, say: share.say });
-  setupFirstVisit(ctx);
+  applyEmbed(document, ctx, wanted, showBanner);
+  const lessons = mountLessons({
+    menuButton: /** @type {HTMLButtonElement} */ (byId('lessons-button')),
+    menu: /** @type {HTMLDialogElement} */ (byId('lessons-dialog')),
+    menuList: byId('lessons-list'),
+    menuClose: /** @type {HTMLButtonElement} */ (byId('lessons-close')),
+    card: byId('lesson-card'),
+  }, ctx, {
+    showPanels: (names) => showPanels(document, wanted, names),
+    lock: (names) => {
+      byId('first-visit').hidden = true;
+      const allowed = wanted.controls ? names.filter((name) => wanted.controls?.includes(name)) : names;
+      ctx.setAllowed(allowed, 'this lesson (finish it or press Exit lesson to use everything)');
+      showControls(document, allowed);
+    },
+    unlock: () => {
+      ctx.setAllowed(wanted.controls, 'the page that embeds this one');
+      showControls(document, wanted.controls);
+    },
+  });
+  if (embedded) setupOpenFull(ctx);
+  else if (!params.has('lesson')) setupFirstVisit(ctx);
 
   // A handle for tests, benchmarks and curious developers (documented in README).
   /** @type {any} */ (window).raftlab = { ctx, version };
@@ -216,8 +255,50 @@ async function start() {
   // (with autoplay=0 nothing else would until the first action).
   ctx.refresh();
   document.body.dataset.state = 'ready';
-  // A linked or restored run waits at its moment; a fresh one plays unless autoplay=0.
-  if (opened === 'fresh' && params.get('autoplay') !== '0') ctx.play();
+  setupHostApi(window, ctx);
+  // A linked or restored run waits at its moment (unless autoplay=1); a fresh one plays
+  // unless autoplay=0.
+  const lessonName = params.get('lesson');
+  if (lessonName !== null) await startLessonByName(lessons, lessonName);
+  const autoplay = params.get('autoplay');
+  if (!lessons.active && (autoplay === '1' || (opened === 'fresh' && autoplay !== '0'))) ctx.play();
+}
+
+/**
+ * `lesson=NAME`: starts the built-in lesson of that name (www/lessons/index.json); an unknown
+ * name says so and lists the names, and the page goes on with its run.
+ */
+async function startLessonByName(lessons, name) {
+  let index;
+  try {
+    index = await lessonIndex();
+  } catch (error) {
+    showBanner(String(/** @type {any} */ (error)?.message ?? error));
+    return;
+  }
+  const entry = index.find((lesson) => lesson.name === name);
+  if (!entry) {
+    showBanner(`There is no lesson "${name.slice(0, 40)}". The lessons are: ${index.map((l) => l.name).join(', ')}.`);
+    return;
+  }
+  await lessons.start(entry.file);
+}
+
+/**
+ * In an iframe, "Open in raftlab" opens the full page with this run at this moment (the link
+ * is made when it is used, so it is never stale).
+ */
+function setupOpenFull(ctx) {
+  const link = /** @type {HTMLAnchorElement} */ (byId('open-full'));
+  const point = () => {
+    try {
+      const url = new URL(linkUrl(ctx.linkText()));
+      for (const name of ['embed', 'panels', 'controls']) url.searchParams.delete(name);
+      link.href = url.toString();
+    } catch { /* keeps the plain page address */ }
+  };
+  for (const type of ['pointerenter', 'focus', 'mousedown', 'keydown']) link.addEventListener(type, point);
+  link.hidden = false;
 }
 
 /**

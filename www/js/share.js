@@ -30,20 +30,35 @@ export function linkUrl(text, base = location.href) {
   return url.toString();
 }
 
+/**
+ * The iframe snippet that embeds the run `text` (at its moment, minimal chrome).
+ * @param {string} text
+ * @param {string} [base]
+ */
+export function embedCode(text, base = location.href) {
+  const url = new URL(linkUrl(text, base));
+  url.searchParams.set('embed', '1');
+  const src = url.toString().replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+  return `<iframe src="${src}" title="raftlab: a Raft playground" width="800" height="600" `
+    + 'style="border: 1px solid #ccc; border-radius: 8px; max-width: 100%;" loading="lazy" '
+    + 'allow="clipboard-write"></iframe>';
+}
+
 /** The run kept by the last visit, or null. */
 export function storedRun() {
   try { return localStorage.getItem(RUN_KEY); } catch { return null; }
 }
 
 /**
- * Wires the Copy link button and its fallback dialog, saving to storage (unless `keep` is
+ * Wires the Copy link and Embed buttons and its fallback dialog, saving to storage (unless `keep` is
  * false, as in an embedded frame) and opening links pasted into the address bar.
  * @param {import('./types.js').Ctx} ctx
- * @param {{ button: HTMLButtonElement, status: HTMLElement, dialog: HTMLDialogElement,
- *           field: HTMLTextAreaElement, close: HTMLButtonElement, keep: boolean }} parts
+ * @param {{ button: HTMLButtonElement, embedButton: HTMLButtonElement, status: HTMLElement,
+ *           dialog: HTMLDialogElement, dialogTitle: HTMLElement, field: HTMLTextAreaElement,
+ *           close: HTMLButtonElement, keep: boolean }} parts
  */
 export function setupShare(ctx, parts) {
-  const { button, status, dialog, field, close, keep } = parts;
+  const { button, embedButton, status, dialog, dialogTitle, field, close, keep } = parts;
   /** The link this page last put in the address bar (a hashchange to it is ours). */
   let shownLink = linkFromHash(location.hash);
   let statusTimer = 0;
@@ -56,30 +71,53 @@ export function setupShare(ctx, parts) {
     statusTimer = window.setTimeout(() => { status.textContent = ''; }, 6000);
   };
 
-  const copy = async () => {
-    let text;
+  /** The run's link text, or null (and a banner) when the engine cannot make one. */
+  const currentLink = () => {
     try {
-      text = ctx.linkText();
+      return ctx.linkText();
     } catch (error) {
       ctx.error(`Could not make a link: ${String(error && /** @type {any} */ (error).message || error)}`);
-      return;
+      return null;
     }
+  };
+
+  /**
+   * Puts `text` on the clipboard and says `done`; without a clipboard (an iframe without
+   * permission, an old browser) shows it selected in a dialog to copy by hand.
+   * @param {string} text @param {string} title @param {string} done
+   */
+  const toClipboard = async (text, title, done) => {
+    try {
+      await navigator.clipboard.writeText(text);
+      say(done);
+    } catch {
+      dialogTitle.textContent = title;
+      field.value = text;
+      dialog.showModal();
+      field.focus();
+      field.select();
+      say(`${title} is selected: copy it with Ctrl+C.`);
+    }
+  };
+
+  const copy = async () => {
+    const text = currentLink();
+    if (text === null) return;
     const url = linkUrl(text);
     shownLink = text;
     history.replaceState(null, '', url);
     const size = `${url.length.toLocaleString('en')} characters`;
-    try {
-      await navigator.clipboard.writeText(url);
-      say(`Link copied (${size}). It opens this run at t = ${ctx.view.nowMs} ms.`);
-    } catch {
-      // No clipboard (an iframe without permission, an old browser): show it to copy by hand.
-      field.value = url;
-      dialog.showModal();
-      field.focus();
-      field.select();
-      say(`The link (${size}) is selected: copy it with Ctrl+C.`);
-    }
+    await toClipboard(url, 'The link to this run', `Link copied (${size}). It opens this run at t = ${ctx.view.nowMs} ms.`);
   };
+
+  const copyEmbed = async () => {
+    const text = currentLink();
+    if (text === null) return;
+    await toClipboard(embedCode(text), 'The embed code',
+      'Embed code copied: paste it into your course page (an iframe, 800 × 600).');
+  };
+  embedButton.addEventListener('click', copyEmbed);
+  embedButton.disabled = false;
   button.addEventListener('click', copy);
   button.disabled = false;
   close.addEventListener('click', () => dialog.close());
@@ -108,5 +146,5 @@ export function setupShare(ctx, parts) {
     window.addEventListener('pagehide', save);
     document.addEventListener('visibilitychange', () => { if (document.hidden) save(); });
   }
-  return { copy, say };
+  return { copy, copyEmbed, say };
 }

@@ -189,9 +189,16 @@
  * @property {number} displayMs virtual time the pictures show (engine clock + owed fraction)
  * @property {any} bindings the wasm-bindgen module
  * @property {(action: object) => boolean} act applies an Action; false (and a banner) when refused
+ * @property {(action: object) => boolean} actAsAuthor `act` for a host page or a lesson: never locked
  * @property {(client: number, node: number, line: string) => boolean} sendConsole
+ * @property {(names: string[] | null, why?: string) => void} setAllowed locks every control but
+ *   `names` (Action kinds, "console", "play", "step", "timeline", "settings", "link"); null: all
+ * @property {(name: string) => boolean} allows whether a control is usable
  * @property {(next: { node?: number, message?: number }) => void} select
  * @property {(message: string) => void} error shows the banner
+ * @property {(listener: (message: string) => void) => void} onError called with every banner message
+ * @property {(listener: (message: string) => void) => () => void} captureErrors sends banner
+ *   messages to `listener` instead, until the returned function is called
  * @property {(text: string) => void} announce speaks through the live region
  * @property {() => void} refresh
  * @property {(config: Record<string, any>) => boolean} restart
@@ -200,18 +207,22 @@
  *   moment); a refused link shows why in the banner, changes nothing and gives false
  * @property {(text: string) => string} tryOpenLink `openLink` without the banner: the refusal
  *   in words, or '' when it opened
+ * @property {(make: () => any) => string} tryOpenRun makes the Playground `make` gives the
+ *   run (paused at its moment): its refusal in words, or '' when it opened
  * @property {() => void} play
  * @property {() => void} pause
  * @property {() => void} togglePlay
  * @property {() => boolean} step
  * @property {() => boolean} stepBack goes exactly one event back (pauses; the recorded future stays)
  * @property {(n: number) => boolean} seekStep goes to the moment after exactly `n` events (pauses)
+ * @property {(step: number, ms: number) => boolean} seekMoment goes to the exact moment (`step`
+ *   events done, clock at `ms`) of the recorded run (pauses)
  * @property {(id: number) => boolean} seekEvent goes to the moment right after trace event `id` was written (pauses)
  * @property {() => boolean} undoFork brings back the future the last fork replaced (pauses)
  * @property {(speed: number) => void} setSpeed
  * @property {(ms: number) => string} advance runs `ms` virtual ms now
  * @property {(listener: (view: View) => void) => void} onChange called after each render
- * @property {(listener: () => void) => void} onAct called after each accepted user action
+ * @property {(listener: (action: any) => void) => void} onAct called with each accepted action
  */
 
 /**

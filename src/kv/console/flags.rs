@@ -205,6 +205,14 @@ pub fn sort_words(words: &[Word]) -> Result<SortedWords, ParseError> {
     Ok(sorted)
 }
 
+/// Whether the flag with long name `long` takes a value (false for a switch such as
+/// `--prefix`, and for a name raftlab does not know): how a flag is written back for etcdctl.
+pub fn takes_value(long: &str) -> bool {
+    FLAG_SPECS
+        .iter()
+        .any(|spec| spec.long == long && spec.takes_value)
+}
+
 /// `--name=value` -> (name, Some(value)); `-w` -> ("w", None).
 fn split_flag(text: &str) -> (&str, Option<&str>) {
     let body = text.trim_start_matches('-');

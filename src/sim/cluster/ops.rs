@@ -2,9 +2,7 @@
 
 use super::{ActionError, Event, Sim};
 use crate::kv::command::Command;
-use crate::kv::console::executor::{
-    ClusterInfo, EndpointStatus, ExecError, HeaderInfo, KvExecutor, MemberInfo,
-};
+use crate::kv::console::executor::{EndpointStatus, ExecError, HeaderInfo, KvExecutor, MemberInfo};
 use crate::kv::console::{self, ConsoleCommand};
 use crate::kv::request::Request;
 use crate::kv::response::Response;
@@ -425,29 +423,17 @@ impl Sim {
     /// The node an `--endpoints` value names (a member name such as `n2`, or a client URL),
     /// resolved with the console's own rules over every node of the cluster.
     fn resolve_endpoint(&self, endpoint: &str) -> Result<NodeId, String> {
-        let cluster = ClusterInfo {
-            cluster_id: CLUSTER_ID,
-            raft_term: 0,
-            members: self
+        client::endpoint_node(self.nodes.keys().copied(), endpoint).ok_or_else(|| {
+            let known: Vec<String> = self
                 .nodes
                 .keys()
-                .map(|&id| member_info(id, false))
-                .collect(),
-        };
-        match cluster.resolve(Some(endpoint)) {
-            Ok(member) => Ok(NodeId(member.id)),
-            Err(_) => {
-                let known: Vec<String> = self
-                    .nodes
-                    .keys()
-                    .map(|&id| format!("n{id} ({})", client::client_url(id)))
-                    .collect();
-                Err(format!(
-                    "Error: unknown endpoint '{endpoint}'; this cluster has {}",
-                    known.join(", ")
-                ))
-            }
-        }
+                .map(|&id| format!("n{id} ({})", client::client_url(id)))
+                .collect();
+            format!(
+                "Error: unknown endpoint '{endpoint}'; this cluster has {}",
+                known.join(", ")
+            )
+        })
     }
 
     fn members(&self) -> Vec<MemberInfo> {
@@ -465,7 +451,7 @@ impl Sim {
             .copied()
             .collect::<std::collections::BTreeSet<NodeId>>()
             .into_iter()
-            .map(|id| member_info(id, conf.learners.contains(&id)))
+            .map(|id| client::member_info(id, conf.learners.contains(&id)))
             .collect()
     }
 
@@ -490,17 +476,6 @@ impl Sim {
             raft_applied_index: sim_node.app.applied().0,
             is_learner: r.is_learner() && r.role() != Role::Leader,
         })
-    }
-}
-
-/// How node `id` appears in `member list` and to `--endpoints`.
-fn member_info(id: NodeId, is_learner: bool) -> MemberInfo {
-    MemberInfo {
-        id: id.0,
-        name: format!("n{id}"),
-        peer_urls: vec![client::peer_url(id)],
-        client_urls: vec![client::client_url(id)],
-        is_learner,
     }
 }
 
