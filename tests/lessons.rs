@@ -2,9 +2,11 @@
 //! headless with every wait met, every expectation true and no monitor firing where none is
 //! expected (`raftlab run` on each, in-process); www/lessons/index.json lists each file once,
 //! in order; and the first lesson's report matches its golden copy, so the authors' output
-//! stays stable. `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copy.
+//! stays stable, and each lesson's final state hash is the one the page reaches playing it
+//! (tests/lessons/final-hashes.txt, read by tests/wasm/lessons.test.mjs).
+//! `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copies.
 
-use raftlab::scenario::lesson::{Lesson, player};
+use raftlab::scenario::lesson::{Lesson, runner};
 use std::path::{Path, PathBuf};
 
 fn lessons_dir() -> PathBuf {
@@ -43,12 +45,33 @@ fn every_built_in_lesson_tells_its_story() {
                 lesson.steps.len()
             ));
         }
-        let report = player::run_lesson(&lesson);
+        let report = runner::run_lesson(&lesson);
         if let Some(failure) = report.failure {
             failures.push(format!("{}: {failure}\n{}", path.display(), report.text));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn each_lessons_final_state_hash_is_recorded_for_the_page() {
+    let mut lines = String::new();
+    for path in lesson_files() {
+        let text = std::fs::read_to_string(&path).expect("read lesson");
+        let lesson = Lesson::parse(&text).expect("parses");
+        let report = runner::run_lesson(&lesson);
+        lines.push_str(&format!("{} {:016x}\n", lesson.name, report.state_hash));
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lessons/final-hashes.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &lines).expect("write golden");
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).expect("golden hashes");
+    assert!(
+        expected == lines,
+        "--- expected\n{expected}\n--- actual\n{lines}"
+    );
 }
 
 #[test]
@@ -74,7 +97,7 @@ fn the_index_lists_every_lesson_once_in_order() {
 #[test]
 fn the_first_lessons_report_matches_its_golden_copy() {
     let text = std::fs::read_to_string(lessons_dir().join("01-leader-election.txt")).expect("read");
-    let report = player::run_lesson(&Lesson::parse(&text).expect("parses"));
+    let report = runner::run_lesson(&Lesson::parse(&text).expect("parses"));
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lessons/01-leader-election.out");
     let actual = format!("{}\n", report.text);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -86,4 +109,48 @@ fn the_first_lessons_report_matches_its_golden_copy() {
         expected == actual,
         "--- expected\n{expected}\n--- actual\n{actual}"
     );
+}
+
+#[test]
+fn raftlab_run_plays_a_lesson_and_exits_by_its_outcome() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_raftlab"))
+            .args(args)
+            .output()
+            .expect("run raftlab")
+    };
+    let good = lessons_dir().join("01-leader-election.txt");
+    let out = run(&["run", good.to_str().expect("utf-8 path")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("ok: 5 steps"), "{stdout}");
+    let dir = std::env::temp_dir().join(format!("raftlab-lessons-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write lesson");
+        path.to_string_lossy().into_owned()
+    };
+    let header = "lesson x\ntitle X\ncluster voters=3 seed=1\nsummary S.\n";
+    let unmet = write(
+        "unmet.txt",
+        &format!("{header}step A\nsay a.\nwait leader\nexpect leader n3\n"),
+    );
+    let out = run(&["run", &unmet]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("step 1 (line 8): expect leader n3: saw leader n2"),
+        "{stderr}"
+    );
+    let bad = write("bad.txt", "lesson x\nfly away\n");
+    let out = run(&["run", &bad]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 2: unknown command 'fly'"), "{stderr}");
+    let out = run(&["run", &unmet, "--update"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["run", &unmet, "--trace"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("role n2@1 candidate -> n2@1 leader"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,6 +18,9 @@ commands:
         exit 1 on a violation or an output that differs from the script's expectation.
         --update rewrites FILE with the actual outputs; --trace prints the whole trace;
         --history writes the clients' history to OUT (docs/history-format.md).
+        a FILE whose first command is `lesson` is a guided lesson (docs/lessons.md): it is
+        played step by step and printed as a reader sees it; exit 1 when a wait times out,
+        an expectation fails or a monitor fires unexpectedly (--trace prints the run's trace).
   fuzz --seeds N [--start S] [--nodes A..B] [--unsafe SWITCH] [--scripts DIR]
        [--histories DIR] [--rule-monitors on|off] [--stop-on-violation]
         randomized fault runs (swarm style), then a healed liveness phase per seed.

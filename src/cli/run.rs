@@ -114,7 +114,7 @@ fn write_history(path: &str, history: Option<Result<String, String>>) -> Result<
 /// would see; exit 1 when a step does not go as written, 2 when the lesson does not parse.
 /// `--trace` prints the trace of the lesson's (last) run after the report.
 fn run_lesson(path: &str, text: &str, trace: bool) -> u8 {
-    use crate::scenario::lesson::{Lesson, player};
+    use crate::scenario::lesson::{Lesson, runner};
     let lesson = match Lesson::parse(text) {
         Ok(lesson) => lesson,
         Err(e) => {
@@ -122,7 +122,7 @@ fn run_lesson(path: &str, text: &str, trace: bool) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let report = player::run_lesson(&lesson);
+    let report = runner::run_lesson(&lesson);
     println!("{}", report.text);
     if trace {
         print!("{}", report.trace);

@@ -6,6 +6,7 @@ use super::playground::{Playground, whole};
 use crate::scenario::lesson::player::{self, WaitEnd};
 use crate::scenario::lesson::{Lesson, Step};
 use crate::sim::queue::TimeMs;
+use crate::sim::timeline::Timeline;
 use wasm_bindgen::prelude::*;
 
 /// Bound on events one `lessonRunWait` call runs, so one call cannot freeze the page.
@@ -40,11 +41,20 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, JsError> {
 impl Playground {
     /// The step's `act`s resolved against the run now, as a JSON array of Actions for
     /// `apply` (in order); a node word with nobody to stand for (`leader` with no leader) is
-    /// a JS error in words.
+    /// a JS error in words. A step with its own `cluster` (`config` in the lesson's JSON)
+    /// first replaces this Playground's run by a fresh one with that config, so a page that
+    /// enters steps through this call plays the lesson's second run without knowing about it
+    /// (a page that started the fresh run itself loses nothing: the run is fresh either way).
     #[wasm_bindgen(js_name = lessonActions)]
-    pub fn lesson_actions(&self, lesson_text: &str, step: f64) -> Result<String, JsError> {
+    pub fn lesson_actions(&mut self, lesson_text: &str, step: f64) -> Result<String, JsError> {
         let (lesson, index) = step_of(lesson_text, step)?;
-        let actions = player::resolve_acts(&lesson.steps[index], self.timeline.sim())
+        let step = &lesson.steps[index];
+        if let Some(config) = &step.restart {
+            self.timeline = Timeline::new(config.clone())
+                .map_err(|e| JsError::new(&format!("line {}: bad cluster: {e}", step.line)))?;
+            self.view_cache = Default::default();
+        }
+        let actions = player::resolve_acts(step, self.timeline.sim())
             .map_err(|(line, e)| JsError::new(&format!("line {line}: {e}")))?;
         to_json(&actions)
     }

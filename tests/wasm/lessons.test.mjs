@@ -1,6 +1,7 @@
 // Guided lessons through the generated bindings in Node: every built-in lesson parses to the
-// JSON contract of docs/lessons.md, and the first one plays on a Playground the way
-// `raftlab run` plays it (acts resolved against the live run, the wait run event by event).
+// JSON contract of docs/lessons.md and plays on a Playground the way `raftlab run` plays it
+// (acts resolved against the live run, the wait run event by event), ending at the same state
+// hash as the native runner (tests/lessons/final-hashes.txt).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,22 +42,63 @@ test('a bad lesson is a JS error naming the line', () => {
   assert.throws(() => core.lessonJson('lesson x\ntitle X\nfly away\n'), /line 3: unknown command 'fly'/);
 });
 
-test('the first lesson plays on a Playground as it does natively', () => {
-  const text = readFileSync(new URL(index[0].file, lessonsDir), 'utf8');
+/**
+ * Plays a lesson on a Playground the way the page does; gives each step's end. A step with its
+ * own `config` gets a fresh run from `lessonActions` itself; with `pageRestarts` the page
+ * starts it first (either way the same run).
+ */
+function play(text, pageRestarts = false) {
   const lesson = JSON.parse(core.lessonJson(text));
   let p = new core.Playground(JSON.stringify(lesson.config));
-  lesson.steps.forEach((step, i) => {
-    if (step.config) p = new core.Playground(JSON.stringify(step.config));
+  return lesson.steps.map((step, i) => {
+    if (step.config && pageRestarts) p = new core.Playground(JSON.stringify(step.config));
     const started = p.nowMs();
     for (const action of JSON.parse(p.lessonActions(text, i))) p.apply(action);
     const task = p.lessonDoAction(text, i);
     if (task) p.apply(task);
     let end = 'running';
-    for (let frames = 0; end === 'running' && frames < 10000; frames += 1) {
+    for (let frames = 0; end === 'running' && frames < 100000; frames += 1) {
       end = p.lessonRunWait(text, i, started, 100);
     }
-    assert.ok(end === 'held' || end === 'frozen', `${step.title}: ${end}`);
-    assert.equal(p.lessonWaitHolds(text, i, started), true);
+    assert.ok(end === 'held' || end === 'frozen', `${lesson.name} step ${i} ${step.title}: ${end}`);
+    if (end === 'held') assert.equal(p.lessonWaitHolds(text, i, started), true);
+    const view = p.view();
+    return { end, leader: view.leader, violation: !view.monitor.ok, hash: p.hash() };
   });
-  assert.throws(() => p.lessonActions(text, 99), /bad step/);
+}
+
+// `name hash` per line, written by `cargo test --test lessons` from the native runner.
+const nativeHashes = new Map(
+  readFileSync(new URL('../lessons/final-hashes.txt', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ')),
+);
+
+test('every built-in lesson plays on a Playground as it does natively', () => {
+  for (const entry of index) {
+    const text = readFileSync(new URL(entry.file, lessonsDir), 'utf8');
+    const steps = play(text);
+    assert.equal(steps.at(-1).hash, nativeHashes.get(entry.name), `${entry.name}: ends where raftlab run ends`);
+    if (/^step [^\n]*\ncluster /m.test(text)) {
+      const restarted = play(text, true);
+      assert.equal(restarted.at(-1).hash, steps.at(-1).hash, `${entry.name}: the same run if the page restarts`);
+    }
+    const fired = steps.some((s) => s.violation);
+    const switchLesson = /unsafe=/.test(text);
+    assert.equal(fired, switchLesson, `${entry.name}: a monitor fires only in a switch lesson`);
+  }
+  // Lesson 1 (raftlab run's golden report): n2 wins term 1; after the crash n3 leads.
+  const first = play(readFileSync(new URL(index[0].file, lessonsDir), 'utf8'));
+  assert.equal(first[1].leader, 2);
+  assert.equal(first[3].leader, 3);
+});
+
+test('a step naming a leader that does not exist is a JS error in words', () => {
+  const text = 'lesson x\ntitle X\ncluster voters=3\nsummary S.\nstep A\nsay a.\nact crash leader\n';
+  const p = new core.Playground(null);
+  assert.throws(() => p.lessonActions(text, 0), /line 7: 'crash leader': there is no leader right now/);
+  assert.throws(() => p.lessonActions(text, 1), /bad step/);
+  assert.equal(p.lessonDoAction(text, 0), '');
+  assert.equal(p.lessonWaitHolds(text, 0, 0), true);
 });

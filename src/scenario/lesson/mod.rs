@@ -25,11 +25,15 @@
 //! the moment of use, because who leads is only known then.
 
 pub mod condition;
+pub mod expect;
+pub mod node_ref;
 pub mod parse;
 pub mod player;
+pub mod runner;
 
 use crate::sim::config::SimConfig;
-use condition::{Condition, Expect};
+use condition::Condition;
+use expect::Expect;
 pub use parse::ParseError;
 
 /// The longest wait a step may allow, in virtual ms (ten minutes): a lesson is watched, and a
@@ -79,6 +83,8 @@ pub struct Step {
     pub predict: Option<Predict>,
     /// Run (play) until this holds.
     pub wait: Option<Condition>,
+    /// The line of the `wait` (0 without one), for the error when it times out.
+    pub wait_line: usize,
     /// The most virtual ms the wait may take.
     pub limit_ms: u64,
     /// Checked after the wait, natively.

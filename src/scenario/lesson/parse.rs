@@ -2,7 +2,8 @@
 //! Every error names its line, because the author's loop is "edit, `raftlab run`, read the
 //! first error".
 
-use super::condition::{Condition, Expect};
+use super::condition::Condition;
+use super::expect::Expect;
 use super::{
     CONTROLS, Highlight, LIMIT_MS_DEFAULT, LIMIT_MS_MAX, Lesson, MESSAGE_KINDS, PANELS, Predict,
     Step, Task, Template,
@@ -229,6 +230,7 @@ fn new_step(line: usize, title: &str) -> Draft {
             task: None,
             predict: None,
             wait: None,
+            wait_line: 0,
             limit_ms: LIMIT_MS_DEFAULT,
             expects: Vec::new(),
         },
@@ -273,6 +275,7 @@ fn step_command(draft: &mut Draft, command: &str, rest: &str, line: usize) -> Re
                 return Err("a step has at most one 'wait'".into());
             }
             step.wait = Some(Condition::parse(&words)?);
+            step.wait_line = line;
         }
         "limit" => {
             if draft.limit_line.is_some() {
@@ -414,21 +417,18 @@ fn finish_step(draft: Draft) -> Result<Step, ParseError> {
         let correct: Vec<usize> = (0..draft.choices.len())
             .filter(|&i| draft.choices[i].1)
             .collect();
-        let problem = if !(2..=3).contains(&draft.choices.len()) {
-            Some("a prediction has two or three choices")
-        } else if correct.len() != 1 {
-            Some("a prediction has exactly one choice marked 'correct'")
-        } else if draft.reveal.is_none() {
-            Some("a prediction needs a 'reveal'")
-        } else if step.wait.is_none() {
-            Some("a prediction is answered by running: the step needs a 'wait'")
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(error(line, problem.into()));
+        predict.answer = match (&correct[..], &draft.reveal, &step.wait) {
+            _ if !(2..=3).contains(&draft.choices.len()) => {
+                Err("a prediction has two or three choices")
+            }
+            ([answer], Some(_), Some(_)) => Ok(*answer),
+            ([_], None, _) => Err("a prediction needs a 'reveal'"),
+            ([_], Some(_), None) => {
+                Err("a prediction is answered by running: the step needs a 'wait'")
+            }
+            _ => Err("a prediction has exactly one choice marked 'correct'"),
         }
-        predict.answer = correct[0];
+        .map_err(|problem| error(line, problem.into()))?;
         predict.choices = draft.choices.into_iter().map(|(text, _)| text).collect();
         predict.reveal = draft.reveal.unwrap_or_default();
     }

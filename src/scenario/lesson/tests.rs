@@ -1,8 +1,10 @@
 //! Parser and condition tests: errors name their line, the JSON keeps the page's contract, and
 //! nothing a user types panics.
 
-use super::condition::{Check, NodeRef};
-use super::player::{run_lesson, substitute};
+use super::expect::Check;
+use super::node_ref::NodeRef;
+use super::player::substitute;
+use super::runner::run_lesson;
 use super::*;
 use crate::raft::types::NodeId;
 use proptest::prelude::*;
@@ -295,7 +297,10 @@ fn the_runner_waits_checks_and_stops_at_the_first_problem() {
         .failure
         .expect("times out");
     assert!(
-        failure.message.contains("did not happen within 100 ms"),
+        failure
+            .message
+            .contains("until a leader exists timed out after 100 ms")
+            && failure.line == 8,
         "{failure}"
     );
     let timed = with_step("wait time 1000\nexpect leader none");
@@ -384,4 +389,212 @@ fn huge_input_is_refused_not_worked_through() {
     assert!(message.contains("at most"), "{message}");
     let long_line = format!("lesson x\ntitle {}\n", "a".repeat(5_000));
     assert_eq!(error_of(&long_line).0, 2);
+}
+
+#[test]
+fn the_wait_stops_at_the_first_event_where_it_holds_natively_and_on_a_timeline() {
+    use super::condition::Condition;
+    use super::player::{WaitEnd, run_wait};
+    use crate::sim::cluster::Sim;
+    use crate::sim::queue::TimeMs;
+    use crate::sim::timeline::Timeline;
+    let config = crate::sim::config::SimConfig {
+        seed: 3,
+        ..Default::default()
+    };
+    let mut by_hand = Sim::new(config.clone()).expect("starts");
+    while by_hand.leader().is_none() {
+        assert!(by_hand.step(), "a leader is elected");
+    }
+    let leader = Condition::Leader(None);
+    let mut native = Sim::new(config.clone()).expect("starts");
+    let end = run_wait(
+        &mut native,
+        &leader,
+        TimeMs::ZERO,
+        30_000,
+        TimeMs::MAX,
+        1_000_000,
+    );
+    assert_eq!(end, WaitEnd::Held);
+    assert_eq!(native.steps(), by_hand.steps());
+    let mut page = Timeline::new(config).expect("starts");
+    // The page plays in slices of 100 virtual ms; the wait still stops at the same event.
+    let mut end = WaitEnd::Running;
+    for _ in 0..1000 {
+        let until = page.sim().now_ms().saturating_add(TimeMs(100));
+        end = run_wait(&mut page, &leader, TimeMs::ZERO, 30_000, until, 1_000_000);
+        if end != WaitEnd::Running {
+            break;
+        }
+    }
+    assert_eq!(end, WaitEnd::Held);
+    assert_eq!(page.sim().steps(), by_hand.steps());
+    assert_eq!(page.sim().state_hash(), by_hand.state_hash());
+    let mut short = Sim::new(crate::sim::config::SimConfig::default()).expect("starts");
+    let end = run_wait(
+        &mut short,
+        &leader,
+        TimeMs::ZERO,
+        50,
+        TimeMs::MAX,
+        1_000_000,
+    );
+    assert_eq!((end, short.now_ms()), (WaitEnd::TimedOut, TimeMs(50)));
+}
+
+/// Three steps of the election-restriction story with the teaching switch on; `last` is
+/// appended to the third step.
+fn switch_lesson(last: &str) -> String {
+    format!(
+        "lesson x\ntitle X\ncluster voters=3 seed=1 prevote=false checkquorum=false \
+         unsafe=(skip-election-restriction) rule-monitors=false\nsummary S.\n\
+         step A\nsay a.\nact fire-timer 1\nwait idle\n\
+         step B\nsay b.\nact isolate 3\nact propose 1 x\nwait time 200\n\
+         step C\nsay c.\nact crash 1\nact heal\nact fire-timer 3\nwait time 500\n{last}\n"
+    )
+}
+
+#[test]
+fn a_monitor_may_fire_only_where_the_lesson_expects_it() {
+    let unexpected = run_lesson(&Lesson::parse(&switch_lesson("")).expect("parses"));
+    let failure = unexpected.failure.expect("the monitor fires unexpectedly");
+    assert_eq!(failure.step, 3);
+    assert!(
+        failure.message.contains("no 'expect monitor fired'"),
+        "{failure}"
+    );
+    let expected = switch_lesson("expect monitor fired 4\nexpect leader n3");
+    let report = run_lesson(&Lesson::parse(&expected).expect("parses"));
+    assert!(report.failure.is_none(), "{}", report.text);
+    assert!(
+        report.text.contains("stopped by the monitor"),
+        "{}",
+        report.text
+    );
+    let wrong = switch_lesson("expect monitor fired 1");
+    let failure = run_lesson(&Lesson::parse(&wrong).expect("parses"))
+        .failure
+        .expect("fails");
+    assert!(
+        failure.message.contains("monitor 4 leader completeness"),
+        "{failure}"
+    );
+    let after = switch_lesson("expect monitor fired\nstep D\nsay d.\nact heal");
+    let failure = run_lesson(&Lesson::parse(&after).expect("parses"))
+        .failure
+        .expect("frozen");
+    assert!(failure.message.contains("frozen"), "{failure}");
+}
+
+#[test]
+fn a_step_cluster_starts_a_fresh_run() {
+    let text = with_step(
+        "wait leader\nstep Two\ncluster voters=5 seed=2\nsay Again.\nexpect leader none\nexpect role n5 follower",
+    );
+    let lesson = Lesson::parse(&text).expect("parses");
+    assert_eq!(lesson.steps[1].restart.as_ref().map(|c| c.voters), Some(5));
+    assert_eq!(lesson.to_json()["steps"][1]["config"]["seed"], "2");
+    let report = run_lesson(&lesson);
+    assert!(report.failure.is_none(), "{}", report.text);
+    assert!(
+        report.text.contains("fresh run: cluster seed=2 voters=5"),
+        "{}",
+        report.text
+    );
+}
+
+#[test]
+fn the_task_is_resolved_after_the_acts() {
+    // `act crash leader` leaves no leader, so a `do` naming the leader cannot be resolved.
+    let text = with_step("wait leader\nstep Two\nsay b.\nact crash leader\ndo restart leader | R");
+    let failure = run_lesson(&Lesson::parse(&text).expect("parses"))
+        .failure
+        .expect("fails");
+    assert_eq!((failure.step, failure.line), (2, 11), "{failure}");
+    assert!(failure.message.contains("no leader right now"), "{failure}");
+}
+
+/// One step of a random lesson: setup actions, maybe a task and a wait, checks.
+fn random_step() -> impl Strategy<Value = String> {
+    let acts = proptest::collection::vec(
+        proptest::sample::select(vec![
+            "act crash leader",
+            "act crash follower",
+            "act restart 1",
+            "act isolate leader",
+            "act heal",
+            "act console client=1 node=leader put k v",
+            "act partition 1 2,3",
+            "act fire-timer follower",
+            "act pause 2",
+            "act resume 2",
+        ]),
+        0..3,
+    );
+    let task = proptest::option::of(proptest::sample::select(vec![
+        "do transfer-leader leader 2 | T",
+        "do crash 3 | C",
+        "do console client=2 node=follower get k | G",
+    ]));
+    let wait = proptest::option::of(proptest::sample::select(vec![
+        "wait leader",
+        "wait time 50",
+        "wait commit 2",
+        "wait answered",
+        "wait idle\nlimit 3000",
+        "wait monitor\nlimit 500",
+        "wait term 2\nlimit 3000",
+    ]));
+    let expects = proptest::collection::vec(
+        proptest::sample::select(vec![
+            "expect leader n1",
+            "expect not key k = v",
+            "expect role leader leader",
+            "expect event rejected",
+            "expect history ok",
+            "expect config follower voters=(1 2 3)",
+            "expect answer 1 contains OK",
+            "expect compacted n2 3",
+            "expect monitor fired",
+            "expect term 2 on leader",
+        ]),
+        0..3,
+    );
+    (acts, task, wait, expects).prop_map(|(acts, task, wait, expects)| {
+        let mut lines = vec!["step S".to_string(), "say x.".to_string()];
+        lines.extend(acts.iter().map(|a| a.to_string()));
+        lines.extend(task.map(String::from));
+        lines.extend(wait.map(String::from));
+        lines.extend(expects.iter().map(|e| e.to_string()));
+        lines.join("\n")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever a lesson that parses asks for, playing it ends in a report (a pass or the
+    /// first problem), never a panic.
+    #[test]
+    fn random_lessons_play_without_panicking(
+        steps in proptest::collection::vec(random_step(), 1..5),
+        switch in proptest::bool::ANY,
+    ) {
+        let unsafe_switch = if switch { " unsafe=(skip-election-restriction)" } else { "" };
+        let text = format!(
+            "lesson p\ntitle P\ncluster voters=3 seed=5{unsafe_switch}\nsummary S.\n\
+             step Start\nsay s.\nwait idle\n{}\n",
+            steps.join("\n")
+        );
+        let lesson = Lesson::parse(&text);
+        prop_assert!(lesson.is_ok(), "{:?}\n{text}", lesson.err());
+        if let Ok(lesson) = lesson {
+            let report = run_lesson(&lesson);
+            prop_assert!(report.text.starts_with("lesson p: P"));
+            if let Some(failure) = report.failure {
+                prop_assert!(report.text.contains("FAILED at line"), "{failure}");
+            }
+        }
+    }
 }
