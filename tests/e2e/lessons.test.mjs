@@ -128,3 +128,30 @@ test('the Lessons menu lists every lesson and starts one; an unknown lesson= say
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('Back across a step that starts a fresh run (a teaching switch) returns to the run before it', async () => {
+  const lessons = await lessonList();
+  const { page, problems } = await openLesson(lessons[5].name);
+  await page.evaluate(() => window.raftlab.ctx.setSpeed(1000));
+  const lesson = await lessonOf(page, lessons[5].file);
+  const fresh = lesson.steps.findIndex((step, at) => at > 0 && step.config);
+  assert.ok(fresh > 0 && fresh + 1 < lesson.steps.length, `${lesson.name} has a fresh-run step in the middle`);
+  const hash = () => page.evaluate(() => window.raftlab.ctx.playground.hash());
+  const starts = [];
+  for (let at = 0; at <= fresh; at += 1) {
+    starts.push(await hash());
+    await walkStep(page, lesson.steps[at]);
+    await card(page).getByRole('button', { name: 'Next ▸' }).click();
+  }
+  const switches = await page.evaluate(() => window.raftlab.ctx.config.unsafe_switches);
+  assert.deepEqual(switches, lesson.steps[fresh].config.unsafe_switches, 'the settings show the fresh run\'s config');
+  assert.notEqual(await hash(), starts[fresh]);
+  await card(page).getByRole('button', { name: '◂ Back' }).click();
+  assert.equal(await hash(), starts[fresh], 'Back: where the fresh run began');
+  await card(page).getByRole('button', { name: '◂ Back' }).click();
+  await card(page).getByText(`step ${fresh} of ${lesson.steps.length}`).waitFor();
+  assert.equal(await hash(), starts[fresh - 1], 'Back again: the run before the fresh one, where its step began');
+  assert.deepEqual(await page.evaluate(() => window.raftlab.ctx.config.unsafe_switches), lesson.config.unsafe_switches ?? []);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

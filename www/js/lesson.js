@@ -21,6 +21,7 @@ const LESSON_SPEED = 1;
  * @property {{ question: string, choices: string[], answer: number, reveal: string } | null} predict
  * @property {string | null} wait
  * @property {number} limitMs
+ * @property {Record<string, any> | null} config a fresh run's settings (the step's `cluster` line)
  */
 
 /**
@@ -51,7 +52,8 @@ export async function lessonIndex() {
  */
 export function mountLessons(parts, ctx, page) {
   const { menuButton, menu, menuList, menuClose, card } = parts;
-  /** @type {{ text: string, lesson: Lesson, at: number, starts: Array<{ step: number, ms: number }>, state: string,
+  /** @type {{ text: string, lesson: Lesson, at: number, starts: Array<{ step: number, ms: number }>,
+   *           before: string[], state: string,
    *           picked: number | null, startedMs: number, end: string } | null} */
   let current = null;
 
@@ -102,7 +104,7 @@ export function mountLessons(parts, ctx, page) {
       return false;
     }
     if (!ctx.restart(lesson.config)) return false;
-    current = { text, lesson, at: -1, starts: [], state: 'idle', picked: null, startedMs: 0, end: '' };
+    current = { text, lesson, at: -1, starts: [], before: [], state: 'idle', picked: null, startedMs: 0, end: '' };
     // The card drives time (play, step, the timeline are hidden); the speed and sharing stay.
     page.lock([...(lesson.controls ?? ACTION_KINDS), 'speed', 'link']);
     page.showPanels(lesson.panels);
@@ -116,8 +118,14 @@ export function mountLessons(parts, ctx, page) {
     ctx.pause();
     current.at = at;
     current.picked = null;
-    current.starts[at] = { step: ctx.view.steps, ms: ctx.view.nowMs };
     const step = current.lesson.steps[at];
+    if (step.config) {
+      // A step with its own `cluster` line starts a fresh run; the run so far is kept as a
+      // link, so Back can return to it.
+      current.before[at] = ctx.linkText();
+      ctx.restart(step.config);
+    }
+    current.starts[at] = { step: ctx.view.steps, ms: ctx.view.nowMs };
     let acts = [];
     try {
       acts = JSON.parse(ctx.playground.lessonActions(current.text, at));
@@ -136,6 +144,12 @@ export function mountLessons(parts, ctx, page) {
   function back() {
     if (!current || current.at <= 0) return;
     const at = current.at - 1;
+    const kept = current.before[current.at];
+    if (kept) {
+      // The step being left started a fresh run: the run before it comes back first.
+      const error = ctx.tryOpenLink(kept);
+      if (error) ctx.error(`Back: ${error}`);
+    }
     const start = current.starts[at];
     ctx.seekMoment(start.step, start.ms);
     current.at = at;
