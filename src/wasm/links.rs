@@ -3,7 +3,6 @@
 
 use super::playground::Playground;
 use crate::scenario::link::Scenario;
-use crate::view::ViewOptions;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -34,11 +33,7 @@ impl Playground {
     pub fn from_link(text: &str) -> Result<Playground, JsError> {
         let scenario = Scenario::from_link(text).map_err(|e| JsError::new(&e))?;
         let timeline = scenario.replay().map_err(|e| JsError::new(&e))?;
-        Ok(Playground {
-            timeline,
-            options: ViewOptions::default(),
-            view_cache: Default::default(),
-        })
+        Ok(Playground::over(timeline))
     }
 
     /// The whole recorded run, shown at the current moment, as scenario JSON (pretty, for a
@@ -54,11 +49,7 @@ impl Playground {
     pub fn from_scenario_json(text: &str) -> Result<Playground, JsError> {
         let scenario = Scenario::from_json(text).map_err(|e| JsError::new(&e))?;
         let timeline = scenario.replay().map_err(|e| JsError::new(&e))?;
-        Ok(Playground {
-            timeline,
-            options: ViewOptions::default(),
-            view_cache: Default::default(),
-        })
+        Ok(Playground::over(timeline))
     }
 
     /// A new run from a scenario script (the `raftlab run` format, as `script()` writes it):
@@ -68,10 +59,6 @@ impl Playground {
     pub fn from_script(text: &str) -> Result<Playground, JsError> {
         let timeline = crate::scenario::script_timeline::timeline_of_script(text)
             .map_err(|e| JsError::new(&e))?;
-        Ok(Playground {
-            timeline,
-            options: ViewOptions::default(),
-            view_cache: Default::default(),
-        })
+        Ok(Playground::over(timeline))
     }
 }

@@ -40,6 +40,18 @@ pub(super) fn whole(value: f64, what: &str) -> Result<u64, JsError> {
     }
 }
 
+impl Playground {
+    /// The page's engine over `timeline`, with the default view bounds (every constructor:
+    /// a config, a link, a scenario file, a script).
+    pub(super) fn over(timeline: Timeline) -> Playground {
+        Playground {
+            timeline,
+            options: ViewOptions::default(),
+            view_cache: Default::default(),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Playground {
     /// A new run. `config` is a `SimConfig` as a JSON string or a JS object (missing fields
@@ -55,11 +67,7 @@ impl Playground {
         };
         let timeline =
             Timeline::new(config).map_err(|e| JsError::new(&format!("bad config: {e}")))?;
-        Ok(Playground {
-            timeline,
-            options: ViewOptions::default(),
-            view_cache: Default::default(),
-        })
+        Ok(Playground::over(timeline))
     }
 
     /// Runs `ms` virtual milliseconds. Returns how it ended: `reached`, `stopped by a
