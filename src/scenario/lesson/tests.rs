@@ -157,6 +157,11 @@ fn step_errors_name_the_line() {
         ("act crash", 7, "needs argument 1"),
         ("wait forever", 7, "wait for one of"),
         ("wait leader n2 now", 7, "unexpected 'now'"),
+        // A one-word wait takes nothing after it (a second word is a typo, not a node).
+        ("wait leader soon", 7, "'soon'"),
+        ("wait monitor now", 7, "unexpected 'now'"),
+        ("wait answered all", 7, "unexpected 'all'"),
+        ("wait idle please", 7, "unexpected 'please'"),
         ("expect leader", 7, "not a node"),
         ("expect key a = ", 7, "like: expect key"),
         ("expect role n1 king", 7, "the role is one of"),
