@@ -123,8 +123,16 @@ test('the Lessons menu lists every lesson and starts one; an unknown lesson= say
   const items = page.locator('#lessons-list button');
   await items.first().waitFor();
   assert.deepEqual(await items.allTextContents(), lessons.map((l) => l.title));
+  // The learner's own run is kept in local storage; a lesson does not overwrite it.
+  assert.equal(await page.evaluate(() => window.raftlab.ctx.act({ kind: 'crash', node: 2 })), true);
+  const kept = await page.evaluate(() => localStorage.getItem('raftlab.currentRun'));
+  assert.ok(kept?.startsWith('1.'));
   await page.getByRole('button', { name: lessons[1].title }).click();
   await card(page).getByText(`Lesson · ${lessons[1].title}`).waitFor();
+  await card(page).getByRole('button', { name: 'Play step' }).click();
+  await card(page).getByRole('button', { name: 'Next ▸' }).waitFor();
+  await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+  assert.equal(await page.evaluate(() => localStorage.getItem('raftlab.currentRun')), kept, 'the kept run is the learner\'s, not the lesson\'s');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -204,6 +204,8 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const wanted = readEmbedParams(params);
   const { embedded } = wanted;
+  /** @type {ReturnType<typeof mountLessons> | null} */
+  let lessons = null;
   const share = setupShare(ctx, {
     button: /** @type {HTMLButtonElement} */ (byId('copy-link')),
     embedButton: /** @type {HTMLButtonElement} */ (byId('copy-embed')),
@@ -212,7 +214,8 @@ async function start() {
     dialog: /** @type {HTMLDialogElement} */ (byId('link-dialog')),
     field: /** @type {HTMLTextAreaElement} */ (byId('link-field')),
     close: /** @type {HTMLButtonElement} */ (byId('link-close')),
-    keep: !embedded,
+    // The kept run is the learner's own: not an embedded frame's, not a lesson's.
+    keep: embedded ? null : () => !lessons?.active,
   });
   setupExport(ctx, {
     open: /** @type {HTMLButtonElement} */ (byId('open-export')),
@@ -224,7 +227,7 @@ async function start() {
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { embedded, say: share.say });
   applyEmbed(document, ctx, wanted, showBanner);
-  const lessons = mountLessons({
+  lessons = mountLessons({
     menuButton: /** @type {HTMLButtonElement} */ (byId('lessons-button')),
     menu: /** @type {HTMLDialogElement} */ (byId('lessons-dialog')),
     menuList: byId('lessons-list'),

@@ -50,12 +50,13 @@ export function storedRun() {
 }
 
 /**
- * Wires the Copy link and Embed buttons and its fallback dialog, saving to storage (unless `keep` is
- * false, as in an embedded frame) and opening links pasted into the address bar.
+ * Wires the Copy link and Embed buttons and their fallback dialog, saving the run to storage
+ * while `keep()` says so (never in an embedded frame, where `keep` is null; not during a
+ * lesson) and opening links pasted into the address bar.
  * @param {import('./types.js').Ctx} ctx
  * @param {{ button: HTMLButtonElement, embedButton: HTMLButtonElement, status: HTMLElement,
  *           dialog: HTMLDialogElement, dialogTitle: HTMLElement, field: HTMLTextAreaElement,
- *           close: HTMLButtonElement, keep: boolean }} parts
+ *           close: HTMLButtonElement, keep: (() => boolean) | null }} parts
  */
 export function setupShare(ctx, parts) {
   const { button, embedButton, status, dialog, dialogTitle, field, close, keep } = parts;
@@ -133,7 +134,7 @@ export function setupShare(ctx, parts) {
     let saved = '';
     const save = () => {
       const view = ctx.view;
-      if (!view) return;
+      if (!view || !keep()) return;
       const mark = `${view.nowMs}/${view.stateHash}`;
       if (mark === saved) return;
       try {
