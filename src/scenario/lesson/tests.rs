@@ -252,6 +252,19 @@ fn node_words_become_ids_only_where_they_name_nodes() {
             "act-json {\"kind\":\"heal\"}",
             "act-json {\"kind\":\"heal\"}",
         ),
+        // Literal text keeps its node-like words and its spacing: an act-json's JSON, and the
+        // etcdctl part of a console line (cut after the client and node words, not re-joined).
+        (
+            "act-json {\"kind\":\"console\",\"client\":1,\"node\":1,\"line\":\"put n2 leader\"}",
+            "act-json {\"kind\":\"console\",\"client\":1,\"node\":1,\"line\":\"put n2 leader\"}",
+        ),
+        (
+            "console client=1 node=n2 put k \"a  b\"",
+            "console client=1 node=2 put k \"a  b\"",
+        ),
+        // `nN` is a node only with digits after the n: other words starting with n stay.
+        ("transfer-leader n1 nobody", "transfer-leader 1 nobody"),
+        ("partition n1,n 2", "partition 1,n 2"),
     ];
     for (template, want) in cases {
         assert_eq!(
@@ -394,6 +407,41 @@ fn huge_input_is_refused_not_worked_through() {
     assert!(message.contains("at most"), "{message}");
     let long_line = format!("lesson x\ntitle {}\n", "a".repeat(5_000));
     assert_eq!(error_of(&long_line).0, 2);
+}
+
+#[test]
+fn a_time_wait_ends_exactly_at_its_time_on_a_timeline_in_the_pages_words() {
+    use super::condition::Condition;
+    use super::player::{WaitEnd, run_wait};
+    use crate::sim::queue::TimeMs;
+    use crate::sim::timeline::Timeline;
+    let config = crate::sim::config::SimConfig {
+        seed: 3,
+        ..Default::default()
+    };
+    let mut page = Timeline::new(config).expect("starts");
+    let wait = Condition::Time(777);
+    // Slices of 100 ms: running until the last, which moves the clock to 777 with nothing run.
+    let mut ends = Vec::new();
+    for _ in 0..20 {
+        let until = page.sim().now_ms().saturating_add(TimeMs(100));
+        let end = run_wait(&mut page, &wait, TimeMs::ZERO, 30_000, until, 1_000_000);
+        ends.push(end.word());
+        if end != WaitEnd::Running {
+            break;
+        }
+    }
+    assert_eq!(
+        page.sim().now_ms(),
+        TimeMs(777),
+        "the clock stands at the wait's time"
+    );
+    assert_eq!(ends.last(), Some(&"held"));
+    assert!(ends[..ends.len() - 1].iter().all(|word| *word == "running"));
+    assert_eq!(
+        [WaitEnd::Frozen.word(), WaitEnd::TimedOut.word()],
+        ["frozen", "timeout"]
+    );
 }
 
 #[test]
