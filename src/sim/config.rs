@@ -110,6 +110,16 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// The config as the page reads it (snake_case, what `new Playground` takes), with the
+    /// seed as a decimal string: a JS number cannot hold every u64 (lessons, linked runs).
+    pub fn to_page_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.insert("seed".into(), self.seed.to_string().into());
+        }
+        value
+    }
+
     /// Checks the ranges a user (or a link) could get wrong; the message says which.
     pub fn validate(&self) -> Result<(), String> {
         if self.voters == 0 || self.voters > NODES_MAX {

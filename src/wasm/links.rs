@@ -18,12 +18,7 @@ impl Playground {
     /// shows for a run opened from a link.
     #[wasm_bindgen(js_name = configJson)]
     pub fn config_json(&self) -> String {
-        let mut value = serde_json::to_value(self.timeline.sim().config()).unwrap_or_default();
-        if let Some(object) = value.as_object_mut() {
-            let seed = self.timeline.sim().config().seed.to_string();
-            object.insert("seed".into(), seed.into());
-        }
-        value.to_string()
+        self.timeline.sim().config().to_page_json().to_string()
     }
 
     /// A new run opened from a link text (with or without `#run=`): replayed to the linked

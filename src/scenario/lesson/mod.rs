@@ -198,7 +198,7 @@ impl Lesson {
         serde_json::json!({
             "name": self.name,
             "title": self.title,
-            "config": config_json(&self.config),
+            "config": self.config.to_page_json(),
             "controls": self.controls,
             "panels": self.panels,
             "summary": self.summary,
@@ -220,7 +220,7 @@ impl Step {
                 "messageKinds": h.message_kinds,
                 "indexes": h.indexes,
             },
-            "config": self.restart.as_ref().map(config_json),
+            "config": self.restart.as_ref().map(SimConfig::to_page_json),
             "acts": self.acts.iter().map(|a| a.text.clone()).collect::<Vec<_>>(),
             "doLabel": self.task.as_ref().map(|t| t.label.clone()),
             "doKind": self.task.as_ref().map(|t| t.kind.clone()),
@@ -234,15 +234,6 @@ impl Step {
             "limitMs": self.limit_ms,
         })
     }
-}
-
-/// A config as snake_case JSON with the seed as a decimal string.
-fn config_json(config: &SimConfig) -> serde_json::Value {
-    let mut value = serde_json::to_value(config).unwrap_or_default();
-    if let Some(object) = value.as_object_mut() {
-        object.insert("seed".into(), config.seed.to_string().into());
-    }
-    value
 }
 
 #[cfg(test)]
