@@ -102,11 +102,17 @@ impl Scenario {
         )
     }
 
-    /// Reads a link text (the part after `#run=`, or the whole fragment). Never panics.
+    /// Reads a link: the text after `#run=`, the whole fragment, or a whole page address
+    /// (what a file, a host page or a paste may hold). Never panics.
     pub fn from_link(text: &str) -> Result<Scenario, String> {
         let text = text.trim();
-        let text = text.strip_prefix('#').unwrap_or(text);
-        let text = text.strip_prefix("run=").unwrap_or(text);
+        let text = match text.rsplit_once("#run=") {
+            Some((_, link)) => link,
+            None => {
+                let text = text.strip_prefix('#').unwrap_or(text);
+                text.strip_prefix("run=").unwrap_or(text)
+            }
+        };
         if text.len() > LINK_CHARS_MAX {
             return Err(format!(
                 "the link is too long ({} characters, at most {LINK_CHARS_MAX})",
@@ -270,6 +276,25 @@ mod tests {
             Scenario::from_link(&format!("#run={link}")).is_ok(),
             "a fragment reads too"
         );
+    }
+
+    #[test]
+    fn a_link_reads_from_its_text_its_fragment_or_a_whole_address() {
+        let scenario = Scenario::of(&run());
+        let link = scenario.to_link();
+        for text in [
+            link.clone(),
+            format!("#run={link}"),
+            format!("run={link}"),
+            format!("#{link}"),
+            format!(" https://example.org/raftlab/?embed=1#run={link}\n"),
+        ] {
+            assert_eq!(
+                Scenario::from_link(&text).as_ref(),
+                Ok(&scenario),
+                "{text:.60}"
+            );
+        }
     }
 
     #[test]

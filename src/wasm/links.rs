@@ -21,9 +21,9 @@ impl Playground {
         self.timeline.sim().config().to_page_json().to_string()
     }
 
-    /// A new run opened from a link text (with or without `#run=`): replayed to the linked
-    /// moment, its state hash checked. A cut, damaged, newer-format or non-matching link is
-    /// a JS error saying which; no run is made.
+    /// A new run opened from a link text (alone, after `#run=`, or in a whole page address):
+    /// replayed to the linked moment, its state hash checked. A cut, damaged, newer-format or
+    /// non-matching link is a JS error saying which; no run is made.
     #[wasm_bindgen(js_name = fromLink)]
     pub fn from_link(text: &str) -> Result<Playground, JsError> {
         let scenario = Scenario::from_link(text).map_err(|e| JsError::new(&e))?;

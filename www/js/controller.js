@@ -214,9 +214,10 @@ export function createController(bindings, hooks) {
     /** The whole run, shown at the current moment, as a link text (docs/scenario-format.md). */
     linkText() { return playground.link(); },
     /**
-     * Replaces the run with one opened from a link text (with or without `#run=`): replayed
-     * to the linked moment, its state hash checked, paused there. A cut, damaged, newer or
-     * differing link shows why in the banner and changes nothing; gives whether it opened.
+     * Replaces the run with one opened from a link text (alone, after `#run=`, or in a whole
+     * page address): replayed to the linked moment, its state hash checked, paused there. A
+     * cut, damaged, newer or differing link shows why in the banner and changes nothing;
+     * gives whether it opened.
      * @param {string} text
      */
     openLink(text) {

@@ -78,12 +78,7 @@ export function setupHostApi(win, ctx) {
       for (const message of errors) post({ type: 'error', message }, reply);
     };
     switch (data.type) {
-      case 'load': {
-        // A whole page address or just the link text.
-        const at = data.link.indexOf('#run=');
-        attempt(() => ctx.openLink(at >= 0 ? data.link.slice(at + '#run='.length) : data.link));
-        break;
-      }
+      case 'load': attempt(() => ctx.openLink(data.link)); break;
       case 'play': ctx.play(); break;
       case 'pause': ctx.pause(); break;
       case 'step': attempt(() => ctx.step()); break;
