@@ -44,6 +44,13 @@ pub fn default_config() -> String {
     default_config_json()
 }
 
+/// The kinds of every user action (`Action`'s serde `kind`), as a JSON array: the names
+/// `controls=` and a lesson's `controls` lock by, kept equal to the enum by a unit test.
+#[wasm_bindgen(js_name = actionKinds)]
+pub fn action_kinds() -> String {
+    serde_json::to_string(crate::scenario::lesson::CONTROLS).unwrap_or_default()
+}
+
 /// Whether an etcdctl line parses, as the console will read it: `""` when it does, else the
 /// console's error (with a caret under the offending word). The page shows the error where
 /// the line was typed instead of sending a line the cluster would refuse; the parsing is the

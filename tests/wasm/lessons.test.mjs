@@ -28,7 +28,7 @@ test('every built-in lesson parses to the JSON contract', () => {
     for (const step of lesson.steps) {
       assert.equal(typeof step.title, 'string');
       assert.ok(Array.isArray(step.captions) && step.captions.length > 0);
-      for (const key of ['timers', 'nodes', 'leader', 'messageKinds', 'indexes']) {
+      for (const key of ['timers', 'nodes', 'leader', 'messageKinds', 'messages', 'indexes']) {
         assert.ok(key in step.highlight, key);
       }
       assert.ok(Array.isArray(step.acts));

@@ -33,13 +33,6 @@ const PAGE_CONTROLS = Object.freeze({
   link: ['#copy-link', '#open-export'],
 });
 
-/** Action kinds a user can take from the page (the names `controls=` takes besides the page's). */
-export const ACTION_CONTROLS = Object.freeze([
-  'console', 'crash', 'restart', 'pause', 'resume', 'fire-timer', 'partition', 'isolate', 'heal',
-  'set-link-up', 'set-link', 'set-default-link', 'hold', 'release', 'drop', 'deliver-now',
-  'propose', 'transfer-leader', 'compact', 'read-index', 'change-config', 'retry',
-]);
-
 /**
  * A comma list from the address, checked against `known`: the names and what was not known.
  * @param {string} text
@@ -56,8 +49,9 @@ export function parseList(text, known) {
 /**
  * What the address asks for, read once: `{ embedded, panels, controls, theme, problems }`.
  * @param {URLSearchParams} params
+ * @param {string[]} actionKinds the engine's action kinds (`actionKinds()`), also controls
  */
-export function readEmbedParams(params) {
+export function readEmbedParams(params, actionKinds) {
   /** @type {string[]} */
   const problems = [];
   const embedded = params.get('embed') === '1';
@@ -73,7 +67,7 @@ export function readEmbedParams(params) {
   let controls = null;
   const controlText = params.get('controls');
   if (controlText !== null && controlText !== 'all') {
-    const known = [...Object.keys(PAGE_CONTROLS), 'settings', ...ACTION_CONTROLS];
+    const known = [...Object.keys(PAGE_CONTROLS), 'settings', ...actionKinds];
     const { names, unknown } = controlText === 'none' ? { names: [], unknown: [] } : parseList(controlText, known);
     if (unknown.length) problems.push(`unknown controls ${quoteAll(unknown)} (known: all, none, ${known.join(', ')})`);
     controls = names;

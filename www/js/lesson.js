@@ -4,8 +4,6 @@
 // through the controller. Back really goes back: each step remembers where the run was when
 // it began and returns there through the timeline.
 
-import { ACTION_CONTROLS as ACTION_KINDS } from './embed.js';
-
 /** The slowest pace a step's wait plays at (virtual ms per wall ms); the speed slider can
  * make it faster. */
 const LESSON_SPEED = 1;
@@ -14,7 +12,9 @@ const LESSON_SPEED = 1;
  * @typedef {object} LessonStep
  * @property {string} title
  * @property {string[]} captions
- * @property {{ timers: boolean, nodes: number[], leader: boolean, messageKinds: string[], indexes: number[] }} highlight
+ * @property {{ timers: boolean, nodes: number[], leader: boolean, messageKinds: string[],
+ *             messages: string[], indexes: number[] }} highlight (`messages`: the view
+ *   model's message kinds the `messageKinds` words stand for)
  * @property {string[]} acts
  * @property {string | null} doLabel
  * @property {string | null} doKind
@@ -106,7 +106,7 @@ export function mountLessons(parts, ctx, page) {
     if (!ctx.restart(lesson.config)) return false;
     current = { text, lesson, at: -1, starts: [], before: [], state: 'idle', picked: null, startedMs: 0, end: '' };
     // The card drives time (play, step, the timeline are hidden); the speed and sharing stay.
-    page.lock([...(lesson.controls ?? ACTION_KINDS), 'speed', 'link']);
+    page.lock([...(lesson.controls ?? JSON.parse(ctx.bindings.actionKinds())), 'speed', 'link']);
     page.showPanels(lesson.panels);
     enter(0);
     return true;
@@ -251,8 +251,8 @@ export function mountLessons(parts, ctx, page) {
   function highlight(step) {
     const nodes = [...step.highlight.nodes];
     if (step.highlight.leader && ctx.view.leader !== undefined) nodes.push(ctx.view.leader);
-    const kinds = step.highlight.messageKinds;
-    const messages = ctx.view.messages.filter((m) => kinds.some((kind) => kindMatches(kind, m.kind))).map((m) => m.id);
+    const kinds = step.highlight.messages;
+    const messages = ctx.view.messages.filter((m) => kinds.includes(m.kind)).map((m) => m.id);
     document.body.classList.toggle('lesson-timers', step.highlight.timers);
     ctx.setHighlight({ nodes, messages, indexes: step.highlight.indexes });
   }
@@ -355,25 +355,6 @@ export function mountLessons(parts, ctx, page) {
   }
 
   return { start, exit, get active() { return current !== null; } };
-}
-
-/** The engine's message kinds each lesson word stands for (requests and their responses). */
-const MESSAGE_KINDS = Object.freeze({
-  vote: ['MsgVote', 'MsgVoteResp'],
-  'pre-vote': ['MsgPreVote', 'MsgPreVoteResp'],
-  append: ['MsgApp', 'MsgAppResp'],
-  heartbeat: ['MsgHeartbeat', 'MsgHeartbeatResp'],
-  snapshot: ['MsgSnap'],
-  'timeout-now': ['MsgTimeoutNow'],
-  'read-index': ['MsgReadIndex', 'MsgReadIndexResp'],
-  'transfer-leader': ['MsgTransferLeader'],
-  proposal: ['MsgProp'],
-});
-
-/** @param {string} word a lesson's message word @param {string} kind a message's kind */
-export function kindMatches(word, kind) {
-  const kinds = /** @type {Record<string, string[]>} */ (MESSAGE_KINDS)[word];
-  return kinds ? kinds.includes(kind) : kind.toLowerCase() === `msg${word.replace(/-/g, '')}`;
 }
 
 /** @param {string} tag @param {string} className @param {string} [text] */

@@ -202,7 +202,7 @@ async function start() {
   const help = setupHelp();
 
   const params = new URLSearchParams(location.search);
-  const wanted = readEmbedParams(params);
+  const wanted = readEmbedParams(params, JSON.parse(core.actionKinds()));
   const { embedded } = wanted;
   /** @type {ReturnType<typeof mountLessons> | null} */
   let lessons = null;

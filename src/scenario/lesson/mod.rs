@@ -139,8 +139,20 @@ pub struct Highlight {
     pub indexes: Vec<u64>,
 }
 
-/// The message kinds a lesson may highlight, each with the wire messages it stands for: the
-/// page matches a message's `kind` (view model) against the right-hand names.
+impl Highlight {
+    /// The view model's message `kind`s the highlighted lesson words stand for (`vote` is
+    /// `MsgVote` and `MsgVoteResp`): what the page matches, so it keeps no copy of the table.
+    pub fn wire_kinds(&self) -> Vec<&'static str> {
+        MESSAGE_KINDS
+            .iter()
+            .filter(|(word, _)| self.message_kinds.iter().any(|kind| kind == word))
+            .flat_map(|(_, wire)| wire.iter().copied())
+            .collect()
+    }
+}
+
+/// The message kinds a lesson may highlight, each with the wire messages it stands for (the
+/// view model's message `kind`; the lesson JSON's `highlight.messages`).
 pub const MESSAGE_KINDS: &[(&str, &[&str])] = &[
     ("vote", &["MsgVote", "MsgVoteResp"]),
     ("pre-vote", &["MsgPreVote", "MsgPreVoteResp"]),
@@ -218,6 +230,7 @@ impl Step {
                 "nodes": h.nodes,
                 "leader": h.leader,
                 "messageKinds": h.message_kinds,
+                "messages": h.wire_kinds(),
                 "indexes": h.indexes,
             },
             "config": self.restart.as_ref().map(SimConfig::to_page_json),

@@ -88,6 +88,25 @@ fn a_good_lesson_parses_into_its_parts() {
 }
 
 #[test]
+fn highlighted_message_words_become_the_view_models_kinds() {
+    let highlight = Highlight {
+        message_kinds: vec!["heartbeat".into(), "vote".into(), "propose".into()],
+        ..Highlight::default()
+    };
+    assert_eq!(
+        highlight.wire_kinds(),
+        [
+            "MsgVote",
+            "MsgVoteResp",
+            "MsgHeartbeat",
+            "MsgHeartbeatResp",
+            "MsgProp"
+        ]
+    );
+    assert!(Highlight::default().wire_kinds().is_empty());
+}
+
+#[test]
 fn the_json_keeps_the_pages_contract() {
     let json = Lesson::parse(GOOD).expect("parses").to_json();
     assert_eq!(json["name"], "tiny-one");
