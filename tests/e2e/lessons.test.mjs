@@ -163,3 +163,18 @@ test('Back across a step that starts a fresh run (a teaching switch) returns to 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a lesson inside an embedding stays within its controls: after Exit, locked settings stay hidden', async () => {
+  const { page, problems } = await openPage(browser);
+  await page.goto(new URL('?embed=1&lesson=leader-election&controls=play,crash,restart', baseUrl).toString());
+  await page.waitForSelector('body[data-state="ready"]');
+  await card(page).waitFor();
+  assert.equal(await page.isVisible('#tab-settings'), false);
+  assert.equal(await page.isVisible('#play'), false, 'the lesson drives time');
+  await card(page).getByRole('button', { name: 'Exit lesson' }).click();
+  assert.equal(await page.isVisible('#play'), true, 'the embedding allows play');
+  assert.equal(await page.isVisible('#tab-settings'), false, 'the embedding does not allow settings');
+  assert.equal(await page.evaluate(() => window.raftlab.ctx.act({ kind: 'heal' })), false);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -72,6 +72,10 @@ export function readEmbedParams(params, actionKinds) {
     if (unknown.length) problems.push(`unknown controls ${quoteAll(unknown)} (known: all, none, ${known.join(', ')})`);
     controls = names;
   }
+  // Without the settings control the settings panel goes too (it restarts the run).
+  if (controls && !controls.includes('settings')) {
+    panels = (panels ?? Object.keys(PANELS)).filter((name) => name !== 'settings');
+  }
   let theme = params.get('theme');
   if (theme !== null && !['light', 'dark', 'auto'].includes(theme)) {
     problems.push(`unknown theme ${quoteAll([theme])} (known: light, dark, auto)`);
@@ -98,20 +102,37 @@ export function applyEmbed(root, ctx, wanted, report) {
   if (theme && theme !== 'auto') root.documentElement.dataset.theme = theme;
   if (embedded) root.body.classList.add('embedded');
   if (panels) showOnly(root, panels);
-  if (controls) {
+  if (controls) lockControls(root, ctx, wanted, null);
+}
+
+/**
+ * Leaves only the controls `names` usable (a lesson's), within what the address allows; null
+ * goes back to what the address allows. Locked actions are refused by the controller, the
+ * page's own locked controls are hidden.
+ * @param {Document} root
+ * @param {import('./types.js').Ctx} ctx
+ * @param {ReturnType<typeof readEmbedParams>} wanted
+ * @param {string[] | null} names
+ */
+export function lockControls(root, ctx, wanted, names) {
+  const { controls } = wanted;
+  if (names === null) {
     ctx.setAllowed(controls, 'the page that embeds this one');
     showControls(root, controls);
-    if (!controls.includes('settings')) showOnly(root, Object.keys(PANELS).filter((name) => name !== 'settings' && (!panels || panels.includes(name))));
+    return;
   }
+  const allowed = controls ? names.filter((name) => controls.includes(name)) : names;
+  ctx.setAllowed(allowed, 'this lesson (finish it or press Exit lesson to use everything)');
+  showControls(root, allowed);
 }
 
 /**
  * Hides the page's own controls (play, speed, step, timeline, link) not in `names`, and shows
- * those in it; null shows them all. The embedding's and a lesson's locks both come here.
+ * those in it; null shows them all.
  * @param {Document} root
  * @param {string[] | null} names
  */
-export function showControls(root, names) {
+function showControls(root, names) {
   for (const [group, selectors] of Object.entries(PAGE_CONTROLS)) {
     const shown = names === null || names.includes(group);
     for (const selector of selectors) {
@@ -128,7 +149,7 @@ export function showControls(root, names) {
  * @param {Document} root
  * @param {string[]} names
  */
-export function showOnly(root, names) {
+function showOnly(root, names) {
   for (const [name, tabId] of Object.entries(PANELS)) {
     const tab = root.getElementById(tabId);
     if (!tab) continue;
@@ -160,11 +181,5 @@ export function showOnly(root, names) {
  */
 export function showPanels(root, wanted, names) {
   const allowed = wanted.panels ?? Object.keys(PANELS);
-  const shown = (names ?? allowed).filter((name) => allowed.includes(name));
-  for (const name of Object.keys(PANELS)) {
-    const tab = root.getElementById(PANELS[/** @type {keyof typeof PANELS} */ (name)]);
-    if (tab && shown.includes(name)) tab.hidden = false;
-  }
-  showOnly(root, shown);
-  if (!wanted.panels && names === null) root.body.removeAttribute('data-panels');
+  showOnly(root, (names ?? allowed).filter((name) => allowed.includes(name)));
 }

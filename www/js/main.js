@@ -22,7 +22,7 @@ import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
 import * as history from './history.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
-import { applyEmbed, readEmbedParams, showControls, showPanels } from './embed.js';
+import { applyEmbed, lockControls, readEmbedParams, showPanels } from './embed.js';
 import { lessonIndex, mountLessons } from './lesson.js';
 import { setupHostApi } from './host-api.js';
 import { setupExport } from './export.js';
@@ -225,7 +225,7 @@ async function start() {
     close: /** @type {HTMLButtonElement} */ (byId('export-close')),
   });
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
-  const opened = openFirstRun(controller, ctx, { embedded, say: share.say });
+  const opened = openFirstRun(controller, ctx, { params, embedded, say: share.say });
   applyEmbed(document, ctx, wanted, showBanner);
   lessons = mountLessons({
     menuButton: /** @type {HTMLButtonElement} */ (byId('lessons-button')),
@@ -237,14 +237,9 @@ async function start() {
     showPanels: (names) => showPanels(document, wanted, names),
     lock: (names) => {
       byId('first-visit').hidden = true;
-      const allowed = wanted.controls ? names.filter((name) => wanted.controls?.includes(name)) : names;
-      ctx.setAllowed(allowed, 'this lesson (finish it or press Exit lesson to use everything)');
-      showControls(document, allowed);
+      lockControls(document, ctx, wanted, names);
     },
-    unlock: () => {
-      ctx.setAllowed(wanted.controls, 'the page that embeds this one');
-      showControls(document, wanted.controls);
-    },
+    unlock: () => lockControls(document, ctx, wanted, null),
   });
   if (embedded) setupOpenFull(ctx);
   else if (!params.has('lesson')) setupFirstVisit(ctx);
@@ -311,8 +306,7 @@ function setupOpenFull(ctx) {
  * on with the kept or fresh run; the kept run is replaced only by later saves.
  * @returns {'link' | 'kept' | 'fresh'}
  */
-function openFirstRun(controller, ctx, { embedded, say }) {
-  const params = new URLSearchParams(location.search);
+function openFirstRun(controller, ctx, { params, embedded, say }) {
   const link = linkFromHash(location.hash);
   if (link !== null) {
     const error = ctx.tryOpenLink(link);
