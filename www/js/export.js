@@ -103,12 +103,6 @@ export function setupExport(ctx, parts) {
   for (const button of dialog.querySelectorAll('button[data-export]')) {
     const name = /** @type {keyof typeof exports} */ (button.getAttribute('data-export'));
     const make = exports[name];
-    // An export this build's engine does not have stays hidden rather than failing.
-    const engine = ctx.bindings.Playground.prototype;
-    if (!make || (name === 'rust-test' && !engine.rustTest) || (name === 'etcd-script' && !engine.etcdScript)) {
-      /** @type {HTMLElement} */ (button).hidden = true;
-      continue;
-    }
     button.addEventListener('click', () => {
       try {
         const [type, fileName, text] = make();
@@ -150,8 +144,6 @@ function openText(ctx, text) {
   switch (fileKind(text)) {
     case 'link': return ctx.tryOpenLink(text.trim());
     case 'json': return ctx.tryOpenRun(() => ctx.bindings.Playground.fromScenarioJson(text));
-    default:
-      if (!ctx.bindings.Playground.fromScript) return 'this build opens scenario JSON files and links, not scripts';
-      return ctx.tryOpenRun(() => ctx.bindings.Playground.fromScript(text));
+    default: return ctx.tryOpenRun(() => ctx.bindings.Playground.fromScript(text));
   }
 }

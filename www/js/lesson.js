@@ -1,6 +1,6 @@
 // The guided-lesson player: a lesson is a text file in www/lessons/ (docs/lessons.md) that
-// the engine parses (`lessonJson`) and judges (`lessonActions`, `lessonDoAction`,
-// `lessonWaitHolds`); this module only shows it, one step at a time, and drives the run
+// the engine parses (`lessonJson`) and plays (`lessonActions`, `lessonDoAction`,
+// `lessonRunWait`); this module only shows it, one step at a time, and drives the run
 // through the controller. Back really goes back: each step remembers where the run was when
 // it began and returns there through the timeline.
 
@@ -81,20 +81,16 @@ export function mountLessons(parts, ctx, page) {
   menuClose.addEventListener('click', () => menu.close());
 
   /**
-   * Starts the lesson in `file` (a name in www/lessons/) or given as text.
+   * Starts the lesson in `file` (a name in www/lessons/).
    * @param {string} file
-   * @param {string} [givenText]
    */
-  async function start(file, givenText) {
-    let text = givenText;
-    if (text === undefined) {
-      const response = await fetch(`lessons/${encodeURIComponent(file)}`);
-      if (!response.ok) {
-        ctx.error(`The lesson "${file.slice(0, 60)}" could not be loaded (${response.status}).`);
-        return false;
-      }
-      text = await response.text();
+  async function start(file) {
+    const response = await fetch(`lessons/${encodeURIComponent(file)}`);
+    if (!response.ok) {
+      ctx.error(`The lesson "${file.slice(0, 60)}" could not be loaded (${response.status}).`);
+      return false;
     }
+    const text = await response.text();
     /** @type {Lesson} */
     let lesson;
     try {
