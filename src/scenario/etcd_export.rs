@@ -97,9 +97,30 @@ pub fn etcd_script(scenario: &Scenario) -> String {
                 Err(why) => not_reproduced(&mut out, &format!("raftlab refuses it: {why}")),
             },
             Action::Crash { node } => crash(&mut out, &mut members, *node),
-            Action::Restart { node } => restart(&mut out, &mut members, *node),
-            Action::Pause { node } => pause(&mut out, &mut members, *node),
-            Action::Resume { node } => resume(&mut out, &mut members, *node),
+            Action::Restart { node } => transition(
+                &mut out,
+                &mut members,
+                *node,
+                (Member::Down, "down"),
+                Member::Running,
+                &format!("start_n{node} existing\n"),
+            ),
+            Action::Pause { node } => transition(
+                &mut out,
+                &mut members,
+                *node,
+                (Member::Running, "running"),
+                Member::Paused,
+                &format!("kill -STOP \"$PID{node}\"\n"),
+            ),
+            Action::Resume { node } => transition(
+                &mut out,
+                &mut members,
+                *node,
+                (Member::Paused, "paused"),
+                Member::Running,
+                &format!("kill -CONT \"$PID{node}\"\n"),
+            ),
             Action::TransferLeader { to, .. } => transfer(&mut out, &members, *to),
             other => not_reproduced(&mut out, why_not(other)),
         }
@@ -260,39 +281,24 @@ fn crash(out: &mut String, members: &mut BTreeMap<NodeId, Member>, node: NodeId)
     }
 }
 
-fn restart(out: &mut String, members: &mut BTreeMap<NodeId, Member>, node: NodeId) {
+/// Moves member `node` from state `from` to `to` with the shell `command`, then waits for
+/// the cluster's health; a member in another state gets a comment that it is not `from_word`.
+fn transition(
+    out: &mut String,
+    members: &mut BTreeMap<NodeId, Member>,
+    node: NodeId,
+    (from, from_word): (Member, &str),
+    to: Member,
+    command: &str,
+) {
     match member(out, members, node) {
         None => {}
-        Some(Member::Down) => {
-            out.push_str(&format!("start_n{node} existing\n"));
-            members.insert(node, Member::Running);
+        Some(state) if state == from => {
+            out.push_str(command);
+            members.insert(node, to);
             wait_healthy(out, members);
         }
-        Some(_) => not_reproduced(out, &format!("n{node} is not down")),
-    }
-}
-
-fn pause(out: &mut String, members: &mut BTreeMap<NodeId, Member>, node: NodeId) {
-    match member(out, members, node) {
-        None => {}
-        Some(Member::Running) => {
-            out.push_str(&format!("kill -STOP \"$PID{node}\"\n"));
-            members.insert(node, Member::Paused);
-            wait_healthy(out, members);
-        }
-        Some(_) => not_reproduced(out, &format!("n{node} is not running")),
-    }
-}
-
-fn resume(out: &mut String, members: &mut BTreeMap<NodeId, Member>, node: NodeId) {
-    match member(out, members, node) {
-        None => {}
-        Some(Member::Paused) => {
-            out.push_str(&format!("kill -CONT \"$PID{node}\"\n"));
-            members.insert(node, Member::Running);
-            wait_healthy(out, members);
-        }
-        Some(_) => not_reproduced(out, &format!("n{node} is not paused")),
+        Some(_) => not_reproduced(out, &format!("n{node} is not {from_word}")),
     }
 }
 
