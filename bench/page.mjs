@@ -1,6 +1,9 @@
 // The playground page's benchmark, in headless Chromium (playwright-core) against a served page.
 // Prints numbers; asserts nothing.
 //
+//   (0) Loading: from navigation to the page ready (wasm compiled, first frame drawn) and to the
+//       first leader drawn in the cluster picture, on a fresh page with its defaults (3 nodes,
+//       playing at speed 1, so the election timeout itself is part of it), median of 5 loads.
 //   (a) Frame time with 9 nodes, 2,000-entry logs and many messages in flight (slow links, a
 //       client writing every 100 virtual ms), playing at speed 1 (messages visibly move): the
 //       work of each animation frame (all requestAnimationFrame callbacks of one frame: the
@@ -10,6 +13,9 @@
 //       page's `playground`, as a headless model is measured; three minutes in a row, the first
 //       on a cold page whose wasm is not yet optimized) and through the page's controller (each
 //       step also renders every view).
+//   (d) The JS heap (after a forced GC) and the wasm linear memory after a long run through the
+//       page's controller: 5 nodes, 10 simulated minutes of client writes, every view rendered
+//       after each 100 ms advance.
 //
 // Usage: cargo xtask serve --port 8101 &  then
 //        node bench/page.mjs http://127.0.0.1:8101/     (or RAFTLAB_URL=...; RAFTLAB_CHROMIUM
@@ -34,7 +40,8 @@ const browser = await chromium.launch({
   executablePath: process.env.RAFTLAB_CHROMIUM || '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--enable-precise-memory-info', '--js-flags=--expose-gc'],
 });
 
 /** Opens the page on `params`, paused, with every rAF callback timed per frame. */
@@ -64,6 +71,38 @@ async function open(params) {
   await page.waitForSelector('body[data-state="ready"]', { timeout: 30000 });
   await page.evaluate(() => /** @type {any} */ (window).raftlab.ctx.pause());
   return { page, errors };
+}
+
+// ----- (0) load to the first leader drawn -----
+{
+  const loads = [];
+  for (let i = 0; i < 5; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      try { localStorage.setItem('raftlab.firstVisitDone', '1'); } catch { /* ignore */ }
+      // Checked once per frame: when the page says it is ready, when the picture shows a leader.
+      const times = {};
+      /** @type {any} */ (window).__benchLoad = times;
+      const look = () => {
+        if (times.ready === undefined && document.body?.dataset.state === 'ready') times.ready = performance.now();
+        const caption = document.querySelector('.ring-caption')?.textContent ?? '';
+        if (times.leader === undefined && caption.startsWith('leader ')) times.leader = performance.now();
+        if (times.leader === undefined) requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => /** @type {any} */ (window).__benchLoad.leader !== undefined,
+      null, { timeout: 60000 });
+    loads.push(await page.evaluate(() => /** @type {any} */ (window).__benchLoad));
+    await context.close();
+  }
+  const ready = percentiles(loads.map((l) => l.ready));
+  const leader = percentiles(loads.map((l) => l.leader));
+  console.log(`(0) load, fresh page with its defaults (3 nodes, playing at speed 1), ${loads.length} loads: ` +
+    `ready (wasm compiled, first frame) median ${ms(ready.p50)}; first leader drawn median ${ms(leader.p50)} ` +
+    `(max ${ms(leader.max)})`);
 }
 
 // ----- (a) frame time, 9 nodes -----
@@ -210,6 +249,36 @@ async function open(params) {
   console.log(`(c) 5 nodes, 2,000-entry logs, playing at 1000× for ${(result.wallMs / 1000).toFixed(1)} s: ` +
     `${(result.virtualMs / result.wallMs).toFixed(0)} sim s per wall s; time between frames p50 ` +
     `${result.frameP50.toFixed(1)} ms, p95 ${result.frameP95.toFixed(1)} ms`);
+  if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
+  await page.close();
+}
+
+// (d) JS heap and wasm memory after a long run through the page's controller.
+{
+  const { page, errors } = await open({ seed: 11, nodes: 5 });
+  const result = await page.evaluate(async () => {
+    const { ctx } = /** @type {any} */ (window).raftlab;
+    for (let i = 0; i < 100 && ctx.view.leader === undefined; i++) ctx.advance(100);
+    const leader = ctx.view.leader ?? 1;
+    const started = performance.now();
+    for (let i = 0; i < 6000; i++) {
+      ctx.advance(100);
+      ctx.sendConsole(1, leader, `put key-${i % 50} value-${i}`);
+    }
+    const wallMs = performance.now() - started;
+    /** @type {any} */ (window).gc?.();
+    const exports = await ctx.bindings.default();
+    return {
+      wallMs,
+      nowMs: ctx.view.nowMs,
+      jsUsed: performance.memory?.usedJSHeapSize ?? NaN,
+      wasm: exports.memory.buffer.byteLength,
+    };
+  });
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  console.log(`(d) after ${(result.nowMs / 60000).toFixed(0)} simulated minutes through the page (5 nodes, ` +
+    `10 writes per simulated s, views rendered each 100 ms; ${(result.wallMs / 1000).toFixed(1)} s wall): ` +
+    `JS heap used ${mb(result.jsUsed)}, wasm memory ${mb(result.wasm)}`);
   if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
   await page.close();
 }

@@ -9,8 +9,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use raftlab::check::{
-    CheckConfig, GenerateConfig, History, Input, Operation, Output, Verdict, check_history,
-    check_json, generate_linearizable, to_json,
+    CheckConfig, GenerateConfig, History, Verdict, check_history, check_json,
+    generate_linearizable, to_json,
 };
 
 fn generated(ops: usize, keys: u64, unknown_per_mille: u64) -> History {
@@ -28,33 +28,8 @@ fn reference(unknown_per_mille: u64) -> History {
     generated(10_000, 50, unknown_per_mille)
 }
 
-/// The reference history plus, after everything, a write and then a read of the older value.
 fn with_stale_read() -> History {
-    let mut ops = reference(0).ops().to_vec();
-    let end = ops.iter().filter_map(|op| op.ret).max().unwrap_or(0);
-    let op = |call, input, output| Operation {
-        client: 99,
-        call,
-        ret: Some(call + 5),
-        key: "k7".to_string(),
-        input,
-        output: Some(output),
-    };
-    ops.push(op(
-        end + 10,
-        Input::Put {
-            value: "new".to_string(),
-        },
-        Output::Put,
-    ));
-    ops.push(op(
-        end + 20,
-        Input::Get,
-        Output::Get {
-            value: Some("old".to_string()),
-        },
-    ));
-    History::new(ops).expect("valid")
+    raftlab::bench::histories::reference(true).expect("valid")
 }
 
 fn bench(c: &mut Criterion) {

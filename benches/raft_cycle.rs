@@ -1,80 +1,29 @@
 //! One propose -> commit -> apply cycle on an in-memory cluster of 1, 3, 5 and 7 nodes.
 //!
-//! Every node is a real `RawNode`; messages are delivered in-process, and every node runs
-//! ready -> advance until the whole cluster is quiet (the entry is applied everywhere). For a
+//! The cluster is `raftlab::bench::raft_cycle` (the same one `raftlab bench` times): every node
+//! a real `RawNode`, messages delivered in-process, every node running ready -> advance until
+//! the whole cluster is quiet (the entry is applied everywhere). For a
 //! comparison with etcd-io/raft's `BenchmarkRawNode` (which drives only the leader and fakes the
 //! follower's acknowledgements), `leader_only/2-voters` does the same.
 
-use std::collections::VecDeque;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use raftlab::bench::raft_cycle::Cluster;
 use raftlab::raft::config::Config;
 use raftlab::raft::message::{ConfState, Message, MessageType};
 use raftlab::raft::raw_node::RawNode;
 use raftlab::raft::storage::MemStorage;
 use raftlab::raft::types::{NodeId, Term};
 
-struct Cluster {
-    nodes: Vec<RawNode>,
-    queue: VecDeque<Message>,
-}
-
-impl Cluster {
-    fn new(size: u64) -> Cluster {
-        let conf = ConfState::from_voters(1..=size);
-        let nodes = (1..=size)
-            .map(|id| {
-                let storage = MemStorage::new_with_conf_state(conf.clone());
-                RawNode::new(&Config::new(NodeId(id)), storage).expect("valid config")
-            })
-            .collect();
-        let mut cluster = Cluster {
-            nodes,
-            queue: VecDeque::new(),
-        };
-        cluster.nodes[0].campaign().expect("voter");
-        cluster.settle();
-        cluster
-    }
-
-    /// Runs ready/advance and delivers messages until nothing is left to do.
-    fn settle(&mut self) {
-        for _ in 0..10_000 {
-            let mut busy = false;
-            for node in &mut self.nodes {
-                if node.has_ready() {
-                    busy = true;
-                    let rd = node.ready();
-                    node.advance(&rd);
-                    black_box(&rd.committed_entries);
-                    self.queue.extend(rd.messages);
-                }
-            }
-            while let Some(m) = self.queue.pop_front() {
-                busy = true;
-                let to = m.to.0 as usize - 1;
-                let _ = self.nodes[to].step(m);
-            }
-            if !busy {
-                return;
-            }
-        }
-        panic!("cluster did not settle");
-    }
-
-    fn cycle(&mut self, data: &[u8]) {
-        self.nodes[0].propose(data.to_vec()).expect("leader");
-        self.settle();
-    }
-}
-
 fn bench_cluster(c: &mut Criterion) {
     let mut group = c.benchmark_group("propose_commit_apply");
     for size in [1u64, 3, 5, 7] {
-        let mut cluster = Cluster::new(size);
+        let mut cluster = Cluster::new(size).expect("a cluster");
         let data = vec![0u8; 16];
-        group.bench_function(format!("{size}-nodes"), |b| b.iter(|| cluster.cycle(&data)));
+        group.bench_function(format!("{size}-nodes"), |b| {
+            b.iter(|| cluster.cycle(black_box(&data)).expect("a cycle"))
+        });
     }
     group.finish();
 }

@@ -4,6 +4,7 @@
 //! driven by a deterministic simulator ([`sim`]) and compiled to WebAssembly for the page.
 //! See ARCHITECTURE.md for the module map and the data flow.
 
+pub mod bench;
 pub mod build_info;
 pub mod check;
 pub mod cli;

@@ -3,6 +3,10 @@
 use raftlab::cli::{self, USAGE};
 use std::process::ExitCode;
 
+/// Counts live heap bytes for `raftlab bench` (a relaxed atomic add per allocation).
+#[global_allocator]
+static ALLOCATOR: raftlab::bench::heap::Counting = raftlab::bench::heap::Counting;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or(&[]);
@@ -13,6 +17,7 @@ fn main() -> ExitCode {
         Some("export-etcd") => cli::export::main(cli::export::Export::Etcd, rest),
         Some("export-test") => cli::export::main(cli::export::Export::RustTest, rest),
         Some("console") => cli::console::main(rest),
+        Some("bench") => cli::bench::main(rest),
         Some("version" | "--version" | "-V") => {
             println!("{}", raftlab::build_info::version_line());
             0

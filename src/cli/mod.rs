@@ -1,6 +1,9 @@
 //! The `raftlab` command-line tool's subcommands. Each returns an exit status and writes its
 //! own output; none panics on bad arguments or unreadable files.
 
+// The benchmark times with the OS clock and starts Node: native only.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 // The console's terminal side (line editing) exists only natively; the wasm build has no tty.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod console;
@@ -52,6 +55,15 @@ commands:
   export-test SCRIPT | export-test --link LINK
         print a Rust integration test (for tests/) that replays the run and asserts its
         state hash.
+  bench [--quick] [--json] [--wasm MODULE] [--node NODE]
+        measure every performance figure in one table: the simulation (events, committed
+        writes and simulated time per wall second; 3, 5 and 9 nodes; monitors on and off),
+        the Raft core alone, seeking in a long recorded run, the checker, fuzz seeds per
+        second and memory, natively and, with --wasm (the Node build's raftlab.js, or
+        $RAFTLAB_WASM_NODE), the same workloads in wasm under Node (NODE, default `node`),
+        with wasm's speed relative to native. --quick: a smoke run with tiny sizes.
+        --json: the table as JSON. `cargo xtask bench` builds everything and runs it.
+        exit 1 when a workload misbehaves (a monitor fires, native and wasm runs differ).
   fuzz --unsafe list
         print the names of the teaching switches (deliberate bugs), one per line.
   version

@@ -387,6 +387,12 @@ impl Sim {
     pub fn ops_forgotten(&self) -> u64 {
         self.ops_forgotten
     }
+    /// Switches every safety monitor off for the rest of the run (benchmarks only: the
+    /// simulator's own cost, without the monitors'). See [`Monitor::switch_off`].
+    pub fn disable_monitors(&mut self) {
+        self.monitor.switch_off();
+    }
+
     /// The safety monitors (for their map sizes).
     pub fn monitor(&self) -> &Monitor {
         &self.monitor

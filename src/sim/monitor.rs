@@ -115,6 +115,8 @@ pub struct Monitor {
     pending: Option<Violation>,
     /// Rule monitors (11-13) switched off: runs go on until the harm itself shows.
     rules_off: bool,
+    /// Every monitor switched off ([`Monitor::switch_off`]): the hooks return at once.
+    off: bool,
 }
 
 impl Monitor {
@@ -124,6 +126,16 @@ impl Monitor {
             rules_off: !rule_monitors,
             ..Monitor::default()
         }
+    }
+
+    /// Switches every monitor off for good: the hooks return at once and nothing is recorded,
+    /// so a run costs what the simulator alone costs. Only `raftlab bench` does this (its
+    /// "monitors off" rows); a run with monitors off may break an invariant unseen.
+    pub fn switch_off(&mut self) {
+        *self = Monitor {
+            off: true,
+            ..Monitor::default()
+        };
     }
 
     /// The size of each of the monitors' maps, by name (for the long-run benchmark and the
@@ -176,6 +188,9 @@ impl Monitor {
 
     /// A message left a node: a granted vote is recorded and checked (11).
     pub fn on_send(&mut self, message: &Message, now: TimeMs) {
+        if self.off {
+            return;
+        }
         self.check_one_vote(message, now);
     }
 
@@ -184,6 +199,9 @@ impl Monitor {
     /// same context, so the answer that comes belongs to the first. (The simulator's contexts
     /// are unique; the harness's scripts may repeat one.)
     pub fn on_read_requested(&mut self, ctx: &[u8]) {
+        if self.off {
+            return;
+        }
         let committed = self
             .committed
             .get_max()
@@ -193,6 +211,9 @@ impl Monitor {
 
     /// A read became servable at `index` on node `id` (10).
     pub fn on_read_served(&mut self, id: NodeId, ctx: &[u8], index: Index, now: TimeMs) {
+        if self.off {
+            return;
+        }
         self.check_read_not_stale(id, ctx, index, now);
     }
 
@@ -222,6 +243,9 @@ impl Monitor {
         nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) {
+        if self.off {
+            return;
+        }
         let Event::RoleChanged {
             to_role, to_term, ..
         } = event
@@ -251,6 +275,9 @@ impl Monitor {
         nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) {
+        if self.off {
+            return;
+        }
         let Some(node) = nodes.get(&id) else { return };
         let Some(raft) = node.running() else {
             return;
@@ -272,6 +299,9 @@ impl Monitor {
         now: TimeMs,
         event_id: u64,
     ) -> Option<Violation> {
+        if self.off {
+            return None;
+        }
         if self.pending.is_none() {
             for node in nodes.values() {
                 self.check_node(node, nodes, now);

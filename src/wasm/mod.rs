@@ -1,6 +1,7 @@
 //! wasm-bindgen bindings: the only module that knows about JavaScript. It turns simulator state
 //! into plain-data view models and actions into calls; no protocol logic lives here.
 
+mod bench;
 mod catalog;
 mod exports;
 mod lessons;

@@ -5,6 +5,7 @@
 //! step runs as a library call pinned in Cargo.lock, and the static server is Rust, so no Python
 //! or globally installed tool is needed.
 
+mod bench;
 mod build;
 mod proc;
 mod serve;
@@ -21,7 +22,9 @@ commands:
   build                           build the wasm and write the JS bindings to www/pkg/
   dist [--out DIR]                build a static folder (default dist/) for any static host
   test                            run every test: fmt, clippy, native, wasm, browser end-to-end
-  bench-page                      build, serve and run bench/page.mjs (frame time, sim speed)
+  bench [--quick] [--json]        build, then run `raftlab bench` natively and in wasm (one table)
+  bench-page                      build, serve and run bench/page.mjs (load, frames, sim speed,
+                                  JS heap in headless Chromium)
   help                            print this message";
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Some("build") => no_options("build", &args[1..]).and_then(|()| build::web_and_node()),
         Some("dist") => build::dist_command(&args[1..]),
         Some("test") => no_options("test", &args[1..]).and_then(|()| test::run_all()),
+        Some("bench") => bench::command(&args[1..]),
         Some("bench-page") => {
             no_options("bench-page", &args[1..]).and_then(|()| test::bench_page())
         }

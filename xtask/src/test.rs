@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every test, in order, stopping at the first failure.
 //!
-//! fmt -> clippy -> native tests -> wasm build -> wasm tests in Node -> browser end-to-end tests
+//! fmt -> clippy -> native tests -> fuzz -> wasm build -> wasm tests in Node -> the benchmark's
+//! quick mode (`raftlab bench --quick`, native and wasm) -> browser end-to-end tests
 //! in Debian's Chromium driven by npm `playwright-core`. The browser step serves `www/` at `/`
 //! and a fresh dist build at a sub-path, the way GitHub Pages would, and passes the native CLI
 //! as `RAFTLAB_BIN` (the replay test runs the page's script with it).
@@ -54,6 +55,7 @@ pub fn run_all() -> Result<(), String> {
     fuzz_campaign()?;
     build::web_and_node()?;
     wasm_tests()?;
+    crate::bench::run(&["--quick".to_string()])?;
     browser_tests()?;
     eprintln!(
         "\nall test steps passed in {:.0} s",
