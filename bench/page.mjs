@@ -3,7 +3,7 @@
 //
 //   (0) Loading: from navigation to the page ready (wasm compiled, first frame drawn) and to the
 //       first leader drawn in the cluster picture, on a fresh page with its defaults (3 nodes,
-//       playing at speed 1, so the election timeout itself is part of it), median of 5 loads.
+//       playing at speed 0.2, so the election timeout itself is most of it), median of 5 loads.
 //   (a) Frame time with 9 nodes, 2,000-entry logs and many messages in flight (slow links, a
 //       client writing every 100 virtual ms), playing at speed 1 (messages visibly move): the
 //       work of each animation frame (all requestAnimationFrame callbacks of one frame: the
@@ -15,7 +15,7 @@
 //       step also renders every view).
 //   (d) The JS heap (after a forced GC) and the wasm linear memory after a long run through the
 //       page's controller: 5 nodes, 10 simulated minutes of client writes, every view rendered
-//       after each 100 ms advance.
+//       after each simulated second.
 //
 // Usage: cargo xtask serve --port 8101 &  then
 //        node bench/page.mjs http://127.0.0.1:8101/     (or RAFTLAB_URL=...; RAFTLAB_CHROMIUM
@@ -100,7 +100,8 @@ async function open(params) {
   }
   const ready = percentiles(loads.map((l) => l.ready));
   const leader = percentiles(loads.map((l) => l.leader));
-  console.log(`(0) load, fresh page with its defaults (3 nodes, playing at speed 1), ${loads.length} loads: ` +
+  console.log(`(0) load, fresh page with its defaults (3 nodes, playing at speed 0.2, so the ~1.2 virtual s ` +
+    `of the first election take ~6 s), ${loads.length} loads: ` +
     `ready (wasm compiled, first frame) median ${ms(ready.p50)}; first leader drawn median ${ms(leader.p50)} ` +
     `(max ${ms(leader.max)})`);
 }
@@ -262,8 +263,9 @@ async function open(params) {
     const leader = ctx.view.leader ?? 1;
     const started = performance.now();
     for (let i = 0; i < 6000; i++) {
-      ctx.advance(100);
-      ctx.sendConsole(1, leader, `put key-${i % 50} value-${i}`);
+      ctx.playground.advanceMs(100);
+      ctx.playground.console(1, leader, `put key-${i % 50} value-${i}`);
+      if (i % 10 === 9) ctx.refresh();
     }
     const wallMs = performance.now() - started;
     /** @type {any} */ (window).gc?.();
@@ -277,7 +279,7 @@ async function open(params) {
   });
   const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
   console.log(`(d) after ${(result.nowMs / 60000).toFixed(0)} simulated minutes through the page (5 nodes, ` +
-    `10 writes per simulated s, views rendered each 100 ms; ${(result.wallMs / 1000).toFixed(1)} s wall): ` +
+    `10 writes per simulated s, views rendered each simulated s; ${(result.wallMs / 1000).toFixed(1)} s wall): ` +
     `JS heap used ${mb(result.jsUsed)}, wasm memory ${mb(result.wasm)}`);
   if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
   await page.close();
