@@ -4,6 +4,7 @@
 
 use raftlab::raft::config::UnsafeSwitch;
 use raftlab::raft::message::MessageType;
+use raftlab::raft::node::Role;
 use raftlab::raft::types::NodeId;
 use raftlab::raft::types::{Index, Term};
 use raftlab::scenario::sim_script::run_script;
@@ -103,9 +104,9 @@ fn a_violation_caused_by_a_direct_action_is_reported_by_that_action() {
     );
 }
 
-#[test]
-fn a_frozen_sim_refuses_actions_and_does_not_run() {
-    let vote = message_id(TWO_CAMPAIGNS, 3, 2, "MsgVoteResp");
+/// The no-persist-vote story as direct actions, up to the moment n3's vote for n2 is on the
+/// wire (the `TWO_CAMPAIGNS` script): nothing has fired yet.
+fn two_campaigns_sim(monitors: bool) -> Sim {
     let mut sim = Sim::new(SimConfig {
         seed: 1,
         pre_vote: false,
@@ -115,6 +116,9 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
         ..SimConfig::default()
     })
     .expect("valid");
+    if !monitors {
+        sim.disable_monitors();
+    }
     let actions = [
         Action::SetLinkUp {
             from: NodeId(1),
@@ -141,6 +145,35 @@ fn a_frozen_sim_refuses_actions_and_does_not_run() {
     }
     sim.run_until(TimeMs(63), 1_000_000);
     assert!(sim.violation().is_none());
+    sim
+}
+
+#[test]
+fn with_every_monitor_disabled_the_harm_happens_unseen_and_the_run_goes_on() {
+    let vote = message_id(TWO_CAMPAIGNS, 3, 2, "MsgVoteResp");
+    let mut sim = two_campaigns_sim(false);
+    sim.apply_action(&Action::DeliverNow { message: vote })
+        .expect("delivers");
+    let leaders_of_term_1 = sim
+        .nodes()
+        .values()
+        .filter_map(|node| node.raft())
+        .filter(|raw| raw.raft().role() == Role::Leader && raw.raft().term() == Term(1))
+        .count();
+    assert_eq!(
+        leaders_of_term_1, 2,
+        "the vote made a second leader of term 1"
+    );
+    assert!(sim.violation().is_none(), "{:?}", sim.violation());
+    sim.run_until(TimeMs(1_000), 1_000_000);
+    assert_eq!(sim.now_ms(), TimeMs(1_000));
+    assert!(sim.violation().is_none());
+}
+
+#[test]
+fn a_frozen_sim_refuses_actions_and_does_not_run() {
+    let vote = message_id(TWO_CAMPAIGNS, 3, 2, "MsgVoteResp");
+    let mut sim = two_campaigns_sim(true);
     sim.apply_action(&Action::DeliverNow { message: vote })
         .expect("delivers");
     let violation = sim.violation().expect("fired during the action").clone();
