@@ -134,7 +134,7 @@ fn run(options: &Options) -> Result<(), String> {
         println!("machine: {machine}");
         println!(
             "simulation workload: client writes at {} per simulated second, {} simulated s; \
-             times are medians of {} runs",
+             times are the best of {} runs",
             plan::PUTS_PER_SECOND,
             plan.workloads.first().map_or(0, |w| w.seconds),
             plan.repeats

@@ -76,6 +76,7 @@ mod tests {
     #[test]
     fn quantiles_are_nearest_rank() {
         let values: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        assert_eq!(quantile(&values, 0.0), 1.0);
         assert_eq!(quantile(&values, 0.5), 50.0);
         assert_eq!(quantile(&values, 0.95), 95.0);
         assert_eq!(quantile(&values, 1.0), 100.0);

@@ -10,13 +10,13 @@ use serde::Serialize;
 pub struct Plan {
     /// The simulation workloads: 3, 5 and 9 nodes, monitors on and off.
     pub workloads: Vec<Workload>,
-    /// Runs of each workload and Raft-core measurement; the median time counts.
+    /// Runs of each workload and Raft-core measurement; the best time counts.
     pub repeats: u32,
     /// Cluster sizes for the Raft core alone.
     pub raft_sizes: Vec<u64>,
     /// Propose -> commit -> apply cycles per Raft-core measurement.
     pub raft_cycles: u64,
-    /// Runs of each checker measurement; the median counts.
+    /// Runs of each checker measurement; the best counts.
     pub checker_repeats: u32,
     /// Simulated minutes of the seek benchmark's recorded run.
     pub record_minutes: u64,
