@@ -156,7 +156,11 @@ impl Sim {
             );
         }
         let network = Network::new(config.link.into());
-        let rule_monitors = config.rule_monitors;
+        let monitor = if config.monitors {
+            Monitor::new(config.rule_monitors)
+        } else {
+            Monitor::off()
+        };
         let trace = Trace::with_window(config.record_trace, config.trace_window);
         let mut sim = Sim {
             config,
@@ -168,7 +172,7 @@ impl Sim {
             in_flight: BTreeMap::new(),
             next_message_id: 0,
             trace,
-            monitor: Monitor::new(rule_monitors),
+            monitor,
             steps: 0,
             violation: None,
             ops: imbl::OrdMap::new(),

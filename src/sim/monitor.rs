@@ -115,6 +115,9 @@ pub struct Monitor {
     pending: Option<Violation>,
     /// Rule monitors (11-13) switched off: runs go on until the harm itself shows.
     rules_off: bool,
+    /// Every monitor switched off (`SimConfig::monitors`, a benchmark's setting): each hook
+    /// returns at once and nothing is remembered.
+    off: bool,
 }
 
 impl Monitor {
@@ -122,6 +125,14 @@ impl Monitor {
     pub fn new(rule_monitors: bool) -> Monitor {
         Monitor {
             rules_off: !rule_monitors,
+            ..Monitor::default()
+        }
+    }
+
+    /// Monitors that watch nothing: every hook returns at once, so no violation is ever found.
+    pub fn off() -> Monitor {
+        Monitor {
+            off: true,
             ..Monitor::default()
         }
     }
@@ -160,6 +171,9 @@ impl Monitor {
 
     /// Records the starting state of every node.
     pub fn observe_all<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
+        if self.off {
+            return;
+        }
         for node in nodes.values() {
             self.observe(node);
         }
@@ -167,6 +181,9 @@ impl Monitor {
 
     /// Records the starting state of one node (a node added to a running harness).
     pub fn observe<N: NodeView>(&mut self, node: &N) {
+        if self.off {
+            return;
+        }
         let watch = self.nodes.entry(node.id()).or_default();
         if let Some(raft) = node.running() {
             watch.term = raft.raft().term();
@@ -176,6 +193,9 @@ impl Monitor {
 
     /// A message left a node: a granted vote is recorded and checked (11).
     pub fn on_send(&mut self, message: &Message, now: TimeMs) {
+        if self.off {
+            return;
+        }
         self.check_one_vote(message, now);
     }
 
@@ -184,6 +204,9 @@ impl Monitor {
     /// same context, so the answer that comes belongs to the first. (The simulator's contexts
     /// are unique; the harness's scripts may repeat one.)
     pub fn on_read_requested(&mut self, ctx: &[u8]) {
+        if self.off {
+            return;
+        }
         let committed = self
             .committed
             .get_max()
@@ -193,17 +216,26 @@ impl Monitor {
 
     /// A read became servable at `index` on node `id` (10).
     pub fn on_read_served(&mut self, id: NodeId, ctx: &[u8], index: Index, now: TimeMs) {
+        if self.off {
+            return;
+        }
         self.check_read_not_stale(id, ctx, index, now);
     }
 
     /// A crash: volatile state is gone; durable term and vote are kept.
     pub fn on_crash(&mut self, id: NodeId) {
+        if self.off {
+            return;
+        }
         let watch = self.nodes.entry(id).or_default();
         watch.leading = None;
     }
 
     /// A restart: commit and applied restart from what the node recovered.
     pub fn on_restart<N: NodeView>(&mut self, id: NodeId, nodes: &BTreeMap<NodeId, N>) {
+        if self.off {
+            return;
+        }
         let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };
@@ -222,6 +254,9 @@ impl Monitor {
         nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) {
+        if self.off {
+            return;
+        }
         let Event::RoleChanged {
             to_role, to_term, ..
         } = event
@@ -251,6 +286,9 @@ impl Monitor {
         nodes: &BTreeMap<NodeId, N>,
         now: TimeMs,
     ) {
+        if self.off {
+            return;
+        }
         let Some(node) = nodes.get(&id) else { return };
         let Some(raft) = node.running() else {
             return;
@@ -272,6 +310,9 @@ impl Monitor {
         now: TimeMs,
         event_id: u64,
     ) -> Option<Violation> {
+        if self.off {
+            return None;
+        }
         if self.pending.is_none() {
             for node in nodes.values() {
                 self.check_node(node, nodes, now);
