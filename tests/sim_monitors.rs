@@ -113,12 +113,10 @@ fn two_campaigns_sim(monitors: bool) -> Sim {
         check_quorum: false,
         unsafe_switches: [UnsafeSwitch::NoPersistVote].into_iter().collect(),
         rule_monitors: false,
+        monitors,
         ..SimConfig::default()
     })
     .expect("valid");
-    if !monitors {
-        sim.disable_monitors();
-    }
     let actions = [
         Action::SetLinkUp {
             from: NodeId(1),
@@ -328,4 +326,44 @@ fn rule_monitors_off_lets_the_run_go_on_to_the_harm() {
         "{}",
         off.explanation
     );
+}
+
+/// The benchmark's switch (`SimConfig::monitors`): the monitors only watch, so without them a
+/// run takes the same steps to the same state and trace.
+#[test]
+fn monitors_off_change_nothing_but_the_violation() {
+    let run = |monitors: bool| {
+        let config = SimConfig {
+            voters: 5,
+            seed: 11,
+            monitors,
+            ..SimConfig::default()
+        };
+        let mut sim = Sim::new(config).expect("valid config");
+        for i in 0..100u64 {
+            sim.run_until(TimeMs(1_000 + i * 100), u64::MAX);
+            let _ = sim.apply_action(&Action::Console {
+                client: 1 + i % 3,
+                node: NodeId(1 + i % 5),
+                line: format!("put key{} value{i}", i % 7),
+            });
+            if i == 50 {
+                let _ = sim.apply_action(&Action::Crash { node: NodeId(2) });
+            }
+            if i == 70 {
+                let _ = sim.apply_action(&Action::Restart { node: NodeId(2) });
+            }
+        }
+        sim.run_until(TimeMs(15_000), u64::MAX);
+        (
+            sim.steps(),
+            sim.state_hash(),
+            sim.trace().text_hash(),
+            sim.violation().cloned(),
+        )
+    };
+    let (on, off) = (run(true), run(false));
+    assert!(on.3.is_none(), "a correct run: {:?}", on.3);
+    assert_eq!(on, off);
+    assert!(on.0 > 1_000, "the run did something: {} steps", on.0);
 }

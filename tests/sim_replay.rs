@@ -298,6 +298,8 @@ fn the_cluster_line_carries_every_changed_setting() {
         sessions: false,
         record_trace: false,
         rule_monitors: false,
+        // A benchmark's switch, never in a script: a replay always has its monitors.
+        monitors: true,
         snapshot_count: 0,
         snapshot_catch_up: 3,
         mvcc_retention: 0,

@@ -42,16 +42,12 @@ pub struct Outcome {
 
 /// A cluster as `workload` configures it, writes not yet sent.
 pub fn cluster(workload: &Workload) -> Result<Sim, String> {
-    let config = SimConfig {
+    Sim::new(SimConfig {
         voters: workload.nodes,
         seed: workload.seed,
+        monitors: workload.monitors,
         ..SimConfig::default()
-    };
-    let mut sim = Sim::new(config)?;
-    if !workload.monitors {
-        sim.disable_monitors();
-    }
-    Ok(sim)
+    })
 }
 
 /// Sends the next client write to `sim`: put number `n` (three clients in turn, 100 keys, all

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
+use super::text::{write_debug_lossy, write_lossy, write_u64};
 use super::types::{Index, NodeId, Term};
 
 /// What an entry's opaque data means.
@@ -366,25 +367,17 @@ pub fn describe_entry(entry: &Entry) -> String {
 /// [`describe_entry`], written to `out`.
 fn write_entry<W: fmt::Write>(out: &mut W, entry: &Entry) -> fmt::Result {
     let kind = match entry.entry_type {
-        EntryType::Normal => "EntryNormal",
-        EntryType::ConfChange => "EntryConfChange",
-        EntryType::ConfChangeV2 => "EntryConfChangeV2",
+        EntryType::Normal => " EntryNormal ",
+        EntryType::ConfChange => " EntryConfChange ",
+        EntryType::ConfChangeV2 => " EntryConfChangeV2 ",
     };
+    write_u64(out, entry.term.0)?;
+    out.write_char('/')?;
+    write_u64(out, entry.index.0)?;
+    out.write_str(kind)?;
     match entry.entry_type {
-        EntryType::Normal => write!(
-            out,
-            "{}/{} {kind} {:?}",
-            entry.term,
-            entry.index,
-            String::from_utf8_lossy(&entry.data)
-        ),
-        _ => write!(
-            out,
-            "{}/{} {kind} {}",
-            entry.term,
-            entry.index,
-            String::from_utf8_lossy(&entry.data)
-        ),
+        EntryType::Normal => write_debug_lossy(out, &entry.data),
+        _ => write_lossy(out, &entry.data),
     }
 }
 
@@ -422,27 +415,34 @@ pub fn describe_message(m: &Message) -> String {
 /// [`describe_message`], written to `out` (the simulator's trace hashes the text of every
 /// event without building it).
 pub fn write_message<W: fmt::Write>(out: &mut W, m: &Message) -> fmt::Result {
-    write!(
-        out,
-        "{}->{} {} Term:{} Log:{}/{}",
-        m.from,
-        m.to,
-        m.msg_type.name(),
-        m.term,
-        m.log_term,
-        m.index
-    )?;
+    // `write_u64` and friends rather than `write!`: see `raft::text`.
+    write_u64(out, m.from.0)?;
+    out.write_str("->")?;
+    write_u64(out, m.to.0)?;
+    out.write_char(' ')?;
+    out.write_str(m.msg_type.name())?;
+    out.write_str(" Term:")?;
+    write_u64(out, m.term.0)?;
+    out.write_str(" Log:")?;
+    write_u64(out, m.log_term.0)?;
+    out.write_char('/')?;
+    write_u64(out, m.index.0)?;
     if m.reject {
-        write!(out, " Rejected (Hint: {})", m.reject_hint)?;
+        out.write_str(" Rejected (Hint: ")?;
+        write_u64(out, m.reject_hint.0)?;
+        out.write_char(')')?;
     }
     if m.commit.0 != 0 {
-        write!(out, " Commit:{}", m.commit)?;
+        out.write_str(" Commit:")?;
+        write_u64(out, m.commit.0)?;
     }
     if !m.context.is_empty() {
-        write!(out, " Context:{:?}", String::from_utf8_lossy(&m.context))?;
+        out.write_str(" Context:")?;
+        write_debug_lossy(out, &m.context)?;
     }
     if m.lease_tick != 0 {
-        write!(out, " LeaseTick:{}", m.lease_tick)?;
+        out.write_str(" LeaseTick:")?;
+        write_u64(out, m.lease_tick)?;
     }
     if !m.entries.is_empty() {
         out.write_str(" Entries:[")?;

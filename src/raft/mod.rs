@@ -80,6 +80,7 @@ pub mod quorum;
 pub mod raw_node;
 pub mod read_only;
 pub mod storage;
+pub mod text;
 pub mod types;
 pub mod unstable;
 

@@ -566,6 +566,7 @@ pub(crate) fn cluster_config(cmd: &Command) -> Result<SimConfig, String> {
         sessions: flag(cmd, "sessions", d.sessions)?,
         client_timeout_ms: TimeMs(uint(cmd, "client-timeout", d.client_timeout_ms.0)?),
         rule_monitors: flag(cmd, "rule-monitors", d.rule_monitors)?,
+        monitors: d.monitors,
         link: LinkConfigData {
             up: flag(cmd, "link-up", d.link.up)?,
             ..link_from(cmd, d.link)?

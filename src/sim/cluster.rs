@@ -156,7 +156,11 @@ impl Sim {
             );
         }
         let network = Network::new(config.link.into());
-        let rule_monitors = config.rule_monitors;
+        let monitor = if config.monitors {
+            Monitor::new(config.rule_monitors)
+        } else {
+            Monitor::off()
+        };
         let trace = Trace::with_window(config.record_trace, config.trace_window);
         let mut sim = Sim {
             config,
@@ -168,7 +172,7 @@ impl Sim {
             in_flight: BTreeMap::new(),
             next_message_id: 0,
             trace,
-            monitor: Monitor::new(rule_monitors),
+            monitor,
             steps: 0,
             violation: None,
             ops: imbl::OrdMap::new(),
@@ -387,12 +391,6 @@ impl Sim {
     pub fn ops_forgotten(&self) -> u64 {
         self.ops_forgotten
     }
-    /// Switches every safety monitor off for the rest of the run (benchmarks only: the
-    /// simulator's own cost, without the monitors'). See [`Monitor::switch_off`].
-    pub fn disable_monitors(&mut self) {
-        self.monitor.switch_off();
-    }
-
     /// The safety monitors (for their map sizes).
     pub fn monitor(&self) -> &Monitor {
         &self.monitor

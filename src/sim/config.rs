@@ -60,6 +60,12 @@ pub struct SimConfig {
     /// time). They restate a rule and fire as soon as a teaching switch breaks it; off, the run
     /// goes on until a consequence monitor sees the harm (two leaders, a lost write, a stale read).
     pub rule_monitors: bool,
+    /// Every monitor (1-13; `false` overrides `rule_monitors`). Only a benchmark turns them
+    /// off, to time the simulator alone: the monitors only watch, so a run without them takes
+    /// the same steps to the same state and trace hashes (it just cannot stop at a violation).
+    /// Not a setting a user sees: never written to JSON, a link or a script, and read back on.
+    #[serde(skip)]
+    pub monitors: bool,
     /// Like etcd's `--snapshot-count`: a node snapshots its application state and compacts its
     /// Raft log after applying this many entries past its last snapshot. 0 = never on its own.
     pub snapshot_count: u64,
@@ -100,6 +106,7 @@ impl Default for SimConfig {
             sessions: true,
             record_trace: true,
             rule_monitors: true,
+            monitors: true,
             snapshot_count: 2_000,
             snapshot_catch_up: 500,
             mvcc_retention: 5_000,

@@ -115,7 +115,8 @@ pub struct Monitor {
     pending: Option<Violation>,
     /// Rule monitors (11-13) switched off: runs go on until the harm itself shows.
     rules_off: bool,
-    /// Every monitor switched off ([`Monitor::switch_off`]): the hooks return at once.
+    /// Every monitor switched off (`SimConfig::monitors`, a benchmark's setting): each hook
+    /// returns at once and nothing is remembered.
     off: bool,
 }
 
@@ -128,14 +129,12 @@ impl Monitor {
         }
     }
 
-    /// Switches every monitor off for good: the hooks return at once and nothing is recorded,
-    /// so a run costs what the simulator alone costs. Only `raftlab bench` does this (its
-    /// "monitors off" rows); a run with monitors off may break an invariant unseen.
-    pub fn switch_off(&mut self) {
-        *self = Monitor {
+    /// Monitors that watch nothing: every hook returns at once, so no violation is ever found.
+    pub fn off() -> Monitor {
+        Monitor {
             off: true,
             ..Monitor::default()
-        };
+        }
     }
 
     /// The size of each of the monitors' maps, by name (for the long-run benchmark and the
@@ -172,6 +171,9 @@ impl Monitor {
 
     /// Records the starting state of every node.
     pub fn observe_all<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
+        if self.off {
+            return;
+        }
         for node in nodes.values() {
             self.observe(node);
         }
@@ -179,6 +181,9 @@ impl Monitor {
 
     /// Records the starting state of one node (a node added to a running harness).
     pub fn observe<N: NodeView>(&mut self, node: &N) {
+        if self.off {
+            return;
+        }
         let watch = self.nodes.entry(node.id()).or_default();
         if let Some(raft) = node.running() {
             watch.term = raft.raft().term();
@@ -219,12 +224,18 @@ impl Monitor {
 
     /// A crash: volatile state is gone; durable term and vote are kept.
     pub fn on_crash(&mut self, id: NodeId) {
+        if self.off {
+            return;
+        }
         let watch = self.nodes.entry(id).or_default();
         watch.leading = None;
     }
 
     /// A restart: commit and applied restart from what the node recovered.
     pub fn on_restart<N: NodeView>(&mut self, id: NodeId, nodes: &BTreeMap<NodeId, N>) {
+        if self.off {
+            return;
+        }
         let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };

@@ -2,6 +2,7 @@
 //! ids. Its text form is what determinism tests compare byte for byte, and what the page's
 //! space-time diagram and event log draw.
 
+use crate::raft::text::write_u64;
 use crate::raft::types::NodeId;
 use crate::sim::queue::TimeMs;
 use serde::Serialize;
@@ -161,16 +162,53 @@ pub struct TraceEvent {
 
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{} {}ms ", self.id, self.at_ms)?;
-        match &self.kind {
-            TraceKind::Action { text } => write!(f, "action {text}"),
+        write_event(f, self)
+    }
+}
+
+/// An event's text (its `Display`), written with `write_u64` and `write_str` rather than
+/// `write!` (see `raft::text`), and generic over the writer so that the trace hash's writer is
+/// called directly: every event's text is hashed.
+fn write_event<W: fmt::Write>(f: &mut W, event: &TraceEvent) -> fmt::Result {
+    {
+        f.write_char('#')?;
+        write_u64(f, event.id)?;
+        f.write_char(' ')?;
+        write_u64(f, event.at_ms.0)?;
+        f.write_str("ms ")?;
+        match &event.kind {
+            TraceKind::Action { text } => {
+                f.write_str("action ")?;
+                f.write_str(text)
+            }
             TraceKind::Send {
                 message, summary, ..
-            } => write!(f, "send m{message} {summary}"),
-            TraceKind::Deliver { message, to } => write!(f, "deliver m{message} to n{to}"),
+            } => {
+                f.write_str("send m")?;
+                write_u64(f, *message)?;
+                f.write_char(' ')?;
+                match summary.message() {
+                    Some(message) => crate::raft::message::write_message(f, message),
+                    None => Ok(()),
+                }
+            }
+            TraceKind::Deliver { message, to } => {
+                f.write_str("deliver m")?;
+                write_u64(f, *message)?;
+                f.write_str(" to n")?;
+                write_u64(f, to.0)
+            }
             TraceKind::Drop { message, reason } => write!(f, "drop m{message} ({reason:?})"),
-            TraceKind::Duplicate { message, copy } => write!(f, "duplicate m{message} as m{copy}"),
-            TraceKind::Role { text, .. } => write!(f, "role {text}"),
+            TraceKind::Duplicate { message, copy } => {
+                f.write_str("duplicate m")?;
+                write_u64(f, *message)?;
+                f.write_str(" as m")?;
+                write_u64(f, *copy)
+            }
+            TraceKind::Role { text, .. } => {
+                f.write_str("role ")?;
+                f.write_str(text)
+            }
             TraceKind::Persist {
                 node,
                 term,
@@ -178,20 +216,50 @@ impl fmt::Display for TraceEvent {
                 first,
                 last,
             } => {
-                write!(f, "persist n{node} term={term} vote={vote}")?;
+                f.write_str("persist n")?;
+                write_u64(f, node.0)?;
+                f.write_str(" term=")?;
+                write_u64(f, *term)?;
+                f.write_str(" vote=")?;
+                write_u64(f, *vote)?;
                 if last >= first && *last > 0 {
-                    write!(f, " entries={first}..{last}")?;
+                    f.write_str(" entries=")?;
+                    write_u64(f, *first)?;
+                    f.write_str("..")?;
+                    write_u64(f, *last)?;
                 }
                 Ok(())
             }
-            TraceKind::Commit { node, index } => write!(f, "commit n{node} {index}"),
-            TraceKind::Apply { node, index } => write!(f, "apply n{node} {index}"),
-            TraceKind::Snapshot { node, index } => write!(f, "snapshot n{node} {index}"),
-            TraceKind::Read { node, index } => write!(f, "read n{node} index={index}"),
-            TraceKind::Note { node, text } => write!(f, "note n{node} {text}"),
-            TraceKind::Violation { invariant } => write!(f, "VIOLATION {invariant}"),
+            TraceKind::Commit { node, index } => node_index(f, "commit n", *node, " ", *index),
+            TraceKind::Apply { node, index } => node_index(f, "apply n", *node, " ", *index),
+            TraceKind::Snapshot { node, index } => node_index(f, "snapshot n", *node, " ", *index),
+            TraceKind::Read { node, index } => node_index(f, "read n", *node, " index=", *index),
+            TraceKind::Note { node, text } => {
+                f.write_str("note n")?;
+                write_u64(f, node.0)?;
+                f.write_char(' ')?;
+                f.write_str(text)
+            }
+            TraceKind::Violation { invariant } => {
+                f.write_str("VIOLATION ")?;
+                f.write_str(invariant)
+            }
         }
     }
+}
+
+/// `{before}{node}{between}{index}`, the shape of the commit, apply, snapshot and read events.
+fn node_index<W: fmt::Write>(
+    f: &mut W,
+    before: &str,
+    node: NodeId,
+    between: &str,
+    index: u64,
+) -> fmt::Result {
+    f.write_str(before)?;
+    write_u64(f, node.0)?;
+    f.write_str(between)?;
+    write_u64(f, index)
 }
 
 /// Events per shared chunk of the trace window: a clone of the trace (a timeline checkpoint)
@@ -221,7 +289,7 @@ fn fnv_feed_event(hash: u64, event: &TraceEvent) -> u64 {
         }
     }
     let mut feed = Feed(hash);
-    let _ = std::fmt::Write::write_fmt(&mut feed, format_args!("{event}"));
+    let _ = write_event(&mut feed, event);
     fnv_feed(feed.0, b"\n")
 }
 
