@@ -25,7 +25,6 @@ import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
 import { applyEmbed, lockControls, readEmbedParams, showPanels } from './embed.js';
 import { lessonIndex, mountLessons } from './lesson.js';
 import { setupHostApi } from './host-api.js';
-import { setupExport } from './export.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -217,7 +216,7 @@ async function start() {
     // The kept run is the learner's own: not an embedded frame's, not a lesson's.
     keep: embedded ? null : () => !lessons?.active,
   });
-  setupExport(ctx, {
+  setupExportOnDemand(ctx, {
     open: /** @type {HTMLButtonElement} */ (byId('open-export')),
     dialog: /** @type {HTMLDialogElement} */ (byId('export-dialog')),
     status: byId('export-status'),
@@ -260,6 +259,32 @@ async function start() {
   if (lessonName !== null) await startLessonByName(lessons, lessonName);
   const autoplay = params.get('autoplay');
   if (!lessons.active && (autoplay === '1' || (opened === 'fresh' && autoplay !== '0'))) ctx.play();
+}
+
+/**
+ * The "Share & export…" button. The dialog's code (export.js) is imported on the first click,
+ * so a visit that never exports does not download it; a failed import says so in the banner
+ * and the next click tries again.
+ * @param {import('./types.js').Ctx} ctx
+ * @param {{ open: HTMLButtonElement, dialog: HTMLDialogElement, status: HTMLElement,
+ *           file: HTMLInputElement, close: HTMLButtonElement }} parts
+ */
+function setupExportOnDemand(ctx, parts) {
+  /** @type {Promise<void> | null} */
+  let wired = null;
+  parts.open.addEventListener('click', async () => {
+    wired ??= import('./export.js').then((module) => module.setupExport(ctx, parts));
+    try {
+      await wired;
+    } catch (error) {
+      wired = null;
+      showBanner(`The export dialog could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+      return;
+    }
+    parts.status.textContent = '';
+    parts.dialog.showModal();
+  });
+  parts.open.disabled = false;
 }
 
 /**
