@@ -23,7 +23,6 @@ import * as monitors from './monitors.js';
 import * as history from './history.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
 import { applyEmbed, lockControls, readEmbedParams, showPanels } from './embed.js';
-import { lessonIndex, mountLessons } from './lesson.js';
 import { setupHostApi } from './host-api.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
@@ -203,7 +202,7 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const wanted = readEmbedParams(params, JSON.parse(core.actionKinds()));
   const { embedded } = wanted;
-  /** @type {ReturnType<typeof mountLessons> | null} */
+  /** @type {ReturnType<typeof lessonsOnDemand> | null} */
   let lessons = null;
   const share = setupShare(ctx, {
     button: /** @type {HTMLButtonElement} */ (byId('copy-link')),
@@ -226,7 +225,7 @@ async function start() {
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { params, embedded, say: share.say });
   applyEmbed(document, ctx, wanted, showBanner);
-  lessons = mountLessons({
+  lessons = lessonsOnDemand({
     menuButton: /** @type {HTMLButtonElement} */ (byId('lessons-button')),
     menu: /** @type {HTMLDialogElement} */ (byId('lessons-dialog')),
     menuList: byId('lessons-list'),
@@ -262,6 +261,53 @@ async function start() {
 }
 
 /**
+ * The lesson player (lesson.js) is imported when it is first needed: the Lessons button's first
+ * click or `?lesson=NAME`. Until then no lesson is active. Once imported, the player owns the
+ * button (its own listener opens the menu), so this first-click listener goes away before the
+ * player adds its own; a failed import says so in the banner and the next click tries again.
+ * @param {Parameters<typeof import('./lesson.js').mountLessons>[0]} parts
+ * @param {import('./types.js').Ctx} ctx
+ * @param {Parameters<typeof import('./lesson.js').mountLessons>[2]} page
+ */
+function lessonsOnDemand(parts, ctx, page) {
+  /** @type {ReturnType<typeof import('./lesson.js').mountLessons> | null} */
+  let player = null;
+  /** @type {Promise<typeof import('./lesson.js')> | null} */
+  let loading = null;
+  const load = () => {
+    loading ??= import('./lesson.js').then((module) => {
+      parts.menuButton.removeEventListener('click', firstClick);
+      player = module.mountLessons(parts, ctx, page);
+      return module;
+    }, (error) => {
+      loading = null;
+      throw error;
+    });
+    return loading;
+  };
+  const firstClick = async () => {
+    try {
+      await load();
+    } catch (error) {
+      showBanner(`The lessons could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+      return;
+    }
+    parts.menuButton.click();
+  };
+  parts.menuButton.addEventListener('click', firstClick);
+  parts.menuButton.disabled = false;
+  return {
+    get active() { return player?.active ?? false; },
+    /** @param {string} file */
+    start: async (file) => {
+      await load();
+      return player?.start(file) ?? false;
+    },
+    index: async () => (await load()).lessonIndex(),
+  };
+}
+
+/**
  * The "Share & export…" button. The dialog's code (export.js) is imported on the first click,
  * so a visit that never exports does not download it; a failed import says so in the banner
  * and the next click tries again.
@@ -294,7 +340,7 @@ function setupExportOnDemand(ctx, parts) {
 async function startLessonByName(lessons, name) {
   let index;
   try {
-    index = await lessonIndex();
+    index = await lessons.index();
   } catch (error) {
     showBanner(String(/** @type {any} */ (error)?.message ?? error));
     return;
