@@ -7,6 +7,7 @@ import {
   createController, DEFAULT_CONFIG, SPEED_DEFAULT, speedText,
 } from './controller.js';
 import { selectTab, setupTabs, showPanel } from './tabs.js';
+import { whenShown } from './shown.js';
 import { setupKeyboard, SHORTCUTS } from './keyboard.js';
 import { createNarrator } from './narration.js';
 import * as ring from './ring.js';
@@ -20,7 +21,6 @@ import * as events from './events.js';
 import * as timeline from './timeline.js';
 import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
-import * as history from './history.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
 import { applyEmbed, lockControls, readEmbedParams, showPanels } from './embed.js';
 import { setupHostApi } from './host-api.js';
@@ -191,7 +191,7 @@ async function start() {
     timeline.mount(byId('timeline-view'), ctx),
     spacetime.mount(byId('spacetime-view'), ctx),
     monitors.mount(byId('monitors-view'), ctx),
-    history.mount(byId('history-view'), ctx),
+    historyOnDemand(byId('history-view'), ctx),
   ];
   for (const module of mounts) controller.addView(module);
   setupTabs(document);
@@ -258,6 +258,43 @@ async function start() {
   if (lessonName !== null) await startLessonByName(lessons, lessonName);
   const autoplay = params.get('autoplay');
   if (!lessons.active && (autoplay === '1' || (opened === 'fresh' && autoplay !== '0'))) ctx.play();
+}
+
+/**
+ * The History tab's view (history.js, the largest view, with its checker worker) is imported
+ * when its panel is first shown. Until then it only keeps the newest view model; once mounted
+ * it draws that and the page refreshes, so the tab's first sight is as current as any other
+ * view's (and, paused, its history is checked at once).
+ * @param {HTMLElement} root
+ * @param {import('./types.js').Ctx} ctx
+ * @returns {import('./types.js').ViewModule}
+ */
+function historyOnDemand(root, ctx) {
+  /** @type {import('./types.js').ViewModule | null} */
+  let view = null;
+  /** @type {import('./types.js').View | null} */
+  let last = null;
+  /** @type {Promise<void> | null} */
+  let loading = null;
+  const load = () => {
+    if (root.closest('[hidden]')) return;
+    loading ??= import('./history.js').then((module) => {
+      view = module.mount(root, ctx);
+      if (last) view.render(last);
+      ctx.refresh();
+    }, (error) => {
+      loading = null;
+      showBanner(`The History view could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+    });
+  };
+  whenShown(root, load);
+  load();
+  return {
+    render(model) {
+      last = model;
+      view?.render(model);
+    },
+  };
 }
 
 /**
