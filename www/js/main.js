@@ -19,7 +19,6 @@ import * as logs from './logs.js';
 import * as kv from './kv.js';
 import * as events from './events.js';
 import * as timeline from './timeline.js';
-import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
 import { applyEmbed, lockControls, readEmbedParams, showPanels } from './embed.js';
@@ -189,9 +188,9 @@ async function start() {
     kv.mount(byId('kv-view'), ctx),
     events.mount(byId('events-view'), ctx),
     timeline.mount(byId('timeline-view'), ctx),
-    spacetime.mount(byId('spacetime-view'), ctx),
+    viewOnDemand(byId('spacetime-view'), ctx, 'Space-time', () => import('./spacetime.js')),
     monitors.mount(byId('monitors-view'), ctx),
-    historyOnDemand(byId('history-view'), ctx),
+    viewOnDemand(byId('history-view'), ctx, 'History', () => import('./history.js')),
   ];
   for (const module of mounts) controller.addView(module);
   setupTabs(document);
@@ -261,15 +260,18 @@ async function start() {
 }
 
 /**
- * The History tab's view (history.js, the largest view, with its checker worker) is imported
- * when its panel is first shown. Until then it only keeps the newest view model; once mounted
- * it draws that and the page refreshes, so the tab's first sight is as current as any other
- * view's (and, paused, its history is checked at once).
+ * A tab's view imported when its panel is first shown (History: history.js with its checker
+ * worker; Space-time: spacetime.js), so a visit that never opens the tab does not download it.
+ * Until then the stub keeps the newest view model; once mounted the view draws it and the page
+ * refreshes, so the tab's first sight is as current as any other view's (and the History tab,
+ * paused, checks its history at once).
  * @param {HTMLElement} root
  * @param {import('./types.js').Ctx} ctx
+ * @param {string} title the tab's name, for the banner if the import fails
+ * @param {() => Promise<{ mount: (root: HTMLElement, ctx: any) => import('./types.js').ViewModule }>} importer
  * @returns {import('./types.js').ViewModule}
  */
-function historyOnDemand(root, ctx) {
+function viewOnDemand(root, ctx, title, importer) {
   /** @type {import('./types.js').ViewModule | null} */
   let view = null;
   /** @type {import('./types.js').View | null} */
@@ -278,13 +280,13 @@ function historyOnDemand(root, ctx) {
   let loading = null;
   const load = () => {
     if (root.closest('[hidden]')) return;
-    loading ??= import('./history.js').then((module) => {
+    loading ??= importer().then((module) => {
       view = module.mount(root, ctx);
       if (last) view.render(last);
       ctx.refresh();
     }, (error) => {
       loading = null;
-      showBanner(`The History view could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+      showBanner(`The ${title} view could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
     });
   };
   whenShown(root, load);
@@ -293,6 +295,9 @@ function historyOnDemand(root, ctx) {
     render(model) {
       last = model;
       view?.render(model);
+    },
+    tick(displayMs) {
+      view?.tick?.(displayMs);
     },
   };
 }
