@@ -75,13 +75,14 @@ export function fileKind(text) {
 }
 
 /**
- * Wires the dialog.
+ * Wires the dialog's buttons and file input. main.js imports this module when the dialog is
+ * first opened (it is not needed to draw the run), and opens the dialog itself.
  * @param {import('./types.js').Ctx} ctx
- * @param {{ open: HTMLButtonElement, dialog: HTMLDialogElement, status: HTMLElement,
+ * @param {{ dialog: HTMLDialogElement, status: HTMLElement,
  *           file: HTMLInputElement, close: HTMLButtonElement }} parts
  */
 export function setupExport(ctx, parts) {
-  const { open, dialog, status, file, close } = parts;
+  const { dialog, status, file, close } = parts;
   /** @param {string} text */
   const say = (text) => { status.textContent = text; ctx.announce(text); };
   const stamp = () => `t${ctx.view.nowMs}ms`;
@@ -131,8 +132,6 @@ export function setupExport(ctx, parts) {
     }
   });
 
-  open.addEventListener('click', () => { status.textContent = ''; dialog.showModal(); });
-  open.disabled = false;
   close.addEventListener('click', () => dialog.close());
 }
 

@@ -7,6 +7,7 @@ import {
   createController, DEFAULT_CONFIG, SPEED_DEFAULT, speedText,
 } from './controller.js';
 import { selectTab, setupTabs, showPanel } from './tabs.js';
+import { whenShown } from './shown.js';
 import { setupKeyboard, SHORTCUTS } from './keyboard.js';
 import { createNarrator } from './narration.js';
 import * as ring from './ring.js';
@@ -18,14 +19,10 @@ import * as logs from './logs.js';
 import * as kv from './kv.js';
 import * as events from './events.js';
 import * as timeline from './timeline.js';
-import * as spacetime from './spacetime.js';
 import * as monitors from './monitors.js';
-import * as history from './history.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
 import { applyEmbed, lockControls, readEmbedParams, showPanels } from './embed.js';
-import { lessonIndex, mountLessons } from './lesson.js';
 import { setupHostApi } from './host-api.js';
-import { setupExport } from './export.js';
 
 const FIRST_VISIT_KEY = 'raftlab.firstVisitDone';
 
@@ -191,9 +188,9 @@ async function start() {
     kv.mount(byId('kv-view'), ctx),
     events.mount(byId('events-view'), ctx),
     timeline.mount(byId('timeline-view'), ctx),
-    spacetime.mount(byId('spacetime-view'), ctx),
+    viewOnDemand(byId('spacetime-view'), ctx, 'Space-time', () => import('./spacetime.js')),
     monitors.mount(byId('monitors-view'), ctx),
-    history.mount(byId('history-view'), ctx),
+    viewOnDemand(byId('history-view'), ctx, 'History', () => import('./history.js')),
   ];
   for (const module of mounts) controller.addView(module);
   setupTabs(document);
@@ -204,7 +201,7 @@ async function start() {
   const params = new URLSearchParams(location.search);
   const wanted = readEmbedParams(params, JSON.parse(core.actionKinds()));
   const { embedded } = wanted;
-  /** @type {ReturnType<typeof mountLessons> | null} */
+  /** @type {ReturnType<typeof lessonsOnDemand> | null} */
   let lessons = null;
   const share = setupShare(ctx, {
     button: /** @type {HTMLButtonElement} */ (byId('copy-link')),
@@ -217,7 +214,7 @@ async function start() {
     // The kept run is the learner's own: not an embedded frame's, not a lesson's.
     keep: embedded ? null : () => !lessons?.active,
   });
-  setupExport(ctx, {
+  setupExportOnDemand(ctx, {
     open: /** @type {HTMLButtonElement} */ (byId('open-export')),
     dialog: /** @type {HTMLDialogElement} */ (byId('export-dialog')),
     status: byId('export-status'),
@@ -227,7 +224,7 @@ async function start() {
   setupKeyboard(document, ctx, { openHelp: help.open, copyLink: share.copy });
   const opened = openFirstRun(controller, ctx, { params, embedded, say: share.say });
   applyEmbed(document, ctx, wanted, showBanner);
-  lessons = mountLessons({
+  lessons = lessonsOnDemand({
     menuButton: /** @type {HTMLButtonElement} */ (byId('lessons-button')),
     menu: /** @type {HTMLDialogElement} */ (byId('lessons-dialog')),
     menuList: byId('lessons-list'),
@@ -263,13 +260,129 @@ async function start() {
 }
 
 /**
+ * A tab's view imported when its panel is first shown (History: history.js with its checker
+ * worker; Space-time: spacetime.js), so a visit that never opens the tab does not download it.
+ * Until then the stub keeps the newest view model; once mounted the view draws it and the page
+ * refreshes, so the tab's first sight is as current as any other view's (and the History tab,
+ * paused, checks its history at once).
+ * @param {HTMLElement} root
+ * @param {import('./types.js').Ctx} ctx
+ * @param {string} title the tab's name, for the banner if the import fails
+ * @param {() => Promise<{ mount: (root: HTMLElement, ctx: any) => import('./types.js').ViewModule }>} importer
+ * @returns {import('./types.js').ViewModule}
+ */
+function viewOnDemand(root, ctx, title, importer) {
+  /** @type {import('./types.js').ViewModule | null} */
+  let view = null;
+  /** @type {import('./types.js').View | null} */
+  let last = null;
+  /** @type {Promise<void> | null} */
+  let loading = null;
+  const load = () => {
+    if (root.closest('[hidden]')) return;
+    loading ??= importer().then((module) => {
+      view = module.mount(root, ctx);
+      if (last) view.render(last);
+      ctx.refresh();
+    }, (error) => {
+      loading = null;
+      showBanner(`The ${title} view could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+    });
+  };
+  whenShown(root, load);
+  load();
+  return {
+    render(model) {
+      last = model;
+      view?.render(model);
+    },
+    tick(displayMs) {
+      view?.tick?.(displayMs);
+    },
+  };
+}
+
+/**
+ * The lesson player (lesson.js) is imported when it is first needed: the Lessons button's first
+ * click or `?lesson=NAME`. Until then no lesson is active. Once imported, the player owns the
+ * button (its own listener opens the menu), so this first-click listener goes away before the
+ * player adds its own; a failed import says so in the banner and the next click tries again.
+ * @param {Parameters<typeof import('./lesson.js').mountLessons>[0]} parts
+ * @param {import('./types.js').Ctx} ctx
+ * @param {Parameters<typeof import('./lesson.js').mountLessons>[2]} page
+ */
+function lessonsOnDemand(parts, ctx, page) {
+  /** @type {ReturnType<typeof import('./lesson.js').mountLessons> | null} */
+  let player = null;
+  /** @type {Promise<typeof import('./lesson.js')> | null} */
+  let loading = null;
+  const load = () => {
+    loading ??= import('./lesson.js').then((module) => {
+      parts.menuButton.removeEventListener('click', firstClick);
+      player = module.mountLessons(parts, ctx, page);
+      return module;
+    }, (error) => {
+      loading = null;
+      throw error;
+    });
+    return loading;
+  };
+  const firstClick = async () => {
+    try {
+      await load();
+    } catch (error) {
+      showBanner(`The lessons could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+      return;
+    }
+    parts.menuButton.click();
+  };
+  parts.menuButton.addEventListener('click', firstClick);
+  parts.menuButton.disabled = false;
+  return {
+    get active() { return player?.active ?? false; },
+    /** @param {string} file */
+    start: async (file) => {
+      await load();
+      return player?.start(file) ?? false;
+    },
+    index: async () => (await load()).lessonIndex(),
+  };
+}
+
+/**
+ * The "Share & export…" button. The dialog's code (export.js) is imported on the first click,
+ * so a visit that never exports does not download it; a failed import says so in the banner
+ * and the next click tries again.
+ * @param {import('./types.js').Ctx} ctx
+ * @param {{ open: HTMLButtonElement, dialog: HTMLDialogElement, status: HTMLElement,
+ *           file: HTMLInputElement, close: HTMLButtonElement }} parts
+ */
+function setupExportOnDemand(ctx, parts) {
+  /** @type {Promise<void> | null} */
+  let wired = null;
+  parts.open.addEventListener('click', async () => {
+    wired ??= import('./export.js').then((module) => module.setupExport(ctx, parts));
+    try {
+      await wired;
+    } catch (error) {
+      wired = null;
+      showBanner(`The export dialog could not be loaded: ${String(/** @type {any} */ (error)?.message ?? error)}`);
+      return;
+    }
+    parts.status.textContent = '';
+    parts.dialog.showModal();
+  });
+  parts.open.disabled = false;
+}
+
+/**
  * `lesson=NAME`: starts the built-in lesson of that name (www/lessons/index.json); an unknown
  * name says so and lists the names, and the page goes on with its run.
  */
 async function startLessonByName(lessons, name) {
   let index;
   try {
-    index = await lessonIndex();
+    index = await lessons.index();
   } catch (error) {
     showBanner(String(/** @type {any} */ (error)?.message ?? error));
     return;

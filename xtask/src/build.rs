@@ -1,7 +1,9 @@
-//! Builds the crate for wasm32 and generates the JS bindings with the pinned wasm-bindgen.
+//! Builds the crate for wasm32, generates the JS bindings with the pinned wasm-bindgen and
+//! shrinks the wasm with wasm-opt from the npm `binaryen` package pinned in package-lock.json.
 //!
 //! Two outputs: `www/pkg/` (ES module for the page, `--target web` equivalent) and
-//! `wasm-node/` in cargo's target directory (CommonJS for the Node wasm tests). `dist` copies `www/` to a static
+//! `wasm-node/` in cargo's target directory (CommonJS for the Node wasm tests). Both get the same
+//! optimized wasm, so the Node tests run what the page ships. `dist` copies `www/` to a static
 //! folder with relative paths only, so it works from any sub-path (GitHub Pages).
 
 use crate::proc::{output_of, repo_root, run_step, run_step_with};
@@ -13,11 +15,21 @@ use wasm_bindgen_cli_support::Bindgen;
 
 const TARGET: &str = "wasm32-unknown-unknown";
 
+/// The cargo profile of the wasm build: Cargo.toml's `[profile.wasm-release]` (the release
+/// profile tuned for size); the native CLI and tests keep `release`.
+const WASM_PROFILE: &str = "wasm-release";
+
+/// wasm-opt's arguments. `-Oz` optimizes for size; without `-g` wasm-opt also drops the name
+/// section (function names, about 200 KB; a panic's message still says what went wrong), and
+/// `--strip-producers` the toolchain note. No `--enable-*` flags: wasm-opt reads the features
+/// rustc used from the module's `target_features` section (never `-all`: TOOLCHAIN.md).
+const WASM_OPT_ARGS: &[&str] = &["-Oz", "--strip-debug", "--strip-producers"];
+
 /// Where the compiled (pre-bindgen) wasm lands.
 fn raw_wasm_path() -> PathBuf {
     target_dir()
         .join(TARGET)
-        .join("release")
+        .join(WASM_PROFILE)
         .join("raftlab.wasm")
 }
 
@@ -48,18 +60,19 @@ fn ensure_wasm_target() -> Result<(), String> {
     })
 }
 
-/// Compiles the library for wasm32 in release mode, with the git commit as build id.
+/// Compiles the library for wasm32 with [`WASM_PROFILE`], with the git commit as build id.
 fn compile_wasm() -> Result<PathBuf, String> {
     ensure_wasm_target()?;
     let build_id =
         output_of("git", &["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "dev".into());
     run_step_with(
-        "build the wasm (release)",
+        &format!("build the wasm (profile {WASM_PROFILE})"),
         Command::new("cargo")
             .args([
                 "build",
                 "--lib",
-                "--release",
+                "--profile",
+                WASM_PROFILE,
                 "--target",
                 TARGET,
                 "--package",
@@ -93,8 +106,9 @@ fn generate(wasm: &Path, out: &Path, node: bool) -> Result<(), String> {
         .map_err(|e| format!("wasm-bindgen generation into {}: {e:#}", out.display()))
 }
 
-/// Builds the wasm once and generates both the web and the Node bindings.
+/// Builds the wasm once, generates both the web and the Node bindings and optimizes the wasm.
 pub fn web_and_node() -> Result<(), String> {
+    ensure_node_modules()?;
     let wasm = compile_wasm()?;
     eprintln!(
         "\n==> generate JS bindings (wasm-bindgen {})",
@@ -106,11 +120,72 @@ pub fn web_and_node() -> Result<(), String> {
     let marker = node_pkg_dir().join("package.json");
     fs::write(&marker, "{ \"type\": \"commonjs\" }\n")
         .map_err(|e| format!("write {}: {e}", marker.display()))?;
-    let size = fs::metadata(web_pkg_dir().join("raftlab_bg.wasm"))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    eprintln!("<== www/pkg/raftlab_bg.wasm: {size} bytes");
+    optimize_both()
+}
+
+/// Runs wasm-opt on the page's wasm and gives the Node module the same bytes. wasm-bindgen
+/// writes the same wasm for both targets (only the JS glue differs), so one run serves both;
+/// should they ever differ, each is optimized on its own.
+fn optimize_both() -> Result<(), String> {
+    let web = web_pkg_dir().join("raftlab_bg.wasm");
+    let node = node_pkg_dir().join("raftlab_bg.wasm");
+    let read = |p: &Path| fs::read(p).map_err(|e| format!("read {}: {e}", p.display()));
+    let before = read(&web)?;
+    let same = read(&node)? == before;
+    optimize(&web)?;
+    if same {
+        fs::copy(&web, &node).map_err(|e| format!("copy to {}: {e}", node.display()))?;
+    } else {
+        optimize(&node)?;
+    }
+    let after = fs::metadata(&web).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "<== www/pkg/raftlab_bg.wasm: {after} bytes ({} before wasm-opt)",
+        before.len()
+    );
     Ok(())
+}
+
+/// `wasm-opt WASM_OPT_ARGS wasm -o wasm` with the pinned binaryen from node_modules.
+fn optimize(wasm: &Path) -> Result<(), String> {
+    let tool = repo_root()
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
+    if !tool.is_file() {
+        return Err(format!(
+            "{} is missing: run `npm ci` (binaryen is a devDependency in package.json)",
+            tool.display()
+        ));
+    }
+    run_step_with(
+        &format!("wasm-opt {}", WASM_OPT_ARGS.join(" ")),
+        Command::new(tool)
+            .args(WASM_OPT_ARGS)
+            .arg(wasm)
+            .arg("-o")
+            .arg(wasm),
+    )
+}
+
+/// Installs the npm dev dependencies (binaryen's wasm-opt for the build, playwright-core for the
+/// browser tests) from the committed lockfile when they are missing or stale.
+pub fn ensure_node_modules() -> Result<(), String> {
+    let root = repo_root();
+    let marker = root.join("node_modules").join(".package-lock.json");
+    if is_newer_or_equal(&marker, &root.join("package-lock.json")) {
+        return Ok(());
+    }
+    run_step(
+        "npm ci (wasm-opt and browser test dependencies, from package-lock.json)",
+        "npm",
+        &["ci", "--no-audit", "--no-fund"],
+    )
+}
+
+fn is_newer_or_equal(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(a), modified(b)), (Some(x), Some(y)) if x >= y)
 }
 
 fn bindgen_version() -> &'static str {

@@ -9,6 +9,7 @@ mod bench;
 mod build;
 mod proc;
 mod serve;
+mod size;
 mod target_dir;
 mod test;
 
@@ -20,6 +21,8 @@ commands:
   serve [--port N] [--no-build]   build the wasm and serve the playground on http://127.0.0.1:N
                                   (default port 8080)
   build                           build the wasm and write the JS bindings to www/pkg/
+  size                            print what the page loads first, gzipped, against its budget
+                                  (after `build`)
   dist [--out DIR]                build a static folder (default dist/) for any static host
   test                            run every test: fmt, clippy, native, wasm, browser end-to-end
   bench [--quick] [--json]        build, then run `raftlab bench` natively and in wasm (one table)
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve::command(&args[1..]),
         Some("build") => no_options("build", &args[1..]).and_then(|()| build::web_and_node()),
+        Some("size") => no_options("size", &args[1..]).and_then(|()| size::check_budget()),
         Some("dist") => build::dist_command(&args[1..]),
         Some("test") => no_options("test", &args[1..]).and_then(|()| test::run_all()),
         Some("bench") => bench::command(&args[1..]),

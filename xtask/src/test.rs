@@ -1,16 +1,18 @@
 //! `cargo xtask test`: every test, in order, stopping at the first failure.
 //!
-//! fmt -> clippy -> native tests -> fuzz -> wasm build -> wasm tests in Node -> the benchmark's
-//! quick mode (`raftlab bench --quick`, native and wasm) -> browser end-to-end tests
-//! in Debian's Chromium driven by npm `playwright-core`. The browser step serves `www/` at `/`
+//! fmt -> clippy -> native tests -> fuzz -> wasm build -> size budget (xtask/src/size.rs) ->
+//! wasm tests in Node -> the benchmark's quick mode (`raftlab bench --quick`, native and wasm)
+//! -> browser end-to-end tests in Debian's Chromium driven by npm `playwright-core`. The
+//! browser step serves `www/` at `/`
 //! and a fresh dist build at a sub-path, the way GitHub Pages would, and passes the native CLI
 //! as `RAFTLAB_BIN` (the replay test runs the page's script with it).
 
 use crate::build;
 use crate::proc::{output_of, repo_root, run_step, run_step_with};
 use crate::serve::{self, Mount};
+use crate::size;
 use crate::target_dir::target_dir;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -54,6 +56,7 @@ pub fn run_all() -> Result<(), String> {
     run_step("native tests", "cargo", &["test", "--workspace"])?;
     fuzz_campaign()?;
     build::web_and_node()?;
+    size::check_budget()?;
     wasm_tests()?;
     crate::bench::run(&["--quick".to_string()])?;
     browser_tests()?;
@@ -163,25 +166,6 @@ fn chromium_path() -> Result<PathBuf, String> {
     }
 }
 
-/// Installs the npm dev dependencies from the committed lockfile when they are missing or stale.
-fn ensure_node_modules() -> Result<(), String> {
-    let root = repo_root();
-    let marker = root.join("node_modules").join(".package-lock.json");
-    if is_newer_or_equal(&marker, &root.join("package-lock.json")) {
-        return Ok(());
-    }
-    run_step(
-        "npm ci (browser test dependencies, from package-lock.json)",
-        "npm",
-        &["ci", "--no-audit", "--no-fund"],
-    )
-}
-
-fn is_newer_or_equal(a: &Path, b: &Path) -> bool {
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    matches!((modified(a), modified(b)), (Some(x), Some(y)) if x >= y)
-}
-
 /// The native CLI the replay test runs the page's script with (built by the fuzz step
 /// already; building again is a no-op then).
 fn native_cli() -> Result<PathBuf, String> {
@@ -195,7 +179,7 @@ fn native_cli() -> Result<PathBuf, String> {
 
 fn browser_tests() -> Result<(), String> {
     let chromium = chromium_path()?;
-    ensure_node_modules()?;
+    build::ensure_node_modules()?;
     let cli = native_cli()?;
     let dist = target_dir().join("dist-e2e");
     build::make_dist(&dist)?;
@@ -232,7 +216,7 @@ fn browser_tests() -> Result<(), String> {
 /// `bench/page.mjs` against it in headless Chromium (it prints the numbers).
 pub fn bench_page() -> Result<(), String> {
     let chromium = chromium_path()?;
-    ensure_node_modules()?;
+    build::ensure_node_modules()?;
     build::web_and_node()?;
     let mounts = vec![Mount {
         prefix: "/".into(),
