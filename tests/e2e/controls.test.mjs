@@ -53,6 +53,43 @@ async function send(page, line, { fill = false } = {}) {
   return { op, text: await entry.innerText() };
 }
 
+test('the console follows new answers, and stays where the reader scrolled back to', async () => {
+  const { page, problems } = await openPlayground(browser, { seed: 1 });
+  const view = await untilSettled(page);
+  const { log } = consoleOf(page);
+  /** Sends `count` puts straight to the engine (not typed: this test is about scrolling). */
+  const burst = (count, from) => page.evaluate(([n, start, leader]) => {
+    const { ctx } = /** @type {any} */ (window).raftlab;
+    for (let i = start; i < start + n; i++) {
+      ctx.sendConsole(1 + (i % 6), leader, `put scroll-${i} value-${i}`);
+      ctx.advance(200);
+    }
+  }, [count, from, view.leader]);
+  const gap = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+  const settle = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+
+  await burst(40, 0);
+  await settle();
+  // The view keeps each client's newest operations, so the burst goes through six clients.
+  const [height, shown] = await log.evaluate((el) => [el.scrollHeight, el.clientHeight]);
+  assert.ok(height > shown * 2, `the log overflows (${height} px of content in ${shown} px)`);
+  assert.ok(await gap() < 40, `at the bottom after a burst (${await gap()} px from it)`);
+
+  await log.evaluate((el) => { el.scrollTop = 0; });
+  await settle();
+  await burst(10, 40);
+  await settle();
+  assert.equal(await log.evaluate((el) => el.scrollTop), 0, 'scrolled back: new answers do not pull the reader down');
+
+  await log.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await settle();
+  await burst(10, 50);
+  await settle();
+  assert.ok(await gap() < 40, `back at the bottom, it follows again (${await gap()} px from it)`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('newcomer flow: the seed article\'s put, then get, through the console', async () => {
   const { page, problems } = await openPlayground(browser, { seed: 1 });
   await untilSettled(page);

@@ -167,6 +167,25 @@ export function mount(root, ctx) {
   function nearBottom() {
     return log.scrollHeight - log.scrollTop - log.clientHeight < 40;
   }
+  /**
+   * Whether the log follows new answers: true while the reader is at (or near) the bottom. Kept
+   * from scroll events, not read in `render`: reading the scroll height there forced a layout in
+   * every animation frame (the other views have just changed the DOM), about a quarter of a
+   * frame's work at 9 nodes.
+   */
+  let stuck = true;
+  log.addEventListener('scroll', () => { stuck = nearBottom(); }, { passive: true });
+  /**
+   * Follows the answers as they arrive or grow: a resize observer's callback runs after the
+   * browser's own layout, so scrolling there costs no extra layout (doing it in `render` forced
+   * one each time an answer changed).
+   */
+  const answers = new ResizeObserver(() => { if (stuck) log.scrollTop = log.scrollHeight; });
+  /** @param {Element} entry */
+  function drop(entry) {
+    answers.unobserve(entry);
+    entry.remove();
+  }
 
   function trim() {
     while (log.children.length > OPS_SHOWN_MAX + 1) {
@@ -174,7 +193,7 @@ export function mount(root, ctx) {
       if (!first) break;
       const key = first.dataset.key;
       if (key) shown.delete(key);
-      first.remove();
+      drop(first);
     }
   }
 
@@ -184,7 +203,7 @@ export function mount(root, ctx) {
    * @param {string} message
    */
   function showRefused(line, message) {
-    const stick = nearBottom();
+    const stick = stuck;
     const entry = el('div', 'console-op is-error');
     entry.dataset.key = `local:${localCount++}`;
     const head = el('div', 'op-head');
@@ -313,7 +332,7 @@ export function mount(root, ctx) {
     if (ctx.playground !== lastPlayground) {
       if (lastPlayground !== null) {
         shown.clear();
-        for (const entry of [...log.querySelectorAll('.console-op')]) entry.remove();
+        for (const entry of [...log.querySelectorAll('.console-op')]) drop(entry);
         const note = el('p', 'console-op console-restart hint', 'A new run started: earlier answers are gone.');
         log.append(note);
       }
@@ -328,14 +347,13 @@ export function mount(root, ctx) {
     for (const c of view.clients) for (const op of c.ops) ops.push({ op, client: c.client });
     if (ops.length === 0 && shown.size === 0) return;
     ops.sort((a, b) => a.op.id - b.op.id);
-    const stick = nearBottom();
     let added = false;
     const wanted = ops.slice(-OPS_SHOWN_MAX);
     // After a seek back the operations of the recorded future are not part of this moment:
     // their entries go, and older ones come back in their place (in id order).
     const wantedKeys = new Set(wanted.map(({ op, client: c }) => `${c}:${op.id}`));
     for (const [key, item] of shown) {
-      if (!wantedKeys.has(key)) { item.element.remove(); shown.delete(key); added = true; }
+      if (!wantedKeys.has(key)) { drop(item.element); shown.delete(key); added = true; }
     }
     for (const { op, client: clientId } of wanted) {
       const key = `${clientId}:${op.id}`;
@@ -348,6 +366,7 @@ export function mount(root, ctx) {
           : [...log.querySelectorAll('.console-op[data-op]')]
             .find((e) => Number(/** @type {HTMLElement} */ (e).dataset.op) > op.id);
         if (later) later.before(item.element); else log.append(item.element);
+        answers.observe(item.element);
         added = true;
       }
       if (item.state !== op.state || item.output !== op.output || item.ok !== op.ok) {
@@ -371,7 +390,6 @@ export function mount(root, ctx) {
     if (added) {
       empty.hidden = log.querySelector('.console-op') !== null;
       trim();
-      if (stick) log.scrollTop = log.scrollHeight;
     }
   }
 

@@ -118,6 +118,17 @@ export function mount(root, ctx) {
   let ownScroll = -1;
   let generation = 0;
   let framePending = false;
+  /**
+   * The scroller's geometry, read only where layout is already up to date (resize observers,
+   * scroll events) and never in `draw`: `draw` runs after the other views have changed the DOM,
+   * so reading a width or a scroll offset there forced a whole-page layout in every animation
+   * frame (the largest part of a frame's work at 9 nodes).
+   */
+  const geometry = { headWidth: HEAD_W, width: 0, scrollLeft: 0 };
+  /** The canvas width `draw` set last. */
+  let canvasWidth = -1;
+  /** A follow scroll left for the canvas's resize observer to make (-1: none). */
+  let pendingScroll = -1;
   /** @type {Map<number, HTMLElement>} ruler labels by index */
   const rulerCells = new Map();
   /**
@@ -145,6 +156,7 @@ export function mount(root, ctx) {
     draw();
   });
   scroller.addEventListener('scroll', () => {
+    geometry.scrollLeft = scroller.scrollLeft;
     if (Math.abs(scroller.scrollLeft - ownScroll) >= 1) {
       const atEnd = scroller.scrollLeft + scroller.clientWidth >= scroller.scrollWidth - CELL_W / 2;
       setFollowing(atEnd);
@@ -159,7 +171,20 @@ export function mount(root, ctx) {
     else if (step !== undefined) { scroller.scrollLeft += step; event.preventDefault(); }
   });
   // Becoming visible (tab switch) or resized: draw what is now in sight.
-  new ResizeObserver(() => schedule()).observe(scroller);
+  new ResizeObserver(() => {
+    geometry.width = scroller.clientWidth;
+    geometry.scrollLeft = scroller.scrollLeft;
+    schedule();
+  }).observe(scroller);
+  new ResizeObserver(() => {
+    geometry.headWidth = rulerHead.offsetWidth || HEAD_W;
+    schedule();
+  }).observe(rulerHead);
+  new ResizeObserver(() => {
+    if (pendingScroll < 0) return;
+    scroller.scrollLeft = pendingScroll;
+    pendingScroll = -1;
+  }).observe(canvas);
 
   function schedule() {
     if (framePending) return;
@@ -242,19 +267,24 @@ export function mount(root, ctx) {
     const view = last;
     if (!view || root.closest('[hidden]')) return;
     const columns = Math.max(0, ...view.logs.map((log) => log.lastIndex));
-    const headWidth = rulerHead.offsetWidth || HEAD_W;
+    const headWidth = geometry.headWidth;
     const width = headWidth + columns * CELL_W;
+    const grew = width !== canvasWidth;
+    canvasWidth = width;
     canvas.style.width = `${width}px`;
     empty.hidden = view.logs.length > 0;
 
     if (following) {
-      const target = Math.max(0, width - scroller.clientWidth);
-      if (Math.abs(scroller.scrollLeft - target) >= 1) {
-        scroller.scrollLeft = target;
-        ownScroll = scroller.scrollLeft;
+      const target = Math.max(0, width - geometry.width);
+      if (Math.abs(geometry.scrollLeft - target) >= 1) {
+        geometry.scrollLeft = target;
+        ownScroll = target;
+        // Writing scrollLeft lays the page out to clamp it. When the canvas just changed width,
+        // its resize observer makes the write after the browser's own layout instead.
+        if (grew) pendingScroll = target; else scroller.scrollLeft = target;
       }
     }
-    const { first, last: lastCol } = visibleColumns(scroller.scrollLeft, scroller.clientWidth, columns, headWidth);
+    const { first, last: lastCol } = visibleColumns(geometry.scrollLeft, geometry.width, columns, headWidth);
 
     // The ruler: index labels of the columns in sight.
     for (const [index, cell] of rulerCells) {
