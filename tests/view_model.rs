@@ -472,7 +472,7 @@ fn a_log_slice_below_a_snapshot_starts_at_the_first_entry() {
 /// leader append entries that are later replaced, compaction and every view bound.
 #[test]
 fn the_cached_view_json_is_always_the_plain_views_json() {
-    use raftlab::view::ViewCache;
+    use raftlab::view::{ViewCache, ViewSent};
     let mut t = Timeline::new(SimConfig {
         voters: 5,
         seed: 19,
@@ -491,13 +491,25 @@ fn the_cached_view_json_is_always_the_plain_views_json() {
         },
     ];
     let mut checks = 0;
+    // One `viewChanges` reader per view bound: what it was sent, and what it keeps.
+    let mut readers: Vec<(ViewSent, Reader)> = options.iter().map(|_| Default::default()).collect();
+    let (mut same, mut fresh) = (0, 0);
     let mut check = |t: &Timeline, cache: &mut ViewCache| {
-        for options in &options {
+        for (options, (sent, reader)) in options.iter().zip(&mut readers) {
             let plain = serde_json::to_string(&View::of_timeline(t, options)).expect("json");
             // Twice: the second call reuses the cached pieces.
             for _ in 0..2 {
                 assert_eq!(View::json_cached(t.sim(), options, cache), plain);
             }
+            let changes = View::json_changes(t.sim(), options, cache, sent);
+            let (resolved, counts) = reader.resolve(&changes);
+            same += counts.0;
+            fresh += counts.1;
+            let plain: serde_json::Value = serde_json::from_str(&plain).expect("json");
+            assert_eq!(
+                resolved, plain,
+                "viewChanges, resolved by its reader, is the view"
+            );
             checks += 1;
         }
     };
@@ -533,4 +545,37 @@ fn the_cached_view_json_is_always_the_plain_views_json() {
         }
     }
     assert!(checks > 200, "{checks}");
+    assert!(
+        same > 100 && fresh > 100,
+        "items kept {same}, items sent {fresh}"
+    );
+}
+
+/// What the page's controller does with `viewChanges`: keeps each node's last log and KV item
+/// and puts them in place of `{ node, same: true }`.
+#[derive(Default)]
+struct Reader {
+    kept: std::collections::BTreeMap<(&'static str, u64), serde_json::Value>,
+}
+
+impl Reader {
+    /// The whole view from a `json_changes` answer, with (items kept, items sent).
+    fn resolve(&mut self, text: &str) -> (serde_json::Value, (usize, usize)) {
+        let mut view: serde_json::Value = serde_json::from_str(text).expect("json");
+        let mut counts = (0, 0);
+        for list in ["logs", "kv"] {
+            let items = view[list].as_array_mut().expect("a list");
+            for item in items.iter_mut() {
+                let node = item["node"].as_u64().expect("node");
+                if item.get("same") == Some(&serde_json::Value::Bool(true)) {
+                    *item = self.kept.get(&(list, node)).expect("sent before").clone();
+                    counts.0 += 1;
+                } else {
+                    self.kept.insert((list, node), item.clone());
+                    counts.1 += 1;
+                }
+            }
+        }
+        (view, counts)
+    }
 }

@@ -46,7 +46,11 @@ fn view(event: &TraceEvent) -> EventView {
         } => (
             "send",
             node(*from),
-            format!("n{from} sent message m{message} to n{to}: {summary}"),
+            // Only the start of a long summary can show (see `shortened`): it is not written
+            // whole (a message with many entries describes each one).
+            bounded(format_args!(
+                "n{from} sent message m{message} to n{to}: {summary}"
+            )),
         ),
         TraceKind::Deliver { message, to } => (
             "deliver",
@@ -118,6 +122,88 @@ fn view(event: &TraceEvent) -> EventView {
         at_ms: event.at_ms.0,
         kind: kind.to_string(),
         node,
-        text,
+        text: shortened(text),
+    }
+}
+
+/// Longest event text in the view, in characters. A sentence is shorter; what is longer is a
+/// message carrying many entries, whose full text (the trace's, for `raftlab run`'s `trace`)
+/// would make the page copy and parse kilobytes per event every frame for a line the event
+/// log cuts anyway.
+pub const TEXT_MAX: usize = 200;
+
+/// `args` written out, but only its first [`TEXT_MAX`] characters and one more (so that
+/// [`shortened`] still sees it was longer): writing stops there.
+fn bounded(args: std::fmt::Arguments) -> String {
+    /// A string that refuses more than `room` further characters.
+    struct Bounded {
+        text: String,
+        room: usize,
+    }
+    impl std::fmt::Write for Bounded {
+        fn write_str(&mut self, part: &str) -> std::fmt::Result {
+            match part.char_indices().nth(self.room) {
+                Some((at, _)) => {
+                    self.text.push_str(&part[..at]);
+                    self.room = 0;
+                    Err(std::fmt::Error)
+                }
+                None => {
+                    self.text.push_str(part);
+                    self.room -= part.chars().count();
+                    Ok(())
+                }
+            }
+        }
+    }
+    let mut out = Bounded {
+        text: String::new(),
+        room: TEXT_MAX + 1,
+    };
+    // An error here only means the text was cut.
+    let _ = std::fmt::Write::write_fmt(&mut out, args);
+    out.text
+}
+
+/// `text`, cut to [`TEXT_MAX`] characters with an ellipsis.
+fn shortened(mut text: String) -> String {
+    if let Some((at, _)) = text.char_indices().nth(TEXT_MAX) {
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_to_the_maximum_with_an_ellipsis() {
+        assert_eq!(shortened("short".to_string()), "short");
+        let exact = "é".repeat(TEXT_MAX);
+        assert_eq!(shortened(exact.clone()), exact, "at the maximum: whole");
+        let long = format!("{exact}xyz");
+        let cut = shortened(long);
+        assert_eq!(cut.chars().count(), TEXT_MAX + 1);
+        assert!(cut.ends_with("é…"), "cut on a character boundary");
+    }
+
+    #[test]
+    fn a_bounded_text_stops_one_character_past_the_maximum() {
+        assert_eq!(bounded(format_args!("n{} says {}", 1, "hi")), "n1 says hi");
+        let long = "é".repeat(TEXT_MAX * 3);
+        let written = bounded(format_args!("n1 sent message m1 to n2: {long}"));
+        assert_eq!(written.chars().count(), TEXT_MAX + 1);
+        let text = shortened(written);
+        assert_eq!(text.chars().count(), TEXT_MAX + 1);
+        assert!(text.starts_with("n1 sent message m1 to n2: éé"));
+        assert!(text.ends_with("é…"));
+        let exact = "x".repeat(TEXT_MAX);
+        assert_eq!(
+            shortened(bounded(format_args!("{exact}"))),
+            exact,
+            "at the maximum: whole"
+        );
     }
 }

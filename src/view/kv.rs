@@ -63,11 +63,11 @@ pub fn build(sim: &Sim, keys_max: usize) -> Vec<KvView> {
 pub(super) fn keyed_json(
     node: &SimNode,
     keys_max: usize,
-    cached: Option<(u64, &str)>,
+    cached: Option<(u64, String)>,
 ) -> (u64, String) {
     let key = crate::sim::hash::stable_hash(&(node.app.state_hash(), keys_max as u64));
     match cached {
-        Some((cached_key, text)) if cached_key == key => (key, text.to_string()),
+        Some((cached_key, text)) if cached_key == key => (key, text),
         _ => (
             key,
             serde_json::to_string(&kv_view(node, keys_max)).unwrap_or_default(),

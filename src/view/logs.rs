@@ -71,7 +71,7 @@ type Window = (Index, Index, Option<u64>, Vec<Entry>);
 pub(super) fn keyed_json(
     node: &SimNode,
     window: usize,
-    cached: Option<(u64, &str)>,
+    cached: Option<(u64, String)>,
 ) -> (u64, String) {
     let data = window_of(node, window);
     let mut hasher = crate::kv::state_hash::StateHasher::new();
@@ -88,7 +88,7 @@ pub(super) fn keyed_json(
     }
     let key = hasher.finish();
     match cached {
-        Some((cached_key, text)) if cached_key == key => (key, text.to_string()),
+        Some((cached_key, text)) if cached_key == key => (key, text),
         _ => (
             key,
             serde_json::to_string(&view_of(node, data)).unwrap_or_default(),

@@ -6,7 +6,7 @@ use crate::sim::action::Action;
 use crate::sim::config::SimConfig;
 use crate::sim::queue::TimeMs;
 use crate::sim::timeline::Timeline;
-use crate::view::{View, ViewCache, ViewOptions};
+use crate::view::{View, ViewCache, ViewOptions, ViewSent};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
@@ -17,6 +17,8 @@ pub struct Playground {
     pub(super) options: ViewOptions,
     /// Each node's log and KV view text from the last view, reused while unchanged.
     pub(super) view_cache: std::cell::RefCell<ViewCache>,
+    /// What `viewChanges` last sent for each node (its reader keeps the rest).
+    pub(super) view_sent: std::cell::RefCell<ViewSent>,
 }
 
 /// Reads `value` as `T`: a JSON string, or a plain JS object. `what` names it in the error.
@@ -48,6 +50,7 @@ impl Playground {
             timeline,
             options: ViewOptions::default(),
             view_cache: Default::default(),
+            view_sent: Default::default(),
         }
     }
 }
@@ -118,6 +121,22 @@ impl Playground {
     pub fn view(&self) -> Result<JsValue, JsError> {
         js_sys::JSON::parse(&self.view_json())
             .map_err(|_| JsError::new("view: JSON.parse refused the view"))
+    }
+
+    /// The view model now, for a reader that keeps every answer of this method: a node's
+    /// `logs` or `kv` item that is the same as in the previous `viewChanges` answer is
+    /// `{ node, same: true }`, and the reader uses the item it has (the page's controller,
+    /// which turns it into the same object `view()` gives). Only one reader may use it.
+    #[wasm_bindgen(js_name = viewChanges)]
+    pub fn view_changes(&self) -> Result<JsValue, JsError> {
+        let text = View::json_changes(
+            self.timeline.sim(),
+            &self.options,
+            &mut self.view_cache.borrow_mut(),
+            &mut self.view_sent.borrow_mut(),
+        );
+        js_sys::JSON::parse(&text)
+            .map_err(|_| JsError::new("viewChanges: JSON.parse refused the view"))
     }
 
     /// The view model now as JSON text (for tests and for measuring its size).
