@@ -381,6 +381,13 @@ export function mount(root, ctx) {
   }
 
   /**
+   * What each cell shows (term, state, divergence, command), to redraw only a changed cell: kept
+   * in JS, since reading it back from a data attribute costs a DOM call per cell per frame.
+   * @type {WeakMap<HTMLElement, string>}
+   */
+  const drawn = new WeakMap();
+
+  /**
    * @param {ReturnType<typeof rowFor>} row
    * @param {LogEntry} entry
    * @param {boolean} divergent
@@ -401,8 +408,8 @@ export function mount(root, ctx) {
       row.track.append(cell);
       row.cells.set(entry.index, cell);
     }
-    if (cell.dataset.key === key) return;
-    cell.dataset.key = key;
+    if (drawn.get(cell) === key) return;
+    drawn.set(cell, key);
     cell.className = `logs-entry t${termSlot(entry.term)} ${state}${divergent ? ' divergent' : ''}`;
     cell.dataset.term = String(entry.term);
     cell.dataset.state = state;
