@@ -241,11 +241,16 @@ test('membership buttons add a spare node as learner then voter; transfer moves 
     return l && l.applied === l.lastIndex;
   }, 'the leader to apply its first entry');
   assert.equal(start.nodes.length, 4);
+  assert.match((await nodeNames(page)).find(([id]) => id === 4)?.[1] ?? '', /, not a member,/,
+    'a spare is announced as outside the cluster, not as a plain follower');
+  assert.equal(await page.$eval('#ring-view [data-node="4"]', (e) => e.classList.contains('outside')), true);
+  assert.equal(await page.$eval('#ring-view [data-node="1"]', (e) => e.classList.contains('outside')), false);
   await clickNode(page, 4);
   await page.locator('#node-view button', { hasText: 'Add as learner' }).click();
   await advanceUntil(page, (v) => v.nodes.find((n) => n.id === 4).learner, 'n4 to be a learner', 5000);
   await advance(page, 50);
   assert.match((await nodeNames(page)).find(([id]) => id === 4)?.[1] ?? '', /learner/);
+  assert.doesNotMatch((await nodeNames(page)).find(([id]) => id === 4)?.[1] ?? '', /not a member/);
   await page.locator('#node-view button', { hasText: 'Add as voter' }).click();
   await advanceUntil(page, (v) => {
     const l = v.nodes.find((n) => n.id === v.leader);

@@ -61,7 +61,18 @@ export function layoutRing(ids, width, height) {
 /** @typedef {ReturnType<typeof layoutRing>} Layout */
 
 /**
- * The words a node is announced with: "n2, leader, term 3" (+ crashed, paused, learner).
+ * Whether a node is outside the cluster as it knows it: neither a voter nor a learner of its
+ * own configuration (a spare not yet added, or a node removed). It runs and answers, but does
+ * not vote or campaign, so it must not look like a follower.
+ * @param {ViewNode} node
+ */
+export function isOutside(node) {
+  return !node.learner && !node.voters.includes(node.id);
+}
+
+/**
+ * The words a node is announced with: "n2, leader, term 3" (+ crashed, paused, learner, not a
+ * member).
  * @param {ViewNode} node
  */
 export function nodeLabel(node) {
@@ -69,6 +80,7 @@ export function nodeLabel(node) {
   parts.push(node.crashed ? 'crashed' : (node.role ?? 'unknown role'));
   parts.push(`term ${node.term}`);
   if (node.learner) parts.push('learner');
+  if (isOutside(node)) parts.push('not a member');
   if (node.paused) parts.push('paused');
   if (node.commit !== undefined) parts.push(`commit ${node.commit}`);
   parts.push(`last index ${node.lastIndex}`);
@@ -359,12 +371,14 @@ export function mount(root, ctx) {
    */
   function updateNode(rec, node, L, selected) {
     const role = node.crashed ? 'crashed' : (node.role ?? 'follower');
-    const state = `${role}|${node.learner}|${node.paused}|${termClass(node.term)}`;
+    const outside = isOutside(node);
+    const state = `${role}|${node.learner}|${node.paused}|${outside}|${termClass(node.term)}`;
     if (state !== rec.state) {
       rec.state = state;
       setAttr(rec.g, 'class', [
         'ring-node', `role-${role}`, termClass(node.term),
         node.crashed ? 'crashed' : '', node.paused ? 'paused' : '', node.learner ? 'learner' : '',
+        outside ? 'outside' : '',
       ].filter(Boolean).join(' '));
     }
     toggleClass(rec.g, 'selected', selected);
@@ -374,7 +388,7 @@ export function mount(root, ctx) {
     setAttr(rec.g, 'aria-label', label);
     setText(rec.title, label);
     setText(rec.name, node.name);
-    setText(rec.role, node.crashed ? 'crashed' : node.learner ? 'learner' : shortRole(role));
+    setText(rec.role, node.crashed ? 'crashed' : node.learner ? 'learner' : outside ? 'spare' : shortRole(role));
     setText(rec.badgeText, String(node.term));
     // The election timer: the arc is the time left before it fires.
     const elapsed = node.electionElapsedTicks;
@@ -686,6 +700,7 @@ function buildLegend(parent) {
   item('candidate (dashed)', nodeIcon('role-candidate'));
   item('leader (thick, crown)', nodeIcon('role-leader'));
   item('learner (hollow)', nodeIcon('role-follower learner'));
+  item('not a member (faded)', nodeIcon('role-follower outside'));
   item('crashed', nodeIcon('crashed'));
   item('paused', nodeIcon('role-follower paused'));
   const msgIcon = (shape, cls, reject = false) => (g) => {
