@@ -3,7 +3,7 @@
 // and changes nothing; clicks and keys become `ctx.select`. Elements are keyed by node id, link
 // direction and message id and reused, so hundreds of messages stay cheap.
 
-import { svg, html, setText, setAttr, toggleClass, termClass } from './svg.js';
+import { svg, html, setText, setAttr, toggleClass, termClass, shapeOf } from './svg.js';
 import { showPanel } from './tabs.js';
 
 /** @typedef {import('./types.js').View} View */
@@ -85,21 +85,6 @@ export function nodeLabel(node) {
   if (node.commit !== undefined) parts.push(`commit ${node.commit}`);
   parts.push(`last index ${node.lastIndex}`);
   return parts.join(', ');
-}
-
-/** The shape family a message kind is drawn with. */
-function shapeOf(kind) {
-  switch (kind) {
-    case 'MsgApp': case 'MsgAppResp': return 'app';
-    case 'MsgHeartbeat': case 'MsgHeartbeatResp': return 'beat';
-    case 'MsgVote': case 'MsgVoteResp': return 'vote';
-    case 'MsgPreVote': case 'MsgPreVoteResp': return 'prevote';
-    case 'MsgSnap': return 'snap';
-    case 'MsgTimeoutNow': return 'bolt';
-    case 'MsgReadIndex': case 'MsgReadIndexResp': return 'read';
-    case 'MsgTransferLeader': return 'transfer';
-    default: return 'other';
-  }
 }
 
 /**

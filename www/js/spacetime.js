@@ -7,7 +7,7 @@
 // selects a message everywhere (click, or Tab to an arrow then Enter) and seeks (click a lane
 // or a mark).
 
-import { svg, html, setText, setAttr } from './svg.js';
+import { svg, html, setText, setAttr, shapeOf } from './svg.js';
 
 /** @typedef {import('./types.js').View} View */
 
@@ -26,20 +26,6 @@ const AXIS_H = 16;
 const FOLLOW_AT = 0.92;
 /** A pointer that moves less than this (px) between down and up clicks; more pans. */
 const DRAG_PX = 4;
-
-/** The shape family of a message kind, as the ring's legend draws it. */
-function shapeOf(kind) {
-  switch (kind) {
-    case 'MsgApp': case 'MsgAppResp': return 'app';
-    case 'MsgHeartbeat': case 'MsgHeartbeatResp': return 'beat';
-    case 'MsgVote': case 'MsgVoteResp': return 'vote';
-    case 'MsgPreVote': case 'MsgPreVoteResp': return 'prevote';
-    case 'MsgSnap': return 'snap';
-    case 'MsgTimeoutNow': return 'bolt';
-    case 'MsgReadIndex': case 'MsgReadIndexResp': return 'read';
-    default: return 'other';
-  }
-}
 
 /** How an arrow ended, in words. */
 function endWords(a) {

@@ -71,3 +71,22 @@ export function toggleClass(element, name, on) {
 export function termClass(term) {
   return `t${((term % 8) + 8) % 8}`;
 }
+
+/**
+ * The shape family a message kind is drawn with, the same in the ring, its legend and the
+ * space-time diagram.
+ * @param {string} kind
+ */
+export function shapeOf(kind) {
+  switch (kind) {
+    case 'MsgApp': case 'MsgAppResp': return 'app';
+    case 'MsgHeartbeat': case 'MsgHeartbeatResp': return 'beat';
+    case 'MsgVote': case 'MsgVoteResp': return 'vote';
+    case 'MsgPreVote': case 'MsgPreVoteResp': return 'prevote';
+    case 'MsgSnap': return 'snap';
+    case 'MsgTimeoutNow': return 'bolt';
+    case 'MsgReadIndex': case 'MsgReadIndexResp': return 'read';
+    case 'MsgTransferLeader': return 'transfer';
+    default: return 'other';
+  }
+}
