@@ -1,6 +1,7 @@
 // Times the page's per-frame read, `playground.view()`, compiled to wasm (Node): 5 and 9
 // nodes, 2,000-entry logs, a few hundred keys, many messages in flight (slow links, some held),
-// default view bounds. Also times the parts (state hash, JSON text) to show where time goes.
+// default view bounds. Also times the parts (state hash, JSON text) to show where time goes,
+// and `viewChanges(false)`, what the page's controller reads each frame while playing.
 // Prints numbers; asserts nothing.
 // Usage: cargo xtask build && node bench/view_wasm.mjs   (RAFTLAB_WASM_NODE overrides the module)
 import { createRequire } from 'node:module';
@@ -83,6 +84,17 @@ for (const voters of [5, 9]) {
   const m = percentiles(moving.slice(20));
   console.log(`  ${'view() after 16 ms of run'.padEnd(34)} p50 ${m.p50.toFixed(3)} ms  p95 ${m.p95.toFixed(3)} ms`);
   results[voters].moving = m;
+  // What the page's controller reads while playing: viewChanges(false), unchanged logs and KV
+  // items not resent, no state hash.
+  const changes = [];
+  for (let i = 0; i < 200; i++) {
+    playground.advanceMs(16);
+    const start = performance.now();
+    playground.viewChanges(false);
+    changes.push(performance.now() - start);
+  }
+  const c = percentiles(changes.slice(20));
+  console.log(`  ${'viewChanges(false) after 16 ms'.padEnd(34)} p50 ${c.p50.toFixed(3)} ms  p95 ${c.p95.toFixed(3)} ms`);
 }
 console.log(`view() p95: 5 nodes ${results[5].p95.toFixed(3)} ms, 9 nodes ${results[9].p95.toFixed(3)} ms; ` +
   `while running: 5 nodes ${results[5].moving.p95.toFixed(3)} ms, 9 nodes ${results[9].moving.p95.toFixed(3)} ms`);

@@ -72,6 +72,7 @@ pub(super) fn keyed_json(
     node: &SimNode,
     window: usize,
     cached: Option<(u64, String)>,
+    commands: &mut CommandTexts,
 ) -> (u64, String) {
     let data = window_of(node, window);
     let mut hasher = crate::kv::state_hash::StateHasher::new();
@@ -91,7 +92,7 @@ pub(super) fn keyed_json(
         Some((cached_key, text)) if cached_key == key => (key, text),
         _ => (
             key,
-            serde_json::to_string(&view_of(node, data)).unwrap_or_default(),
+            serde_json::to_string(&view_of(node, data, commands)).unwrap_or_default(),
         ),
     }
 }
@@ -117,7 +118,7 @@ pub fn slice(sim: &Sim, node: NodeId, from: u64, count: usize) -> Option<LogView
         let high = Index(low.0.saturating_add(count).min(last.0.saturating_add(1)));
         (low, high)
     });
-    Some(view_of(node, data))
+    Some(view_of(node, data, &mut CommandTexts::default()))
 }
 
 /// `node`'s log bounds and commit with the entries in `[low, high)` that `range(first, last)`
@@ -142,10 +143,14 @@ fn range_of(node: &SimNode, range: impl Fn(Index, Index) -> (Index, Index)) -> W
 }
 
 fn log_view(node: &SimNode, window: usize) -> LogView {
-    view_of(node, window_of(node, window))
+    view_of(node, window_of(node, window), &mut CommandTexts::default())
 }
 
-fn view_of(node: &SimNode, (first, last, commit, entries): Window) -> LogView {
+fn view_of(
+    node: &SimNode,
+    (first, last, commit, entries): Window,
+    commands: &mut CommandTexts,
+) -> LogView {
     let applied = node.app.applied().0;
     LogView {
         node: node.id.0,
@@ -156,7 +161,7 @@ fn view_of(node: &SimNode, (first, last, commit, entries): Window) -> LogView {
         applied,
         entries: entries
             .iter()
-            .map(|e| entry_view(e, commit.unwrap_or(0), applied))
+            .map(|e| entry_view(e, commit.unwrap_or(0), applied, commands))
             .collect(),
     }
 }
@@ -167,9 +172,39 @@ fn window_start(first: Index, last: Index, window: usize) -> Index {
     Index(from_end.max(first.0))
 }
 
-fn entry_view(entry: &Entry, commit: u64, applied: u64) -> LogEntryView {
+/// The short text of normal entries' commands, by the entries' bytes: every node holds the same
+/// entries, and a node's window is rebuilt whenever it appends or commits, so without it each
+/// command would be decoded again for each node in each such frame (at 9 nodes most of a
+/// window's cost). Exact: the key is the whole data, not a hash of it.
+#[derive(Clone, Debug, Default)]
+pub struct CommandTexts(std::collections::BTreeMap<std::sync::Arc<[u8]>, (Option<u64>, String)>);
+
+impl CommandTexts {
+    /// At most this many texts are kept (then the cache starts again): the windows of every
+    /// node hold far fewer distinct entries.
+    const MAX: usize = 4_096;
+
+    fn get(&mut self, data: &std::sync::Arc<[u8]>) -> (Option<u64>, String) {
+        if let Some(known) = self.0.get(data) {
+            return known.clone();
+        }
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        let made = short_command(data);
+        self.0.insert(data.clone(), made.clone());
+        made
+    }
+}
+
+fn entry_view(
+    entry: &Entry,
+    commit: u64,
+    applied: u64,
+    commands: &mut CommandTexts,
+) -> LogEntryView {
     let (op, command) = match entry.entry_type {
-        EntryType::Normal => short_command(&entry.data),
+        EntryType::Normal => commands.get(&entry.data),
         EntryType::ConfChange | EntryType::ConfChangeV2 => (None, "config change".to_string()),
     };
     LogEntryView {
@@ -226,6 +261,24 @@ fn describe_request(request: &Request) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_texts_are_the_decoded_ones_and_stay_bounded() {
+        let mut texts = CommandTexts::default();
+        let raw: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"hello"[..]);
+        assert_eq!(texts.get(&raw), short_command(&raw));
+        assert_eq!(texts.get(&raw), (None, "data hello".to_string()), "kept");
+        for i in 0..CommandTexts::MAX + 10 {
+            let data: std::sync::Arc<[u8]> = std::sync::Arc::from(format!("entry {i}").as_bytes());
+            assert_eq!(texts.get(&data), short_command(&data));
+        }
+        assert!(texts.0.len() <= CommandTexts::MAX);
+        assert_eq!(
+            texts.get(&raw),
+            short_command(&raw),
+            "right after starting again"
+        );
+    }
 
     #[test]
     fn the_window_is_the_newest_entries_within_the_log() {

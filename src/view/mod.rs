@@ -132,7 +132,7 @@ impl View {
         View {
             logs: logs::build(sim, options.log_window),
             kv: kv::build(sim, options.keys_max),
-            ..View::of_sim_without_logs_and_kv(sim, options)
+            ..View::of_sim_without_logs_and_kv(sim, options, true)
         }
     }
 
@@ -146,7 +146,7 @@ impl View {
     /// changed since the last call with the same `cache`: the page reads a view every frame,
     /// and in most frames most nodes neither append nor apply.
     pub fn json_cached(sim: &Sim, options: &ViewOptions, cache: &mut ViewCache) -> String {
-        View::json_with(sim, options, cache, None)
+        View::json_with(sim, options, cache, None, true)
     }
 
     /// Like [`json_cached`](Self::json_cached), but a node's log window or KV state that is the
@@ -154,13 +154,19 @@ impl View {
     /// the page keeps what it parsed before, and neither copies nor parses it again (at 9 nodes
     /// they are about two thirds of the text). Only a reader that keeps every earlier answer
     /// of this `sent`, and nothing else, can use it (the page's controller).
+    ///
+    /// Without `with_hash`, `stateHash` is empty: the state hash re-hashes the whole KV history
+    /// of every node that applied an entry since it was last computed (milliseconds at 9
+    /// nodes), which a page playing at speed need not pay in every frame for a number nobody
+    /// can read as it flickers by.
     pub fn json_changes(
         sim: &Sim,
         options: &ViewOptions,
         cache: &mut ViewCache,
         sent: &mut ViewSent,
+        with_hash: bool,
     ) -> String {
-        View::json_with(sim, options, cache, Some(sent))
+        View::json_with(sim, options, cache, Some(sent), with_hash)
     }
 
     fn json_with(
@@ -168,8 +174,9 @@ impl View {
         options: &ViewOptions,
         cache: &mut ViewCache,
         mut sent: Option<&mut ViewSent>,
+        with_hash: bool,
     ) -> String {
-        let view = View::of_sim_without_logs_and_kv(sim, options);
+        let view = View::of_sim_without_logs_and_kv(sim, options, with_hash);
         let text = serde_json::to_string(&view).unwrap_or_default();
         // `"logs":[],"kv":[]` occurs once: at the top level (inside a JSON string a quote is
         // always escaped, and no nested object has these fields).
@@ -182,7 +189,8 @@ impl View {
         for node in sim.nodes().values() {
             let id = node.id.0;
             let cached = cache.logs.remove(&id);
-            let (logs_key, json) = logs::keyed_json(node, options.log_window, cached);
+            let (logs_key, json) =
+                logs::keyed_json(node, options.log_window, cached, &mut cache.commands);
             let was = sent.as_deref().and_then(|s| s.0.get(&id)).copied();
             push_item(
                 &mut logs,
@@ -216,12 +224,16 @@ impl View {
         out
     }
 
-    fn of_sim_without_logs_and_kv(sim: &Sim, options: &ViewOptions) -> View {
+    fn of_sim_without_logs_and_kv(sim: &Sim, options: &ViewOptions, with_hash: bool) -> View {
         View {
             now_ms: sim.now_ms().0,
             steps: sim.steps(),
             next_event_ms: sim.next_event_ms().map(|t| t.0),
-            state_hash: format!("{:016x}", sim.state_hash()),
+            state_hash: if with_hash {
+                format!("{:016x}", sim.state_hash())
+            } else {
+                String::new()
+            },
             tick_ms: sim.config().tick_ms.0,
             leader: sim.leader().map(|id| id.0),
             nodes: nodes::build(sim),
@@ -249,6 +261,7 @@ impl View {
 pub struct ViewCache {
     logs: std::collections::BTreeMap<u64, (u64, String)>,
     kv: std::collections::BTreeMap<u64, (u64, String)>,
+    commands: logs::CommandTexts,
 }
 
 /// What [`View::json_changes`] last sent for each node: the keys of its log window and KV

@@ -127,13 +127,16 @@ impl Playground {
     /// `logs` or `kv` item that is the same as in the previous `viewChanges` answer is
     /// `{ node, same: true }`, and the reader uses the item it has (the page's controller,
     /// which turns it into the same object `view()` gives). Only one reader may use it.
+    /// Without `withHash`, `stateHash` is the empty string (computing it can take
+    /// milliseconds; the page skips it while playing).
     #[wasm_bindgen(js_name = viewChanges)]
-    pub fn view_changes(&self) -> Result<JsValue, JsError> {
+    pub fn view_changes(&self, with_hash: bool) -> Result<JsValue, JsError> {
         let text = View::json_changes(
             self.timeline.sim(),
             &self.options,
             &mut self.view_cache.borrow_mut(),
             &mut self.view_sent.borrow_mut(),
+            with_hash,
         );
         js_sys::JSON::parse(&text)
             .map_err(|_| JsError::new("viewChanges: JSON.parse refused the view"))

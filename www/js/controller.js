@@ -115,6 +115,8 @@ export function createController(bindings, hooks) {
   /** @type {Ctx} */
   const ctx = {
     get view() { return /** @type {View} */ (view); },
+    /** The state hash now (the view leaves it out while playing; see `readView`). */
+    stateHash() { return view?.stateHash || playground.hash(); },
     get playground() { return playground; },
     get config() { return { ...config }; },
     get selection() { return selection; },
@@ -277,10 +279,13 @@ export function createController(bindings, hooks) {
       report('A safety monitor fired and froze this run: restart it from Settings to go on.');
       next = false;
     }
+    const was = playing;
     playing = next;
     owedMs = 0;
     lastFrame = 0;
-    for (const listener of listeners) listener(/** @type {View} */ (view));
+    // Paused again: read the view anew, with its state hash (left out while playing).
+    if (was && !playing) refresh();
+    else for (const listener of listeners) listener(/** @type {View} */ (view));
     if (playing) requestFrame();
   }
 
@@ -294,12 +299,15 @@ export function createController(bindings, hooks) {
    * The view model now. It is read with `viewChanges`: a node whose log window or KV state did
    * not change since the last read comes back as `{ node, same: true }` and the object read
    * before takes its place, so most frames neither copy nor parse most of the view (at 9 nodes
-   * about two thirds of it). The result is the same object `view()` gives.
+   * about two thirds of it). The result is the same object `view()` gives, except that while
+   * playing `stateHash` is empty: computing it re-hashes the KV history of every node that
+   * applied an entry (milliseconds per frame at 9 nodes), and a hash flickering past at 60
+   * frames a second says nothing; `ctx.stateHash()` computes it when it is needed.
    * @returns {View}
    */
   function readView() {
     if (kept.from !== playground) kept = { from: playground, logs: new Map(), kv: new Map() };
-    const next = playground.viewChanges();
+    const next = playground.viewChanges(!playing);
     for (const list of /** @type {const} */ (['logs', 'kv'])) {
       const items = next[list];
       for (let i = 0; i < items.length; i++) {
@@ -317,7 +325,7 @@ export function createController(bindings, hooks) {
   /** The whole view model, read anew; what `readView` keeps starts again from it. */
   function wholeView() {
     // The engine then counts this moment's items as sent, as they now are.
-    playground.viewChanges();
+    playground.viewChanges(false);
     const whole = playground.view();
     kept = {
       from: playground,

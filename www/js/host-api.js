@@ -57,7 +57,7 @@ export function setupHostApi(win, ctx) {
     const view = ctx.view;
     return {
       type: 'state', timeMs: view.nowMs, leader: view.leader ?? null, term: maxTerm(view),
-      stateHash: view.stateHash,
+      stateHash: ctx.stateHash(),
     };
   };
 

@@ -133,7 +133,8 @@ function setupTransport(ctx) {
     speed.setAttribute('aria-valuetext', text);
     if (view) {
       time.textContent = String(view.nowMs);
-      hash.textContent = view.stateHash;
+      // Left out while playing (it would flicker past every frame); back when paused.
+      hash.textContent = view.stateHash || '—';
     }
   });
 }
