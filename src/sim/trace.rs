@@ -584,7 +584,7 @@ mod tests {
         let first = windowed.events().next().map(|e| e.id).expect("events");
         assert!(first > 0, "the window dropped the oldest chunks");
         let step = |id: u64| {
-            if id % 97 == 0 || (id + 1) % CHUNK_EVENTS as u64 <= 2 {
+            if id.is_multiple_of(97) || (id + 1) % CHUNK_EVENTS as u64 <= 2 {
                 1
             } else {
                 13
