@@ -21,6 +21,7 @@ use crate::sim::action::{Action, TimedAction};
 use crate::sim::app::NodeApp;
 use crate::sim::client::ClientOp;
 use crate::sim::config::SimConfig;
+use crate::sim::decoded::DecodedCommands;
 use crate::sim::monitor::{Monitor, Violation};
 use crate::sim::network::Network;
 use crate::sim::node::{Machine, SimNode};
@@ -107,6 +108,8 @@ pub struct Sim {
     next_op_id: u64,
     /// Per client: the last session sequence number used.
     client_seq: BTreeMap<u64, u64>,
+    /// The last committed entries' commands, decoded once for all nodes (a cache: no state).
+    decoded: DecodedCommands,
 }
 
 mod actions;
@@ -183,6 +186,7 @@ impl Sim {
             mvcc_compaction_proposed: BTreeMap::new(),
             next_op_id: 0,
             client_seq: BTreeMap::new(),
+            decoded: DecodedCommands::default(),
         };
         if sim.config.disk_loses_unsynced {
             for node in sim.nodes.values_mut() {
