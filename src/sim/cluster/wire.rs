@@ -42,7 +42,8 @@ impl Sim {
         let from = flight.message.from;
         self.trace
             .push(self.now_ms, TraceKind::Deliver { message: id, to });
-        let result = node.raft_mut().map(|raft| raft.step(flight.message));
+        let InFlight { message, .. } = *flight;
+        let result = node.raft_mut().map(|raft| raft.step(message));
         if let Some(Err(error)) = result {
             self.note(to, format!("refused m{id}: {error}"));
         }
@@ -77,13 +78,13 @@ impl Sim {
                 summary,
             },
         );
-        let flight = InFlight {
+        let flight = Box::new(InFlight {
             id,
             sent_ms: self.now_ms,
             due_ms: self.now_ms,
             held: false,
             message,
-        };
+        });
         match self.network.fate(from, to, &mut self.rng.network) {
             Fate::DroppedLinkDown => self.dropped(flight, DropReason::LinkDown),
             Fate::DroppedLoss => self.dropped(flight, DropReason::Loss),
@@ -111,7 +112,7 @@ impl Sim {
     }
 
     /// Puts `flight` on the wire, due `delay` from now.
-    fn schedule_delivery(&mut self, mut flight: InFlight, delay: TimeMs) {
+    fn schedule_delivery(&mut self, mut flight: Box<InFlight>, delay: TimeMs) {
         flight.due_ms = self.later(delay);
         self.queue
             .push(flight.due_ms, Event::Deliver { message: flight.id });
@@ -145,7 +146,7 @@ impl Sim {
         }
     }
 
-    pub(super) fn dropped(&mut self, flight: InFlight, reason: DropReason) {
+    pub(super) fn dropped(&mut self, flight: Box<InFlight>, reason: DropReason) {
         self.trace.push(
             self.now_ms,
             TraceKind::Drop {
