@@ -144,6 +144,21 @@ fn write_unicode_escape<W: Write + ?Sized>(out: &mut W, byte: u8) -> fmt::Result
     out.write_char('}')
 }
 
+/// Where the descriptions of messages and trace events are written: any `fmt::Write`, which
+/// may write a normal entry's data its own way. The trace hash's writer remembers the text of
+/// the last entries it wrote: an entry is described in its proposal and again in the append to
+/// each follower, and its text (`{:?}` of a JSON command) was the largest part of hashing it.
+pub trait TextSink: Write {
+    /// Writes `{:?}` of `String::from_utf8_lossy(data)`, a normal entry's data.
+    fn write_entry_data(&mut self, data: &std::sync::Arc<[u8]>) -> fmt::Result {
+        write_debug_lossy(self, data)
+    }
+}
+
+impl TextSink for String {}
+
+impl TextSink for fmt::Formatter<'_> {}
+
 /// Writes `{}` of `String::from_utf8_lossy(bytes)`.
 pub fn write_lossy<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> fmt::Result {
     out.write_str(&String::from_utf8_lossy(bytes))
