@@ -16,12 +16,14 @@ use std::sync::Arc;
 /// only costs a decode.
 const SLOTS: usize = 32;
 
+/// An entry's data and the decode of its command bytes. Holding the data keeps its allocation
+/// alive, so no other entry's data can reuse the address the slot is found by.
+type Slot = (Arc<[u8]>, Result<Command, KvError>);
+
 /// The last [`SLOTS`] decoded commands, by the entry bytes they came from.
 #[derive(Default)]
 pub struct DecodedCommands {
-    /// (the entry's data, the decode of its command bytes). Holding the data keeps its
-    /// allocation alive, so no other entry's data can reuse the address a slot is found by.
-    slots: Vec<(Arc<[u8]>, Result<Command, KvError>)>,
+    slots: Vec<Slot>,
     /// The slot the next miss overwrites (once all are in use): oldest first.
     next: usize,
 }
