@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
-use super::text::{write_debug_lossy, write_lossy, write_u64};
+use super::text::{TextSink, write_debug_lossy, write_lossy, write_u64};
 use super::types::{Index, NodeId, Term};
 
 /// What an entry's opaque data means.
@@ -365,7 +365,7 @@ pub fn describe_entry(entry: &Entry) -> String {
 }
 
 /// [`describe_entry`], written to `out`.
-fn write_entry<W: fmt::Write>(out: &mut W, entry: &Entry) -> fmt::Result {
+fn write_entry<W: TextSink>(out: &mut W, entry: &Entry) -> fmt::Result {
     let kind = match entry.entry_type {
         EntryType::Normal => " EntryNormal ",
         EntryType::ConfChange => " EntryConfChange ",
@@ -376,7 +376,7 @@ fn write_entry<W: fmt::Write>(out: &mut W, entry: &Entry) -> fmt::Result {
     write_u64(out, entry.index.0)?;
     out.write_str(kind)?;
     match entry.entry_type {
-        EntryType::Normal => write_debug_lossy(out, &entry.data),
+        EntryType::Normal => out.write_entry_data(&entry.data),
         _ => write_lossy(out, &entry.data),
     }
 }
@@ -414,7 +414,7 @@ pub fn describe_message(m: &Message) -> String {
 
 /// [`describe_message`], written to `out` (the simulator's trace hashes the text of every
 /// event without building it).
-pub fn write_message<W: fmt::Write>(out: &mut W, m: &Message) -> fmt::Result {
+pub fn write_message<W: TextSink>(out: &mut W, m: &Message) -> fmt::Result {
     // `write_u64` and friends rather than `write!`: see `raft::text`.
     write_u64(out, m.from.0)?;
     out.write_str("->")?;

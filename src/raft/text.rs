@@ -12,17 +12,26 @@ use std::fmt::{self, Write};
 
 /// Writes `n` in decimal, as `{}` does.
 pub fn write_u64<W: Write + ?Sized>(out: &mut W, n: u64) -> fmt::Result {
+    // Node ids, terms and votes: most numbers of the trace are one digit.
+    if n < 10 {
+        return out.write_char(char::from(b'0' + n as u8));
+    }
+    // Two digits per division (the table's pair), from the right.
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
-    loop {
+    while rest >= 10 {
+        // `rest % 100` is below 100: an index into the table of pairs.
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        at -= 2;
+        digits[at] = DIGIT_PAIRS[pair];
+        digits[at + 1] = DIGIT_PAIRS[pair + 1];
+    }
+    if rest > 0 {
         at -= 1;
-        // `rest % 10` is below 10, so the digit fits a byte.
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
+        // `rest` is below 10 here.
+        digits[at] = b'0' + rest as u8;
     }
     // Digit by digit: a `str` of them would be checked for UTF-8 on every call.
     for &digit in &digits[at..] {
@@ -31,6 +40,18 @@ pub fn write_u64<W: Write + ?Sized>(out: &mut W, n: u64) -> fmt::Result {
     Ok(())
 }
 
+/// "00", "01", .. "99" back to back: the two digits of `i` at `2 * i`.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Writes `{:?}` of `String::from_utf8_lossy(bytes)`. The KV engine's commands are ASCII
 /// after a binary header, so ASCII and invalid bytes are written here as `str`'s `Debug` writes
 /// them: printable ASCII as it is but for a backslash before `"` and `\`; `\0`, `\t`, `\r`,
@@ -38,34 +59,105 @@ pub fn write_u64<W: Write + ?Sized>(out: &mut W, n: u64) -> fmt::Result {
 /// replacement character `from_utf8_lossy` puts there (printable, so written as it is). Text
 /// with any other character goes to `Debug` itself.
 pub fn write_debug_lossy<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> fmt::Result {
-    if !bytes.utf8_chunks().all(|chunk| chunk.valid().is_ascii()) {
+    let no_valid_non_ascii =
+        runs(bytes).all(|(_, other)| other.utf8_chunks().all(|chunk| chunk.valid().is_empty()));
+    if !no_valid_non_ascii {
         return write!(out, "{:?}", String::from_utf8_lossy(bytes));
     }
     out.write_char('"')?;
-    for chunk in bytes.utf8_chunks() {
-        let mut rest = chunk.valid();
-        while let Some(at) = rest.find(|c: char| !(' '..='~').contains(&c) || c == '"' || c == '\\')
-        {
-            out.write_str(&rest[..at])?;
-            let byte = rest.as_bytes()[at];
-            match byte {
-                b'"' => out.write_str("\\\"")?,
-                b'\\' => out.write_str("\\\\")?,
-                0 => out.write_str("\\0")?,
-                b'\t' => out.write_str("\\t")?,
-                b'\r' => out.write_str("\\r")?,
-                b'\n' => out.write_str("\\n")?,
-                _ => write!(out, "\\u{{{byte:x}}}")?,
-            }
-            rest = &rest[at + 1..];
+    for (ascii, other) in runs(bytes) {
+        // `ascii` is ASCII, so this never takes the lossy branch.
+        match std::str::from_utf8(ascii) {
+            Ok(text) => write_escaped_ascii(out, text)?,
+            Err(_) => write_escaped_ascii(out, &String::from_utf8_lossy(ascii))?,
         }
-        out.write_str(rest)?;
-        if !chunk.invalid().is_empty() {
+        for _ in other.utf8_chunks() {
             out.write_char(char::REPLACEMENT_CHARACTER)?;
         }
     }
     out.write_char('"')
 }
+
+/// Splits `bytes` into (ASCII run, the non-ASCII run after it) pairs, either possibly empty.
+///
+/// `Utf8Chunks` cuts each non-ASCII run the same way wherever it stands, since an ASCII byte
+/// neither continues a sequence nor is part of one: so a text whose non-ASCII runs hold no
+/// valid character is, lossily, its ASCII runs with one replacement character for each chunk
+/// of each run. `write_debug_lossy` decodes only those runs (the KV envelope's nine header
+/// bytes) instead of the whole entry, twice, as it did.
+fn runs(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        // An entry's command is ASCII to its end after the header: one word-wise check.
+        let ascii_len = if rest.is_ascii() {
+            rest.len()
+        } else {
+            rest.iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len())
+        };
+        let (ascii, tail) = rest.split_at(ascii_len);
+        let other_len = tail.iter().position(u8::is_ascii).unwrap_or(tail.len());
+        let (other, tail) = tail.split_at(other_len);
+        rest = tail;
+        Some((ascii, other))
+    })
+}
+
+/// Writes ASCII `text` as `str`'s `Debug` writes it, without the quotes: runs of printable
+/// characters as they are, the rest escaped.
+fn write_escaped_ascii<W: Write + ?Sized>(out: &mut W, text: &str) -> fmt::Result {
+    let mut from = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0 => "\\0",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            b'\n' => "\\n",
+            b' '..=b'~' => continue,
+            _ => "",
+        };
+        out.write_str(&text[from..at])?;
+        if escape.is_empty() {
+            write_unicode_escape(out, byte)?;
+        } else {
+            out.write_str(escape)?;
+        }
+        from = at + 1;
+    }
+    out.write_str(&text[from..])
+}
+
+/// `\u{hex}` of a byte, lowercase without leading zeros, as `Debug` escapes a control character.
+fn write_unicode_escape<W: Write + ?Sized>(out: &mut W, byte: u8) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.write_str("\\u{")?;
+    if byte >= 16 {
+        out.write_char(char::from(HEX[usize::from(byte >> 4)]))?;
+    }
+    out.write_char(char::from(HEX[usize::from(byte & 15)]))?;
+    out.write_char('}')
+}
+
+/// Where the descriptions of messages and trace events are written: any `fmt::Write`, which
+/// may write a normal entry's data its own way. The trace hash's writer remembers the text of
+/// the last entries it wrote: an entry is described in its proposal and again in the append to
+/// each follower, and its text (`{:?}` of a JSON command) was the largest part of hashing it.
+pub trait TextSink: Write {
+    /// Writes `{:?}` of `String::from_utf8_lossy(data)`, a normal entry's data.
+    fn write_entry_data(&mut self, data: &std::sync::Arc<[u8]>) -> fmt::Result {
+        write_debug_lossy(self, data)
+    }
+}
+
+impl TextSink for String {}
+
+impl TextSink for fmt::Formatter<'_> {}
 
 /// Writes `{}` of `String::from_utf8_lossy(bytes)`.
 pub fn write_lossy<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> fmt::Result {
@@ -108,6 +200,9 @@ mod tests {
             "caf\u{e9} \u{301}x \u{200b}".as_bytes().to_vec(),
             vec![0xff, 0xfe, b'a', 0xc3],
             vec![0xe2, 0x82, b'x', 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98],
+            vec![0xc1, 5, 0, 0, 0, 0, 0, 0, 0, b'{', b'"', b'}', 0x7f, 0x1b],
+            vec![0xc1, 0xc1, b'x', 0xc0, 0xf5, 0xff],
+            vec![0xc1, 0xe9, b'x', 0xc1],
             (0u8..=255).collect(),
         ];
         let samples = samples

@@ -9,6 +9,7 @@
 use crate::kv::state_machine::{ApplyOutcome, KvStateMachine};
 use crate::raft::message::{Entry, EntryType};
 use crate::raft::types::Index;
+use crate::sim::decoded::DecodedCommands;
 use crate::sim::hash::stable_hash;
 
 /// First byte of an entry proposed by a simulated client: `[TAG][op id: u64 LE][command]`.
@@ -65,7 +66,12 @@ impl Eq for NodeApp {}
 
 impl NodeApp {
     /// Applies one committed entry; returns the client op it answers and the KV outcome.
-    pub fn apply(&mut self, entry: &Entry) -> Option<(Option<u64>, ApplyOutcome)> {
+    /// `decoded` decodes the entry's command (once for every node that applies the entry).
+    pub fn apply(
+        &mut self,
+        entry: &Entry,
+        decoded: &mut DecodedCommands,
+    ) -> Option<(Option<u64>, ApplyOutcome)> {
         self.hash_memo.take();
         if entry.index <= self.applied {
             return None;
@@ -78,7 +84,11 @@ impl NodeApp {
         self.chain = stable_hash(&(self.chain, entry.index.0, entry.term.0, &entry.data));
         self.applied_entries += 1;
         let (op, command) = open_envelope(&entry.data);
-        Some((op, self.kv.apply(entry.index.0, command)))
+        Some((
+            op,
+            self.kv
+                .apply_decoded(entry.index.0, decoded.decode(&entry.data, command)),
+        ))
     }
 
     /// The snapshot payload: enough to restore this state exactly.
@@ -181,25 +191,25 @@ mod tests {
         let mut a = NodeApp::default();
         let mut b = NodeApp::default();
         for (i, d) in [(1, envelope(7, &put)), (2, b"raw".to_vec())] {
-            a.apply(&entry(i, &d));
-            b.apply(&entry(i, &d));
+            a.apply(&entry(i, &d), &mut DecodedCommands::default());
+            b.apply(&entry(i, &d), &mut DecodedCommands::default());
         }
         assert_eq!(a.state_hash(), b.state_hash());
         assert_eq!(a.kv().store().revision(), 2, "the put applied");
         let mut c = NodeApp::default();
         c.restore(&a.snapshot_data()).expect("restore");
         assert_eq!(c, a);
-        b.apply(&entry(3, b"z"));
+        b.apply(&entry(3, b"z"), &mut DecodedCommands::default());
         assert_ne!(a.state_hash(), b.state_hash());
         assert_ne!(a, b, "equality sees an applied entry");
         // Equality ignores the hash memo but sees every part of the state.
         let mut d = a.clone();
         let _ = d.state_hash();
         assert_eq!(d, a, "a filled memo is not state");
-        d.apply(&entry(3, b""));
+        d.apply(&entry(3, b""), &mut DecodedCommands::default());
         assert_ne!(d, a, "an applied no-op moves the applied index only");
         let mut e = a.clone();
-        e.apply(&entry(3, b"y"));
+        e.apply(&entry(3, b"y"), &mut DecodedCommands::default());
         assert_ne!(e, b, "same index, different data: the chain differs");
         assert!(c.restore(&[1, 2, 3]).is_err());
         assert_eq!(c, a, "a damaged snapshot changes nothing");

@@ -11,6 +11,7 @@ pub mod app;
 pub mod client;
 pub mod cluster;
 pub mod config;
+pub mod decoded;
 pub mod fuzz;
 pub mod hash;
 pub mod history;

@@ -44,8 +44,13 @@ pub enum Fate {
     DroppedLinkDown,
     /// The link lost it at random.
     DroppedLoss,
-    /// Delivered after each of these delays (two entries when duplicated).
-    Deliver(Vec<TimeMs>),
+    /// Delivered after `delay`, and a second copy after `duplicate` when the link duplicated
+    /// it. Two fields, not a list: every message sent gets a fate, and a list cost one
+    /// allocation per message.
+    Deliver {
+        delay: TimeMs,
+        duplicate: Option<TimeMs>,
+    },
 }
 
 /// All links of a cluster; links not set explicitly follow `default`.
@@ -147,11 +152,11 @@ impl Network {
         if rng.chance_ppm(link.loss_ppm) {
             return Fate::DroppedLoss;
         }
-        let mut delays = vec![rng.between_ms(link.latency_ms_min, link.latency_ms_max)];
-        if rng.chance_ppm(link.duplicate_ppm) {
-            delays.push(rng.between_ms(link.latency_ms_min, link.latency_ms_max));
-        }
-        Fate::Deliver(delays)
+        let delay = rng.between_ms(link.latency_ms_min, link.latency_ms_max);
+        let duplicate = rng
+            .chance_ppm(link.duplicate_ppm)
+            .then(|| rng.between_ms(link.latency_ms_min, link.latency_ms_max));
+        Fate::Deliver { delay, duplicate }
     }
 }
 
@@ -175,7 +180,7 @@ mod tests {
         );
         assert!(matches!(
             net.fate(NodeId(2), NodeId(1), &mut rng),
-            Fate::Deliver(_)
+            Fate::Deliver { .. }
         ));
     }
 
@@ -209,9 +214,11 @@ mod tests {
             },
         );
         match net.fate(NodeId(1), NodeId(2), &mut rng) {
-            Fate::Deliver(delays) => {
-                assert_eq!(delays.len(), 2);
-                assert!(delays.iter().all(|d| (50..=60).contains(&d.0)));
+            Fate::Deliver {
+                delay,
+                duplicate: Some(duplicate),
+            } => {
+                assert!([delay, duplicate].iter().all(|d| (50..=60).contains(&d.0)));
             }
             other => panic!("expected two deliveries, got {other:?}"),
         }

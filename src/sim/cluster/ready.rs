@@ -142,7 +142,7 @@ impl Sim {
         let mut answers = Vec::new();
         let mut events = Vec::new();
         for entry in &ready.committed_entries {
-            match node.app.apply(entry) {
+            match node.app.apply(entry, &mut self.decoded) {
                 Some((Some(op), outcome)) => {
                     events.extend(outcome.events.iter().cloned());
                     answers.push((op, outcome));
