@@ -64,6 +64,16 @@ impl MvccStore {
         }
     }
 
+    /// Makes the key histories share `other`'s equal chunks ([`KeyHistory::share_chunks_with`]):
+    /// memory only, the store's contents are unchanged.
+    pub fn share_history_with(&mut self, other: &MvccStore) {
+        for (key, history) in &mut self.keys {
+            if let Some(theirs) = other.keys.get(key) {
+                history.share_chunks_with(theirs);
+            }
+        }
+    }
+
     /// The current revision.
     pub fn revision(&self) -> Revision {
         self.current

@@ -307,6 +307,12 @@ impl RawNode {
         Ok(())
     }
 
+    /// Shares `data` as the stored snapshot's bytes when they are the same bytes
+    /// ([`MemStorage::share_snapshot_data`]): memory only.
+    pub fn share_snapshot_data(&mut self, data: &std::sync::Arc<[u8]>) -> bool {
+        self.raft.log.storage.share_snapshot_data(data)
+    }
+
     /// What this node has made durable: clone it to model the disk across a crash.
     pub fn storage(&self) -> &MemStorage {
         &self.raft.log.storage

@@ -91,6 +91,13 @@ impl MemStorage {
         &self.snapshot
     }
 
+    /// Makes the snapshot hold `data` instead of its own bytes when they are the same bytes
+    /// (nodes that snapshot at the same index serialize the same state): memory only, the
+    /// snapshot is unchanged. Returns whether it holds `data` now.
+    pub fn share_snapshot_data(&mut self, data: &std::sync::Arc<[u8]>) -> bool {
+        share_bytes(&mut self.snapshot.data, data)
+    }
+
     /// The first index still held as an entry.
     pub fn first_index(&self) -> Index {
         self.snapshot.metadata.index.next()
@@ -230,4 +237,17 @@ pub fn limit_size<'a>(entries: impl IntoIterator<Item = &'a Entry>, bytes_max: u
         out.push(entry.clone());
     }
     out
+}
+
+/// Makes `mine` point at `theirs` when both hold the same bytes; returns whether they share
+/// them now. Bytes are immutable behind an `Arc`, so which copy is held is invisible.
+pub fn share_bytes(mine: &mut std::sync::Arc<[u8]>, theirs: &std::sync::Arc<[u8]>) -> bool {
+    if std::sync::Arc::ptr_eq(mine, theirs) {
+        return true;
+    }
+    if **mine != **theirs {
+        return false;
+    }
+    *mine = std::sync::Arc::clone(theirs);
+    true
 }

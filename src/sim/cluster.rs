@@ -113,6 +113,7 @@ mod actions;
 mod compaction;
 mod ops;
 mod ready;
+mod sharing;
 mod state_hash;
 mod wire;
 

@@ -243,6 +243,7 @@ impl Timeline {
             && self.sim.steps() >= self.next_checkpoint_step
             && self.is_newest_checkpoint_point()
         {
+            self.sim.share_equal_parts();
             let mut checkpoint = self.sim.clone();
             checkpoint.keep_trace_tail(CHECKPOINT_TRACE_TAIL);
             self.checkpoints.push(checkpoint);
