@@ -1,7 +1,7 @@
 //! Sharing equal data between nodes, for the timeline's checkpoints.
 //!
-//! Every node applies the same committed entries, so the nodes' MVCC histories and the
-//! snapshots they take at the same index are equal, yet each node built its own copy. A
+//! Every node stores and applies the same entries, so the nodes' logs, MVCC histories and
+//! the snapshots they take at the same index are equal, yet each node built its own copy. A
 //! timeline checkpoint keeps all of them, and checkpoints far apart share little with each
 //! other, so over a long run those copies were most of the checkpoints' memory. Pointing every
 //! node at one copy of each equal part keeps one; what each node holds is unchanged (the data
@@ -25,6 +25,14 @@ impl Sim {
             };
             for other in before.iter() {
                 node.app.share_history_with(&other.app);
+                let theirs = match &other.machine {
+                    Machine::Up { raft, .. } => raft.storage(),
+                    Machine::Down { disk } => disk,
+                };
+                match &mut node.machine {
+                    Machine::Up { raft, .. } => raft.share_entries_with(theirs),
+                    Machine::Down { disk } => disk.share_entries_with(theirs),
+                }
             }
         }
         let mut seen: Vec<Arc<[u8]>> = Vec::new();
