@@ -137,6 +137,30 @@ impl KeyHistory {
         }
     }
 
+    /// Makes this history share `other`'s chunks where they hold the same changes: nodes that
+    /// applied the same entries hold equal histories in separate allocations, and a timeline
+    /// checkpoint keeps every node's. Sharing equal chunks keeps one copy for all of them (a
+    /// shared last chunk is copied by the next write, as it is anyway once a checkpoint holds
+    /// it). What the history holds, and so every read, hash and snapshot, is unchanged.
+    pub fn share_chunks_with(&mut self, other: &KeyHistory) {
+        let mut theirs = other.chunks.iter().peekable();
+        for chunk in &mut self.chunks {
+            let Some(first) = chunk.first().map(|(stamp, _)| *stamp) else {
+                continue;
+            };
+            while theirs
+                .next_if(|c| c.first().is_none_or(|(stamp, _)| *stamp < first))
+                .is_some()
+            {}
+            if let Some(candidate) = theirs.peek()
+                && !Arc::ptr_eq(chunk, candidate)
+                && **chunk == ***candidate
+            {
+                *chunk = Arc::clone(candidate);
+            }
+        }
+    }
+
     /// Append a change; stamps must grow (a violated order is our bug, not the user's).
     pub fn push(&mut self, stamp: Stamp, change: Change) {
         if let Some((last, _)) = self.last() {
@@ -251,6 +275,72 @@ mod tests {
         assert_eq!(back, c);
         back.compact(20, |_, _| {});
         assert_ne!(back, c);
+    }
+
+    #[test]
+    fn sharing_equal_chunks_keeps_the_history_and_later_writes_apart() {
+        // Two nodes' histories: the same changes, built separately, one lagging a write and
+        // one compacted differently from a third.
+        let build = |revs: std::ops::Range<i64>| {
+            let mut history = KeyHistory::default();
+            for rev in revs {
+                history.push(Stamp { main: rev, sub: 0 }, put(rev, rev as u8));
+            }
+            history
+        };
+        let leader = build(2..42);
+        let mut follower = build(2..41);
+        let before = follower.clone();
+        follower.share_chunks_with(&leader);
+        assert_eq!(follower, before, "the same changes");
+        let shared: Vec<bool> = follower
+            .chunks
+            .iter()
+            .zip(&leader.chunks)
+            .map(|(a, b)| Arc::ptr_eq(a, b))
+            .collect();
+        assert_eq!(
+            shared,
+            vec![true, true, false],
+            "the lagging last chunk differs"
+        );
+        // A write after sharing copies the shared chunk, leaving the other history as it was.
+        let mut caught_up = build(2..42);
+        caught_up.share_chunks_with(&leader);
+        assert!(
+            caught_up
+                .chunks
+                .iter()
+                .zip(&leader.chunks)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+        );
+        caught_up.push(Stamp { main: 42, sub: 0 }, put(42, 9));
+        assert_eq!(leader, build(2..42));
+        let mut expected = build(2..42);
+        expected.push(Stamp { main: 42, sub: 0 }, put(42, 9));
+        assert_eq!(caught_up, expected);
+        // Chunks are matched by their first change: a history compacted at another revision
+        // shares the chunks that line up and no other.
+        let mut compacted = build(2..42);
+        compacted.compact(10, |_, _| {});
+        let kept = compacted.clone();
+        compacted.share_chunks_with(&leader);
+        assert_eq!(compacted, kept);
+        assert!(!Arc::ptr_eq(&compacted.chunks[0], &leader.chunks[0]));
+        assert!(Arc::ptr_eq(&compacted.chunks[1], &leader.chunks[1]));
+        // Different values at the same stamps are never shared.
+        let mut other = KeyHistory::default();
+        for rev in 2..42 {
+            other.push(Stamp { main: rev, sub: 0 }, put(rev, 0));
+        }
+        other.share_chunks_with(&leader);
+        assert!(
+            other
+                .chunks
+                .iter()
+                .zip(&leader.chunks)
+                .all(|(a, b)| !Arc::ptr_eq(a, b))
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ impl KvStateMachine {
         &self.store
     }
 
+    /// Shares `other`'s equal MVCC history chunks ([`MvccStore::share_history_with`]).
+    pub fn share_history_with(&mut self, other: &KvStateMachine) {
+        self.store.share_history_with(&other.store);
+    }
+
     /// The sessions (for the page's view).
     pub fn sessions(&self) -> &Sessions {
         &self.sessions

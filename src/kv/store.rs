@@ -33,8 +33,10 @@ pub struct MvccStore {
     pub(super) current: Revision,
     /// Revision of the latest compaction (0 = never). Reads below it fail.
     pub(super) compacted: Revision,
-    /// Every key with a kept history, by key bytes.
-    pub(super) keys: BTreeMap<Vec<u8>, KeyHistory>,
+    /// Every key with a kept history, by key bytes. Behind an `Arc` (copied on write, and
+    /// serialized as the plain map): a timeline checkpoint shares the map with the run until
+    /// the next write, and nodes holding equal maps share one ([`MvccStore::share_history_with`]).
+    pub(super) keys: std::sync::Arc<BTreeMap<Vec<u8>, KeyHistory>>,
     /// Leases and the keys attached to them.
     pub(super) leases: Lessor,
     /// Running digest of `keys`: the wrapping sum of [`change_digest`] over every kept change,
@@ -58,9 +60,31 @@ impl MvccStore {
         MvccStore {
             current: 1,
             compacted: 0,
-            keys: BTreeMap::new(),
+            keys: std::sync::Arc::default(),
             leases: Lessor::default(),
             changes_digest: 0,
+        }
+    }
+
+    /// Makes this store share `other`'s key map when it is equal, else its histories share
+    /// `other`'s equal chunks ([`KeyHistory::share_chunks_with`]): memory only, the store's
+    /// contents are unchanged. A map that is not this store's alone is left as it is: it was
+    /// shared when it was last written, and copying it to share chunks would cost memory.
+    pub fn share_history_with(&mut self, other: &MvccStore) {
+        if std::sync::Arc::ptr_eq(&self.keys, &other.keys) {
+            return;
+        }
+        if self.keys == other.keys {
+            self.keys = std::sync::Arc::clone(&other.keys);
+            return;
+        }
+        let Some(keys) = std::sync::Arc::get_mut(&mut self.keys) else {
+            return;
+        };
+        for (key, history) in keys.iter_mut() {
+            if let Some(theirs) = other.keys.get(key) {
+                history.share_chunks_with(theirs);
+            }
         }
     }
 
@@ -243,7 +267,7 @@ impl MvccStore {
         }
         self.compacted = revision;
         let mut digest = self.changes_digest;
-        self.keys.retain(|key, history| {
+        std::sync::Arc::make_mut(&mut self.keys).retain(|key, history| {
             !history.compact(revision, |stamp, change| {
                 digest = digest.wrapping_sub(change_digest(key, stamp, change));
             })
@@ -331,7 +355,7 @@ impl MvccStore {
 
     fn changes_digest_from_scratch(&self) -> u64 {
         let mut sum = 0u64;
-        for (key, history) in &self.keys {
+        for (key, history) in self.keys.iter() {
             for (stamp, change) in history.iter() {
                 sum = sum.wrapping_add(change_digest(key, *stamp, change));
             }
@@ -366,7 +390,7 @@ impl MvccStore {
         hasher.i64(self.current);
         hasher.i64(self.compacted);
         hasher.u64(self.keys.len() as u64);
-        for (key, history) in &self.keys {
+        for (key, history) in self.keys.iter() {
             hasher.bytes(key);
             hasher.u64(history.len() as u64);
             for (stamp, change) in history.iter() {

@@ -179,7 +179,9 @@ impl<'s> Writer<'s> {
     /// Record a put (already validated).
     fn apply_put(&mut self, request: &PutRequest) -> PutResponse {
         let stamp = self.next_stamp();
-        let history = self.store.keys.entry(request.key.clone()).or_default();
+        let history = std::sync::Arc::make_mut(&mut self.store.keys)
+            .entry(request.key.clone())
+            .or_default();
         let previous = history.latest().cloned();
         // Validated: with `ignore_*` the key exists, so `previous` is there to keep from.
         let value = match (&previous, request.ignore_value) {
@@ -232,7 +234,7 @@ impl<'s> Writer<'s> {
             .collect();
         for kv in &doomed {
             let stamp = self.next_stamp();
-            if let Some(history) = self.store.keys.get_mut(&kv.key) {
+            if let Some(history) = std::sync::Arc::make_mut(&mut self.store.keys).get_mut(&kv.key) {
                 history.push(stamp, Change::Tombstone);
                 self.store.changes_digest = self.store.changes_digest.wrapping_add(change_digest(
                     &kv.key,

@@ -307,6 +307,17 @@ impl RawNode {
         Ok(())
     }
 
+    /// Shares `data` as the stored snapshot's bytes when they are the same bytes
+    /// ([`MemStorage::share_snapshot_data`]): memory only.
+    pub fn share_snapshot_data(&mut self, data: &std::sync::Arc<[u8]>) -> bool {
+        self.raft.log.storage.share_snapshot_data(data)
+    }
+
+    /// Shares `other`'s equal stored entries ([`MemStorage::share_entries_with`]): memory only.
+    pub fn share_entries_with(&mut self, other: &MemStorage) {
+        self.raft.log.storage.share_entries_with(other);
+    }
+
     /// What this node has made durable: clone it to model the disk across a crash.
     pub fn storage(&self) -> &MemStorage {
         &self.raft.log.storage

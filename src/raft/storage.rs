@@ -91,6 +91,31 @@ impl MemStorage {
         &self.snapshot
     }
 
+    /// Makes the snapshot hold `data` instead of its own bytes when they are the same bytes
+    /// (nodes that snapshot at the same index serialize the same state): memory only, the
+    /// snapshot is unchanged. Returns whether it holds `data` now.
+    pub fn share_snapshot_data(&mut self, data: &std::sync::Arc<[u8]>) -> bool {
+        share_bytes(&mut self.snapshot.data, data)
+    }
+
+    /// Makes the stored entries share `other`'s when they are the same entries, or the first
+    /// ones of `other`'s (a follower a few entries behind): nodes replicate the same log, yet
+    /// each built its own copy, and a timeline checkpoint keeps every node's. Memory only: the
+    /// entries are unchanged.
+    pub fn share_entries_with(&mut self, other: &MemStorage) {
+        let len = self.entries.len();
+        if len == 0 || self.entries.ptr_eq(&other.entries) || len > other.entries.len() {
+            return;
+        }
+        if self.entries.iter().eq(other.entries.iter().take(len)) {
+            self.entries = if len == other.entries.len() {
+                other.entries.clone()
+            } else {
+                other.entries.take(len)
+            };
+        }
+    }
+
     /// The first index still held as an entry.
     pub fn first_index(&self) -> Index {
         self.snapshot.metadata.index.next()
@@ -230,4 +255,77 @@ pub fn limit_size<'a>(entries: impl IntoIterator<Item = &'a Entry>, bytes_max: u
         out.push(entry.clone());
     }
     out
+}
+
+/// Makes `mine` point at `theirs` when both hold the same bytes; returns whether they share
+/// them now. Bytes are immutable behind an `Arc`, so which copy is held is invisible.
+pub fn share_bytes(mine: &mut std::sync::Arc<[u8]>, theirs: &std::sync::Arc<[u8]>) -> bool {
+    if std::sync::Arc::ptr_eq(mine, theirs) {
+        return true;
+    }
+    if **mine != **theirs {
+        return false;
+    }
+    *mine = std::sync::Arc::clone(theirs);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(range: std::ops::RangeInclusive<u64>, byte: u8) -> Vec<Entry> {
+        range
+            .map(|i| Entry {
+                term: Term(1),
+                index: Index(i),
+                data: vec![byte; 8].into(),
+                ..Entry::default()
+            })
+            .collect()
+    }
+
+    fn store(list: &[Entry]) -> MemStorage {
+        let mut storage = MemStorage::new_with_conf_state(ConfState::from_voters([1, 2, 3]));
+        storage.append(list).expect("appends");
+        storage
+    }
+
+    #[test]
+    fn a_log_shares_an_equal_log_or_its_prefix_and_nothing_else() {
+        let leader = store(&entries(1..=200, 7));
+        // Equal: the whole log is shared.
+        let mut same = store(&entries(1..=200, 7));
+        same.share_entries_with(&leader);
+        assert!(same.entries.ptr_eq(&leader.entries));
+        // Behind: the prefix is kept, with the same entries, and goes on growing on its own.
+        let mut behind = store(&entries(1..=150, 7));
+        behind.share_entries_with(&leader);
+        assert!(behind.all_entries().eq(entries(1..=150, 7).iter()));
+        behind.append(&entries(151..=151, 9)).expect("appends");
+        assert_eq!(behind.last_index(), Index(151));
+        assert!(leader.all_entries().eq(entries(1..=200, 7).iter()));
+        // Other bytes, or a longer log: left as they are.
+        for (mut other, expected) in [
+            (store(&entries(1..=200, 8)), entries(1..=200, 8)),
+            (store(&entries(1..=250, 7)), entries(1..=250, 7)),
+        ] {
+            other.share_entries_with(&leader);
+            assert!(!other.entries.ptr_eq(&leader.entries));
+            assert!(other.all_entries().eq(expected.iter()));
+        }
+    }
+
+    #[test]
+    fn snapshot_bytes_are_shared_only_when_equal() {
+        let mut storage = store(&entries(1..=10, 1));
+        storage
+            .compact(Index(5), ConfState::from_voters([1, 2, 3]), vec![1u8, 2, 3])
+            .expect("compacts");
+        let other: std::sync::Arc<[u8]> = vec![1u8, 2, 4].into();
+        assert!(!storage.share_snapshot_data(&other));
+        let equal: std::sync::Arc<[u8]> = vec![1u8, 2, 3].into();
+        assert!(storage.share_snapshot_data(&equal));
+        assert!(std::sync::Arc::ptr_eq(&storage.snapshot().data, &equal));
+    }
 }

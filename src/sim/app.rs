@@ -160,6 +160,12 @@ impl NodeApp {
         self.applied_entries
     }
 
+    /// Shares `other`'s equal MVCC history chunks: memory only (the state, and so the
+    /// memoized hash, is unchanged).
+    pub fn share_history_with(&mut self, other: &NodeApp) {
+        self.kv.share_history_with(&other.kv);
+    }
+
     /// The key-value state.
     pub fn kv(&self) -> &KvStateMachine {
         &self.kv

@@ -98,8 +98,9 @@ pub struct Sim {
     /// Linearizable reads waiting to be served: (node, read index, op). An index over `ops`
     /// so that serving reads looks only at the reads due on one node.
     pending_reads: BTreeSet<(NodeId, u64, u64)>,
-    /// Finished operations still in `ops`, oldest first: the ops window.
-    finished_ops: std::collections::VecDeque<u64>,
+    /// Finished operations still in `ops`, oldest first: the ops window. Persistent
+    /// (`imbl::Vector`), so a timeline checkpoint shares it instead of copying 10,000 ids.
+    finished_ops: imbl::Vector<u64>,
     /// Finished operations that left `ops` (the clients' history is truncated when non-zero).
     ops_forgotten: u64,
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
@@ -119,6 +120,7 @@ mod actions;
 mod compaction;
 mod ops;
 mod ready;
+mod sharing;
 mod state_hash;
 mod wire;
 
@@ -183,7 +185,7 @@ impl Sim {
             violation: None,
             ops: imbl::OrdMap::new(),
             pending_reads: BTreeSet::new(),
-            finished_ops: std::collections::VecDeque::new(),
+            finished_ops: imbl::Vector::new(),
             ops_forgotten: 0,
             pending_snapshots: BTreeMap::new(),
             mvcc_compaction_proposed: BTreeMap::new(),

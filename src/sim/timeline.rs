@@ -5,7 +5,9 @@
 //! A copy is cheap and shares what did not change: the Raft logs, the MVCC histories, the
 //! client operations and the monitors' maps are persistent structures (chunks and tree nodes
 //! shared until written), entry and snapshot bytes are shared, and a checkpoint keeps only the
-//! trace's newest chunk. What checkpoints cost is what the run wrote between them. Seeking to any moment restores the nearest earlier checkpoint and replays
+//! trace's newest chunk. Before each checkpoint the nodes' equal logs, MVCC histories and
+//! snapshots are made one copy ([`Sim::share_equal_parts`]). What checkpoints cost is what the
+//! run wrote between them. Seeking to any moment restores the nearest earlier checkpoint and replays
 //! events and the recorded actions from there; the result is the same state (same hash) as a straight run.
 //! Acting at a moment in the past forks the timeline: the recorded future is dropped (and kept
 //! aside for one level of undo).
@@ -31,10 +33,13 @@ pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
 /// When there are more, one of the older ones is dropped where they stand closest together:
 /// the older checkpoints stay evenly spread, so a seek to any moment replays a bounded
 /// share of the run (see [`thin`]). Memory against seek time: on a one-hour run with 10 puts a
-/// second on 5 nodes (`cargo bench --bench sim_long -- --case timeline`, natively, beside the
-/// present's 13 MB) 48 checkpoints took 78 MB with seeks at p95 77 ms, 64 took 86 MB at
-/// 53 ms, 128 took 114 MB at 26 ms: far-apart checkpoints share little.
-pub const CHECKPOINTS_MAX: usize = 64;
+/// second on 5 nodes (the page's `raftlab bench` run, 1.48 M steps; heap from the counting
+/// allocator, seek as CPU time on a loaded machine, so only roughly), with the nodes' equal
+/// parts shared ([`Sim::share_equal_parts`]): 64 checkpoints took 78 MB in all with seeks at
+/// p95 68 ms, 128 took 90 MB at 50 ms, 192 102 MB at 35 ms, 256 114 MB at 19 ms (before the
+/// sharing, 64 took 144 MB). Far-apart checkpoints share little: their union is most of what
+/// the hour wrote (client operations, Raft logs, MVCC histories, monitors' maps).
+pub const CHECKPOINTS_MAX: usize = 128;
 /// The newest this many checkpoints (every [`CHECKPOINT_EVERY_STEPS`] steps) are never
 /// thinned: the moments just behind the present, where "step back" goes, stay quick.
 pub const CHECKPOINTS_RECENT: usize = 8;
@@ -243,6 +248,7 @@ impl Timeline {
             && self.sim.steps() >= self.next_checkpoint_step
             && self.is_newest_checkpoint_point()
         {
+            self.sim.share_equal_parts();
             let mut checkpoint = self.sim.clone();
             checkpoint.keep_trace_tail(CHECKPOINT_TRACE_TAIL);
             self.checkpoints.push(checkpoint);
