@@ -81,7 +81,7 @@ impl<'de> serde::Deserialize<'de> for KeyHistory {
 
 impl KeyHistory {
     /// A history holding `entries` (in stamp order).
-    fn from_entries(entries: Vec<(Stamp, Change)>) -> KeyHistory {
+    pub(super) fn from_entries(entries: Vec<(Stamp, Change)>) -> KeyHistory {
         let len = entries.len();
         let chunks = entries
             .chunks(CHUNK)

@@ -46,7 +46,7 @@ impl Lease {
 /// All leases of a store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lessor {
-    leases: BTreeMap<LeaseId, Lease>,
+    pub(super) leases: BTreeMap<LeaseId, Lease>,
 }
 
 impl Lessor {

@@ -52,6 +52,7 @@ pub mod range;
 pub mod request;
 pub mod response;
 pub mod session;
+mod snapshot;
 pub mod state_hash;
 pub mod state_machine;
 pub mod store;

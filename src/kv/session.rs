@@ -39,17 +39,17 @@ pub enum SessionVerdict {
 
 /// The latest request of one client.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct SessionEntry {
-    sequence: u64,
-    outcome: Result<Response, KvError>,
+pub(super) struct SessionEntry {
+    pub(super) sequence: u64,
+    pub(super) outcome: Result<Response, KvError>,
     /// Raft index of the last apply for this client, for least-recently-used eviction.
-    last_index: u64,
+    pub(super) last_index: u64,
 }
 
 /// Every client's latest request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sessions {
-    clients: BTreeMap<u64, SessionEntry>,
+    pub(super) clients: BTreeMap<u64, SessionEntry>,
 }
 
 impl Sessions {

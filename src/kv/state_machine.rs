@@ -29,10 +29,10 @@ pub struct ApplyOutcome {
 /// One node's KV state: store, sessions and the applied index.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KvStateMachine {
-    store: MvccStore,
-    sessions: Sessions,
+    pub(super) store: MvccStore,
+    pub(super) sessions: Sessions,
     /// Highest Raft index applied (or skipped as a non-KV entry). Never goes backwards.
-    applied_index: u64,
+    pub(super) applied_index: u64,
 }
 
 impl KvStateMachine {
@@ -56,19 +56,17 @@ impl KvStateMachine {
         &self.sessions
     }
 
-    /// The whole state as bytes, for a Raft snapshot (MessagePack: compact, self-describing,
-    /// the same on every platform, so a snapshot taken natively restores in wasm).
+    /// The whole state as bytes, for a Raft snapshot: the same on every platform, so a
+    /// snapshot taken natively restores in wasm (format: [`super::snapshot`]).
     pub fn snapshot_bytes(&self) -> Vec<u8> {
-        // Serializing plain owned data into a Vec cannot fail; an empty result would only make
-        // restore refuse the snapshot, never corrupt state.
-        rmp_serde::to_vec(self).unwrap_or_default()
+        super::snapshot::encode(self)
     }
 
     /// Rebuilds a state machine from [`snapshot_bytes`](Self::snapshot_bytes). Damaged bytes are
     /// refused with an error; nothing is half-restored.
     pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<KvStateMachine, String> {
-        let mut state: KvStateMachine =
-            rmp_serde::from_slice(bytes).map_err(|e| format!("damaged KV snapshot: {e}"))?;
+        let mut state =
+            super::snapshot::decode(bytes).map_err(|e| format!("damaged KV snapshot: {e}"))?;
         state.store.recompute_digest();
         Ok(state)
     }

@@ -21,13 +21,20 @@ pub struct Playground {
     pub(super) view_sent: std::cell::RefCell<ViewSent>,
 }
 
-/// Reads `value` as `T`: a JSON string, or a plain JS object. `what` names it in the error.
+/// Reads `value` as `T`: a JSON string, or a plain JS object, which goes through the browser's
+/// `JSON.stringify` and then the same JSON reader. One reader, not two: serde's derived code is
+/// compiled once per format, and serde-wasm-bindgen's copy (configs and actions, whose tagged
+/// enums are the largest derived code) cost the page's wasm more than the stringify costs a
+/// call (issue 13). `what` names it in the error.
 fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError> {
-    let parsed = match value.as_string() {
-        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-        None => serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string()),
+    let text = match value.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(&value)
+            .ok()
+            .and_then(|text| text.as_string())
+            .ok_or_else(|| JsError::new(&format!("bad {what}: not a JSON value")))?,
     };
-    parsed.map_err(|e| JsError::new(&format!("bad {what}: {e}")))
+    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("bad {what}: {e}")))
 }
 
 /// A JS number that must be a whole number from 0 to 2^53 (ids, times).
