@@ -2,6 +2,7 @@
 
 use super::playground::{Playground, whole};
 use crate::view::View;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -17,10 +18,10 @@ impl Playground {
         let count = whole(count, "count")? as usize;
         let log = View::log_slice(self.timeline.sim(), id, from, count)
             .ok_or_else(|| JsError::new(&format!("no node n{id}")))?;
-        // Through JSON, as the view model itself travels: the same objects as the view's logs,
-        // and no second serializer compiled into the wasm (issue 13).
-        let text =
-            serde_json::to_string(&log).map_err(|e| JsError::new(&format!("log slice: {e}")))?;
-        js_sys::JSON::parse(&text).map_err(|_| JsError::new("log slice: not JSON"))
+        // Built field by field (serde-wasm-bindgen): a slice is small, read when the reader
+        // scrolls, and its one type costs the wasm little; the objects are the view's.
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        log.serialize(&serializer)
+            .map_err(|e| JsError::new(&format!("log slice: {e}")))
     }
 }

@@ -37,7 +37,7 @@ fn store(r: &mut Reader) -> Result<MvccStore> {
     Ok(MvccStore {
         current,
         compacted,
-        keys,
+        keys: std::sync::Arc::new(keys),
         leases: lessor(r)?,
         changes_digest: 0,
     })

@@ -24,7 +24,7 @@ fn store(w: &mut Writer, store: &MvccStore) {
     w.sint(store.current);
     w.sint(store.compacted);
     w.map(store.keys.len());
-    for (key, history) in &store.keys {
+    for (key, history) in store.keys.iter() {
         w.byte_array(key);
         key_history(w, history);
     }

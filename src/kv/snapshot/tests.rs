@@ -179,7 +179,7 @@ fn machine() -> impl Strategy<Value = KvStateMachine> {
                 let mut store = MvccStore {
                     current,
                     compacted,
-                    keys,
+                    keys: std::sync::Arc::new(keys),
                     leases,
                     changes_digest: 0,
                 };
