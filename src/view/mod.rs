@@ -158,7 +158,7 @@ impl View {
     /// Without `with_hash`, `stateHash` is empty: the state hash re-hashes the whole KV history
     /// of every node that applied an entry since it was last computed (milliseconds at 9
     /// nodes), which a page playing at speed need not pay in every frame for a number nobody
-    /// can read as it flickers by.
+    /// can read as it flickers by (the page asks for it twice a second while playing).
     pub fn json_changes(
         sim: &Sim,
         options: &ViewOptions,

@@ -19,6 +19,13 @@ const FRAME_ENGINE_BUDGET_MS = 10;
 const SLICE_VIRTUAL_MS = 250;
 /** A frame that took longer than this (wall ms) is not counted as playing time (tab hidden). */
 const FRAME_WALL_MS_MAX = 250;
+/**
+ * While playing, the view carries the state hash at most this often (wall ms): computing it
+ * re-hashes the KV history of every node that applied an entry (milliseconds at 9 nodes), too
+ * much for every frame; twice a second keeps the status bar's hash alive at a cost of about one
+ * frame in thirty.
+ */
+const HASH_EVERY_MS = 500;
 
 /** The page's default cluster: five voters, as in the Raft paper's figures and RaftScope. */
 export const DEFAULT_CONFIG = Object.freeze({ voters: 5 });
@@ -294,20 +301,24 @@ export function createController(bindings, hooks) {
    * playground they came from).
    */
   let kept = { from: /** @type {any} */ (null), logs: new Map(), kv: new Map() };
+  /** When the view last carried the state hash (`performance.now()`). */
+  let hashedAt = -Infinity;
 
   /**
    * The view model now. It is read with `viewChanges`: a node whose log window or KV state did
    * not change since the last read comes back as `{ node, same: true }` and the object read
    * before takes its place, so most frames neither copy nor parse most of the view (at 9 nodes
    * about two thirds of it). The result is the same object `view()` gives, except that while
-   * playing `stateHash` is empty: computing it re-hashes the KV history of every node that
-   * applied an entry (milliseconds per frame at 9 nodes), and a hash flickering past at 60
-   * frames a second says nothing; `ctx.stateHash()` computes it when it is needed.
+   * playing `stateHash` is empty in all but one frame every `HASH_EVERY_MS`; `ctx.stateHash()`
+   * computes it when it is needed.
    * @returns {View}
    */
   function readView() {
     if (kept.from !== playground) kept = { from: playground, logs: new Map(), kv: new Map() };
-    const next = playground.viewChanges(!playing);
+    const now = performance.now();
+    const withHash = !playing || now - hashedAt >= HASH_EVERY_MS;
+    if (withHash) hashedAt = now;
+    const next = playground.viewChanges(withHash);
     for (const list of /** @type {const} */ (['logs', 'kv'])) {
       const items = next[list];
       for (let i = 0; i < items.length; i++) {

@@ -133,8 +133,8 @@ function setupTransport(ctx) {
     speed.setAttribute('aria-valuetext', text);
     if (view) {
       time.textContent = String(view.nowMs);
-      // Left out while playing (it would flicker past every frame); back when paused.
-      hash.textContent = view.stateHash || '—';
+      // While playing the view carries it twice a second (see the controller's readView).
+      if (view.stateHash) hash.textContent = view.stateHash;
     }
   });
 }

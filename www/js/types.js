@@ -176,7 +176,8 @@
 /**
  * The controller's context, handed to every view's `mount`.
  * @typedef {object} Ctx
- * @property {View} view the newest view model (its `stateHash` is empty while playing)
+ * @property {View} view the newest view model (while playing, its `stateHash` is empty but
+ *   twice a second)
  * @property {() => string} stateHash the state hash now, computed when the view left it out
  * @property {any} playground the wasm Playground (read-only calls such as etcdCommand)
  * @property {Record<string, any>} config the run's config (SimConfig fields, snake_case)
