@@ -118,6 +118,8 @@ test('the Lessons menu lists every lesson and starts one; an unknown lesson= say
   const { page, problems } = await openPage(browser);
   await page.goto(new URL('?lesson=no-such-lesson&autoplay=0', baseUrl).toString());
   await page.waitForSelector('body[data-state="ready"]');
+  // The lesson player is imported on demand, so its message may follow the ready state.
+  await page.waitForFunction(() => /There is no lesson/.test(document.querySelector('#banner-text')?.textContent ?? ''));
   assert.match(await page.textContent('#banner-text'), /There is no lesson "no-such-lesson"\. The lessons are: leader-election/);
   await page.getByRole('button', { name: 'Lessons' }).click();
   const items = page.locator('#lessons-list button');
