@@ -460,37 +460,33 @@ impl Trace {
         self.chunks.iter().flat_map(|chunk| chunk.iter())
     }
 
-    /// The recorded events in the window with an id at or above `id`, oldest first: found by
-    /// binary search over the chunks and within one (ids increase), since the timeline asks
-    /// for the newest events after every step (a scan from the window's start cost about 8% of
-    /// a recorded run's instructions).
+    /// The recorded events in the window with an id at or above `id`, oldest first. The
+    /// timeline asks for the newest events after every step: a scan from the window's start
+    /// cost about 8% of a recorded run's instructions.
     pub fn events_from(&self, id: u64) -> impl Iterator<Item = &TraceEvent> {
-        let skip = self
-            .chunks
-            .partition_point(|chunk| chunk.last().is_some_and(|e| e.id < id));
-        let inner = self
-            .chunks
-            .get(skip)
-            .map(|chunk| chunk.partition_point(|e| e.id < id))
-            .unwrap_or(0);
-        self.chunks
-            .iter()
-            .skip(skip)
-            .flat_map(|chunk| chunk.iter())
-            .skip(inner)
+        self.events_after_prefix(move |e| e.id < id)
     }
 
-    /// The recorded events in the window at or after virtual time `ms`, oldest first: found by
-    /// binary search over the chunks (events are in time order), so reading a short stretch of
-    /// a long trace costs the stretch, not the trace.
+    /// The recorded events in the window at or after virtual time `ms`, oldest first, so
+    /// reading a short stretch of a long trace costs the stretch, not the trace.
     pub fn events_from_ms(&self, ms: TimeMs) -> impl Iterator<Item = &TraceEvent> {
+        self.events_after_prefix(move |e| e.at_ms < ms)
+    }
+
+    /// The window's events after its longest prefix that satisfies `before`, found by binary
+    /// search over the chunks and then within one: `before` must hold for a prefix of the
+    /// events in order (ids and times only grow).
+    fn events_after_prefix(
+        &self,
+        before: impl Fn(&TraceEvent) -> bool,
+    ) -> impl Iterator<Item = &TraceEvent> {
         let skip = self
             .chunks
-            .partition_point(|chunk| chunk.last().is_some_and(|e| e.at_ms < ms));
+            .partition_point(|chunk| chunk.last().is_some_and(&before));
         let inner = self
             .chunks
             .get(skip)
-            .map(|chunk| chunk.partition_point(|e| e.at_ms < ms))
+            .map(|chunk| chunk.partition_point(&before))
             .unwrap_or(0);
         self.chunks
             .iter()
