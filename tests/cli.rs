@@ -42,6 +42,78 @@ fn bad_arguments_print_usage_and_exit_2() {
 }
 
 #[test]
+fn every_command_answers_help_with_its_own_usage() {
+    for command in [
+        "run",
+        "fuzz",
+        "console",
+        "check",
+        "export-etcd",
+        "export-test",
+        "bench",
+        "version",
+    ] {
+        for flag in ["--help", "-h"] {
+            let out = raftlab(&[command, flag]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{command} {flag}: {}",
+                stderr(&out)
+            );
+            assert!(
+                text.starts_with(&format!("usage: raftlab {command}")),
+                "{command} {flag}: {text}"
+            );
+            // Only that command's entries: no other command's first line.
+            assert!(!text.contains("\n  help\n"), "{command} {flag}: {text}");
+        }
+    }
+    // Help wins over other arguments, even bad ones, and the fuzz entry has both of its forms.
+    let out = raftlab(&["fuzz", "--seeds", "ten", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text.contains("fuzz --unsafe list"), "{text}");
+    assert!(!text.contains("bench"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // `raftlab fuzz --unsafe list` and `help` are short; `run --trace` of a long script is
+    // not, so its writes meet the closed pipe.
+    let dir = temp_dir("closed-pipe");
+    let script = dir.join("long.txt");
+    std::fs::write(
+        &script,
+        "cluster voters=5 seed=3\n----\nok\n\nrun 60000\n----\nok\n",
+    )
+    .expect("write script");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raftlab"))
+        .args(["run", "--trace"])
+        .arg(&script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn raftlab");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // The read end is dropped here, as `head` closes it.
+    let out = child.wait_with_output().expect("wait");
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+}
+
+#[test]
 fn unreadable_or_malformed_scripts_are_reported() {
     let out = raftlab(&["run", "/no/such/file.txt"]);
     assert_eq!(out.status.code(), Some(2));

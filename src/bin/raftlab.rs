@@ -10,6 +10,13 @@ static ALLOCATOR: raftlab::bench::heap::Counting = raftlab::bench::heap::Countin
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or(&[]);
+    restore_default_sigpipe();
+    if let Some(command) = args.first().filter(|_| cli::wants_help(rest))
+        && let Some(usage) = cli::command_usage(command)
+    {
+        println!("{usage}");
+        return ExitCode::SUCCESS;
+    }
     let status = match args.first().map(String::as_str) {
         Some("run") => cli::run::main(rest),
         Some("fuzz") => cli::fuzz::main(rest),
@@ -31,3 +38,17 @@ fn main() -> ExitCode {
     };
     ExitCode::from(status)
 }
+
+/// Lets a closed pipe end the process quietly, as other command-line tools do
+/// (`raftlab help | head`). Rust ignores SIGPIPE, so a write to a closed stdout would otherwise
+/// make `println!` panic with "failed printing to stdout".
+#[cfg(unix)]
+fn restore_default_sigpipe() {
+    // SAFETY: resetting one signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}

@@ -75,6 +75,34 @@ commands:
 pub const EXIT_USAGE: u8 = 2;
 
 /// Prints an error and the usage text; returns the usage exit status.
+/// The part of [`USAGE`] about one command (every entry whose first line names it, with its
+/// indented description), for `raftlab COMMAND --help`; `None` for a command USAGE does not
+/// list.
+pub fn command_usage(command: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in USAGE.lines() {
+        let entry = line
+            .strip_prefix("  ")
+            .filter(|rest| !rest.starts_with(' '));
+        if let Some(entry) = entry {
+            inside = entry == command || entry.starts_with(&format!("{command} "));
+        } else if !line.starts_with("  ") {
+            inside = false;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then(|| format!("usage: raftlab {}", out.trim()))
+}
+
+/// Whether the arguments after a command ask for its help (`--help` or `-h` anywhere).
+pub fn wants_help(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--help" || a == "-h")
+}
+
 pub fn usage_error(message: &str) -> u8 {
     eprintln!("raftlab: {message}\n\n{USAGE}");
     EXIT_USAGE
