@@ -85,7 +85,12 @@ export function mount(root, ctx) {
   const markerSwatch = el('span', 'logs-swatch marker', 'm n');
   markerSwatch.setAttribute('aria-hidden', 'true');
   markers.append(markerSwatch, el('span', '', 'match / next'));
-  legend.append(markers);
+  // The row heads' short figures ("c 4  a 4  l 5"), spelled out once here.
+  const numbers = el('li');
+  const numbersSwatch = el('span', 'logs-swatch numbers', 'c a l');
+  numbersSwatch.setAttribute('aria-hidden', 'true');
+  numbers.append(numbersSwatch, el('span', '', 'commit, applied, last index'));
+  legend.append(markers, numbers);
   const status = el('p', 'logs-status hint num');
   status.setAttribute('aria-live', 'off');
   const toStart = el('button', 'btn small logs-start', 'Oldest');

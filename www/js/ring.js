@@ -382,9 +382,12 @@ export function mount(root, ctx) {
     setAttr(rec.timer, 'stroke-dasharray', `${(left * 100).toFixed(1)} 100`);
     toggleClass(rec.timer, 'gone', left === 0);
     // The information block outside the ring.
-    const lines = [`term ${node.term}`];
+    // Compact (a narrow frame or a phone): the term is left to the badge on the circle, and
+    // commit and last index take a line each, in words rather than cryptic initials.
     const commit = node.commit === undefined ? '–' : String(node.commit);
-    lines.push(L.compact ? `c${commit} · i${node.lastIndex}` : `commit ${commit} · last ${node.lastIndex}`);
+    const lines = L.compact
+      ? [`commit ${commit}`, `last ${node.lastIndex}`]
+      : [`term ${node.term}`, `commit ${commit} · last ${node.lastIndex}`];
     if (node.votesGranted.length || node.votesRejected.length) {
       const granted = node.votesGranted.length ? `✓${node.votesGranted.join(',')}` : '';
       const rejected = node.votesRejected.length ? ` ✗${node.votesRejected.join(',')}` : '';
