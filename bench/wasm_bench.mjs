@@ -4,6 +4,7 @@
 // same workloads itself, so both columns come from one run. The workloads are the library's
 // own (src/bench/, through src/wasm/bench.rs); this file only times them. Asserts nothing.
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const [modulePath, planText] = process.argv.slice(2);
 if (!modulePath || !planText) {
@@ -11,6 +12,8 @@ if (!modulePath || !planText) {
   process.exit(2);
 }
 const core = createRequire(import.meta.url)(modulePath);
+// The checker is a wasm module of its own (check-wasm/), generated beside the core.
+const checkModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
 const plan = JSON.parse(planText);
 
 /** Runs `work` `repeats` times; returns the best (least) wall time in ms and the last result
@@ -53,7 +56,7 @@ const raft = plan.raftSizes.map((size) => {
 });
 
 const checker = [false, true].map((violation) => {
-  const prepared = new core.PreparedHistory(core.benchHistoryJson(violation));
+  const prepared = new checkModule.PreparedHistory(core.benchHistoryJson(violation));
   const { wallMs, result } = timed(plan.checkerRepeats, () => prepared.check());
   prepared.free();
   return { violation, verdict: result, wallMs };

@@ -14,5 +14,5 @@ pub mod scenario;
 pub mod sim;
 pub mod view;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "bindings"))]
 mod wasm;

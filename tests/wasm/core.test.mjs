@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,8 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
+// The checker is a wasm module of its own (check-wasm/), generated beside the core.
+const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
 
 const cargoToml = readFileSync(fileURLToPath(new URL('../../Cargo.toml', import.meta.url)), 'utf8');
 const cargoVersion = /^version\s*=\s*"([^"]+)"/m.exec(cargoToml)?.[1];
@@ -36,25 +39,32 @@ test('fresh seeds are decimal u64 strings and differ between calls', () => {
   assert.ok(seeds.size > 1, 'eight fresh seeds were not all equal');
 });
 
+test('the checker is not in the core module, which every visit loads first', () => {
+  for (const name of ['checkHistoryJson', 'checkHistoryReport', 'PreparedHistory', 'generateHistoryJson']) {
+    assert.equal(core[name], undefined, name);
+    assert.equal(typeof checker[name], 'function', name);
+  }
+});
+
 test('the checker in wasm accepts a generated history and reports bad JSON', () => {
-  const json = core.generateHistoryJson(500, 5, 10, 3);
-  assert.equal(core.checkHistoryJson(json), 'ok');
-  assert.match(core.checkHistoryJson('{"version": 1, "ops": [oops'), /^error: /);
-  assert.equal(new core.PreparedHistory(json).check(), 'ok');
-  assert.throws(() => new core.PreparedHistory('not json'), /line 1/);
+  const json = checker.generateHistoryJson(500, 5, 10, 3);
+  assert.equal(checker.checkHistoryJson(json), 'ok');
+  assert.match(checker.checkHistoryJson('{"version": 1, "ops": [oops'), /^error: /);
+  assert.equal(new checker.PreparedHistory(json).check(), 'ok');
+  assert.throws(() => new checker.PreparedHistory('not json'), /line 1/);
 });
 
 test('the checker in wasm takes an optional step budget and says how much it used', () => {
-  const json = core.generateHistoryJson(500, 5, 10, 3);
+  const json = checker.generateHistoryJson(500, 5, 10, 3);
   // One step per key cannot decide a key with operations on it.
-  assert.equal(core.checkHistoryJson(json, 1), 'unknown');
-  assert.equal(new core.PreparedHistory(json).check(1), 'unknown');
-  assert.equal(new core.PreparedHistory(json).check(undefined), 'ok');
-  const report = JSON.parse(core.checkHistoryReport(json, 5000000));
+  assert.equal(checker.checkHistoryJson(json, 1), 'unknown');
+  assert.equal(new checker.PreparedHistory(json).check(1), 'unknown');
+  assert.equal(new checker.PreparedHistory(json).check(undefined), 'ok');
+  const report = JSON.parse(checker.checkHistoryReport(json, 5000000));
   assert.equal(report.verdict, 'ok');
   assert.equal(report.budget.steps_max_per_key, 5000000);
   assert.equal(report.budget.steps_max_total, 50000000);
   assert.ok(report.budget.steps_spent > 0 && report.budget.steps_spent <= report.steps);
-  assert.equal(JSON.parse(core.checkHistoryReport(json)).budget.steps_max_per_key, 1000000);
-  assert.ok('error' in JSON.parse(core.checkHistoryReport('oops')));
+  assert.equal(JSON.parse(checker.checkHistoryReport(json)).budget.steps_max_per_key, 1000000);
+  assert.ok('error' in JSON.parse(checker.checkHistoryReport('oops')));
 });

@@ -5,12 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const modulePath = process.env.RAFTLAB_WASM_NODE;
 if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
+// The checker is a wasm module of its own (check-wasm/), generated beside the core.
+const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
 
 test('the catalogue lists monitors 1-13 and the history checker, with kinds', () => {
   const list = JSON.parse(core.monitorCatalogue());
@@ -66,7 +69,7 @@ test('a stale lease read: the pointers, the history and its sources', () => {
   assert.deepEqual(sources.map((s) => [s.op, s.node, s.line, s.state]), [
     [0, 1, 'put x 1', 'done'], [1, 3, 'put x 2', 'done'], [2, 1, 'get x', 'done'],
   ]);
-  const report = JSON.parse(core.checkHistoryReport(playground.history()));
+  const report = JSON.parse(checker.checkHistoryReport(playground.history()));
   assert.equal(report.verdict, 'violation');
   assert.deepEqual(report.keys[0].violation.unplaced_ops, [2]);
 });

@@ -1,10 +1,13 @@
 //! Builds the crate for wasm32, generates the JS bindings with the pinned wasm-bindgen and
 //! shrinks the wasm with wasm-opt from the npm `binaryen` package pinned in package-lock.json.
 //!
-//! Two outputs: `www/pkg/` (ES module for the page, `--target web` equivalent) and
+//! Two wasm modules: the core (`raftlab`, the page's first load) and the linearizability checker
+//! (`raftlab_check`, check-wasm/, loaded on demand by the history check's Web Worker). Two
+//! outputs for each: `www/pkg/` (ES module for the page, `--target web` equivalent) and
 //! `wasm-node/` in cargo's target directory (CommonJS for the Node wasm tests). Both get the same
 //! optimized wasm, so the Node tests run what the page ships. `dist` copies `www/` to a static
-//! folder with relative paths only, so it works from any sub-path (GitHub Pages).
+//! folder with relative paths only, so it works from any sub-path (GitHub Pages), and minifies
+//! its JS and CSS there.
 
 use crate::proc::{output_of, repo_root, run_step, run_step_with};
 use crate::target_dir::target_dir;
@@ -25,12 +28,35 @@ const WASM_PROFILE: &str = "wasm-release";
 /// rustc used from the module's `target_features` section (never `-all`: TOOLCHAIN.md).
 const WASM_OPT_ARGS: &[&str] = &["-Oz", "--strip-debug", "--strip-producers"];
 
-/// Where the compiled (pre-bindgen) wasm lands.
-fn raw_wasm_path() -> PathBuf {
+/// One wasm module the page loads: the cargo package that builds it and its library's name,
+/// which names its files (`NAME.wasm` from cargo, `pkg/NAME.js` and `pkg/NAME_bg.wasm` from
+/// wasm-bindgen).
+struct Module {
+    package: &'static str,
+    lib: &'static str,
+}
+
+/// The page's modules: the core every visit loads first, and the linearizability checker, which
+/// only the History tab's Web Worker loads when a check is asked for (check-wasm/). They are
+/// compiled one at a time: together, cargo would unify the library's features and give the
+/// checker module the page's exports too.
+const MODULES: &[Module] = &[
+    Module {
+        package: "raftlab",
+        lib: "raftlab",
+    },
+    Module {
+        package: "raftlab-check",
+        lib: "raftlab_check",
+    },
+];
+
+/// Where a module's compiled (pre-bindgen) wasm lands.
+fn raw_wasm_path(module: &Module) -> PathBuf {
     target_dir()
         .join(TARGET)
         .join(WASM_PROFILE)
-        .join("raftlab.wasm")
+        .join(format!("{}.wasm", module.lib))
 }
 
 /// Where the page's generated module goes.
@@ -60,13 +86,16 @@ fn ensure_wasm_target() -> Result<(), String> {
     })
 }
 
-/// Compiles the library for wasm32 with [`WASM_PROFILE`], with the git commit as build id.
-fn compile_wasm() -> Result<PathBuf, String> {
+/// Compiles a module for wasm32 with [`WASM_PROFILE`], with the git commit as build id.
+fn compile_wasm(module: &Module) -> Result<PathBuf, String> {
     ensure_wasm_target()?;
     let build_id =
         output_of("git", &["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "dev".into());
     run_step_with(
-        &format!("build the wasm (profile {WASM_PROFILE})"),
+        &format!(
+            "build the wasm module {} (profile {WASM_PROFILE})",
+            module.package
+        ),
         Command::new("cargo")
             .args([
                 "build",
@@ -76,11 +105,11 @@ fn compile_wasm() -> Result<PathBuf, String> {
                 "--target",
                 TARGET,
                 "--package",
-                "raftlab",
+                module.package,
             ])
             .env("RAFTLAB_BUILD_ID", build_id),
     )?;
-    let wasm = raw_wasm_path();
+    let wasm = raw_wasm_path(module);
     if wasm.is_file() {
         Ok(wasm)
     } else {
@@ -106,29 +135,34 @@ fn generate(wasm: &Path, out: &Path, node: bool) -> Result<(), String> {
         .map_err(|e| format!("wasm-bindgen generation into {}: {e:#}", out.display()))
 }
 
-/// Builds the wasm once, generates both the web and the Node bindings and optimizes the wasm.
+/// Builds each wasm module once, generates both the web and the Node bindings for it and
+/// optimizes its wasm.
 pub fn web_and_node() -> Result<(), String> {
     ensure_node_modules()?;
-    let wasm = compile_wasm()?;
-    eprintln!(
-        "\n==> generate JS bindings (wasm-bindgen {})",
-        bindgen_version()
-    );
-    generate(&wasm, &web_pkg_dir(), false)?;
-    generate(&wasm, &node_pkg_dir(), true)?;
+    for module in MODULES {
+        let wasm = compile_wasm(module)?;
+        eprintln!(
+            "\n==> generate JS bindings for {} (wasm-bindgen {})",
+            module.lib,
+            bindgen_version()
+        );
+        generate(&wasm, &web_pkg_dir(), false)?;
+        generate(&wasm, &node_pkg_dir(), true)?;
+        optimize_both(module)?;
+    }
     // The repo's package.json says "type": "module"; the Node bindings are CommonJS.
     let marker = node_pkg_dir().join("package.json");
     fs::write(&marker, "{ \"type\": \"commonjs\" }\n")
-        .map_err(|e| format!("write {}: {e}", marker.display()))?;
-    optimize_both()
+        .map_err(|e| format!("write {}: {e}", marker.display()))
 }
 
-/// Runs wasm-opt on the page's wasm and gives the Node module the same bytes. wasm-bindgen
-/// writes the same wasm for both targets (only the JS glue differs), so one run serves both;
-/// should they ever differ, each is optimized on its own.
-fn optimize_both() -> Result<(), String> {
-    let web = web_pkg_dir().join("raftlab_bg.wasm");
-    let node = node_pkg_dir().join("raftlab_bg.wasm");
+/// Runs wasm-opt on a module's page wasm and gives the Node module the same bytes.
+/// wasm-bindgen writes the same wasm for both targets (only the JS glue differs), so one run
+/// serves both; should they ever differ, each is optimized on its own.
+fn optimize_both(module: &Module) -> Result<(), String> {
+    let file = format!("{}_bg.wasm", module.lib);
+    let web = web_pkg_dir().join(&file);
+    let node = node_pkg_dir().join(&file);
     let read = |p: &Path| fs::read(p).map_err(|e| format!("read {}: {e}", p.display()));
     let before = read(&web)?;
     let same = read(&node)? == before;
@@ -140,7 +174,7 @@ fn optimize_both() -> Result<(), String> {
     }
     let after = fs::metadata(&web).map(|m| m.len()).unwrap_or(0);
     eprintln!(
-        "<== www/pkg/raftlab_bg.wasm: {after} bytes ({} before wasm-opt)",
+        "<== www/pkg/{file}: {after} bytes ({} before wasm-opt)",
         before.len()
     );
     Ok(())
@@ -214,12 +248,16 @@ pub fn dist_command(rest: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Copies `www/` (with the freshly generated `pkg/`) into `out`, replacing what was there.
+/// Copies `www/` (with the freshly generated `pkg/`) into `out`, replacing what was there, and
+/// minifies its JS and CSS (xtask/src/minify.rs): what is deployed is what visitors download,
+/// while `www/` stays the readable source `cargo xtask serve` runs.
 pub fn make_dist(out: &Path) -> Result<(), String> {
     if out.exists() {
         fs::remove_dir_all(out).map_err(|e| format!("clear {}: {e}", out.display()))?;
     }
-    copy_dir(&repo_root().join("www"), out)
+    ensure_node_modules()?;
+    copy_dir(&repo_root().join("www"), out)?;
+    crate::minify::minify_dir(out)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {

@@ -7,6 +7,7 @@
 
 mod bench;
 mod build;
+mod minify;
 mod proc;
 mod serve;
 mod size;

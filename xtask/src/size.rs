@@ -1,22 +1,26 @@
 //! `cargo xtask size` and the size-budget step of `cargo xtask test`: what the page costs to load.
 //!
-//! Size is deterministic, so it is a test, not a benchmark. Every file is gzipped on its own at
-//! level 9, as a static server sends it, and the sum is held to [`FIRST_LOAD_BUDGET`]. The files
-//! counted are the ones a visit downloads before the cluster is drawn, found by reading the page
-//! itself rather than by a list kept by hand (a new stylesheet or module is counted the day it is
-//! linked):
+//! Size is deterministic, so it is a test, not a benchmark. What is measured is what is deployed:
+//! a dist build (`cargo xtask dist`: `www/` with its JS and CSS minified, xtask/src/minify.rs),
+//! made afresh in cargo's target directory. Every file is gzipped on its own at level 9, as a
+//! static server sends it, and the sum is held to [`FIRST_LOAD_BUDGET`]. The files counted are
+//! the ones a visit downloads before the cluster is drawn, found by reading the readable source
+//! in `www/` rather than by a list kept by hand (a new stylesheet or module is counted the day it
+//! is linked; dist has the same paths):
 //!
 //! - `index.html` and what its `<link href>` and `<script src>` name, except the `nomodule`
 //!   fallback no module-capable browser downloads;
 //! - every JS module reached from those scripts by static `import`/`export ... from` lines;
 //! - the core: `pkg/raftlab.js` (imported by `boot.js` at start) and `pkg/raftlab_bg.wasm`.
 //!
-//! Everything else under `www/` (modules reached only by `import()` when first used, the
-//! history check's Web Worker, lesson texts, the embedding example) loads on demand: it is
-//! printed for information and not counted.
+//! Everything else (modules reached only by `import()` when first used, the history check's Web
+//! Worker and the checker's own wasm module it loads, `pkg/raftlab_check*`, lesson texts, the
+//! embedding example) loads on demand: it is printed for information and not counted; the
+//! second wasm module and its bindings are printed file by file.
 
-use crate::build::web_pkg_dir;
+use crate::build::{make_dist, web_pkg_dir};
 use crate::proc::repo_root;
+use crate::target_dir::target_dir;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -25,10 +29,11 @@ use std::path::{Component, Path, PathBuf};
 /// the page reached, rounded up a little. Issue 13's goal is 120 KB; the README's "Page size"
 /// says how far off that is and why. Lower this when the page shrinks; raise it only with a
 /// reason in the commit message.
-pub const FIRST_LOAD_BUDGET: u64 = 652 * 1024;
+pub const FIRST_LOAD_BUDGET: u64 = 603 * 1024;
 
-/// The budget for the wasm alone after wasm-opt, gzipped (part of the first load above).
-pub const WASM_BUDGET: u64 = 546 * 1024;
+/// The budget for the core wasm alone after wasm-opt, gzipped (part of the first load above).
+/// The checker's module (`pkg/raftlab_check_bg.wasm`) loads on demand and is not held to it.
+pub const WASM_BUDGET: u64 = 536 * 1024;
 
 /// The gzip container's fixed cost around the deflate stream: a 10-byte header (no file name,
 /// as a server's on-the-fly compression writes it) and an 8-byte trailer (CRC-32, length).
@@ -47,8 +52,9 @@ fn gzipped_len(bytes: &[u8]) -> u64 {
     miniz_oxide::deflate::compress_to_vec(bytes, 9).len() as u64 + GZIP_FRAMING
 }
 
-/// Prints the first-load table and the on-demand total; fails above either budget. Reads what
-/// was built last (`cargo xtask size`) or just now (the test step after the wasm build).
+/// Prints the first-load table and the on-demand total; fails above either budget. Makes a dist
+/// build from the wasm built last (`cargo xtask size`) or just now (the test step after the wasm
+/// build) and measures it.
 pub fn check_budget() -> Result<(), String> {
     let www = repo_root().join("www");
     let wasm = web_pkg_dir().join("raftlab_bg.wasm");
@@ -58,12 +64,17 @@ pub fn check_budget() -> Result<(), String> {
             wasm.display()
         ));
     }
+    let dist = target_dir().join("dist-size");
+    make_dist(&dist)?;
     let first = first_load_files(&www)?;
     let mut rows = Vec::new();
     for path in &first {
-        rows.push(row(&www, path)?);
+        rows.push(row(&dist, path)?);
     }
-    eprintln!("\n==> page size: what loads first, each file gzipped (level 9) on its own");
+    eprintln!(
+        "\n==> page size: what loads first, as deployed (dist, JS and CSS minified), each file \
+         gzipped (level 9) on its own"
+    );
     eprintln!("{:<32} {:>10} {:>10}", "file", "raw", "gzipped");
     for r in &rows {
         eprintln!("{:<32} {:>10} {:>10}", r.path, r.raw, r.gzipped);
@@ -75,14 +86,24 @@ pub fn check_budget() -> Result<(), String> {
         .iter()
         .find(|r| r.path == "pkg/raftlab_bg.wasm")
         .map_or(0, |r| r.gzipped);
-    let later = on_demand_files(&www, &first)?;
+    let later = on_demand_files(&dist, &first)?;
     let mut later_total = 0;
+    let mut modules = Vec::new();
     for path in &later {
-        later_total += row(&www, path)?.gzipped;
+        let r = row(&dist, path)?;
+        later_total += r.gzipped;
+        if path.starts_with("pkg/") {
+            modules.push(r);
+        }
+    }
+    eprintln!("\non demand (loaded when a feature is first used), not counted:");
+    for r in &modules {
+        eprintln!("{:<32} {:>10} {:>10}", r.path, r.raw, r.gzipped);
     }
     eprintln!(
-        "on demand, not counted: {} files, {} bytes gzipped",
-        later.len(),
+        "{:<32} {:>10} {:>10}",
+        format!("all {} on-demand files", later.len()),
+        "",
         later_total
     );
     eprintln!(
@@ -109,8 +130,9 @@ pub fn check_budget() -> Result<(), String> {
     }
 }
 
-fn row(www: &Path, path: &str) -> Result<Row, String> {
-    let file = www.join(path);
+/// `path`'s sizes as found under `dir` (the dist build).
+fn row(dir: &Path, path: &str) -> Result<Row, String> {
+    let file = dir.join(path);
     let bytes = fs::read(&file).map_err(|e| format!("read {}: {e}", file.display()))?;
     Ok(Row {
         path: path.to_string(),

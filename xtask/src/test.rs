@@ -39,13 +39,15 @@ pub fn run_all() -> Result<(), String> {
         ],
     )?;
     run_step(
-        "cargo clippy for wasm32 (the bindings only compile there)",
+        "cargo clippy for wasm32 (the bindings of both modules only compile there)",
         "cargo",
         &[
             "clippy",
             "--lib",
             "--package",
             "raftlab",
+            "--package",
+            "raftlab-check",
             "--target",
             "wasm32-unknown-unknown",
             "--",
