@@ -374,3 +374,48 @@ fn seek_event_lands_right_after_the_step_that_wrote_it() {
     t.seek_ms(TimeMs(60_000));
     assert_eq!(t.sim().state_hash(), end_hash);
 }
+
+/// A run long enough for the checkpoints to be thinned (more than `CHECKPOINTS_MAX` taken):
+/// seeks to moments between far-apart checkpoints give the state and the whole trace's hash
+/// of one straight run through the same actions. The trace hash is folded lazily (a seek's
+/// replayed events are hashed only when asked), so this pins that the laziness changes no hash.
+#[test]
+fn seeks_in_a_thinned_run_match_a_straight_run_state_and_trace_hash() {
+    let mut t = raftlab::bench::recorded::record(11).expect("records");
+    assert_eq!(
+        t.checkpoint_count(),
+        raftlab::sim::timeline::CHECKPOINTS_MAX,
+        "thinned"
+    );
+    let (_, end_ms) = t.end();
+    let end = (t.sim().state_hash(), t.sim().trace().text_hash());
+    let mut targets: Vec<u64> = raftlab::bench::recorded::seek_targets(end_ms.0, 6);
+    targets.extend([end_ms.0 / 3, end_ms.0 - 1]);
+    let mut seeked: Vec<(u64, u64, u64)> = targets
+        .into_iter()
+        .map(|target| {
+            assert_eq!(t.seek_ms(TimeMs(target)), RunEnd::Reached);
+            (target, t.sim().state_hash(), t.sim().trace().text_hash())
+        })
+        .collect();
+    seeked.sort_unstable();
+    let config = t.sim().config().clone();
+    let mut straight = Timeline::new(config).expect("config");
+    let mut actions = t.actions().iter().peekable();
+    for (target, state, trace) in seeked {
+        while let Some(recorded) = actions.next_if(|a| a.at_ms <= TimeMs(target)) {
+            straight.run_until(recorded.at_ms);
+            straight
+                .act(recorded.action.clone())
+                .expect("recorded actions replay");
+        }
+        straight.run_until(TimeMs(target));
+        let here = (
+            straight.sim().state_hash(),
+            straight.sim().trace().text_hash(),
+        );
+        assert_eq!(here, (state, trace), "seek to {target} ms");
+    }
+    t.seek_ms(end_ms);
+    assert_eq!((t.sim().state_hash(), t.sim().trace().text_hash()), end);
+}

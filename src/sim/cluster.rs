@@ -395,6 +395,12 @@ impl Sim {
     pub fn keep_trace_tail(&mut self, events: usize) {
         self.trace.keep_last(events);
     }
+    /// Folds the trace's full chunks into its hash now ([`Trace::fold_full_chunks`]): no
+    /// effect on any hash. A timeline does it before copying the run for a checkpoint, so the
+    /// copy and the run do not each fold them later.
+    pub fn fold_trace_hash(&mut self) {
+        self.trace.fold_full_chunks();
+    }
     /// Client operations by id: every pending one and the last `ops_window` finished ones.
     pub fn ops(&self) -> &imbl::OrdMap<u64, std::sync::Arc<ClientOp>> {
         &self.ops

@@ -249,6 +249,7 @@ impl Timeline {
             && self.is_newest_checkpoint_point()
         {
             self.sim.share_equal_parts();
+            self.sim.fold_trace_hash();
             let mut checkpoint = self.sim.clone();
             checkpoint.keep_trace_tail(CHECKPOINT_TRACE_TAIL);
             self.checkpoints.push(checkpoint);

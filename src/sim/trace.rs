@@ -351,11 +351,13 @@ impl TextSink for FnvFeed {
 /// counting either way, so event ids mean the same with and without recording.
 ///
 /// Only the last `window` recorded events stay in memory (0 = all), in shared chunks, so a long
-/// run's trace costs memory for the window, not for the run. Each chunk is folded into a
-/// running FNV-1a hash of the trace's text when it fills (its events never change after), so
-/// [`Trace::text_hash`] is the hash of the whole trace, exactly as if every event were kept,
-/// and dropping old chunks (the window, or [`Trace::keep_last`] for a timeline checkpoint)
-/// costs no hashing.
+/// run's trace costs memory for the window, not for the run. Full chunks (whose events never
+/// change) are folded into a running FNV-1a hash of the trace's text, so [`Trace::text_hash`]
+/// is the hash of the whole trace, exactly as if every event were kept. The folding is lazy:
+/// a chunk is folded before it leaves the window (or [`Trace::keep_last`] drops it), when
+/// [`Trace::fold_full_chunks`] is called, or never, when the trace is dropped first. A timeline
+/// seek replays thousands of events into a trace that the next seek throws away: formatting
+/// them for the hash as they filled chunks was a seventh of a seek's instructions (callgrind).
 #[derive(Clone, Debug)]
 pub struct Trace {
     chunks: std::collections::VecDeque<std::sync::Arc<Vec<TraceEvent>>>,
@@ -365,9 +367,11 @@ pub struct Trace {
     window: usize,
     /// Recorded events that left the window.
     dropped: u64,
-    /// FNV-1a state over the text of every event in a full chunk (all but the last chunk's
-    /// events while it is partial), in or out of the window.
+    /// FNV-1a state over the text of every event in a folded chunk: every chunk that left the
+    /// window, and the window's full chunks but the newest `unfolded`.
     sealed_hash: u64,
+    /// How many of the window's newest full chunks are not in `sealed_hash` yet.
+    unfolded: usize,
 }
 
 impl Default for Trace {
@@ -392,6 +396,7 @@ impl Trace {
             window: usize::try_from(window).unwrap_or(usize::MAX),
             dropped: 0,
             sealed_hash: FNV_OFFSET,
+            unfolded: 0,
         }
     }
 
@@ -417,10 +422,12 @@ impl Trace {
                 }
             }
             self.kept += 1;
-            if let Some(last) = self.chunks.back()
-                && last.len() == CHUNK_EVENTS
+            if self
+                .chunks
+                .back()
+                .is_some_and(|last| last.len() == CHUNK_EVENTS)
             {
-                self.sealed_hash = fnv_feed_events(self.sealed_hash, last.iter());
+                self.unfolded += 1;
             }
             self.evict();
         }
@@ -444,10 +451,38 @@ impl Trace {
             && self.chunks.len() > 1
             && self.kept - front.len() >= events
         {
+            if self.unfolded > 0 {
+                self.fold_full_chunks();
+                continue;
+            }
             self.kept -= front.len();
             self.dropped += front.len() as u64;
             self.chunks.pop_front();
         }
+    }
+
+    /// Folds the window's full chunks that are not yet in the hash into it, oldest first. The
+    /// hash is the same whenever this runs; a timeline calls it before keeping a checkpoint,
+    /// so that the run and the checkpoint do not each fold the same chunks later.
+    pub fn fold_full_chunks(&mut self) {
+        let full = self.full_chunks();
+        let first = full - self.unfolded.min(full);
+        self.sealed_hash = fnv_feed_events(
+            self.sealed_hash,
+            self.chunks
+                .range(first..full)
+                .flat_map(|chunk| chunk.iter()),
+        );
+        self.unfolded = 0;
+    }
+
+    /// The number of full chunks in the window: all but a partial last one.
+    fn full_chunks(&self) -> usize {
+        let partial = self
+            .chunks
+            .back()
+            .is_some_and(|last| last.len() < CHUNK_EVENTS);
+        self.chunks.len() - usize::from(partial)
     }
 
     /// The id the next event will get.
@@ -513,12 +548,13 @@ impl Trace {
     /// The hash of the whole trace's text ([`Trace::to_text`] as if no event had left the
     /// window): equal to `stable_hash` of that text, which is what the goldens pin.
     pub fn text_hash(&self) -> u64 {
-        let mut hash = self.sealed_hash;
-        if let Some(last) = self.chunks.back()
-            && last.len() < CHUNK_EVENTS
-        {
-            hash = fnv_feed_events(hash, last.iter());
-        }
+        let full = self.full_chunks();
+        let first = full - self.unfolded.min(full);
+        // The unfolded full chunks, then the partial one: every event not yet in the hash.
+        let hash = fnv_feed_events(
+            self.sealed_hash,
+            self.chunks.range(first..).flat_map(|chunk| chunk.iter()),
+        );
         // `str`'s `Hash` ends with 0xff.
         fnv_feed(hash, &[0xff])
     }
@@ -679,6 +715,33 @@ mod tests {
                 .map(|e| e.id)
                 .collect();
             assert_eq!(by_time, by_scan, "from {ms}ms");
+        }
+    }
+
+    /// Folding is lazy: whenever full chunks are folded (now, at eviction, at a tail cut, or
+    /// never), the hash is the full text's.
+    #[test]
+    fn the_hash_is_the_same_whenever_full_chunks_are_folded() {
+        let mut plain = Trace::new(true);
+        let mut folding = Trace::new(true);
+        let mut windowed = Trace::with_window(true, 700);
+        for round in 0..12u64 {
+            let n = 37 + round * 61;
+            for trace in [&mut plain, &mut folding, &mut windowed] {
+                fill(trace, n);
+            }
+            if round % 3 == 0 {
+                folding.fold_full_chunks();
+            }
+            if round % 4 == 1 {
+                let mut tail = folding.clone();
+                tail.keep_last(round as usize * 10);
+                assert_eq!(tail.text_hash(), folding.text_hash(), "round {round}");
+            }
+            let want = stable_hash(&plain.to_text());
+            assert_eq!(plain.text_hash(), want, "round {round}");
+            assert_eq!(folding.text_hash(), want, "round {round}");
+            assert_eq!(windowed.text_hash(), want, "round {round}");
         }
     }
 
