@@ -110,6 +110,10 @@ pub struct Monitor {
     nodes: BTreeMap<NodeId, NodeWatch>,
     /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
     votes: BTreeMap<(NodeId, Term), NodeId>,
+    /// The lowest term in `votes` (`None` when empty). The map is ordered by voter first, so
+    /// its lowest term is not its first key; knowing it lets [`Monitor::prune`] skip walking
+    /// every vote at every step when none is old enough to forget.
+    votes_min_term: Option<Term>,
     /// Reads in progress: request context -> highest index committed when it was asked.
     reads: BTreeMap<Vec<u8>, Index>,
     pending: Option<Violation>,
@@ -335,17 +339,22 @@ impl Monitor {
     /// committed index is kept: reads compare with it). Likewise no node can vote or lead in a
     /// term below every node's durable term.
     fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
-        let floor = nodes
-            .values()
-            .map(|n| {
-                let durable = n.durable().map_or(Index(0), |d| d.first_index().prev());
-                let running = n
-                    .running()
-                    .map_or(durable, |r| r.raft().log().first_index().prev());
-                durable.min(running)
-            })
-            .min()
-            .unwrap_or(Index(0));
+        // One walk of the nodes for both bounds (this runs at every step).
+        let mut floor: Option<Index> = None;
+        let mut lowest_term: Option<Term> = None;
+        for n in nodes.values() {
+            let store = n.durable();
+            let durable = store.map_or(Index(0), |d| d.first_index().prev());
+            let running = n
+                .running()
+                .map_or(durable, |r| r.raft().log().first_index().prev());
+            let node_floor = durable.min(running);
+            floor = Some(floor.map_or(node_floor, |f| f.min(node_floor)));
+            let term = store.map_or(Term(0), |d| d.hard_state().term);
+            lowest_term = Some(lowest_term.map_or(term, |t| t.min(term)));
+        }
+        let floor = floor.unwrap_or(Index(0));
+        let lowest_term = lowest_term.unwrap_or(Term(0));
         let newest_committed = self.committed.get_max().map(|(i, _)| *i);
         while let Some(&(index, _)) = self.committed.get_min()
             && index < floor
@@ -368,17 +377,15 @@ impl Monitor {
         {
             self.state_at.remove(&index);
         }
-        let lowest_term = nodes
-            .values()
-            .map(|n| n.durable().map_or(Term(0), |d| d.hard_state().term))
-            .min()
-            .unwrap_or(Term(0));
         while let Some(entry) = self.leaders.first_entry()
             && *entry.key() < lowest_term
         {
             entry.remove();
         }
-        self.votes.retain(|(_, term), _| *term >= lowest_term);
+        if self.votes_min_term.is_some_and(|min| min < lowest_term) {
+            self.votes.retain(|(_, term), _| *term >= lowest_term);
+            self.votes_min_term = self.votes.keys().map(|(_, term)| *term).min();
+        }
     }
 
     /// The per-node checks after a step, in the order that makes later ones meaningful: index

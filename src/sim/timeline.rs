@@ -130,6 +130,10 @@ pub struct Timeline {
     end: (u64, TimeMs),
     /// Notable moments of the recorded run.
     moments: Moments,
+    /// The glance taken after the last step at the recorded end, with the step count then:
+    /// the next step's "before" when nothing happened in between ([`Glance::still_fits`]).
+    /// Cleared whenever the simulation is replaced by a checkpoint's copy.
+    last_glance: Option<(u64, Glance)>,
 }
 
 impl Timeline {
@@ -165,6 +169,7 @@ impl Timeline {
             next_checkpoint_step: every_steps.max(1),
             end: (0, TimeMs(0)),
             moments: Moments::default(),
+            last_glance: None,
         })
     }
 
@@ -236,12 +241,16 @@ impl Timeline {
     pub fn step(&mut self) -> bool {
         self.replay_actions_here(TimeMs::MAX);
         let before_steps = self.sim.steps();
-        let glance = (before_steps >= self.end.0).then(|| Glance::of(&self.sim));
+        let glance = (before_steps >= self.end.0).then(|| match self.last_glance.take() {
+            Some((steps, glance)) if glance.still_fits(steps, &self.sim) => glance,
+            _ => Glance::of(&self.sim),
+        });
         let stepped = self.sim.step();
         if let Some(glance) = glance
             && self.sim.steps() > before_steps
         {
-            self.moments.observe(&glance, &self.sim);
+            let after = self.moments.observe(&glance, &self.sim);
+            self.last_glance = Some((self.sim.steps(), after));
         }
         self.note_end();
         if stepped
@@ -515,6 +524,7 @@ impl Timeline {
         let base = base.clone();
         self.applied_actions = self.actions.partition_point(|a| a.at_step < base.steps());
         self.sim = base;
+        self.last_glance = None;
     }
 
     /// Applies the recorded actions taken at exactly the current step (and no later than

@@ -510,7 +510,10 @@ impl Trace {
 
     /// The window's events after its longest prefix that satisfies `before`, found by binary
     /// search over the chunks and then within one: `before` must hold for a prefix of the
-    /// events in order (ids and times only grow).
+    /// events in order (ids and times only grow). The iterator starts at the found event
+    /// itself (a slice of its chunk): skipping to it through the chained chunks walked every
+    /// event before it in its chunk, half a chunk on average, and the timeline reads the few
+    /// newest events this way after every step.
     fn events_after_prefix(
         &self,
         before: impl Fn(&TraceEvent) -> bool,
@@ -518,16 +521,17 @@ impl Trace {
         let skip = self
             .chunks
             .partition_point(|chunk| chunk.last().is_some_and(&before));
-        let inner = self
+        let first: &[TraceEvent] = self
             .chunks
             .get(skip)
-            .map(|chunk| chunk.partition_point(&before))
-            .unwrap_or(0);
-        self.chunks
-            .iter()
-            .skip(skip)
-            .flat_map(|chunk| chunk.iter())
-            .skip(inner)
+            .and_then(|chunk| chunk.get(chunk.partition_point(&before)..))
+            .unwrap_or(&[]);
+        first.iter().chain(
+            self.chunks
+                .iter()
+                .skip(skip + 1)
+                .flat_map(|chunk| chunk.iter()),
+        )
     }
 
     /// Number of recorded events in the window.

@@ -31,6 +31,7 @@ impl Monitor {
             Some(_) => {}
             None => {
                 self.votes.insert((voter, term), candidate);
+                self.votes_min_term = Some(self.votes_min_term.map_or(term, |min| min.min(term)));
             }
         }
     }

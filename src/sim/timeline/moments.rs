@@ -6,10 +6,12 @@
 //! is bounded: each kind keeps at most [`MOMENTS_PER_KIND_MAX`] moments; beyond that the older
 //! ones are thinned (the newest [`MOMENTS_RECENT`] are never dropped), as checkpoints are.
 
+use crate::raft::node::Role;
 use crate::sim::cluster::Sim;
 use crate::sim::queue::TimeMs;
 use crate::sim::trace::TraceKind;
 use serde::Serialize;
+use std::cmp::Reverse;
 
 /// At most this many moments of each kind are kept.
 pub const MOMENTS_PER_KIND_MAX: usize = 2_048;
@@ -84,21 +86,30 @@ pub(super) struct Glance {
 }
 
 impl Glance {
-    /// The few numbers of `sim` the index watches (O(nodes)).
+    /// The few numbers of `sim` the index watches, in one pass over the nodes: the leader is
+    /// [`Sim::leader`]'s choice (the highest term, then the lowest id), found in the same loop
+    /// rather than in a second walk of the node map and a lookup (a walk of the map is most of
+    /// a glance's cost in wasm, and the timeline takes a glance at every step).
     pub(super) fn of(sim: &Sim) -> Glance {
         let mut max_term = 0;
         let mut max_commit = 0;
+        let mut leader: Option<(u64, u64)> = None;
         for node in sim.nodes().values() {
             if let Some(raft) = node.raft() {
                 let raft = raft.raft();
-                max_term = max_term.max(raft.term().0);
+                let term = raft.term().0;
+                max_term = max_term.max(term);
                 max_commit = max_commit.max(raft.log().committed.0);
+                let id = node.id.0;
+                if raft.role() == Role::Leader
+                    && leader.is_none_or(|(best, best_term)| {
+                        (term, Reverse(id)) > (best_term, Reverse(best))
+                    })
+                {
+                    leader = Some((id, term));
+                }
             }
         }
-        let leader = sim.leader().and_then(|id| {
-            let term = sim.nodes().get(&id)?.raft()?.raft().term().0;
-            Some((id.0, term))
-        });
         Glance {
             max_term,
             leader,
@@ -106,6 +117,13 @@ impl Glance {
             trace_id: sim.trace().next_id(),
             violated: sim.violation().is_some(),
         }
+    }
+
+    /// Whether this glance, taken after some step, still describes `sim`: the same step
+    /// count and no trace event since (every user action writes one). The timeline reuses the
+    /// glance taken after one step as the "before" of the next instead of taking it twice.
+    pub(super) fn still_fits(&self, steps_then: u64, sim: &Sim) -> bool {
+        steps_then == sim.steps() && self.trace_id == sim.trace().next_id()
     }
 }
 
@@ -117,7 +135,8 @@ pub struct Moments {
 
 impl Moments {
     /// Records what changed between `before` and the state of `sim` now (one step later).
-    pub(super) fn observe(&mut self, before: &Glance, sim: &Sim) {
+    /// Returns the glance after the step.
+    pub(super) fn observe(&mut self, before: &Glance, sim: &Sim) -> Glance {
         let after = Glance::of(sim);
         let (step, ms) = (sim.steps(), sim.now_ms());
         if after.leader != before.leader
@@ -165,6 +184,7 @@ impl Moments {
                 .unwrap_or_default();
             self.push(step, ms, MomentKind::Violation, text);
         }
+        after
     }
 
     fn push(&mut self, step: u64, ms: TimeMs, kind: MomentKind, text: String) {
