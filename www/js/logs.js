@@ -86,7 +86,7 @@ export function mount(root, ctx) {
   markerSwatch.setAttribute('aria-hidden', 'true');
   markers.append(markerSwatch, el('span', '', 'match / next'));
   // The row heads' short figures ("c 4  a 4  l 5"), spelled out once here.
-  const numbers = el('li');
+  const numbers = el('li', 'logs-legend-numbers');
   const numbersSwatch = el('span', 'logs-swatch numbers', 'c a l');
   numbersSwatch.setAttribute('aria-hidden', 'true');
   numbers.append(numbersSwatch, el('span', '', 'commit, applied, last index'));
