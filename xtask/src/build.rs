@@ -182,16 +182,7 @@ fn optimize_both(module: &Module) -> Result<(), String> {
 
 /// `wasm-opt WASM_OPT_ARGS wasm -o wasm` with the pinned binaryen from node_modules.
 fn optimize(wasm: &Path) -> Result<(), String> {
-    let tool = repo_root()
-        .join("node_modules")
-        .join(".bin")
-        .join("wasm-opt");
-    if !tool.is_file() {
-        return Err(format!(
-            "{} is missing: run `npm ci` (binaryen is a devDependency in package.json)",
-            tool.display()
-        ));
-    }
+    let tool = npm_tool("wasm-opt", "binaryen")?;
     run_step_with(
         &format!("wasm-opt {}", WASM_OPT_ARGS.join(" ")),
         Command::new(tool)
@@ -202,8 +193,23 @@ fn optimize(wasm: &Path) -> Result<(), String> {
     )
 }
 
-/// Installs the npm dev dependencies (binaryen's wasm-opt for the build, playwright-core for the
-/// browser tests) from the committed lockfile when they are missing or stale.
+/// The path of `command` from the pinned npm devDependency `package` (node_modules/.bin), or
+/// an error that says how to install it.
+pub fn npm_tool(command: &str, package: &str) -> Result<PathBuf, String> {
+    let tool = repo_root().join("node_modules").join(".bin").join(command);
+    if tool.is_file() {
+        Ok(tool)
+    } else {
+        Err(format!(
+            "{} is missing: run `npm ci` ({package} is a devDependency in package.json)",
+            tool.display()
+        ))
+    }
+}
+
+/// Installs the npm dev dependencies (binaryen's wasm-opt for the build, esbuild for the dist
+/// build, playwright-core for the browser tests) from the committed lockfile when they are
+/// missing or stale.
 pub fn ensure_node_modules() -> Result<(), String> {
     let root = repo_root();
     let marker = root.join("node_modules").join(".package-lock.json");
@@ -211,7 +217,7 @@ pub fn ensure_node_modules() -> Result<(), String> {
         return Ok(());
     }
     run_step(
-        "npm ci (wasm-opt and browser test dependencies, from package-lock.json)",
+        "npm ci (wasm-opt, esbuild and browser test dependencies, from package-lock.json)",
         "npm",
         &["ci", "--no-audit", "--no-fund"],
     )

@@ -6,7 +6,7 @@
 //! and the Content-Security-Policy in `index.html` holds as before: esbuild adds no inline code
 //! and no `eval`. Comments go (most of the JS's bytes are doc comments), local names shrink.
 
-use crate::proc::{repo_root, run_step_with};
+use crate::proc::run_step_with;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,16 +21,7 @@ const NOT_MINIFIED: &[&str] = &["legacy.js"];
 
 /// Minifies every `.js` and `.css` file under `dir` (except [`NOT_MINIFIED`]) in place.
 pub fn minify_dir(dir: &Path) -> Result<(), String> {
-    let tool = repo_root()
-        .join("node_modules")
-        .join(".bin")
-        .join("esbuild");
-    if !tool.is_file() {
-        return Err(format!(
-            "{} is missing: run `npm ci` (esbuild is a devDependency in package.json)",
-            tool.display()
-        ));
-    }
+    let tool = crate::build::npm_tool("esbuild", "esbuild")?;
     let mut files = Vec::new();
     collect(dir, &mut files)?;
     if files.is_empty() {
