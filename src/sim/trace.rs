@@ -443,7 +443,7 @@ impl Trace {
 
     /// Drops whole chunks from the front while the rest still holds `events` events: at least
     /// the last `events` stay, at most a chunk more. The hash of the whole trace is unchanged
-    /// (full chunks are already in it). A timeline checkpoint keeps a short tail this way: the
+    /// (the full chunks not yet in it are folded in before any leaves). A timeline checkpoint keeps a short tail this way: the
     /// events before it come back by replay, and a checkpoint costs memory for its own state,
     /// not for its trace window.
     pub fn keep_last(&mut self, events: usize) {
@@ -465,8 +465,7 @@ impl Trace {
     /// hash is the same whenever this runs; a timeline calls it before keeping a checkpoint,
     /// so that the run and the checkpoint do not each fold the same chunks later.
     pub fn fold_full_chunks(&mut self) {
-        let full = self.full_chunks();
-        let first = full - self.unfolded.min(full);
+        let (first, full) = self.unfolded_chunks();
         self.sealed_hash = fnv_feed_events(
             self.sealed_hash,
             self.chunks
@@ -476,13 +475,15 @@ impl Trace {
         self.unfolded = 0;
     }
 
-    /// The number of full chunks in the window: all but a partial last one.
-    fn full_chunks(&self) -> usize {
+    /// The window's full chunks not yet in `sealed_hash`, as the range `first..full` of chunk
+    /// positions (`full`: every chunk but a partial last one).
+    fn unfolded_chunks(&self) -> (usize, usize) {
         let partial = self
             .chunks
             .back()
             .is_some_and(|last| last.len() < CHUNK_EVENTS);
-        self.chunks.len() - usize::from(partial)
+        let full = self.chunks.len() - usize::from(partial);
+        (full - self.unfolded.min(full), full)
     }
 
     /// The id the next event will get.
@@ -552,8 +553,7 @@ impl Trace {
     /// The hash of the whole trace's text ([`Trace::to_text`] as if no event had left the
     /// window): equal to `stable_hash` of that text, which is what the goldens pin.
     pub fn text_hash(&self) -> u64 {
-        let full = self.full_chunks();
-        let first = full - self.unfolded.min(full);
+        let (first, _) = self.unfolded_chunks();
         // The unfolded full chunks, then the partial one: every event not yet in the hash.
         let hash = fnv_feed_events(
             self.sealed_hash,
