@@ -146,8 +146,10 @@ export function mount(root, ctx) {
   }, wrap);
   const defs = svg('defs', {}, canvas);
   void defs;
-  const caption = svg('text', { class: 'ring-caption', 'aria-hidden': 'true' }, canvas);
   const linkLayer = svg('g', { class: 'links', 'aria-hidden': 'true' }, canvas);
+  // Above the links (with a halo in the panel's colour, ring.css) so the lines crossing the
+  // centre do not strike through "leader n3 · term 1"; below the nodes and messages.
+  const caption = svg('text', { class: 'ring-caption', 'aria-hidden': 'true' }, canvas);
   const nodeLayer = svg('g', { class: 'nodes' }, canvas);
   const msgLayer = svg('g', { class: 'messages', 'aria-hidden': 'true' }, canvas);
   buildLegend(wrap);
