@@ -19,9 +19,71 @@ use std::sync::Arc;
 pub struct ClientHistory {
     /// The operations the checker judges.
     pub history: History,
-    /// Operations left out (unsupported shapes, failures, serializable reads, their keys).
-    pub left_out: usize,
+    /// Operations left out, by why.
+    pub left_out: LeftOut,
 }
+
+/// How many operations the history leaves out, by why: a reader told "2 operations left out"
+/// after two puts that failed for want of a leader should learn that they failed, not that
+/// they were of a shape the checker cannot judge.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Answered with an error, or never sent as a request: they changed nothing.
+    pub failed: usize,
+    /// Serializable reads: allowed to be stale, so not judged.
+    pub serializable: usize,
+    /// Ranges, prefixes, leases, multi-op transactions, and operations on keys those may have
+    /// written: the register model cannot judge them.
+    pub unjudged: usize,
+    /// Reads that got no answer: they constrain nothing.
+    pub unanswered_reads: usize,
+}
+
+impl LeftOut {
+    /// All operations left out.
+    pub fn total(&self) -> usize {
+        self.failed + self.serializable + self.unjudged + self.unanswered_reads
+    }
+
+    /// "3 operations left out: 2 answered with an error (no effect), 1 serializable read (may
+    /// be stale by design)", or `None` when nothing was left out.
+    pub fn describe(&self) -> Option<String> {
+        let total = self.total();
+        if total == 0 {
+            return None;
+        }
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        // (count, the singular phrase, the plural phrase)
+        let reasons = [
+            (self.failed, FAILED, FAILED),
+            (self.serializable, SERIALIZABLE.0, SERIALIZABLE.1),
+            (self.unjudged, UNJUDGED.0, UNJUDGED.1),
+            (self.unanswered_reads, UNANSWERED.0, UNANSWERED.1),
+        ];
+        let parts: Vec<String> = reasons
+            .into_iter()
+            .filter(|(n, ..)| *n > 0)
+            .map(|(n, one, many)| plural(n, one, many))
+            .collect();
+        Some(format!(
+            "{} left out: {}",
+            plural(total, "operation", "operations"),
+            parts.join(", ")
+        ))
+    }
+}
+
+const FAILED: &str = "answered with an error (no effect)";
+const SERIALIZABLE: (&str, &str) = (
+    "serializable read (may be stale by design)",
+    "serializable reads (may be stale by design)",
+);
+const UNJUDGED: (&str, &str) = (
+    "outside the register model (a range, lease or multi-op txn, or a key one may have written)",
+    "outside the register model (ranges, leases, multi-op txns, or keys they may have written)",
+);
+const UNANSWERED: (&str, &str) = ("read with no answer", "reads with no answer");
 
 /// What one client operation means to the register model.
 enum Shape {
@@ -29,8 +91,18 @@ enum Shape {
     Register { key: String, input: Input },
     /// Not judged, and it may have written these keys (`None`: any key).
     Unjudged { writes: Option<Vec<Vec<u8>>> },
-    /// Not judged, writes nothing (a serializable read, a failed or refused op).
-    Ignored,
+    /// Not judged, writes nothing, for this reason.
+    Ignored(Ignored),
+}
+
+/// Why an operation that writes nothing is not judged.
+enum Ignored {
+    /// Answered with an error, or no request at all.
+    Failed,
+    /// A serializable read.
+    Serializable,
+    /// A read the register model cannot state (a range, a prefix, a count), or a compaction.
+    Unjudged,
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -39,10 +111,10 @@ fn text(bytes: &[u8]) -> String {
 
 fn shape(op: &ClientOp) -> Shape {
     let Some(request) = &op.request else {
-        return Shape::Ignored;
+        return Shape::Ignored(Ignored::Failed);
     };
     if op.state == OpState::Done && !op.ok {
-        return Shape::Ignored;
+        return Shape::Ignored(Ignored::Failed);
     }
     let single = |end: &[u8]| end.is_empty();
     match request {
@@ -56,7 +128,7 @@ fn shape(op: &ClientOp) -> Shape {
                 },
             }
         }
-        Request::Range(range) if range.serializable => Shape::Ignored,
+        Request::Range(range) if range.serializable => Shape::Ignored(Ignored::Serializable),
         Request::Range(range)
             if single(&range.range_end)
                 && range.revision == 0
@@ -69,7 +141,7 @@ fn shape(op: &ClientOp) -> Shape {
                 input: Input::Get,
             }
         }
-        Request::Range(_) => Shape::Ignored,
+        Request::Range(_) => Shape::Ignored(Ignored::Unjudged),
         Request::DeleteRange(del) if single(&del.range_end) => Shape::Register {
             key: text(&del.key),
             input: Input::Delete,
@@ -116,7 +188,7 @@ fn shape(op: &ClientOp) -> Shape {
                 }
             }
         },
-        Request::Compact(_) => Shape::Ignored,
+        Request::Compact(_) => Shape::Ignored(Ignored::Unjudged),
         _ => Shape::Unjudged { writes: None },
     }
 }
@@ -150,21 +222,32 @@ pub fn client_history(ops: &imbl::OrdMap<u64, Arc<ClientOp>>) -> Result<ClientHi
         }
     }
     let mut recorder = Recorder::new();
-    let mut left_out = 0;
+    let mut left_out = LeftOut::default();
     for (op, s) in shapes {
-        let Shape::Register { key, input } = s else {
-            left_out += 1;
-            continue;
+        let (key, input) = match s {
+            Shape::Register { key, input } => (key, input),
+            Shape::Ignored(Ignored::Failed) => {
+                left_out.failed += 1;
+                continue;
+            }
+            Shape::Ignored(Ignored::Serializable) => {
+                left_out.serializable += 1;
+                continue;
+            }
+            Shape::Ignored(Ignored::Unjudged) | Shape::Unjudged { .. } => {
+                left_out.unjudged += 1;
+                continue;
+            }
         };
         if taint_all || tainted.contains(&key) {
-            left_out += 1;
+            left_out.unjudged += 1;
             continue;
         }
         let reads_only = matches!(input, Input::Get);
         match (op.state, op.return_ms, op.response.as_ref()) {
             (OpState::Done, Some(ret), Some(response)) => {
                 let Some(out) = output(&input, response) else {
-                    left_out += 1;
+                    left_out.unjudged += 1;
                     continue;
                 };
                 let id = recorder.invoke(op.client, op.call_ms.0, &key, input);
@@ -173,11 +256,11 @@ pub fn client_history(ops: &imbl::OrdMap<u64, Arc<ClientOp>>) -> Result<ClientHi
                     .map_err(|e| e.to_string())?;
             }
             // A read with no answer constrains nothing; a write may or may not have happened.
-            (_, _, _) if reads_only => left_out += 1,
+            (_, _, _) if reads_only => left_out.unanswered_reads += 1,
             (OpState::Pending | OpState::TimedOut, _, _) => {
                 recorder.invoke(op.client, op.call_ms.0, &key, input);
             }
-            _ => left_out += 1,
+            _ => left_out.unjudged += 1,
         }
     }
     let history = recorder.history().map_err(|e| e.to_string())?;
@@ -204,16 +287,9 @@ pub fn history_file(
 /// [`history_file`] for a history already built.
 pub fn history_json(built: &ClientHistory, ops_forgotten: u64, description: &str) -> String {
     let mut description = description.to_string();
-    if built.left_out > 0 {
-        let noun = if built.left_out == 1 {
-            "operation"
-        } else {
-            "operations"
-        };
-        description.push_str(&format!(
-            "; {} {noun} left out (not single-key register operations, or serializable reads)",
-            built.left_out
-        ));
+    if let Some(left_out) = built.left_out.describe() {
+        description.push_str("; ");
+        description.push_str(&left_out);
     }
     if ops_forgotten > 0 {
         description.push_str(&format!(
@@ -233,11 +309,45 @@ pub fn check_clients(
     let built = client_history(ops)?;
     let report = crate::check::check_history(&built.history, &crate::check::CheckConfig::default());
     let mut text = crate::check::render_text(&built.history, &report);
-    if built.left_out > 0 {
-        text.push_str(&format!(
-            "({} operations left out: not single-key register operations, or serializable reads)\n",
-            built.left_out
-        ));
+    if let Some(left_out) = built.left_out.describe() {
+        text.push_str(&format!("({left_out})\n"));
     }
     Ok((report.verdict, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LeftOut;
+
+    #[test]
+    fn nothing_left_out_says_nothing() {
+        assert_eq!(LeftOut::default().describe(), None);
+    }
+
+    #[test]
+    fn left_out_names_each_reason_with_its_count_in_a_fixed_order() {
+        let one = LeftOut {
+            failed: 1,
+            ..LeftOut::default()
+        };
+        assert_eq!(
+            one.describe().as_deref(),
+            Some("1 operation left out: 1 answered with an error (no effect)")
+        );
+        let mixed = LeftOut {
+            failed: 2,
+            serializable: 1,
+            unjudged: 3,
+            unanswered_reads: 4,
+        };
+        assert_eq!(mixed.total(), 10);
+        assert_eq!(
+            mixed.describe().as_deref(),
+            Some(
+                "10 operations left out: 2 answered with an error (no effect), 1 serializable read \
+                 (may be stale by design), 3 outside the register model (ranges, leases, \
+                 multi-op txns, or keys they may have written), 4 reads with no answer"
+            )
+        );
+    }
 }

@@ -458,9 +458,15 @@ export function mount(root, ctx) {
   function drawChart() {
     if (!snap) return;
     const keys = keysOf();
+    const leftOut = snap.description.includes('left out');
     empty.hidden = keys.length > 0;
     chart.hidden = keys.length === 0;
-    note.textContent = snap.description.includes('left out') || snap.description.includes('truncated')
+    // Operations that all failed (say, before a leader was elected) are still operations: the
+    // empty state then says none can be judged yet, and the note says why.
+    empty.textContent = leftOut
+      ? 'No operation the checker can judge yet: send a put, get or del of one key from the console.'
+      : 'No client operations yet: send some from the console (put, get, del).';
+    note.textContent = leftOut || snap.description.includes('truncated')
       ? snap.description.replace(/^[^;]*;\s*/, 'Note: ').replace(/;\s*/g, '; ')
       : '';
     // Keys: the select lists each with its verdict; a violating key is shown first by default.
