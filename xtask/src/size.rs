@@ -14,7 +14,7 @@
 //! - the core: `pkg/raftlab.js` (imported by `boot.js` at start) and `pkg/raftlab_bg.wasm`.
 //!
 //! Everything else (modules reached only by `import()` when first used, the history check's Web
-//! Worker and the checker's own wasm module it loads, `pkg/raftlab_check*`, lesson texts, the
+//! Worker and the on-demand tools module it and the export dialog load, `pkg/raftlab_tools*`, lesson texts, the
 //! embedding example) loads on demand: it is printed for information and not counted; the
 //! second wasm module and its bindings are printed file by file.
 
@@ -29,11 +29,11 @@ use std::path::{Component, Path, PathBuf};
 /// the page reached, rounded up a little. Issue 13's goal is 120 KB; the README's "Page size"
 /// says how far off that is and why. Lower this when the page shrinks; raise it only with a
 /// reason in the commit message.
-pub const FIRST_LOAD_BUDGET: u64 = 603 * 1024;
+pub const FIRST_LOAD_BUDGET: u64 = 525 * 1024;
 
 /// The budget for the core wasm alone after wasm-opt, gzipped (part of the first load above).
-/// The checker's module (`pkg/raftlab_check_bg.wasm`) loads on demand and is not held to it.
-pub const WASM_BUDGET: u64 = 536 * 1024;
+/// The tools module (`pkg/raftlab_tools_bg.wasm`) loads on demand and is not held to it.
+pub const WASM_BUDGET: u64 = 458 * 1024;
 
 /// The gzip container's fixed cost around the deflate stream: a 10-byte header (no file name,
 /// as a server's on-the-fly compression writes it) and an 8-byte trailer (CRC-32, length).
