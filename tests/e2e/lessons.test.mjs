@@ -37,7 +37,9 @@ const card = (page) => page.getByTestId('lesson-card');
 async function lessonOf(page, file) {
   return page.evaluate(async (f) => {
     const text = await (await fetch(`lessons/${f}`)).text();
-    return JSON.parse(window.raftlab.ctx.bindings.lessonJson(text));
+    // The lesson parser is the on-demand module's (www/js/tools.js).
+    const { loadTools } = await import(new URL('js/tools.js', document.baseURI).href);
+    return JSON.parse((await loadTools()).lessonJson(text));
   }, file);
 }
 

@@ -7,6 +7,8 @@
 //! - `scenario`: the run as a replay script, an etcd shell script or a Rust test, a script file
 //!   recorded as a run, and the headless script runner; the Share & export dialog loads this
 //!   module when first opened (`www/js/tools.js`). Runs cross as scenario JSON.
+//! - `lessons`: the lesson parser, loaded by the lesson player when a lesson is opened; each
+//!   step crosses as its plan text (`src/scenario/lesson/step_plan.rs`).
 //!
 //! The two modules share no memory and no objects. The exports keep the names and behaviour
 //! they had in the page's module (a run's exports take its scenario JSON where they were methods
@@ -14,5 +16,7 @@
 
 #[cfg(target_arch = "wasm32")]
 mod checker;
+#[cfg(target_arch = "wasm32")]
+mod lessons;
 #[cfg(target_arch = "wasm32")]
 mod scenario;
