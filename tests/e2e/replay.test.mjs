@@ -106,11 +106,12 @@ test('a page run replayed natively from its script reaches the page\'s state has
 
   const pageHash = await shownHash(page);
   assert.match(pageHash ?? '', /^[0-9a-f]{16}$/);
-  // The replay script is the on-demand tools module's (www/js/tools.js), from the run's scenario
-  // JSON, as the Share & export dialog makes it.
+  // The replay script is the on-demand wasm module's, from the run's scenario JSON, as the
+  // Share & export dialog makes it (pkg/ is the same in www/ and dist).
   const script = await page.evaluate(async () => {
-    const { loadTools } = await import(new URL('js/tools.js', document.baseURI).href);
-    return (await loadTools()).replayScript(window.raftlab.ctx.playground.scenarioJson());
+    const tools = await import(new URL('pkg/raftlab_tools.js', document.baseURI).href);
+    await tools.default();
+    return tools.replayScript(window.raftlab.ctx.playground.scenarioJson());
   });
   assert.match(script, /^act-json \{"kind":"console"/m, 'the odd lines are in the script');
   assert.match(script, /^run-to-step \d+ clock=\d+$/m);
