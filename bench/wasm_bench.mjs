@@ -12,8 +12,8 @@ if (!modulePath || !planText) {
   process.exit(2);
 }
 const core = createRequire(import.meta.url)(modulePath);
-// The checker is a wasm module of its own (check-wasm/), generated beside the core.
-const checkModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
+// The checker is in the on-demand wasm module (tools-wasm/), generated beside the core.
+const checkModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 const plan = JSON.parse(planText);
 
 /** Runs `work` `repeats` times; returns the best (least) wall time in ms and the last result
@@ -56,7 +56,7 @@ const raft = plan.raftSizes.map((size) => {
 });
 
 const checker = [false, true].map((violation) => {
-  const prepared = new checkModule.PreparedHistory(core.benchHistoryJson(violation));
+  const prepared = new checkModule.PreparedHistory(checkModule.benchHistoryJson(violation));
   const { wallMs, result } = timed(plan.checkerRepeats, () => prepared.check());
   prepared.free();
   return { violation, verdict: result, wallMs };

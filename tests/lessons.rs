@@ -6,6 +6,7 @@
 //! (tests/lessons/final-hashes.txt, read by tests/wasm/lessons.test.mjs).
 //! `UPDATE_GOLDEN=1 cargo test --test lessons` rewrites the golden copies.
 
+use raftlab::scenario::lesson::step_plan::StepPlan;
 use raftlab::scenario::lesson::{Lesson, runner};
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,31 @@ fn every_built_in_lesson_tells_its_story() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The page plays each step from its plan text (src/scenario/lesson/step_plan.rs), which the
+/// on-demand module writes and the first module reads: every built-in step survives the trip.
+#[test]
+fn every_step_plan_reads_back_as_written() {
+    for path in lesson_files() {
+        let text = std::fs::read_to_string(&path).expect("read lesson");
+        let lesson = Lesson::parse(&text).expect("the lesson parses");
+        for step in &lesson.steps {
+            let plan = StepPlan::of(step);
+            let read = StepPlan::parse(&plan.to_text());
+            assert_eq!(
+                read.as_ref(),
+                Ok(&plan),
+                "{} line {}",
+                path.display(),
+                step.line
+            );
+        }
+    }
+    assert!(StepPlan::parse("line x").is_err());
+    assert!(StepPlan::parse("fly 3").is_err());
+    assert!(StepPlan::parse("wait 3 explode").is_err());
+    assert!(StepPlan::parse("restart {").is_err());
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! The benchmark workloads for `raftlab bench`'s wasm column (bench/wasm_bench.mjs times them
 //! in Node). Each runs the same function the native side runs (src/bench/) and returns what it
-//! did, never how long it took: the timing is the caller's.
+//! did, never how long it took: the timing is the caller's. The checker's reference history
+//! (`benchHistoryJson`) is the on-demand module's, beside the checker (tools-wasm/).
 
-use crate::bench::{histories, raft_cycle, recorded, workload};
+use crate::bench::{raft_cycle, recorded, workload};
 use wasm_bindgen::prelude::*;
 
 use super::playground::{Playground, whole};
@@ -24,15 +25,6 @@ pub fn bench_raft_cycles(size: f64, cycles: f64) -> Result<f64, JsError> {
     let applied = raft_cycle::run(whole(size, "size")?, whole(cycles, "cycles")?)
         .map_err(|e| JsError::new(&e))?;
     Ok(applied as f64)
-}
-
-/// The checker's reference history (10,000 ops, 10 clients, 50 keys), with a stale read
-/// appended when `violation`, as checker JSON.
-#[wasm_bindgen(js_name = benchHistoryJson)]
-pub fn bench_history_json(violation: bool) -> Result<String, JsError> {
-    histories::reference(violation)
-        .map(|history| crate::check::to_json(&history))
-        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// `count` seek targets over `0..=end_ms`, the same sequence the native benchmark uses.

@@ -46,14 +46,4 @@ impl Playground {
         let timeline = scenario.replay().map_err(|e| JsError::new(&e))?;
         Ok(Playground::over(timeline))
     }
-
-    /// A new run from a scenario script (the `raftlab run` format, as `script()` writes it):
-    /// its runs and actions recorded as the page records them, so the timeline can go back
-    /// through it. A script that does not parse or cannot be recorded is a JS error in words.
-    #[wasm_bindgen(js_name = fromScript)]
-    pub fn from_script(text: &str) -> Result<Playground, JsError> {
-        let timeline = crate::scenario::script_timeline::timeline_of_script(text)
-            .map_err(|e| JsError::new(&e))?;
-        Ok(Playground::over(timeline))
-    }
 }

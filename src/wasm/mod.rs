@@ -1,9 +1,13 @@
 //! wasm-bindgen bindings: the only module that knows about JavaScript. It turns simulator state
 //! into plain-data view models and actions into calls; no protocol logic lives here.
+//!
+//! These are the page's first download, so they hold what drawing and playing a run needs.
+//! What only the Share & export dialog or the tests ask for (the replay script, the etcd and
+//! Rust exports, opening a script file, the script runner, the checker) is the on-demand
+//! module's (tools-wasm/), which takes the run as `Playground.scenarioJson()`.
 
 mod bench;
 mod catalog;
-mod exports;
 mod lessons;
 mod links;
 mod log_slice;
@@ -35,30 +39,4 @@ pub fn fresh_seed() -> String {
         Ok(()) => u64::from_le_bytes(bytes).to_string(),
         Err(_) => "1".to_string(),
     }
-}
-
-/// Runs a scenario script (the `raftlab run` format) and returns a JSON report:
-/// `{ outputs: [..], mismatches: [{ line, expected, actual }], violation, violationKind,
-/// violationWhy, stateHash, traceEvents }` (kind: consequence, structure or rule; why: the
-/// learner's explanation, with the teaching switches' rules and harms),
-/// or `{ error }` for a script that does not parse. Used by the wasm determinism test, which
-/// compares the outputs with the same golden file the native tests check.
-#[wasm_bindgen(js_name = runScript)]
-pub fn run_script(text: &str) -> String {
-    use crate::scenario::sim_script;
-    let report = match sim_script::run_script(text) {
-        Ok(run) => serde_json::json!({
-            "outputs": run.outputs,
-            "mismatches": run.mismatches.iter().map(|(line, expected, actual)| serde_json::json!({
-                "line": line, "expected": expected, "actual": actual,
-            })).collect::<Vec<_>>(),
-            "violation": run.violation.as_ref().map(|v| v.to_string()),
-            "violationKind": run.violation.as_ref().map(|v| v.kind.name()),
-            "violationWhy": run.violation.as_ref().map(|v| v.explanation.clone()),
-            "stateHash": run.state_hash.map(|h| format!("{h:016x}")),
-            "traceEvents": run.trace.lines().count(),
-        }),
-        Err(error) => serde_json::json!({ "error": error.to_string() }),
-    };
-    report.to_string()
 }

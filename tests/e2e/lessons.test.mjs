@@ -37,7 +37,10 @@ const card = (page) => page.getByTestId('lesson-card');
 async function lessonOf(page, file) {
   return page.evaluate(async (f) => {
     const text = await (await fetch(`lessons/${f}`)).text();
-    return JSON.parse(window.raftlab.ctx.bindings.lessonJson(text));
+    // The lesson parser is the on-demand wasm module's (pkg/ is the same in www/ and dist).
+    const tools = await import(new URL('pkg/raftlab_tools.js', document.baseURI).href);
+    await tools.default();
+    return JSON.parse(tools.lessonJson(text));
   }, file);
 }
 

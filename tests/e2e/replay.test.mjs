@@ -1,5 +1,5 @@
 // The page and a native run of the same actions reach the same state hash: the test drives
-// the page, takes its run as a scenario script (`playground.script()`), replays it with the
+// the page, takes its run as a scenario script (the tools module's `replayScript`), replays it with the
 // native CLI (`$RAFTLAB_BIN run FILE`) and compares with the page's `state-hash`.
 
 import { test, before, after } from 'node:test';
@@ -106,7 +106,13 @@ test('a page run replayed natively from its script reaches the page\'s state has
 
   const pageHash = await shownHash(page);
   assert.match(pageHash ?? '', /^[0-9a-f]{16}$/);
-  const script = await page.evaluate(() => window.raftlab.ctx.playground.script());
+  // The replay script is the on-demand wasm module's, from the run's scenario JSON, as the
+  // Share & export dialog makes it (pkg/ is the same in www/ and dist).
+  const script = await page.evaluate(async () => {
+    const tools = await import(new URL('pkg/raftlab_tools.js', document.baseURI).href);
+    await tools.default();
+    return tools.replayScript(window.raftlab.ctx.playground.scenarioJson());
+  });
   assert.match(script, /^act-json \{"kind":"console"/m, 'the odd lines are in the script');
   assert.match(script, /^run-to-step \d+ clock=\d+$/m);
   assert.ok(script.trimEnd().endsWith(`hash\n----\n${pageHash}`));

@@ -13,8 +13,8 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
-// The checker is a wasm module of its own (check-wasm/), generated beside the core.
-const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
+// The checker is in the on-demand wasm module (tools-wasm/), generated beside the core.
+const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 
 const cargoToml = readFileSync(fileURLToPath(new URL('../../Cargo.toml', import.meta.url)), 'utf8');
 const cargoVersion = /^version\s*=\s*"([^"]+)"/m.exec(cargoToml)?.[1];
@@ -39,11 +39,16 @@ test('fresh seeds are decimal u64 strings and differ between calls', () => {
   assert.ok(seeds.size > 1, 'eight fresh seeds were not all equal');
 });
 
-test('the checker is not in the core module, which every visit loads first', () => {
-  for (const name of ['checkHistoryJson', 'checkHistoryReport', 'PreparedHistory', 'generateHistoryJson']) {
+test('the checker and the run\'s text exports are not in the core module, which every visit loads first', () => {
+  for (const name of ['checkHistoryJson', 'checkHistoryReport', 'PreparedHistory', 'generateHistoryJson',
+    'benchHistoryJson', 'replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript']) {
     assert.equal(core[name], undefined, name);
     assert.equal(typeof checker[name], 'function', name);
   }
+  for (const method of ['script', 'etcdScript', 'rustTest']) {
+    assert.equal(core.Playground.prototype[method], undefined, method);
+  }
+  assert.equal(core.Playground.fromScript, undefined, 'fromScript');
 });
 
 test('the checker in wasm accepts a generated history and reports bad JSON', () => {

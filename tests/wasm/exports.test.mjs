@@ -1,4 +1,5 @@
-// The page's run exported through the generated bindings in Node: etcdScript() is a shell
+// The page's run exported through the generated bindings in Node (the on-demand module's, from
+// the run's scenario JSON): etcdScript() is a shell
 // script that replays the run's console lines against real etcd members (each word quoted,
 // what cannot be reproduced left as a comment), rustTest() a Rust test that embeds the run and
 // asserts the page's state hash. Both describe the run up to the moment shown.
@@ -6,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 const modulePath = process.env.RAFTLAB_WASM_NODE;
@@ -13,6 +15,9 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
+// What the page's first module does not carry (the run's text exports, the script runner) is
+// the on-demand module's (tools-wasm/), generated beside the core.
+const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 
 function run() {
   const p = new core.Playground({ voters: 3, seed: 8 });
@@ -31,7 +36,7 @@ function run() {
 
 test('etcdScript() replays the console lines against real members, quoted', () => {
   const p = run();
-  const script = p.etcdScript();
+  const script = tools.etcdScript(p.scenarioJson());
   assert.match(script, /^#!\/bin\/sh\n/);
   assert.ok(script.includes('start_n3 new\n'), 'one member per voter');
   assert.match(script, /ctl --endpoints="\$C\d" put mykey myvalue\n/);
@@ -42,12 +47,12 @@ test('etcdScript() replays the console lines against real members, quoted', () =
 
 test('rustTest() embeds the run and asserts the page\'s state hash, up to the moment shown', () => {
   const p = run();
-  const text = p.rustTest();
+  const text = tools.rustTest(p.scenarioJson());
   assert.ok(text.includes(`const STATE_HASH: &str = "${p.hash()}";`));
   assert.ok(text.includes('fn the_exported_run_replays_to_its_state_hash()'));
   assert.ok(text.includes('"kind": "heal"'));
   p.seekMs(3200);
-  const past = p.rustTest();
+  const past = tools.rustTest(p.scenarioJson());
   assert.ok(past.includes(`const STATE_HASH: &str = "${p.hash()}";`));
-  assert.ok(!p.etcdScript().includes('put note'), 'the recorded future is left out of the script');
+  assert.ok(!tools.etcdScript(p.scenarioJson()).includes('put note'), 'the recorded future is left out of the script');
 });

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 
 const modulePath = process.env.RAFTLAB_WASM_NODE;
@@ -13,6 +14,9 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
+// The lesson parser is the on-demand module's (tools-wasm/), generated beside the core; the
+// core plays each step from the plan that module writes.
+const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 const lessonsDir = new URL('../../www/lessons/', import.meta.url);
 const index = JSON.parse(readFileSync(new URL('index.json', lessonsDir), 'utf8'));
 
@@ -20,7 +24,7 @@ test('every built-in lesson parses to the JSON contract', () => {
   assert.equal(index.length, 12);
   for (const entry of index) {
     const text = readFileSync(new URL(entry.file, lessonsDir), 'utf8');
-    const lesson = JSON.parse(core.lessonJson(text));
+    const lesson = JSON.parse(tools.lessonJson(text));
     assert.equal(lesson.name, entry.name);
     assert.equal(lesson.title, entry.title);
     assert.equal(typeof lesson.config.seed, 'string');
@@ -38,8 +42,13 @@ test('every built-in lesson parses to the JSON contract', () => {
   }
 });
 
+test('the lesson parser is not in the core module, which every visit loads first', () => {
+  assert.equal(core.lessonJson, undefined);
+  assert.equal(typeof tools.lessonJson, 'function');
+});
+
 test('a bad lesson is a JS error naming the line', () => {
-  assert.throws(() => core.lessonJson('lesson x\ntitle X\nfly away\n'), /line 3: unknown command 'fly'/);
+  assert.throws(() => tools.lessonJson('lesson x\ntitle X\nfly away\n'), /line 3: unknown command 'fly'/);
 });
 
 /**
@@ -48,20 +57,22 @@ test('a bad lesson is a JS error naming the line', () => {
  * starts it first (either way the same run).
  */
 function play(text, pageRestarts = false) {
-  const lesson = JSON.parse(core.lessonJson(text));
+  const lesson = JSON.parse(tools.lessonJson(text));
+  const plans = JSON.parse(tools.lessonPlans(text));
+  assert.equal(plans.length, lesson.steps.length);
   let p = new core.Playground(JSON.stringify(lesson.config));
   return lesson.steps.map((step, i) => {
     if (step.config && pageRestarts) p = new core.Playground(JSON.stringify(step.config));
     const started = p.nowMs();
-    for (const action of JSON.parse(p.lessonActions(text, i))) p.apply(action);
-    const task = p.lessonDoAction(text, i);
+    for (const action of JSON.parse(p.lessonActions(plans[i]))) p.apply(action);
+    const task = p.lessonDoAction(plans[i]);
     if (task) p.apply(task);
     let end = 'running';
     for (let frames = 0; end === 'running' && frames < 100000; frames += 1) {
-      end = p.lessonRunWait(text, i, started, 100);
+      end = p.lessonRunWait(plans[i], started, 100);
     }
     assert.ok(end === 'held' || end === 'frozen', `${lesson.name} step ${i} ${step.title}: ${end}`);
-    if (end === 'held') assert.equal(p.lessonWaitHolds(text, i, started), true);
+    if (end === 'held') assert.equal(p.lessonWaitHolds(plans[i], started), true);
     const view = p.view();
     return { end, leader: view.leader, violation: !view.monitor.ok, hash: p.hash() };
   });
@@ -96,9 +107,11 @@ test('every built-in lesson plays on a Playground as it does natively', () => {
 
 test('a step naming a leader that does not exist is a JS error in words', () => {
   const text = 'lesson x\ntitle X\ncluster voters=3\nsummary S.\nstep A\nsay a.\nact crash leader\n';
+  const [plan] = JSON.parse(tools.lessonPlans(text));
   const p = new core.Playground(null);
-  assert.throws(() => p.lessonActions(text, 0), /line 7: 'crash leader': there is no leader right now/);
-  assert.throws(() => p.lessonActions(text, 1), /bad step/);
-  assert.equal(p.lessonDoAction(text, 0), '');
-  assert.equal(p.lessonWaitHolds(text, 0, 0), true);
+  assert.throws(() => p.lessonActions(plan), /line 7: 'crash leader': there is no leader right now/);
+  assert.throws(() => p.lessonActions('step 1'), /not a lesson step plan/);
+  assert.equal(p.lessonDoAction(plan), '');
+  assert.equal(p.lessonWaitHolds(plan, 0), true);
+  assert.throws(() => tools.lessonPlans('lesson x\ntitle X\nfly away\n'), /line 3: unknown command 'fly'/);
 });

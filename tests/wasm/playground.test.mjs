@@ -4,12 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const modulePath = process.env.RAFTLAB_WASM_NODE;
 if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
+// What the page's first module does not carry (the run's text exports, the script runner) is
+// the on-demand module's (tools-wasm/), generated beside the core.
+const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 
 /** Advances in 100 ms steps until `done(view)` holds, at most `limitMs` of virtual time. */
 function advanceUntil(playground, done, limitMs) {
@@ -115,7 +119,7 @@ test('hostile console lines are answered or refused with a message, and the run 
   assert.ok(view.monitor.ok);
 });
 
-test('script() replays the run so far, ends with the state hash, and leaves out the future', () => {
+test('replayScript() replays the run so far, ends with the state hash, and leaves out the future', () => {
   const playground = new core.Playground({ voters: 5, seed: 9, snapshot_count: 50 });
   playground.advanceMs(3000);
   const leader = playground.view().leader;
@@ -131,26 +135,26 @@ test('script() replays the run so far, ends with the state hash, and leaves out 
   playground.apply({ kind: 'release', message: held.id });
   playground.advanceMs(500);
 
-  const script = playground.script();
+  const script = tools.replayScript(playground.scenarioJson());
   const lines = script.split('\n');
   assert.ok(lines.includes('cluster seed=9 voters=5 snapshot-count=50'), script);
   assert.match(script, /^run-to-step \d+ clock=\d+$/m);
   assert.match(script, /^act-json \{"kind":"console"/m, 'a line with spaces at its ends');
   assert.ok(script.trimEnd().endsWith(`hash\n----\n${playground.hash()}`), script);
   // The same script run by the engine (as `raftlab run` would): no mismatch, same hash.
-  const report = JSON.parse(core.runScript(script));
+  const report = JSON.parse(tools.runScript(script));
   assert.deepEqual(report.mismatches, []);
   assert.equal(report.stateHash, playground.hash());
   // Tampered: another hash expected, or another action, is a mismatch.
-  const tampered = JSON.parse(core.runScript(script.replace(/\n[0-9a-f]{16}\n?$/, '\n0000000000000000\n')));
+  const tampered = JSON.parse(tools.runScript(script.replace(/\n[0-9a-f]{16}\n?$/, '\n0000000000000000\n')));
   assert.equal(tampered.mismatches.length, 1);
 
   // Seek back: the actions after that moment are the recorded future, not in the script.
   const end = playground.nowMs();
   playground.seekMs(3100);
-  const past = playground.script();
+  const past = tools.replayScript(playground.scenarioJson());
   assert.doesNotMatch(past, /^release /m);
-  assert.equal(JSON.parse(core.runScript(past)).stateHash, playground.hash());
+  assert.equal(JSON.parse(tools.runScript(past)).stateHash, playground.hash());
   playground.seekMs(end);
-  assert.equal(playground.script(), script, 'back at the end: the same script');
+  assert.equal(tools.replayScript(playground.scenarioJson()), script, 'back at the end: the same script');
 });

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,9 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
+// What the page's first module does not carry (the run's text exports, the script runner) is
+// the on-demand module's (tools-wasm/), generated beside the core.
+const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 const script = readFileSync(
   fileURLToPath(new URL('../scripts/sim/determinism.txt', import.meta.url)), 'utf8');
 
@@ -23,7 +27,7 @@ function golden(command) {
 }
 
 test('a long run in wasm matches the native golden outputs, hash and trace', () => {
-  const report = JSON.parse(core.runScript(script));
+  const report = JSON.parse(tools.runScript(script));
   assert.equal(report.error, undefined);
   assert.deepEqual(report.mismatches, []);
   assert.equal(report.violation, null);
@@ -33,8 +37,8 @@ test('a long run in wasm matches the native golden outputs, hash and trace', () 
 });
 
 test('a malformed script is an error, not a crash', () => {
-  const report = JSON.parse(core.runScript('cluster voters=99\n----\n'));
+  const report = JSON.parse(tools.runScript('cluster voters=99\n----\n'));
   assert.match(report.error, /voters/);
-  const unknown = JSON.parse(core.runScript('cluster\n----\n\nexplode 3\n----\n'));
+  const unknown = JSON.parse(tools.runScript('cluster\n----\n\nexplode 3\n----\n'));
   assert.match(unknown.error, /unknown command 'explode'/);
 });

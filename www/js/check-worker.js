@@ -1,10 +1,10 @@
-// The history check's Web Worker: loads the checker's own wasm module (check-wasm/, not the
+// The history check's Web Worker: loads the on-demand wasm module (tools-wasm/, not the
 // page's first download: only a check needs it) and runs
 // `checkHistoryReport(json, budget)` off the main thread, so a long check never freezes the page.
 // Messages in: { id, json, budget }; out: { id, report } (the report's JSON text) or
 // { id, error } (a message for people). The page cancels a check by terminating this worker.
 
-import init, { checkHistoryReport } from '../pkg/raftlab_check.js';
+import init, { checkHistoryReport } from '../pkg/raftlab_tools.js';
 
 const ready = init();
 

@@ -1,7 +1,12 @@
 // "Share & export": the dialog that copies the embed code, downloads the run (scenario script,
 // scenario JSON), the clients' history (docs/history-format.md), the cluster picture as SVG and
 // the engine's other exports, and opens a run from a file. Every file's content comes from the
-// engine (or, for the picture, from the drawn SVG): nothing is recomputed here.
+// engine (or, for the picture, from the drawn SVG): nothing is recomputed here. The scenario
+// script, the Rust test, the etcd script and opening a script file are the on-demand tools
+// module's (`tools.js`), fetched when the dialog is first opened.
+
+import { errorText } from './controller.js';
+import { loadTools } from './tools.js';
 
 /**
  * Saves `text` as a file named `name` through a temporary link (no server involved).
@@ -87,10 +92,14 @@ export function setupExport(ctx, parts) {
   const say = (text) => { status.textContent = text; ctx.announce(text); };
   const stamp = () => `t${ctx.view.nowMs}ms`;
   const seed = () => String(ctx.config.seed ?? 'run');
+  // Fetched now, while the dialog is read, so a download's click rarely waits for it; a
+  // failure here is retried (and reported) by the click that needs the module.
+  loadTools().catch(() => {});
 
   /** Each download: its button's data-export name, the file, and where its text comes from. */
   const exports = {
-    'scenario-text': () => ['text/plain', `raftlab-seed${seed()}-${stamp()}.txt`, ctx.playground.script()],
+    'scenario-text': async () => ['text/plain', `raftlab-seed${seed()}-${stamp()}.txt`,
+      (await loadTools()).replayScript(ctx.playground.scenarioJson())],
     'scenario-json': () => ['application/json', `raftlab-seed${seed()}-${stamp()}.json`, ctx.playground.scenarioJson()],
     history: () => ['application/json', `raftlab-history-${stamp()}.json`, ctx.playground.history()],
     svg: () => {
@@ -98,15 +107,17 @@ export function setupExport(ctx, parts) {
       if (!(drawn instanceof SVGSVGElement)) throw new Error('the cluster picture is not drawn');
       return ['image/svg+xml', `raftlab-cluster-${stamp()}.svg`, standaloneSvg(drawn)];
     },
-    'rust-test': () => ['text/x-rust', `raftlab_regression_${stamp()}.rs`, ctx.playground.rustTest()],
-    'etcd-script': () => ['text/x-shellscript', `raftlab-etcd-${stamp()}.sh`, ctx.playground.etcdScript()],
+    'rust-test': async () => ['text/x-rust', `raftlab_regression_${stamp()}.rs`,
+      (await loadTools()).rustTest(ctx.playground.scenarioJson())],
+    'etcd-script': async () => ['text/x-shellscript', `raftlab-etcd-${stamp()}.sh`,
+      (await loadTools()).etcdScript(ctx.playground.scenarioJson())],
   };
   for (const button of dialog.querySelectorAll('button[data-export]')) {
     const name = /** @type {keyof typeof exports} */ (button.getAttribute('data-export'));
     const make = exports[name];
-    button.addEventListener('click', () => {
+    button.addEventListener('click', async () => {
       try {
-        const [type, fileName, text] = make();
+        const [type, fileName, text] = await make();
         download(fileName, text, type);
         say(`Saved ${fileName} (${text.length.toLocaleString('en')} characters).`);
       } catch (error) {
@@ -124,7 +135,7 @@ export function setupExport(ctx, parts) {
       return;
     }
     const text = await chosen.text();
-    const error = openText(ctx, text);
+    const error = await openText(ctx, text);
     if (error) say(`${chosen.name} could not be opened: ${error} Your run is unchanged.`);
     else {
       say(`Opened ${chosen.name}: t = ${ctx.view.nowMs} ms.`);
@@ -136,13 +147,23 @@ export function setupExport(ctx, parts) {
 }
 
 /**
- * Opens a run from a file's text; gives the refusal in words, or '' when it opened.
+ * Opens a run from a file's text; gives the refusal in words, or '' when it opened. A script
+ * is recorded as a run by the tools module, then opened from its scenario JSON.
  * @param {import('./types.js').Ctx} ctx @param {string} text
+ * @returns {Promise<string>}
  */
-function openText(ctx, text) {
+async function openText(ctx, text) {
   switch (fileKind(text)) {
     case 'link': return ctx.tryOpenLink(text.trim());
     case 'json': return ctx.tryOpenRun(() => ctx.bindings.Playground.fromScenarioJson(text));
-    default: return ctx.tryOpenRun(() => ctx.bindings.Playground.fromScript(text));
+    default: {
+      let json;
+      try {
+        json = (await loadTools()).scriptScenarioJson(text);
+      } catch (error) {
+        return errorText(error);
+      }
+      return ctx.tryOpenRun(() => ctx.bindings.Playground.fromScenarioJson(json));
+    }
   }
 }

@@ -1,7 +1,7 @@
 // The history view: the clients' operations on one key as bars on a time axis (one row per
 // client, a bar from call to return, Porcupine-style), and the linearizability checker's verdict.
 // The history comes from the engine (`playground.history()`, docs/history-format.md); the check
-// runs in a Web Worker over the checker's own wasm module (`checkHistoryReport`, loaded by the
+// runs in a Web Worker over the on-demand wasm module (`checkHistoryReport`, loaded by the
 // first check), so the page never freezes, and a long check can be cancelled (the worker is
 // terminated). On a violation the checker's shrunk operations, its longest partial
 // linearization (with the register value after each) and the operations it could not place are

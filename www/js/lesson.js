@@ -1,8 +1,11 @@
 // The guided-lesson player: a lesson is a text file in www/lessons/ (docs/lessons.md) that
-// the engine parses (`lessonJson`) and plays (`lessonActions`, `lessonDoAction`,
-// `lessonRunWait`); this module only shows it, one step at a time, and drives the run
+// the engine parses (`lessonJson` and `lessonPlans`, in the on-demand module that `tools.js`
+// loads) and plays (`lessonActions`, `lessonDoAction`, `lessonRunWait`, each given its step's
+// plan); this module only shows it, one step at a time, and drives the run
 // through the controller. Back really goes back: each step remembers where the run was when
 // it began and returns there through the timeline.
+
+import { loadTools } from './tools.js';
 
 /** The slowest pace a step's wait plays at (virtual ms per wall ms); the speed slider can
  * make it faster. */
@@ -52,7 +55,7 @@ export async function lessonIndex() {
  */
 export function mountLessons(parts, ctx, page) {
   const { menuButton, menu, menuList, menuClose, card } = parts;
-  /** @type {{ text: string, lesson: Lesson, at: number, starts: Array<{ step: number, ms: number }>,
+  /** @type {{ plans: string[], lesson: Lesson, at: number, starts: Array<{ step: number, ms: number }>,
    *           before: string[], state: string,
    *           picked: number | null, startedMs: number, end: string } | null} */
   let current = null;
@@ -93,14 +96,19 @@ export function mountLessons(parts, ctx, page) {
     const text = await response.text();
     /** @type {Lesson} */
     let lesson;
+    /** @type {string[]} each step's plan, what the engine's lesson calls take */
+    let plans;
     try {
-      lesson = JSON.parse(ctx.bindings.lessonJson(text));
+      // The parser is the on-demand module's; the first module plays each step from its plan.
+      const tools = await loadTools();
+      lesson = JSON.parse(tools.lessonJson(text));
+      plans = JSON.parse(tools.lessonPlans(text));
     } catch (error) {
       ctx.error(`The lesson could not be read: ${String(/** @type {any} */ (error)?.message ?? error)}`);
       return false;
     }
     if (!ctx.restart(lesson.config)) return false;
-    current = { text, lesson, at: -1, starts: [], before: [], state: 'idle', picked: null, startedMs: 0, end: '' };
+    current = { plans, lesson, at: -1, starts: [], before: [], state: 'idle', picked: null, startedMs: 0, end: '' };
     // The card drives time (play, step, the timeline are hidden); the speed and sharing stay.
     page.lock([...(lesson.controls ?? JSON.parse(ctx.bindings.actionKinds())), 'speed', 'link']);
     page.showPanels(lesson.panels);
@@ -124,7 +132,7 @@ export function mountLessons(parts, ctx, page) {
     current.starts[at] = { step: ctx.view.steps, ms: ctx.view.nowMs };
     let acts = [];
     try {
-      acts = JSON.parse(ctx.playground.lessonActions(current.text, at));
+      acts = JSON.parse(ctx.playground.lessonActions(current.plans[at]));
     } catch (error) {
       ctx.error(`Lesson step ${at + 1}: ${String(/** @type {any} */ (error)?.message ?? error)}`);
     }
@@ -185,7 +193,7 @@ export function mountLessons(parts, ctx, page) {
     if (!current) return 'held';
     let end;
     try {
-      end = ctx.playground.lessonRunWait(current.text, current.at, current.startedMs, ms);
+      end = ctx.playground.lessonRunWait(current.plans[current.at], current.startedMs, ms);
     } catch (error) {
       ctx.error(`Lesson step ${current.at + 1}: ${String(/** @type {any} */ (error)?.message ?? error)}`);
       end = 'timeout';
@@ -220,7 +228,7 @@ export function mountLessons(parts, ctx, page) {
     if (!current) return;
     let action = '';
     try {
-      action = ctx.playground.lessonDoAction(current.text, current.at);
+      action = ctx.playground.lessonDoAction(current.plans[current.at]);
     } catch (error) {
       ctx.error(`Lesson step ${current.at + 1}: ${String(/** @type {any} */ (error)?.message ?? error)}`);
       return;

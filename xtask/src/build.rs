@@ -1,8 +1,9 @@
 //! Builds the crate for wasm32, generates the JS bindings with the pinned wasm-bindgen and
 //! shrinks the wasm with wasm-opt from the npm `binaryen` package pinned in package-lock.json.
 //!
-//! Two wasm modules: the core (`raftlab`, the page's first load) and the linearizability checker
-//! (`raftlab_check`, check-wasm/, loaded on demand by the history check's Web Worker). Two
+//! Two wasm modules: the core (`raftlab`, the page's first load) and the on-demand tools
+//! (`raftlab_tools`, tools-wasm/: the checker, loaded by the history check's Web Worker, and the
+//! run's text exports and script runner, loaded by the Share & export dialog). Two
 //! outputs for each: `www/pkg/` (ES module for the page, `--target web` equivalent) and
 //! `wasm-node/` in cargo's target directory (CommonJS for the Node wasm tests). Both get the same
 //! optimized wasm, so the Node tests run what the page ships. `dist` copies `www/` to a static
@@ -36,18 +37,18 @@ struct Module {
     lib: &'static str,
 }
 
-/// The page's modules: the core every visit loads first, and the linearizability checker, which
-/// only the History tab's Web Worker loads when a check is asked for (check-wasm/). They are
-/// compiled one at a time: together, cargo would unify the library's features and give the
-/// checker module the page's exports too.
+/// The page's modules: the core every visit loads first, and the tools (tools-wasm/), which the
+/// History tab's Web Worker loads when a check is asked for and the Share & export dialog when
+/// first opened. They are compiled one at a time: together, cargo would unify the library's
+/// features and give the tools module the page's exports too.
 const MODULES: &[Module] = &[
     Module {
         package: "raftlab",
         lib: "raftlab",
     },
     Module {
-        package: "raftlab-check",
-        lib: "raftlab_check",
+        package: "raftlab-tools",
+        lib: "raftlab_tools",
     },
 ];
 

@@ -1,25 +1,25 @@
 //! `cargo xtask size` and the size-budget step of `cargo xtask test`: what the page costs to load.
 //!
 //! Size is deterministic, so it is a test, not a benchmark. What is measured is what is deployed:
-//! a dist build (`cargo xtask dist`: `www/` with its JS and CSS minified, xtask/src/minify.rs),
-//! made afresh in cargo's target directory. Every file is gzipped on its own at level 9, as a
-//! static server sends it, and the sum is held to [`FIRST_LOAD_BUDGET`]. The files counted are
-//! the ones a visit downloads before the cluster is drawn, found by reading the readable source
-//! in `www/` rather than by a list kept by hand (a new stylesheet or module is counted the day it
-//! is linked; dist has the same paths):
+//! a dist build (`cargo xtask dist`: `www/` with its JS bundled and minified and its CSS
+//! minified, xtask/src/minify.rs), made afresh in cargo's target directory. Every file is
+//! gzipped on its own at level 9, as a static server sends it, and the sum is held to
+//! [`FIRST_LOAD_BUDGET`]. The files counted are the ones a visit downloads before the cluster is
+//! drawn, found by reading the dist build rather than by a list kept by hand (a new stylesheet
+//! or module is counted the day it is linked):
 //!
 //! - `index.html` and what its `<link href>` and `<script src>` name, except the `nomodule`
 //!   fallback no module-capable browser downloads;
-//! - every JS module reached from those scripts by static `import`/`export ... from` lines;
+//! - every JS file reached from those scripts by static imports (in dist, the entry bundle and
+//!   the shared chunks it imports);
 //! - the core: `pkg/raftlab.js` (imported by `boot.js` at start) and `pkg/raftlab_bg.wasm`.
 //!
-//! Everything else (modules reached only by `import()` when first used, the history check's Web
-//! Worker and the checker's own wasm module it loads, `pkg/raftlab_check*`, lesson texts, the
-//! embedding example) loads on demand: it is printed for information and not counted; the
+//! Everything else (chunks reached only by `import()` when first used, the history check's Web
+//! Worker and the on-demand tools module it, the export dialog and the lesson player load,
+//! `pkg/raftlab_tools*`, lesson texts, the embedding example) loads on demand: it is printed for information and not counted; the
 //! second wasm module and its bindings are printed file by file.
 
 use crate::build::{make_dist, web_pkg_dir};
-use crate::proc::repo_root;
 use crate::target_dir::target_dir;
 use std::collections::BTreeSet;
 use std::fs;
@@ -29,11 +29,11 @@ use std::path::{Component, Path, PathBuf};
 /// the page reached, rounded up a little. Issue 13's goal is 120 KB; the README's "Page size"
 /// says how far off that is and why. Lower this when the page shrinks; raise it only with a
 /// reason in the commit message.
-pub const FIRST_LOAD_BUDGET: u64 = 603 * 1024;
+pub const FIRST_LOAD_BUDGET: u64 = 494 * 1024;
 
 /// The budget for the core wasm alone after wasm-opt, gzipped (part of the first load above).
-/// The checker's module (`pkg/raftlab_check_bg.wasm`) loads on demand and is not held to it.
-pub const WASM_BUDGET: u64 = 536 * 1024;
+/// The tools module (`pkg/raftlab_tools_bg.wasm`) loads on demand and is not held to it.
+pub const WASM_BUDGET: u64 = 441 * 1024;
 
 /// The gzip container's fixed cost around the deflate stream: a 10-byte header (no file name,
 /// as a server's on-the-fly compression writes it) and an 8-byte trailer (CRC-32, length).
@@ -56,7 +56,6 @@ fn gzipped_len(bytes: &[u8]) -> u64 {
 /// build from the wasm built last (`cargo xtask size`) or just now (the test step after the wasm
 /// build) and measures it.
 pub fn check_budget() -> Result<(), String> {
-    let www = repo_root().join("www");
     let wasm = web_pkg_dir().join("raftlab_bg.wasm");
     if !wasm.is_file() {
         return Err(format!(
@@ -66,7 +65,7 @@ pub fn check_budget() -> Result<(), String> {
     }
     let dist = target_dir().join("dist-size");
     make_dist(&dist)?;
-    let first = first_load_files(&www)?;
+    let first = first_load_files(&dist)?;
     let mut rows = Vec::new();
     for path in &first {
         rows.push(row(&dist, path)?);
@@ -141,9 +140,9 @@ fn row(dir: &Path, path: &str) -> Result<Row, String> {
     })
 }
 
-/// The files a first visit downloads, relative to `www/`, in a stable order: the page, its
-/// stylesheets and scripts in document order, then the modules they import (in the order the
-/// walk meets them), then the core.
+/// The files a first visit downloads, relative to the folder `www` (the dist build, or `www/`
+/// itself), in a stable order: the page, its stylesheets and scripts in document order, then the
+/// modules they import (in the order the walk meets them), then the core.
 fn first_load_files(www: &Path) -> Result<Vec<String>, String> {
     let html_path = www.join("index.html");
     let html =
@@ -170,7 +169,10 @@ fn first_load_files(www: &Path) -> Result<Vec<String>, String> {
         let text =
             fs::read_to_string(&file).map_err(|e| format!("read {}: {e}", file.display()))?;
         let dir = module.rsplit_once('/').map_or("", |(dir, _)| dir);
-        for spec in static_imports(&text) {
+        for spec in static_imports(&text)
+            .into_iter()
+            .chain(leading_imports(&text))
+        {
             let path = resolve(dir, &spec)?;
             if seen.insert(path.clone()) {
                 order.push(path.clone());
@@ -282,6 +284,31 @@ fn static_imports(text: &str) -> Vec<String> {
     specs
 }
 
+/// The specifiers of the static imports a minified module begins with (esbuild writes every
+/// import first, as `import{a as b}from"./x.js";` or `import"./x.js";`), up to the first
+/// other statement. A dynamic `import("./x.js")` is an expression, never one of them.
+fn leading_imports(text: &str) -> Vec<String> {
+    let mut specs = Vec::new();
+    let mut rest = text.trim_start();
+    while let Some(after) = rest.strip_prefix("import") {
+        if !after.starts_with(['{', '*', '"', '\'', ' ']) {
+            break;
+        }
+        let Some(end) = after.find(';') else { break };
+        let statement = &after[..end];
+        let spec = match statement.rfind("from") {
+            Some(at) => &statement[at + "from".len()..],
+            None => statement,
+        };
+        let spec = spec.trim().trim_matches(['"', '\'']);
+        if !spec.is_empty() {
+            specs.push(spec.to_string());
+        }
+        rest = after[end + 1..].trim_start();
+    }
+    specs
+}
+
 /// `'./x.js'` after `from` (or right after `import` for a bare side-effect import).
 fn module_specifier(statement: &str) -> Option<String> {
     let after = match statement.rfind(" from ") {
@@ -337,6 +364,17 @@ mod tests {
             static_imports(text),
             ["./a.js", "./b.js", "./side.js", "./d.js"]
         );
+    }
+
+    #[test]
+    fn leading_imports_read_a_minified_bundle() {
+        let text = "import{a as b,c}from\"./chunk-AB.js\";import\"./side.js\";import*as d from\"./d.js\";\
+                    function f(){return import(\"./later.js\")}import(\"./x.js\");";
+        assert_eq!(
+            leading_imports(text),
+            ["./chunk-AB.js", "./side.js", "./d.js"]
+        );
+        assert!(leading_imports("const x=import(\"./y.js\");").is_empty());
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub fn run_all() -> Result<(), String> {
             "--package",
             "raftlab",
             "--package",
-            "raftlab-check",
+            "raftlab-tools",
             "--target",
             "wasm32-unknown-unknown",
             "--",

@@ -72,6 +72,20 @@ impl Condition {
         }
     }
 
+    /// The words after `wait` that [`Condition::parse`] reads back as this condition.
+    pub fn source_words(&self) -> String {
+        match self {
+            Condition::Leader(None) => "leader".into(),
+            Condition::Leader(Some(id)) => format!("leader n{}", id.0),
+            Condition::Term(term) => format!("term {term}"),
+            Condition::Commit(index) => format!("commit {index}"),
+            Condition::Monitor => "monitor".into(),
+            Condition::Time(ms) => format!("time {ms}"),
+            Condition::Answered => "answered".into(),
+            Condition::Idle => "idle".into(),
+        }
+    }
+
     /// Whether it holds in `sim`, for a step that started at `step_started_ms`.
     pub fn holds(&self, sim: &Sim, step_started_ms: TimeMs) -> bool {
         match *self {

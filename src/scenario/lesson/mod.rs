@@ -30,6 +30,7 @@ pub mod node_ref;
 pub mod parse;
 pub mod player;
 pub mod runner;
+pub mod step_plan;
 
 use crate::sim::config::SimConfig;
 use condition::Condition;

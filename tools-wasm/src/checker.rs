@@ -1,5 +1,5 @@
-//! wasm-bindgen exports of the checker (see the crate comment for why they are a module of
-//! their own).
+//! wasm-bindgen exports of the checker (see the crate comment for why they are in the on-demand
+//! module).
 
 use raftlab::check::{self, CheckConfig};
 use wasm_bindgen::prelude::*;
@@ -19,6 +19,15 @@ pub fn generate_history_json(ops: u32, clients: u32, keys: u32, seed: u32) -> St
         Ok(history) => check::to_json(&history),
         Err(error) => serde_json::json!({ "error": error.to_string() }).to_string(),
     }
+}
+
+/// The checker's reference history (10,000 ops, 10 clients, 50 keys; `raftlab bench`'s), with a
+/// stale read appended when `violation`, as checker JSON.
+#[wasm_bindgen(js_name = benchHistoryJson)]
+pub fn bench_history_json(violation: bool) -> Result<String, JsError> {
+    raftlab::bench::histories::reference(violation)
+        .map(|history| check::to_json(&history))
+        .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The budgets for a check from the page: `budget` steps per key when given (see
