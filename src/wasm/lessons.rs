@@ -1,8 +1,8 @@
 //! Guided lessons on the page (docs/lessons.md): each step's actions and wait resolved against
-//! the page's live run. The lesson itself is parsed by the on-demand module (tools-wasm/:
-//! `lessonJson`, and `lessonPlans` for each step's plan), so the first download carries no
-//! lesson parser; a call here takes one step's plan text
-//! (`src/scenario/lesson/step_plan.rs`) and reads it again each time: it is a few lines, and
+//! the page's live run. The lesson itself is parsed by the small on-demand module
+//! (`raftlab_check`, built from tools-wasm/: `lessonJson`, and `lessonPlans` for each step's
+//! plan), so the first download carries no lesson parser; a call here takes one step's plan
+//! text (`src/scenario/lesson/step_plan.rs`) and reads it again each time: it is a few lines, and
 //! the page then holds no lesson state of ours.
 
 use super::playground::{Playground, whole};

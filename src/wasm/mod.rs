@@ -3,8 +3,10 @@
 //!
 //! These are the page's first download, so they hold what drawing and playing a run needs.
 //! What only the Share & export dialog or the tests ask for (the replay script, the etcd and
-//! Rust exports, opening a script file, the script runner, the checker) is the on-demand
-//! module's (tools-wasm/), which takes the run as `Playground.scenarioJson()`.
+//! Rust exports, opening a script file, the script runner, the checker, the lesson parser) is
+//! in the on-demand modules built from tools-wasm/ (the checker and the lesson parser in the
+//! small `raftlab_check`, the rest in the big `raftlab_tools`), which take the run as
+//! `Playground.scenarioJson()`.
 
 mod bench;
 mod catalog;

@@ -1,5 +1,6 @@
-//! wasm-bindgen exports of the checker (see the crate comment for why they are in the on-demand
-//! module).
+//! wasm-bindgen exports of the checker (feature `checker`, in both on-demand modules; see the
+//! crate comment): the History tab's worker needs only these, so they are in the small module
+//! that holds no simulator.
 
 use raftlab::check::{self, CheckConfig};
 use wasm_bindgen::prelude::*;

@@ -1,7 +1,9 @@
 //! wasm-bindgen exports of the lesson parser (docs/lessons.md). The page plays a lesson with
 //! the first module (`Playground.lessonActions`, `lessonRunWait`, ...), which takes each step's
 //! plan (`src/scenario/lesson/step_plan.rs`) rather than the lesson's text, so the parser is
-//! here, loaded when a lesson is opened, and not in every visit's first download.
+//! here (feature `lessons`), loaded when a lesson is opened, and not in every visit's first
+//! download. It is in the small on-demand module (`raftlab_check`), so opening a lesson does
+//! not download the big one's copy of the simulator.
 
 use raftlab::scenario::lesson::Lesson;
 use raftlab::scenario::lesson::step_plan::StepPlan;

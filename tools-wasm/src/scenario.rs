@@ -4,9 +4,12 @@
 //!
 //! They live here rather than in the page's first module because no first paint needs them:
 //! the script runner, the etcd and Rust writers and the checker they pull in are bytes every
-//! visitor would otherwise download. A run crosses as scenario JSON (docs/scenario-format.md),
-//! which the page's module writes (`Playground.scenarioJson`) and reads
-//! (`Playground.fromScenarioJson`), so the two modules share no memory and no objects.
+//! visitor would otherwise download. They are the feature `scenario`, built into the big
+//! on-demand module (`raftlab_tools`) only: replaying a run takes the simulator, which the small
+//! module (`raftlab_check`, for the History tab and lessons) is kept free of. A run crosses as
+//! scenario JSON (docs/scenario-format.md), which the page's module writes
+//! (`Playground.scenarioJson`) and reads (`Playground.fromScenarioJson`), so the modules share
+//! no memory and no objects.
 
 use raftlab::scenario::etcd_export::etcd_script;
 use raftlab::scenario::link::Scenario;

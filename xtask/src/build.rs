@@ -1,9 +1,11 @@
 //! Builds the crate for wasm32, generates the JS bindings with the pinned wasm-bindgen and
 //! shrinks the wasm with wasm-opt from the npm `binaryen` package pinned in package-lock.json.
 //!
-//! Two wasm modules: the core (`raftlab`, the page's first load) and the on-demand tools
-//! (`raftlab_tools`, tools-wasm/: the checker, loaded by the history check's Web Worker, and the
-//! run's text exports and script runner, loaded by the Share & export dialog). Two
+//! Three wasm modules: the core (`raftlab`, the page's first load) and two on-demand ones built
+//! from tools-wasm/ with different features: `raftlab_check` (the checker and the lesson parser,
+//! no simulator: loaded by the history check's Web Worker and the lesson player) and
+//! `raftlab_tools` (everything, with the simulator: the run's text exports and script runner,
+//! loaded by the Share & export dialog, and the Node tests' and benchmark's module). Two
 //! outputs for each: `www/pkg/` (ES module for the page, `--target web` equivalent) and
 //! `wasm-node/` in cargo's target directory (CommonJS for the Node wasm tests). Both get the same
 //! optimized wasm, so the Node tests run what the page ships. `dist` copies `www/` to a static
@@ -29,26 +31,46 @@ const WASM_PROFILE: &str = "wasm-release";
 /// rustc used from the module's `target_features` section (never `-all`: TOOLCHAIN.md).
 const WASM_OPT_ARGS: &[&str] = &["-Oz", "--strip-debug", "--strip-producers"];
 
-/// One wasm module the page loads: the cargo package that builds it and its library's name,
-/// which names its files (`NAME.wasm` from cargo, `pkg/NAME.js` and `pkg/NAME_bg.wasm` from
-/// wasm-bindgen).
+/// One wasm module the page loads: the cargo package that builds it, its library's name (which
+/// names cargo's `LIB.wasm`), the package features it is built with, and its own name, which
+/// names the files wasm-bindgen writes (`pkg/NAME.js` and `pkg/NAME_bg.wasm`).
 struct Module {
     package: &'static str,
     lib: &'static str,
+    /// `None`: the package's default features; `Some(list)`: only those.
+    features: Option<&'static str>,
+    name: &'static str,
 }
 
-/// The page's modules: the core every visit loads first, and the tools (tools-wasm/), which the
-/// History tab's Web Worker loads when a check is asked for and the Share & export dialog when
-/// first opened. They are compiled one at a time: together, cargo would unify the library's
-/// features and give the tools module the page's exports too.
+/// The features of tools-wasm/ in the small on-demand module (`raftlab_check`): the ones whose
+/// exports need no simulator.
+pub const SMALL_TOOLS_FEATURES: &str = "checker,lessons";
+
+/// The page's modules: the core every visit loads first; the small on-demand module, which the
+/// History tab's Web Worker loads when a check is asked for and the lesson player when a lesson
+/// is opened; and the big one (tools-wasm/ with every feature, a copy of the simulator in it),
+/// which the Share & export dialog loads when first opened. They are compiled one at a time:
+/// together, cargo would unify the library's features and give the tools modules the page's
+/// exports too. Both tools builds write the same `raftlab_tools.wasm`, so each is turned into
+/// its bindings before the next build replaces it.
 const MODULES: &[Module] = &[
     Module {
         package: "raftlab",
         lib: "raftlab",
+        features: None,
+        name: "raftlab",
     },
     Module {
         package: "raftlab-tools",
         lib: "raftlab_tools",
+        features: Some(SMALL_TOOLS_FEATURES),
+        name: "raftlab_check",
+    },
+    Module {
+        package: "raftlab-tools",
+        lib: "raftlab_tools",
+        features: None,
+        name: "raftlab_tools",
     },
 ];
 
@@ -92,23 +114,30 @@ fn compile_wasm(module: &Module) -> Result<PathBuf, String> {
     ensure_wasm_target()?;
     let build_id =
         output_of("git", &["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "dev".into());
+    let mut cargo = Command::new("cargo");
+    cargo.args([
+        "build",
+        "--lib",
+        "--profile",
+        WASM_PROFILE,
+        "--target",
+        TARGET,
+        "--package",
+        module.package,
+    ]);
+    if let Some(features) = module.features {
+        cargo.args(["--no-default-features", "--features", features]);
+    }
     run_step_with(
         &format!(
-            "build the wasm module {} (profile {WASM_PROFILE})",
-            module.package
+            "build the wasm module {} ({}, profile {WASM_PROFILE})",
+            module.name,
+            module.features.map_or_else(
+                || format!("package {}", module.package),
+                |features| format!("package {} with {features}", module.package)
+            )
         ),
-        Command::new("cargo")
-            .args([
-                "build",
-                "--lib",
-                "--profile",
-                WASM_PROFILE,
-                "--target",
-                TARGET,
-                "--package",
-                module.package,
-            ])
-            .env("RAFTLAB_BUILD_ID", build_id),
+        cargo.env("RAFTLAB_BUILD_ID", build_id),
     )?;
     let wasm = raw_wasm_path(module);
     if wasm.is_file() {
@@ -118,9 +147,10 @@ fn compile_wasm(module: &Module) -> Result<PathBuf, String> {
     }
 }
 
-fn generate(wasm: &Path, out: &Path, node: bool) -> Result<(), String> {
+/// Writes `NAME.js` and `NAME_bg.wasm` (named for the module, not for cargo's file) into `out`.
+fn generate(wasm: &Path, name: &str, out: &Path, node: bool) -> Result<(), String> {
     let mut bindgen = Bindgen::new();
-    bindgen.input_path(wasm).typescript(true);
+    bindgen.input_path(wasm).out_name(name).typescript(true);
     if node {
         bindgen.nodejs(true).map_err(|e| format!("{e:#}"))?;
     } else {
@@ -144,11 +174,11 @@ pub fn web_and_node() -> Result<(), String> {
         let wasm = compile_wasm(module)?;
         eprintln!(
             "\n==> generate JS bindings for {} (wasm-bindgen {})",
-            module.lib,
+            module.name,
             bindgen_version()
         );
-        generate(&wasm, &web_pkg_dir(), false)?;
-        generate(&wasm, &node_pkg_dir(), true)?;
+        generate(&wasm, module.name, &web_pkg_dir(), false)?;
+        generate(&wasm, module.name, &node_pkg_dir(), true)?;
         optimize_both(module)?;
     }
     // The repo's package.json says "type": "module"; the Node bindings are CommonJS.
@@ -161,7 +191,7 @@ pub fn web_and_node() -> Result<(), String> {
 /// wasm-bindgen writes the same wasm for both targets (only the JS glue differs), so one run
 /// serves both; should they ever differ, each is optimized on its own.
 fn optimize_both(module: &Module) -> Result<(), String> {
-    let file = format!("{}_bg.wasm", module.lib);
+    let file = format!("{}_bg.wasm", module.name);
     let web = web_pkg_dir().join(&file);
     let node = node_pkg_dir().join(&file);
     let read = |p: &Path| fs::read(p).map_err(|e| format!("read {}: {e}", p.display()));

@@ -55,6 +55,24 @@ pub fn run_all() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    run_step(
+        "cargo clippy for wasm32, the small on-demand module's features alone (raftlab_check)",
+        "cargo",
+        &[
+            "clippy",
+            "--lib",
+            "--package",
+            "raftlab-tools",
+            "--no-default-features",
+            "--features",
+            build::SMALL_TOOLS_FEATURES,
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     run_step("native tests", "cargo", &["test", "--workspace"])?;
     fuzz_campaign()?;
     build::web_and_node()?;
