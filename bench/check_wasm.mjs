@@ -4,8 +4,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-// The on-demand wasm module with the checker (tools-wasm/), as `cargo xtask build` writes it for Node.
-const modulePath = fileURLToPath(new URL('../target/wasm-node/raftlab_tools.js', import.meta.url));
+// The small on-demand wasm module with the checker (tools-wasm/ built as `raftlab_check`, what the
+// History tab's worker loads), as `cargo xtask build` writes it for Node.
+const modulePath = fileURLToPath(new URL('../target/wasm-node/raftlab_check.js', import.meta.url));
 const core = createRequire(import.meta.url)(modulePath);
 
 function median(values) {

@@ -12,8 +12,9 @@ if (!modulePath || !planText) {
   process.exit(2);
 }
 const core = createRequire(import.meta.url)(modulePath);
-// The checker is in the on-demand wasm module (tools-wasm/), generated beside the core.
-const checkModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
+// The checker is in the small on-demand wasm module (tools-wasm/ built as `raftlab_check`, what
+// the History tab's worker loads), generated beside the core.
+const checkModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
 const plan = JSON.parse(planText);
 
 /** Runs `work` `repeats` times; returns the best (least) wall time in ms and the last result

@@ -17,9 +17,13 @@ async function lessonList() {
   return response.json();
 }
 
-/** Opens the page on lesson `name`, paused, without the first-visit hint. */
-async function openLesson(name) {
+/**
+ * Opens the page on lesson `name`, paused, without the first-visit hint; `fetched` collects the
+ * path of every request the page makes.
+ */
+async function openLesson(name, fetched = []) {
   const { page, problems } = await openPage(browser);
+  page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
   await page.addInitScript(() => {
     try { localStorage.setItem('raftlab.firstVisitDone', '1'); } catch { /* ignore */ }
   });
@@ -37,10 +41,11 @@ const card = (page) => page.getByTestId('lesson-card');
 async function lessonOf(page, file) {
   return page.evaluate(async (f) => {
     const text = await (await fetch(`lessons/${f}`)).text();
-    // The lesson parser is the on-demand wasm module's (pkg/ is the same in www/ and dist).
-    const tools = await import(new URL('pkg/raftlab_tools.js', document.baseURI).href);
-    await tools.default();
-    return JSON.parse(tools.lessonJson(text));
+    // The lesson parser is the small on-demand wasm module's (pkg/ is the same in www/ and
+    // dist).
+    const parser = await import(new URL('pkg/raftlab_check.js', document.baseURI).href);
+    await parser.default();
+    return JSON.parse(parser.lessonJson(text));
   }, file);
 }
 
@@ -56,6 +61,15 @@ async function walkStep(page, step) {
   await c.locator('button.primary', { hasText: /Next ▸|Finish/ }).waitFor({ timeout: 60000 });
   return c.textContent();
 }
+
+test('a lesson loads the small on-demand module, not the big one with the simulator', async () => {
+  const fetched = [];
+  const { page, problems } = await openLesson('leader-election', fetched);
+  assert.ok(fetched.some((path) => path.endsWith('/pkg/raftlab_check_bg.wasm')), fetched.join(' '));
+  assert.ok(!fetched.some((path) => path.includes('/pkg/raftlab_tools')), fetched.join(' '));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
 
 test('every built-in lesson walks to its end in the page', async () => {
   const lessons = await lessonList();

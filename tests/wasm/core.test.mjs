@@ -13,8 +13,12 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
-// The checker is in the on-demand wasm module (tools-wasm/), generated beside the core.
-const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
+// The checker is in the small on-demand wasm module (tools-wasm/ built as `raftlab_check`, what
+// the History tab's worker loads), generated beside the core.
+const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
+// The run's text exports are in the big one (`raftlab_tools`, what the Share & export dialog
+// loads).
+const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 
 const cargoToml = readFileSync(fileURLToPath(new URL('../../Cargo.toml', import.meta.url)), 'utf8');
 const cargoVersion = /^version\s*=\s*"([^"]+)"/m.exec(cargoToml)?.[1];
@@ -41,9 +45,14 @@ test('fresh seeds are decimal u64 strings and differ between calls', () => {
 
 test('the checker and the run\'s text exports are not in the core module, which every visit loads first', () => {
   for (const name of ['checkHistoryJson', 'checkHistoryReport', 'PreparedHistory', 'generateHistoryJson',
-    'benchHistoryJson', 'replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript']) {
+    'benchHistoryJson']) {
     assert.equal(core[name], undefined, name);
     assert.equal(typeof checker[name], 'function', name);
+    assert.equal(typeof tools[name], 'function', name);
+  }
+  for (const name of ['replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript']) {
+    assert.equal(core[name], undefined, name);
+    assert.equal(typeof tools[name], 'function', name);
   }
   for (const method of ['script', 'etcdScript', 'rustTest']) {
     assert.equal(core.Playground.prototype[method], undefined, method);

@@ -14,9 +14,11 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
-// The lesson parser is the on-demand module's (tools-wasm/), generated beside the core; the
-// core plays each step from the plan that module writes.
-const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
+// The lesson parser is the small on-demand module's (tools-wasm/ built as `raftlab_check`, what
+// the lesson player loads), generated beside the core; the core plays each step from the plan
+// that module writes. The big one (`raftlab_tools`) has the parser too.
+const tools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
+const bigTools = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 const lessonsDir = new URL('../../www/lessons/', import.meta.url);
 const index = JSON.parse(readFileSync(new URL('index.json', lessonsDir), 'utf8'));
 
@@ -45,6 +47,19 @@ test('every built-in lesson parses to the JSON contract', () => {
 test('the lesson parser is not in the core module, which every visit loads first', () => {
   assert.equal(core.lessonJson, undefined);
   assert.equal(typeof tools.lessonJson, 'function');
+});
+
+test('the small module has the parser and the checker but none of the exports that replay a run', () => {
+  for (const name of ['lessonJson', 'lessonPlans', 'checkHistoryReport']) {
+    assert.equal(typeof tools[name], 'function', name);
+  }
+  for (const name of ['replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript']) {
+    assert.equal(tools[name], undefined, name);
+    assert.equal(typeof bigTools[name], 'function', name);
+  }
+  const text = readFileSync(new URL(index[0].file, lessonsDir), 'utf8');
+  assert.equal(tools.lessonPlans(text), bigTools.lessonPlans(text));
+  assert.equal(tools.lessonJson(text), bigTools.lessonJson(text));
 });
 
 test('a bad lesson is a JS error naming the line', () => {

@@ -12,8 +12,9 @@ if (!modulePath) {
   throw new Error('RAFTLAB_WASM_NODE is not set: run these tests through `cargo xtask test`');
 }
 const core = createRequire(import.meta.url)(modulePath);
-// The checker is in the on-demand wasm module (tools-wasm/), generated beside the core.
-const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
+// The checker is in the small on-demand wasm module (tools-wasm/ built as `raftlab_check`, what
+// the History tab's worker loads), generated beside the core.
+const checker = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
 
 test('the catalogue lists monitors 1-13 and the history checker, with kinds', () => {
   const list = JSON.parse(core.monitorCatalogue());

@@ -1,10 +1,11 @@
-// The history check's Web Worker: loads the on-demand wasm module (tools-wasm/, not the
-// page's first download: only a check needs it) and runs
+// The history check's Web Worker: loads the small on-demand wasm module (`raftlab_check`, built
+// from tools-wasm/ with the checker and the lesson parser and no simulator; not in the page's
+// first download: only a check needs it) and runs
 // `checkHistoryReport(json, budget)` off the main thread, so a long check never freezes the page.
 // Messages in: { id, json, budget }; out: { id, report } (the report's JSON text) or
 // { id, error } (a message for people). The page cancels a check by terminating this worker.
 
-import init, { checkHistoryReport } from '../pkg/raftlab_tools.js';
+import init, { checkHistoryReport } from '../pkg/raftlab_check.js';
 
 const ready = init();
 

@@ -2,8 +2,8 @@
 // scenario JSON), the clients' history (docs/history-format.md), the cluster picture as SVG and
 // the engine's other exports, and opens a run from a file. Every file's content comes from the
 // engine (or, for the picture, from the drawn SVG): nothing is recomputed here. The scenario
-// script, the Rust test, the etcd script and opening a script file are the on-demand tools
-// module's (`tools.js`), fetched when the dialog is first opened.
+// script, the Rust test, the etcd script and opening a script file are the big on-demand module's
+// (`pkg/raftlab_tools.js`, through `tools.js`), fetched when the dialog is first opened.
 
 import { errorText } from './controller.js';
 import { loadTools } from './tools.js';

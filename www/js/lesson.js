@@ -1,11 +1,12 @@
 // The guided-lesson player: a lesson is a text file in www/lessons/ (docs/lessons.md) that
-// the engine parses (`lessonJson` and `lessonPlans`, in the on-demand module that `tools.js`
-// loads) and plays (`lessonActions`, `lessonDoAction`, `lessonRunWait`, each given its step's
-// plan); this module only shows it, one step at a time, and drives the run
+// the engine parses (`lessonJson` and `lessonPlans`, in the small on-demand module
+// `pkg/raftlab_check.js` that `tools.js` loads: no simulator in it) and plays (`lessonActions`,
+// `lessonDoAction`, `lessonRunWait`, each given its step's plan); this module only shows it, one
+// step at a time, and drives the run
 // through the controller. Back really goes back: each step remembers where the run was when
 // it began and returns there through the timeline.
 
-import { loadTools } from './tools.js';
+import { loadLessonParser } from './tools.js';
 
 /** The slowest pace a step's wait plays at (virtual ms per wall ms); the speed slider can
  * make it faster. */
@@ -99,10 +100,11 @@ export function mountLessons(parts, ctx, page) {
     /** @type {string[]} each step's plan, what the engine's lesson calls take */
     let plans;
     try {
-      // The parser is the on-demand module's; the first module plays each step from its plan.
-      const tools = await loadTools();
-      lesson = JSON.parse(tools.lessonJson(text));
-      plans = JSON.parse(tools.lessonPlans(text));
+      // The parser is the small on-demand module's; the first module plays each step from its
+      // plan.
+      const parser = await loadLessonParser();
+      lesson = JSON.parse(parser.lessonJson(text));
+      plans = JSON.parse(parser.lessonPlans(text));
     } catch (error) {
       ctx.error(`The lesson could not be read: ${String(/** @type {any} */ (error)?.message ?? error)}`);
       return false;
