@@ -15,9 +15,10 @@
 //! - the core: `pkg/raftlab.js` (imported by `boot.js` at start) and `pkg/raftlab_bg.wasm`.
 //!
 //! Everything else (chunks reached only by `import()` when first used, the history check's Web
-//! Worker and the on-demand tools module it, the export dialog and the lesson player load,
-//! `pkg/raftlab_tools*`, lesson texts, the embedding example) loads on demand: it is printed for information and not counted; the
-//! second wasm module and its bindings are printed file by file.
+//! Worker, the two on-demand wasm modules: `pkg/raftlab_check*`, which the worker and the lesson
+//! player load, and `pkg/raftlab_tools*`, which the export dialog loads; lesson texts, the
+//! embedding example) loads on demand: it is printed for information and not counted; the
+//! on-demand wasm modules and their bindings are printed file by file.
 
 use crate::build::{make_dist, web_pkg_dir};
 use crate::target_dir::target_dir;
@@ -32,8 +33,20 @@ use std::path::{Component, Path, PathBuf};
 pub const FIRST_LOAD_BUDGET: u64 = 494 * 1024;
 
 /// The budget for the core wasm alone after wasm-opt, gzipped (part of the first load above).
-/// The tools module (`pkg/raftlab_tools_bg.wasm`) loads on demand and is not held to it.
+/// The on-demand modules (`pkg/raftlab_check_bg.wasm`, `pkg/raftlab_tools_bg.wasm`) are not
+/// held to it.
 pub const WASM_BUDGET: u64 = 441 * 1024;
+
+/// The budget for the small on-demand module's wasm after wasm-opt, gzipped
+/// (`pkg/raftlab_check_bg.wasm`: the checker and the lesson parser). Not part of the first load,
+/// but every lesson and the History tab's first check download it, so it is held apart from the
+/// big module (`pkg/raftlab_tools_bg.wasm`, with the simulator): a change that makes the
+/// checker or the parser reach the simulator fails here rather than quietly costing those
+/// visits hundreds of KB again.
+pub const CHECK_MODULE_BUDGET: u64 = 141 * 1024;
+
+/// The small on-demand module's wasm, as deployed.
+const CHECK_MODULE_WASM: &str = "pkg/raftlab_check_bg.wasm";
 
 /// The gzip container's fixed cost around the deflate stream: a 10-byte header (no file name,
 /// as a server's on-the-fly compression writes it) and an 8-byte trailer (CRC-32, length).
@@ -105,8 +118,16 @@ pub fn check_budget() -> Result<(), String> {
         "",
         later_total
     );
+    let check_gzipped = modules
+        .iter()
+        .find(|r| r.path == CHECK_MODULE_WASM)
+        .map(|r| r.gzipped)
+        .ok_or_else(|| {
+            format!("{CHECK_MODULE_WASM} is missing: build it first (cargo xtask build)")
+        })?;
     eprintln!(
-        "budgets: first load {total} of {FIRST_LOAD_BUDGET} bytes, wasm {wasm_gzipped} of {WASM_BUDGET} bytes"
+        "budgets: first load {total} of {FIRST_LOAD_BUDGET} bytes, wasm {wasm_gzipped} of {WASM_BUDGET} bytes, \
+         {CHECK_MODULE_WASM} {check_gzipped} of {CHECK_MODULE_BUDGET} bytes"
     );
     let mut over = Vec::new();
     if total > FIRST_LOAD_BUDGET {
@@ -117,6 +138,12 @@ pub fn check_budget() -> Result<(), String> {
     if wasm_gzipped > WASM_BUDGET {
         over.push(format!(
             "the wasm is {wasm_gzipped} bytes gzipped, over its budget of {WASM_BUDGET}"
+        ));
+    }
+    if check_gzipped > CHECK_MODULE_BUDGET {
+        over.push(format!(
+            "the small on-demand module is {check_gzipped} bytes gzipped, over its budget of \
+             {CHECK_MODULE_BUDGET} (does the checker or the lesson parser reach the simulator?)"
         ));
     }
     if over.is_empty() {
