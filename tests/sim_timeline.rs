@@ -391,7 +391,7 @@ fn seeks_in_a_thinned_run_match_a_straight_run_state_and_trace_hash() {
     let end = (t.sim().state_hash(), t.sim().trace().text_hash());
     let mut targets: Vec<u64> = raftlab::bench::recorded::seek_targets(end_ms.0, 6);
     targets.extend([end_ms.0 / 3, end_ms.0 - 1]);
-    let mut seeked: Vec<(u64, u64, u64)> = targets
+    let mut seeked: Vec<(u64, u64, Option<u64>)> = targets
         .into_iter()
         .map(|target| {
             assert_eq!(t.seek_ms(TimeMs(target)), RunEnd::Reached);

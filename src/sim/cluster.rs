@@ -420,6 +420,11 @@ impl Sim {
     pub fn fold_trace_hash(&mut self) {
         self.trace.fold_full_chunks();
     }
+    /// Stops keeping the trace's text hash ([`Trace::stop_hashing`]), for a run whose trace
+    /// hash nobody reads: no event, id or other hash changes.
+    pub fn stop_hashing_trace(&mut self) {
+        self.trace.stop_hashing();
+    }
     /// Client operations by id: every pending one and the last `ops_window` finished ones.
     pub fn ops(&self) -> &imbl::OrdMap<u64, std::sync::Arc<ClientOp>> {
         &self.ops

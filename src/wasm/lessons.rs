@@ -52,6 +52,8 @@ impl Playground {
         if let Some(config) = &step.restart {
             self.timeline = Timeline::new(config.clone())
                 .map_err(|e| JsError::new(&format!("line {}: bad cluster: {e}", step.line)))?;
+            // As every Playground's timeline (`Playground::over`): the page never reads it.
+            self.timeline.stop_hashing_trace();
             self.view_cache = Default::default();
         }
         let actions = player::resolve_acts(step, self.timeline.sim())
