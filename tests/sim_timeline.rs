@@ -381,7 +381,13 @@ fn seek_event_lands_right_after_the_step_that_wrote_it() {
 /// replayed events are hashed only when asked), so this pins that the laziness changes no hash.
 #[test]
 fn seeks_in_a_thinned_run_match_a_straight_run_state_and_trace_hash() {
-    let mut t = raftlab::bench::recorded::record(11).expect("records");
+    // The benchmark's shape, with the trace hash kept (`record` drops it, as the page does).
+    let mut t = Timeline::new(raftlab::sim::config::SimConfig {
+        voters: 5,
+        ..Default::default()
+    })
+    .expect("config");
+    raftlab::bench::recorded::record_on(&mut t, 11).expect("records");
     assert_eq!(
         t.checkpoint_count(),
         raftlab::sim::timeline::CHECKPOINTS_MAX,
@@ -391,7 +397,7 @@ fn seeks_in_a_thinned_run_match_a_straight_run_state_and_trace_hash() {
     let end = (t.sim().state_hash(), t.sim().trace().text_hash());
     let mut targets: Vec<u64> = raftlab::bench::recorded::seek_targets(end_ms.0, 6);
     targets.extend([end_ms.0 / 3, end_ms.0 - 1]);
-    let mut seeked: Vec<(u64, u64, u64)> = targets
+    let mut seeked: Vec<(u64, u64, Option<u64>)> = targets
         .into_iter()
         .map(|target| {
             assert_eq!(t.seek_ms(TimeMs(target)), RunEnd::Reached);

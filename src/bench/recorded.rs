@@ -9,12 +9,14 @@ use crate::sim::timeline::{RunEnd, Timeline};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-/// Records `minutes` simulated minutes on a fresh 5-node timeline (seed 1).
+/// Records `minutes` simulated minutes on a fresh 5-node timeline (seed 1), without the trace's
+/// text hash, as the page's Playground runs it.
 pub fn record(minutes: u64) -> Result<Timeline, String> {
     let mut timeline = Timeline::new(SimConfig {
         voters: 5,
         ..SimConfig::default()
     })?;
+    timeline.stop_hashing_trace();
     record_on(&mut timeline, minutes)?;
     Ok(timeline)
 }
@@ -84,5 +86,34 @@ mod tests {
         timeline.seek_ms(end_ms);
         assert_eq!(timeline.sim().steps(), end_step);
         assert_eq!(timeline.sim().state_hash(), hash_at_end);
+    }
+
+    #[test]
+    fn the_page_shape_without_the_trace_hash_runs_the_same_and_records_the_same_moments() {
+        let mut hashed = Timeline::new(SimConfig {
+            voters: 5,
+            ..SimConfig::default()
+        })
+        .expect("config");
+        record_on(&mut hashed, 1).expect("records");
+        let mut unhashed = record(1).expect("records");
+        assert!(hashed.sim().trace().text_hash().is_some());
+        assert_eq!(unhashed.sim().trace().text_hash(), None);
+        assert_eq!(unhashed.end(), hashed.end());
+        assert_eq!(unhashed.sim().state_hash(), hashed.sim().state_hash());
+        assert_eq!(
+            unhashed.sim().trace().to_text(),
+            hashed.sim().trace().to_text()
+        );
+        assert_eq!(unhashed.moments().len(), hashed.moments().len());
+        for t in seek_targets(hashed.end().1.0, 5) {
+            unhashed.seek_ms(TimeMs(t));
+            hashed.seek_ms(TimeMs(t));
+            assert_eq!(unhashed.sim().state_hash(), hashed.sim().state_hash());
+            assert_eq!(
+                unhashed.sim().trace().to_text(),
+                hashed.sim().trace().to_text()
+            );
+        }
     }
 }

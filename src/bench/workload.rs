@@ -40,14 +40,17 @@ pub struct Outcome {
     pub state_hash: String,
 }
 
-/// A cluster as `workload` configures it, writes not yet sent.
+/// A cluster as `workload` configures it, writes not yet sent. Its trace is recorded as the
+/// page records it: kept, without the text hash the page never reads (`Playground::over`).
 pub fn cluster(workload: &Workload) -> Result<Sim, String> {
-    Sim::new(SimConfig {
+    let mut sim = Sim::new(SimConfig {
         voters: workload.nodes,
         seed: workload.seed,
         monitors: workload.monitors,
         ..SimConfig::default()
-    })
+    })?;
+    sim.stop_hashing_trace();
+    Ok(sim)
 }
 
 /// Sends the next client write to `sim`: put number `n` (three clients in turn, 100 keys, all

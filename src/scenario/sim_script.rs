@@ -299,11 +299,10 @@ impl Runner {
             "trace-hash" => {
                 // A running hash: it covers the events that left the trace window too.
                 let trace = self.sim()?.trace();
-                Ok(format!(
-                    "{:016x} ({} events)",
-                    trace.text_hash(),
-                    trace.recorded_len()
-                ))
+                let hash = trace
+                    .text_hash()
+                    .map_or("not kept".to_string(), |h| format!("{h:016x}"));
+                Ok(format!("{hash} ({} events)", trace.recorded_len()))
             }
             "in-flight" => {
                 let sim = self.sim()?;

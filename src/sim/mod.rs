@@ -19,6 +19,7 @@ pub mod monitor;
 pub mod network;
 pub mod node;
 pub mod node_id;
+pub mod node_map;
 pub mod queue;
 pub mod read_context;
 pub mod rng;

@@ -173,6 +173,22 @@ impl Timeline {
         })
     }
 
+    /// Stops keeping the trace's text hash in the run and in every copy of it (the start, the
+    /// checkpoints, a replaced future): for the page's engine, which shows the state hash and
+    /// never the trace hash, and for which hashing every event's text was a tenth of a step
+    /// ([`crate::sim::trace::Trace::stop_hashing`]). No event, state or moment changes.
+    pub fn stop_hashing_trace(&mut self) {
+        self.sim.stop_hashing_trace();
+        self.initial.stop_hashing_trace();
+        let replaced = self
+            .replaced
+            .iter_mut()
+            .flat_map(|r| r.checkpoints.iter_mut());
+        for checkpoint in self.checkpoints.iter_mut().chain(replaced) {
+            checkpoint.stop_hashing_trace();
+        }
+    }
+
     /// Where the next checkpoint goes: the base spacing after the newest one.
     fn refresh_next_checkpoint(&mut self) {
         let base = self.checkpoint_every_steps;

@@ -372,6 +372,9 @@ pub struct Trace {
     sealed_hash: u64,
     /// How many of the window's newest full chunks are not in `sealed_hash` yet.
     unfolded: usize,
+    /// Whether the text hash is kept ([`Trace::stop_hashing`]): when not, no event is ever
+    /// formatted for it and [`Trace::text_hash`] has no answer.
+    hashing: bool,
 }
 
 impl Default for Trace {
@@ -397,7 +400,19 @@ impl Trace {
             dropped: 0,
             sealed_hash: FNV_OFFSET,
             unfolded: 0,
+            hashing: true,
         }
+    }
+
+    /// Stops keeping the text hash: events leave the window without being hashed, and
+    /// [`Trace::text_hash`] is `None` from now on. For a run whose trace hash nobody reads (the
+    /// page's timeline: the page shows the state hash, and the `trace-hash` command belongs to
+    /// scripts): formatting every event's text into the hash was a tenth of the page's step
+    /// (callgrind), and it is the same text the views format again for the few events they
+    /// show. Nothing else changes: the events, their ids and every other hash stay the same.
+    pub fn stop_hashing(&mut self) {
+        self.hashing = false;
+        self.unfolded = 0;
     }
 
     /// Whether events are kept (callers skip building expensive summaries otherwise).
@@ -422,10 +437,11 @@ impl Trace {
                 }
             }
             self.kept += 1;
-            if self
-                .chunks
-                .back()
-                .is_some_and(|last| last.len() == CHUNK_EVENTS)
+            if self.hashing
+                && self
+                    .chunks
+                    .back()
+                    .is_some_and(|last| last.len() == CHUNK_EVENTS)
             {
                 self.unfolded += 1;
             }
@@ -551,8 +567,12 @@ impl Trace {
     }
 
     /// The hash of the whole trace's text ([`Trace::to_text`] as if no event had left the
-    /// window): equal to `stable_hash` of that text, which is what the goldens pin.
-    pub fn text_hash(&self) -> u64 {
+    /// window): equal to `stable_hash` of that text, which is what the goldens pin. `None`
+    /// once [`Trace::stop_hashing`] was called.
+    pub fn text_hash(&self) -> Option<u64> {
+        if !self.hashing {
+            return None;
+        }
         let (first, _) = self.unfolded_chunks();
         // The unfolded full chunks, then the partial one: every event not yet in the hash.
         let hash = fnv_feed_events(
@@ -560,7 +580,7 @@ impl Trace {
             self.chunks.range(first..).flat_map(|chunk| chunk.iter()),
         );
         // `str`'s `Hash` ends with 0xff.
-        fnv_feed(hash, &[0xff])
+        Some(fnv_feed(hash, &[0xff]))
     }
 
     /// The events in the window as text, one event per line.
@@ -627,7 +647,7 @@ mod tests {
         assert_eq!(tail.kept_len(), 100, "only the partial last chunk stays");
         assert_eq!(tail.dropped_len(), 3 * CHUNK_EVENTS as u64);
         assert_eq!(tail.text_hash(), all.text_hash());
-        assert_eq!(tail.text_hash(), stable_hash(&all.to_text()));
+        assert_eq!(tail.text_hash(), Some(stable_hash(&all.to_text())));
         // Exactly at a chunk boundary the last (full) chunk stays.
         let mut full = Trace::new(true);
         fill(&mut full, 2 * CHUNK_EVENTS as u64);
@@ -637,7 +657,7 @@ mod tests {
         assert_eq!(one.text_hash(), full.text_hash());
         assert_eq!(
             full.text_hash(),
-            stable_hash(&full.to_text()),
+            Some(stable_hash(&full.to_text())),
             "a full last chunk is hashed once"
         );
         // The same events pushed on both: still the same hash, ids go on.
@@ -653,7 +673,7 @@ mod tests {
             }
         }
         assert_eq!(tail.text_hash(), all.text_hash());
-        assert_eq!(tail.text_hash(), stable_hash(&all.to_text()));
+        assert_eq!(tail.text_hash(), Some(stable_hash(&all.to_text())));
         assert_eq!(tail.next_id(), all.next_id());
         assert_eq!(tail.recorded_len(), all.recorded_len());
         // keep_last never goes below the asked count.
@@ -705,7 +725,7 @@ mod tests {
         assert_eq!(tail, kept);
         assert_eq!(kept.last().map(|e| e.id), Some(4999));
         // The hash covers every event, as the full text's stable hash (what goldens pin).
-        assert_eq!(all.text_hash(), stable_hash(&all.to_text()));
+        assert_eq!(all.text_hash(), Some(stable_hash(&all.to_text())));
         assert_eq!(windowed.text_hash(), all.text_hash());
         assert_ne!(windowed.to_text(), all.to_text());
         let from: Vec<u64> = windowed.events_from(4990).map(|e| e.id).collect();
@@ -742,11 +762,31 @@ mod tests {
                 tail.keep_last(round as usize * 10);
                 assert_eq!(tail.text_hash(), folding.text_hash(), "round {round}");
             }
-            let want = stable_hash(&plain.to_text());
+            let want = Some(stable_hash(&plain.to_text()));
             assert_eq!(plain.text_hash(), want, "round {round}");
             assert_eq!(folding.text_hash(), want, "round {round}");
             assert_eq!(windowed.text_hash(), want, "round {round}");
         }
+    }
+
+    /// A trace that stops hashing keeps the same events and ids, through eviction too, and
+    /// has no hash to give.
+    #[test]
+    fn a_trace_without_its_hash_keeps_the_same_events() {
+        let mut hashed = Trace::with_window(true, 700);
+        let mut unhashed = Trace::with_window(true, 700);
+        unhashed.stop_hashing();
+        for trace in [&mut hashed, &mut unhashed] {
+            fill(trace, 3_000);
+            trace.fold_full_chunks();
+            trace.keep_last(100);
+            fill(trace, 300);
+        }
+        assert_eq!(unhashed.to_text(), hashed.to_text());
+        assert_eq!(unhashed.recorded_len(), hashed.recorded_len());
+        assert_eq!(unhashed.next_id(), hashed.next_id());
+        assert_eq!(unhashed.text_hash(), None);
+        assert!(hashed.text_hash().is_some());
     }
 
     #[test]

@@ -38,6 +38,8 @@ impl Playground {
         if let Some(config) = &plan.restart {
             self.timeline = Timeline::new(config.clone())
                 .map_err(|e| JsError::new(&format!("line {}: bad cluster: {e}", plan.line)))?;
+            // As every Playground's timeline (`Playground::over`): the page never reads it.
+            self.timeline.stop_hashing_trace();
             self.view_cache = Default::default();
         }
         let sim = self.timeline.sim();

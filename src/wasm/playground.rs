@@ -51,8 +51,10 @@ pub(super) fn whole(value: f64, what: &str) -> Result<u64, JsError> {
 
 impl Playground {
     /// The page's engine over `timeline`, with the default view bounds (every constructor:
-    /// a config, a link, a scenario file, a script).
-    pub(super) fn over(timeline: Timeline) -> Playground {
+    /// a config, a link, a scenario file, a script). The page never reads the trace's text
+    /// hash (it shows the state hash), so the timeline stops keeping it: a tenth of a step.
+    pub(super) fn over(mut timeline: Timeline) -> Playground {
+        timeline.stop_hashing_trace();
         Playground {
             timeline,
             options: ViewOptions::default(),

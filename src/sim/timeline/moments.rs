@@ -10,8 +10,11 @@ use crate::raft::node::Role;
 use crate::sim::cluster::Sim;
 use crate::sim::queue::TimeMs;
 use crate::sim::trace::TraceKind;
+use gap_index::GapIndex;
 use serde::Serialize;
 use std::cmp::Reverse;
+
+mod gap_index;
 
 /// At most this many moments of each kind are kept.
 pub const MOMENTS_PER_KIND_MAX: usize = 2_048;
@@ -131,6 +134,8 @@ impl Glance {
 #[derive(Clone, Debug, Default)]
 pub struct Moments {
     lists: [Vec<Moment>; 4],
+    /// Per list, which moment the thinning drops next ([`GapIndex`]).
+    gaps: [GapIndex; 4],
 }
 
 impl Moments {
@@ -195,7 +200,8 @@ impl Moments {
             kind,
             text,
         });
-        super::thin(list, MOMENTS_PER_KIND_MAX, MOMENTS_RECENT, |m| m.step);
+        self.gaps[kind.index()]
+            .push_and_thin(list, MOMENTS_PER_KIND_MAX, MOMENTS_RECENT, |m| m.step);
     }
 
     /// The moments of `kind`, in step order.
@@ -221,6 +227,7 @@ impl Moments {
         for (list, out) in self.lists.iter_mut().zip(rest.lists.iter_mut()) {
             *out = list.split_off(list.partition_point(|m| m.step <= step));
         }
+        self.gaps.iter_mut().for_each(GapIndex::invalidate);
         rest
     }
 
@@ -229,6 +236,7 @@ impl Moments {
         for (list, more) in self.lists.iter_mut().zip(later.lists) {
             list.extend(more);
         }
+        self.gaps.iter_mut().for_each(GapIndex::invalidate);
     }
 
     /// How many moments are held, all kinds together.
