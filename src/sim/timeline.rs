@@ -48,6 +48,10 @@ pub const CHECKPOINTS_RECENT: usize = 8;
 /// apart do not share, and a moment's recent past comes back by replay. After a seek the
 /// views show the events from the checkpoint's tail on.
 pub const CHECKPOINT_TRACE_TAIL: usize = 0;
+/// A checkpoint that is due waits at most this many steps for a moment when the running nodes
+/// agree ([`Sim::nodes_agree`]): then the nodes' KV maps and logs are one shared copy in it,
+/// not one per node. Where checkpoints fall changes no state, only what they cost.
+pub const CHECKPOINT_WAIT_STEPS_MAX: u64 = 500;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -255,6 +259,8 @@ impl Timeline {
         self.note_end();
         if stepped
             && self.sim.steps() >= self.next_checkpoint_step
+            && (self.sim.nodes_agree()
+                || self.sim.steps() >= self.next_checkpoint_step + CHECKPOINT_WAIT_STEPS_MAX)
             && self.is_newest_checkpoint_point()
         {
             self.sim.share_equal_parts();
