@@ -381,13 +381,14 @@ fn seek_event_lands_right_after_the_step_that_wrote_it() {
 /// replayed events are hashed only when asked), so this pins that the laziness changes no hash.
 #[test]
 fn seeks_in_a_thinned_run_match_a_straight_run_state_and_trace_hash() {
-    // The benchmark's shape, with the trace hash kept (`record` drops it, as the page does).
+    // The benchmark's shape, with the trace hash kept (`record` drops it, as the page does);
+    // 22 minutes: more than 192 checkpoints even if each waited its 500 steps for the nodes.
     let mut t = Timeline::new(raftlab::sim::config::SimConfig {
         voters: 5,
         ..Default::default()
     })
     .expect("config");
-    raftlab::bench::recorded::record_on(&mut t, 11).expect("records");
+    raftlab::bench::recorded::record_on(&mut t, 22).expect("records");
     assert_eq!(
         t.checkpoint_count(),
         raftlab::sim::timeline::CHECKPOINTS_MAX,

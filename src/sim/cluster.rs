@@ -410,9 +410,12 @@ impl Sim {
         &self.trace
     }
     /// Drops the trace's old events down to about the last `events` (see [`Trace::keep_last`]):
-    /// no effect on the state or on any hash, only on what the views can show of the past.
+    /// no effect on the state or on any hash, only on what the views can show of the past. A
+    /// partial last chunk becomes this copy's own, exactly sized
+    /// ([`Trace::trim_partial_last_chunk`]): a timeline checkpoint is made so.
     pub fn keep_trace_tail(&mut self, events: usize) {
         self.trace.keep_last(events);
+        self.trace.trim_partial_last_chunk();
     }
     /// Folds the trace's full chunks into its hash now ([`Trace::fold_full_chunks`]): no
     /// effect on any hash. A timeline does it before copying the run for a checkpoint, so the

@@ -110,7 +110,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn shape(op: &ClientOp) -> Shape {
-    let Some(request) = &op.request else {
+    let Some(request) = &op.request() else {
         return Shape::Ignored(Ignored::Failed);
     };
     if op.state == OpState::Done && !op.ok {

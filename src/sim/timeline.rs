@@ -32,14 +32,18 @@ pub const CHECKPOINT_EVERY_STEPS: u64 = 2_000;
 /// At most this many checkpoints are held, so a long run's checkpoints take bounded memory.
 /// When there are more, one of the older ones is dropped where they stand closest together:
 /// the older checkpoints stay evenly spread, so a seek to any moment replays a bounded
-/// share of the run (see [`thin`]). Memory against seek time: on a one-hour run with 10 puts a
-/// second on 5 nodes (the page's `raftlab bench` run, 1.48 M steps; heap from the counting
-/// allocator, seek as CPU time on a loaded machine, so only roughly), with the nodes' equal
-/// parts shared ([`Sim::share_equal_parts`]): 64 checkpoints took 78 MB in all with seeks at
-/// p95 68 ms, 128 took 90 MB at 50 ms, 192 102 MB at 35 ms, 256 114 MB at 19 ms (before the
-/// sharing, 64 took 144 MB). Far-apart checkpoints share little: their union is most of what
-/// the hour wrote (client operations, Raft logs, MVCC histories, monitors' maps).
-pub const CHECKPOINTS_MAX: usize = 128;
+/// share of the run (see [`thin`]). Memory against seek time, on a one-hour run with 10 puts a
+/// second on 5 nodes (the `raftlab bench` run, 1.48 M steps; heap counted by a counting
+/// allocator, and the steps the bench's 200 seeks replay, both deterministic): 128
+/// checkpoints took 78.4 MB, seeks replaying p50 6,046 and p95 13,386 steps; 192 take 88.1 MB,
+/// p50 3,805 and p95 9,351 steps; 256 would take 98.4 MB. Each checkpoint past 128 costs about
+/// 150 KB: the KV maps and the histories' last chunks it alone holds (57 KB), the operations
+/// map's nodes (32 KB), its trace tail (22 KB), the logs' last chunks (20 KB). Before
+/// operations stopped keeping their request and proposal bytes, 128 took 89.9 MB (2026-12-03);
+/// before the nodes' equal parts were shared ([`Sim::share_equal_parts`]), 64 took 144 MB.
+/// Far-apart checkpoints share little: their union is most of what the hour wrote (client
+/// operations, Raft logs, MVCC histories, monitors' maps).
+pub const CHECKPOINTS_MAX: usize = 192;
 /// The newest this many checkpoints (every [`CHECKPOINT_EVERY_STEPS`] steps) are never
 /// thinned: the moments just behind the present, where "step back" goes, stay quick.
 pub const CHECKPOINTS_RECENT: usize = 8;
@@ -48,6 +52,10 @@ pub const CHECKPOINTS_RECENT: usize = 8;
 /// apart do not share, and a moment's recent past comes back by replay. After a seek the
 /// views show the events from the checkpoint's tail on.
 pub const CHECKPOINT_TRACE_TAIL: usize = 0;
+/// A checkpoint that is due waits at most this many steps for a moment when the running nodes
+/// agree ([`Sim::nodes_agree`]): then the nodes' KV maps and logs are one shared copy in it,
+/// not one per node. Where checkpoints fall changes no state, only what they cost.
+pub const CHECKPOINT_WAIT_STEPS_MAX: u64 = 500;
 /// Bound on steps for one seek or run, so a hostile target time cannot hang the page.
 pub const STEPS_PER_CALL_MAX: u64 = 5_000_000;
 
@@ -271,6 +279,8 @@ impl Timeline {
         self.note_end();
         if stepped
             && self.sim.steps() >= self.next_checkpoint_step
+            && (self.sim.nodes_agree()
+                || self.sim.steps() >= self.next_checkpoint_step + CHECKPOINT_WAIT_STEPS_MAX)
             && self.is_newest_checkpoint_point()
         {
             self.sim.share_equal_parts();
@@ -729,6 +739,59 @@ mod tests {
         }
         timeline.seek_ms(TimeMs(60_000));
         assert_eq!(timeline.sim().state_hash(), end_hash);
+    }
+
+    /// Operations derive their request and proposal bytes from the command: a retry taken
+    /// after a seek back (a fork) proposes the same bytes as in a straight run through the
+    /// same actions, and seeks inside the forked run still match it.
+    #[test]
+    fn a_retry_after_a_seek_back_forks_exactly_as_a_straight_run() {
+        let mut timeline = busy_minute();
+        assert_eq!(timeline.seek_ms(TimeMs(30_000)), RunEnd::Reached);
+        let write = timeline
+            .sim()
+            .ops()
+            .values()
+            .rev()
+            .find(|op| op.proposal.is_some() && op.state != crate::sim::client::OpState::Pending)
+            .map(|op| op.id)
+            .expect("a finished write");
+        timeline
+            .act(Action::Retry {
+                op: write,
+                node: NodeId(3),
+            })
+            .expect("a write can be retried");
+        timeline.run_until(TimeMs(45_000));
+        let mut straight = Timeline::new(timeline.sim().config().clone()).expect("config");
+        for recorded in timeline.actions() {
+            straight.run_until(recorded.at_ms);
+            straight.act(recorded.action.clone()).expect("replays");
+        }
+        straight.run_until(TimeMs(45_000));
+        assert_eq!(straight.sim().state_hash(), timeline.sim().state_hash());
+        assert_eq!(
+            straight.sim().trace().text_hash(),
+            timeline.sim().trace().text_hash()
+        );
+        let label = format!("(retry of op{write})");
+        assert!(
+            timeline
+                .sim()
+                .ops()
+                .values()
+                .any(|op| op.line.ends_with(&label)),
+            "the retry is an operation of the forked run"
+        );
+        for target in [31_000, 44_000, 30_500, 40_000] {
+            timeline.seek_ms(TimeMs(target));
+            straight.seek_ms(TimeMs(target));
+            assert_eq!(
+                straight.sim().state_hash(),
+                timeline.sim().state_hash(),
+                "{target}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::kv::watch::WatchId;
 use crate::raft::node::Role;
 use crate::raft::types::NodeId;
 use crate::sim::app::envelope;
-use crate::sim::client::{self, ClientOp, OpState, Route};
+use crate::sim::client::{self, ClientOp, OpState, Proposal, Route};
 use crate::sim::read_context::ReadContext;
 use crate::sim::trace::TraceKind;
 use std::sync::Arc;
@@ -44,7 +44,7 @@ impl Sim {
             node,
             line: line.to_string(),
             command: command.clone(),
-            request: request.clone(),
+            request_ms: self.now_ms,
             proposal: None,
             call_ms: self.now_ms,
             return_ms: None,
@@ -99,15 +99,19 @@ impl Sim {
                 }
             }
             (Route::Propose, Some(request)) => {
-                let command_bytes = if self.config.sessions {
+                let (command_bytes, proposal) = if self.config.sessions {
                     let seq = self.client_seq.entry(client).or_insert(0);
                     *seq += 1;
-                    Command::with_session(request, client, *seq).encode()
+                    let sequence = *seq;
+                    (
+                        Command::with_session(request, client, sequence).encode(),
+                        Proposal::Session { sequence },
+                    )
                 } else {
-                    Command::new(request).encode()
+                    (Command::new(request).encode(), Proposal::Plain)
                 };
                 if let Some(op) = self.ops.get_mut(&id).map(Arc::make_mut) {
-                    op.proposal = Some(command_bytes.clone());
+                    op.proposal = Some(proposal);
                 }
                 self.propose_for(id, node, &command_bytes);
             }
@@ -128,7 +132,7 @@ impl Sim {
                 ActionError(format!("there is no operation op{op}"))
             }
         })?;
-        let proposal = original.proposal.clone().ok_or_else(|| {
+        let proposal = original.proposal_bytes().ok_or_else(|| {
             ActionError(format!("op{op} is not a write; only writes are retried"))
         })?;
         let mut retry = ClientOp::clone(original);
@@ -213,7 +217,7 @@ impl Sim {
                 && op.node == id
                 && op.state == OpState::Pending
                 && op.read_index == Some(index)
-                && let Some(request) = op.request.clone()
+                && let Some(request) = op.request()
             {
                 ready.push((op.id, request));
             }
@@ -562,5 +566,78 @@ impl KvExecutor for ClusterView<'_> {
 
     fn endpoint_status(&self, endpoint: Option<&str>) -> Result<EndpointStatus, ExecError> {
         self.sim.endpoint_status(self.node_for(endpoint)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::raft::types::NodeId;
+    use crate::sim::action::Action;
+    use crate::sim::app::{envelope, open_envelope};
+    use crate::sim::cluster::Sim;
+    use crate::sim::config::SimConfig;
+    use crate::sim::queue::TimeMs;
+
+    /// An operation keeps its command and how it was proposed, not the request and its bytes:
+    /// what it derives must be exactly what went into the log, for writes and their retries
+    /// (a retry of a retry too), with and without sessions, and a lease grant's request keeps
+    /// the time it was first sent.
+    #[test]
+    fn an_operation_derives_the_very_bytes_it_proposed() {
+        for sessions in [true, false] {
+            let config = SimConfig {
+                voters: 3,
+                seed: 4,
+                sessions,
+                ..SimConfig::default()
+            };
+            let mut sim = Sim::new(config).expect("config");
+            sim.run_until(TimeMs(3_000), u64::MAX);
+            for (i, line) in ["put a 1", "put b 2", "lease grant 60", "del a", "get b"]
+                .iter()
+                .enumerate()
+            {
+                let action = Action::Console {
+                    client: 1 + i as u64 % 2,
+                    node: NodeId(1),
+                    line: line.to_string(),
+                };
+                sim.apply_action(&action).expect("sent");
+                sim.run_until(TimeMs(3_000 + 300 * (i as u64 + 1)), u64::MAX);
+            }
+            for (op, node) in [(0, NodeId(2)), (5, NodeId(3)), (2, NodeId(1))] {
+                sim.apply_action(&Action::Retry { op, node })
+                    .expect("a write");
+                sim.run_until(sim.now_ms().saturating_add(TimeMs(500)), u64::MAX);
+            }
+            let raft = sim.nodes()[&NodeId(1)].raft().expect("up");
+            let mut seen = 0;
+            for entry in raft.storage().all_entries() {
+                let (Some(id), _) = open_envelope(&entry.data) else {
+                    continue;
+                };
+                let op = &sim.ops()[&id];
+                let bytes = op.proposal_bytes().expect("a write proposed its bytes");
+                assert_eq!(
+                    &*entry.data,
+                    &envelope(id, &bytes)[..],
+                    "op{id} ({sessions})"
+                );
+                seen += 1;
+            }
+            assert_eq!(seen, 7, "four writes and three retries");
+            assert!(
+                sim.ops()[&4].proposal_bytes().is_none(),
+                "a read proposes nothing"
+            );
+            let grant = &sim.ops()[&2];
+            let retried = &sim.ops()[&7];
+            assert_eq!(
+                retried.request(),
+                grant.request(),
+                "a retry sends the same request"
+            );
+            assert!(retried.call_ms > grant.call_ms);
+        }
     }
 }

@@ -14,6 +14,21 @@ use crate::sim::node::{Machine, SimNode};
 use std::sync::Arc;
 
 impl Sim {
+    /// Whether every running node has applied the same entries and stored the same log (equal
+    /// applied and last indexes): then their KV maps and logs are equal and
+    /// [`Sim::share_equal_parts`] keeps one copy of each. Between two client writes the
+    /// followers often lag the leader by one applied entry; a copy of the run taken then keeps
+    /// a KV map per node. A timeline waits a little for this moment before it keeps a
+    /// checkpoint.
+    pub fn nodes_agree(&self) -> bool {
+        let mut running = self.nodes.values().filter_map(|node| {
+            node.raft()
+                .map(|raft| (node.app.applied(), raft.storage().last_index()))
+        });
+        let first = running.next();
+        running.all(|indexes| Some(indexes) == first)
+    }
+
     /// Makes the nodes share their equal MVCC history chunks and snapshot bytes (see the
     /// module's doc). Memory only: the state is unchanged.
     pub fn share_equal_parts(&mut self) {
