@@ -232,6 +232,10 @@ test('Share & export downloads the run, its history and its picture, and opens a
   const fresh = await openPlayground(context, { seed: 2, nodes: 3 });
   const before = await moment(fresh.page);
   await fresh.page.getByRole('button', { name: 'Share & export…' }).click();
+  // The dialog's module loads on this first click and wires the file input before the dialog
+  // opens; a person can only choose a file once it is open, so the test waits for that too
+  // (setting the hidden input at once raced the wiring and its change event went unheard).
+  await fresh.page.waitForSelector('#export-dialog[open]');
   await fresh.page.setInputFiles('#open-file', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(json.text.slice(0, 50)) });
   await fresh.page.waitForFunction(() => /could not be opened/.test(document.querySelector('[data-testid="export-status"]')?.textContent ?? ''));
   assert.match(await fresh.page.textContent('[data-testid="export-status"]'), /not valid.*Your run is unchanged/);
@@ -242,6 +246,7 @@ test('Share & export downloads the run, its history and its picture, and opens a
   // The scenario script opens too (recorded as the page records a run): the same moment.
   await fresh.page.evaluate(() => window.raftlab.ctx.restart({ voters: 3, seed: 2 }));
   await fresh.page.getByRole('button', { name: 'Share & export…' }).click();
+  await fresh.page.waitForSelector('#export-dialog[open]');
   await fresh.page.setInputFiles('#open-file', { name: script.name, mimeType: 'text/plain', buffer: Buffer.from(script.text) });
   await fresh.page.waitForFunction((hash) => document.querySelector('[data-testid="state-hash"]')?.textContent === hash, saved.hash);
   assert.deepEqual(await moment(fresh.page), saved, 'the script reaches the same moment');
