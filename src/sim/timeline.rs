@@ -642,6 +642,30 @@ mod tests {
         );
     }
 
+    /// A checkpoint keeps only the trace's newest chunk (at most 256 events,
+    /// [`CHECKPOINT_TRACE_TAIL`]), while the run's own window holds far more: the events before
+    /// a checkpoint come back by replay, and checkpoints do not each pay for a trace window.
+    #[test]
+    fn a_checkpoint_keeps_only_the_newest_chunk_of_the_trace() {
+        let mut timeline = Timeline::new(SimConfig::default()).expect("default config");
+        assert_eq!(timeline.run_until(TimeMs(120_000)), RunEnd::Reached);
+        assert!(
+            timeline.checkpoints.len() >= 3,
+            "{} checkpoints",
+            timeline.checkpoints.len()
+        );
+        let live = timeline.sim().trace().events().count();
+        assert!(live > 1_000, "the run's window holds {live} events");
+        for checkpoint in &timeline.checkpoints[1..] {
+            let kept = checkpoint.trace().events().count();
+            assert!(
+                (1..=256).contains(&kept),
+                "a checkpoint at step {} keeps {kept} events",
+                checkpoint.steps()
+            );
+        }
+    }
+
     #[test]
     fn a_run_stopped_by_the_step_cap_says_so_and_goes_on_when_called_again() {
         let mut timeline = Timeline::new(SimConfig::default()).expect("default config");
