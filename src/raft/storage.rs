@@ -107,7 +107,7 @@ impl MemStorage {
         if len == 0 || self.entries.ptr_eq(&other.entries) || len > other.entries.len() {
             return;
         }
-        if self.entries.iter().eq(other.entries.iter().take(len)) {
+        if equal_prefix(&self.entries, &other.entries, len) {
             self.entries = if len == other.entries.len() {
                 other.entries.clone()
             } else {
@@ -270,6 +270,46 @@ pub fn share_bytes(mine: &mut std::sync::Arc<[u8]>, theirs: &std::sync::Arc<[u8]
     true
 }
 
+/// Whether the first `len` items of `a` and `b` are equal (false when either is shorter).
+///
+/// Compared leaf by leaf: where both vectors hold the same leaf at the same place (they share
+/// it, as logs shared at the last checkpoint share everything but the entries appended since),
+/// its items are the same memory and are not compared one by one. An item-by-item walk of two
+/// nodes' logs at every checkpoint was 3% of the page's step over a 300 sim s run (callgrind).
+fn equal_prefix<A: Clone + PartialEq>(
+    a: &imbl::Vector<A>,
+    b: &imbl::Vector<A>,
+    len: usize,
+) -> bool {
+    if a.len() < len || b.len() < len {
+        return false;
+    }
+    let (mut left_leaves, mut right_leaves) = (a.leaves(), b.leaves());
+    let (mut left, mut right): (&[A], &[A]) = (&[], &[]);
+    let mut remaining = len;
+    while remaining > 0 {
+        if left.is_empty() {
+            let Some(leaf) = left_leaves.next() else {
+                return false;
+            };
+            left = leaf;
+        }
+        if right.is_empty() {
+            let Some(leaf) = right_leaves.next() else {
+                return false;
+            };
+            right = leaf;
+        }
+        let n = left.len().min(right.len()).min(remaining);
+        if !std::ptr::eq(left.as_ptr(), right.as_ptr()) && left[..n] != right[..n] {
+            return false;
+        }
+        left = &left[n..];
+        right = &right[n..];
+        remaining -= n;
+    }
+    true
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +353,52 @@ mod tests {
             other.share_entries_with(&leader);
             assert!(!other.entries.ptr_eq(&leader.entries));
             assert!(other.all_entries().eq(expected.iter()));
+        }
+    }
+
+    /// Vectors built apart, cloned and then grown, split and joined: `equal_prefix` answers
+    /// what an item-by-item comparison answers, for every prefix length.
+    #[test]
+    fn equal_prefix_answers_as_an_item_by_item_comparison() {
+        // A small xorshift: the Raft core's tests do not reach into the simulator's streams.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut vectors: Vec<imbl::Vector<u64>> = vec![(0..300).collect()];
+        for round in 0..200 {
+            let mut v = vectors[(next() % vectors.len() as u64) as usize].clone();
+            match round % 4 {
+                0 => v.extend((0..next() % 100).map(|i| i % 7)),
+                1 => {
+                    let at = (next() % (v.len() as u64 + 1)) as usize;
+                    v.truncate(at);
+                }
+                2 => {
+                    let at = (next() % (v.len() as u64 + 1)) as usize;
+                    v = v.skip(at);
+                }
+                _ => {
+                    let at = (next() % (v.len() as u64 + 1)) as usize;
+                    if let Some(item) = v.get_mut(at) {
+                        *item += 1;
+                    }
+                }
+            }
+            vectors.push(v);
+        }
+        for a in vectors.iter().step_by(7) {
+            for b in vectors.iter().step_by(5) {
+                for len in [0, 1, 63, 64, 65, 150, 299, 300, 301, 400] {
+                    let expected = a.len() >= len
+                        && b.len() >= len
+                        && a.iter().take(len).eq(b.iter().take(len));
+                    assert_eq!(equal_prefix(a, b, len), expected, "len {len}");
+                }
+            }
         }
     }
 

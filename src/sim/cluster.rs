@@ -354,12 +354,9 @@ impl Sim {
             let violation = monitor.check(&self.nodes, self.now_ms, self.trace.next_id());
             (violation, monitor.sizes())
         };
-        let found = self.monitor.check_changed(
-            &self.nodes,
-            |id| changed.contains(id),
-            self.now_ms,
-            self.trace.next_id(),
-        );
+        let found =
+            self.monitor
+                .check_changed(&self.nodes, changed, self.now_ms, self.trace.next_id());
         #[cfg(test)]
         assert_eq!(
             (&found, self.monitor.sizes()),

@@ -9,7 +9,9 @@ use crate::raft::message::Message;
 use crate::raft::node::{Event, Role};
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
+use crate::sim::node_map::Changed;
 use crate::sim::queue::TimeMs;
+use prune::Floors;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -74,6 +76,7 @@ mod catalogue;
 #[cfg(test)]
 mod changed_check_tests;
 mod consequences;
+mod prune;
 mod rules;
 mod structure;
 mod view;
@@ -122,6 +125,9 @@ pub struct Monitor {
     /// The floor and the newest committed index of the last prune: while both stay, the four
     /// maps by index hold nothing to forget (every record is made at or above the floor).
     pruned: Option<(Index, Option<Index>)>,
+    /// Each node's snapshot floor and durable term as the pruning last read them: a step
+    /// re-reads only the nodes it changed.
+    floors: Floors,
     /// Rule monitors (11-13) switched off: runs go on until the harm itself shows.
     rules_off: bool,
     /// Every monitor switched off (`SimConfig::monitors`, a benchmark's setting): each hook
@@ -322,20 +328,21 @@ impl Monitor {
         // The full check also forgets what it can without the shortcut of `pruned`, so the
         // tests that compare the two checks prove the shortcut forgets the same.
         self.pruned = None;
-        self.check_changed(nodes, |_| true, now, event_id)
+        self.check_changed(nodes, Changed::ALL, now, event_id)
     }
 
     /// [`Monitor::check`] for a caller that knows which nodes changed since the last check:
-    /// the per-node checks run only on nodes for which `changed` holds, in id order as
-    /// [`Monitor::check`] runs them. On a node that did not change they find nothing and
-    /// remember nothing new (its indexes are the ones they compared and recorded last time,
-    /// and a violation would have frozen the run then), so the answer is the same; the
-    /// simulator's step changes one node or two of up to nine, and these checks on every node
-    /// were the largest part of the monitors' cost. `prune` still reads every node.
+    /// the per-node checks run only on the `changed` nodes, in id order as [`Monitor::check`]
+    /// runs them. On a node that did not change they find nothing and remember nothing new
+    /// (its indexes are the ones they compared and recorded last time, and a violation would
+    /// have frozen the run then), so the answer is the same; the simulator's step changes one
+    /// node or two of up to nine, and these checks on every node were the largest part of the
+    /// monitors' cost. The changed nodes are looked up by id, not found by a walk of the map,
+    /// and the pruning reads only them too (see [`prune`]).
     pub fn check_changed<N: NodeView>(
         &mut self,
         nodes: &BTreeMap<NodeId, N>,
-        changed: impl Fn(NodeId) -> bool,
+        changed: Changed,
         now: TimeMs,
         event_id: u64,
     ) -> Option<Violation> {
@@ -343,82 +350,30 @@ impl Monitor {
             return None;
         }
         if self.pending.is_none() {
-            for node in nodes.values().filter(|node| changed(node.id())) {
-                self.check_node(node, nodes, now);
-                if self.pending.is_some() {
-                    break;
+            match changed.ids() {
+                Some(ids) => {
+                    for node in ids.filter_map(|id| nodes.get(&id)) {
+                        self.check_node(node, nodes, now);
+                        if self.pending.is_some() {
+                            break;
+                        }
+                    }
+                }
+                None => {
+                    for node in nodes.values() {
+                        self.check_node(node, nodes, now);
+                        if self.pending.is_some() {
+                            break;
+                        }
+                    }
                 }
             }
-            self.prune(nodes);
+            self.prune(nodes, changed);
         }
         let mut violation = self.pending.take()?;
         violation.event_id = event_id;
         self.pending = Some(violation.clone());
         Some(violation)
-    }
-
-    /// Forgets what no check can look at again, so the monitors' memory follows the state,
-    /// not the run. Every node (up or down, voter or spare) holds a durable snapshot at or
-    /// above `floor`, and a node only persists, commits, applies or restores above its
-    /// snapshot, so per-index records below `floor` are never consulted again (the newest
-    /// committed index is kept: reads compare with it). Likewise no node can vote or lead in a
-    /// term below every node's durable term.
-    fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
-        // One walk of the nodes for both bounds (this runs at every step).
-        let mut floor: Option<Index> = None;
-        let mut lowest_term: Option<Term> = None;
-        for n in nodes.values() {
-            let store = n.durable();
-            let durable = store.map_or(Index(0), |d| d.first_index().prev());
-            let running = n
-                .running()
-                .map_or(durable, |r| r.raft().log().first_index().prev());
-            let node_floor = durable.min(running);
-            floor = Some(floor.map_or(node_floor, |f| f.min(node_floor)));
-            let term = store.map_or(Term(0), |d| d.hard_state().term);
-            lowest_term = Some(lowest_term.map_or(term, |t| t.min(term)));
-        }
-        let floor = floor.unwrap_or(Index(0));
-        let lowest_term = lowest_term.unwrap_or(Term(0));
-        let newest_committed = self.committed.get_max().map(|(i, _)| *i);
-        if self.pruned != Some((floor, newest_committed)) {
-            self.pruned = Some((floor, newest_committed));
-            self.prune_below(floor, newest_committed);
-        }
-        while let Some(entry) = self.leaders.first_entry()
-            && *entry.key() < lowest_term
-        {
-            entry.remove();
-        }
-        if self.votes_min_term.is_some_and(|min| min < lowest_term) {
-            self.votes.retain(|(_, term), _| *term >= lowest_term);
-            self.votes_min_term = self.votes.keys().map(|(_, term)| *term).min();
-        }
-    }
-
-    /// Forgets the per-index records below `floor` (but the newest committed index).
-    fn prune_below(&mut self, floor: Index, newest_committed: Option<Index>) {
-        while let Some(&(index, _)) = self.committed.get_min()
-            && index < floor
-            && Some(index) != newest_committed
-        {
-            self.committed.remove(&index);
-        }
-        while let Some(&(key, _)) = self.seen.get_min()
-            && key.0 < floor
-        {
-            self.seen.remove(&key);
-        }
-        while let Some(&(index, _)) = self.applied.get_min()
-            && index < floor
-        {
-            self.applied.remove(&index);
-        }
-        while let Some(&(index, _)) = self.state_at.get_min()
-            && index < floor
-        {
-            self.state_at.remove(&index);
-        }
     }
 
     /// The per-node checks after a step, in the order that makes later ones meaningful: index

@@ -45,6 +45,24 @@ impl Changed {
     pub fn contains(self, id: NodeId) -> bool {
         self.all || (id.0 < 64 && self.bits & (1 << id.0) != 0)
     }
+
+    /// The ids noted, in increasing order, or None when every node counts as changed: a
+    /// caller that walks only these looks up one or two nodes instead of walking the whole map
+    /// (a walk of the `BTreeMap` after every step was a fifth of the monitors' cost).
+    pub fn ids(self) -> Option<impl Iterator<Item = NodeId>> {
+        if self.all {
+            return None;
+        }
+        let mut bits = self.bits;
+        Some(std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let id = bits.trailing_zeros();
+            bits &= bits - 1;
+            Some(NodeId(u64::from(id)))
+        }))
+    }
 }
 
 impl NodeMap {
@@ -93,8 +111,13 @@ mod tests {
         assert!(changed.contains(NodeId(3)));
         assert!(!changed.contains(NodeId(2)));
         assert!(!changed.contains(NodeId(64)));
+        changed.note(NodeId(1));
+        changed.note(NodeId(63));
+        let ids: Option<Vec<NodeId>> = changed.ids().map(Iterator::collect);
+        assert_eq!(ids, Some(vec![NodeId(1), NodeId(3), NodeId(63)]));
         changed.note(NodeId(64));
         assert!(changed.contains(NodeId(2)), "an id past the bits marks all");
+        assert!(changed.ids().is_none(), "all: no list of ids");
         assert!(Changed::ALL.contains(NodeId(u64::MAX)));
     }
 

@@ -529,7 +529,25 @@ impl Trace {
     /// timeline asks for the newest events after every step: a scan from the window's start
     /// cost about 8% of a recorded run's instructions.
     pub fn events_from(&self, id: u64) -> impl Iterator<Item = &TraceEvent> {
-        self.events_after_prefix(move |e| e.id < id)
+        let (skip, first) = self
+            .newest_from(id)
+            .unwrap_or_else(|| self.prefix_end(|e| e.id < id));
+        self.events_starting(skip, first)
+    }
+
+    /// [`Trace::events_from`]'s start when `id` is in the newest chunk and sits where the ids
+    /// say (each event's id is its place in the trace): the timeline asks for the events of the
+    /// last step after every step, and the binary search over the window's chunks was most of
+    /// that. None sends the caller to the search, which gives the same answer.
+    fn newest_from(&self, id: u64) -> Option<(usize, &[TraceEvent])> {
+        let newest = self.chunks.back()?;
+        let at = usize::try_from(id.checked_sub(newest.first()?.id)?).ok()?;
+        let fits = match at.checked_sub(1) {
+            None => true,
+            Some(before) => newest.get(before).is_some_and(|e| e.id < id),
+        };
+        let starts_here = newest.get(at).is_none_or(|e| e.id >= id);
+        (fits && starts_here).then(|| (self.chunks.len() - 1, newest.get(at..).unwrap_or(&[])))
     }
 
     /// The recorded events in the window at or after virtual time `ms`, oldest first, so
@@ -548,6 +566,13 @@ impl Trace {
         &self,
         before: impl Fn(&TraceEvent) -> bool,
     ) -> impl Iterator<Item = &TraceEvent> {
+        let (skip, first) = self.prefix_end(before);
+        self.events_starting(skip, first)
+    }
+
+    /// Where [`Trace::events_after_prefix`] starts: the chunk (by place in the window) and the
+    /// part of it after the prefix.
+    fn prefix_end(&self, before: impl Fn(&TraceEvent) -> bool) -> (usize, &[TraceEvent]) {
         let skip = self
             .chunks
             .partition_point(|chunk| chunk.last().is_some_and(&before));
@@ -556,6 +581,15 @@ impl Trace {
             .get(skip)
             .and_then(|chunk| chunk.get(chunk.partition_point(&before)..))
             .unwrap_or(&[]);
+        (skip, first)
+    }
+
+    /// The events of `first` (part of chunk `skip`), then those of every later chunk.
+    fn events_starting<'a>(
+        &'a self,
+        skip: usize,
+        first: &'a [TraceEvent],
+    ) -> impl Iterator<Item = &'a TraceEvent> {
         first.iter().chain(
             self.chunks
                 .iter()

@@ -118,7 +118,9 @@ impl Playground {
     /// 2,048 per kind; older ones are thinned).
     pub fn moments(&self, kind_name: &str) -> Result<JsValue, JsError> {
         let list = self.timeline.moments().of_kind(kind(kind_name)?);
-        js_sys::JSON::parse(&serde_json::to_string(list).map_err(|e| JsError::new(&e.to_string()))?)
-            .map_err(|_| JsError::new("moments: JSON.parse refused them"))
+        js_sys::JSON::parse(
+            &serde_json::to_string(&list).map_err(|e| JsError::new(&e.to_string()))?,
+        )
+        .map_err(|_| JsError::new("moments: JSON.parse refused them"))
     }
 }

@@ -10,10 +10,12 @@ use crate::raft::node::Role;
 use crate::sim::cluster::Sim;
 use crate::sim::queue::TimeMs;
 use crate::sim::trace::TraceKind;
+use chunk_list::ChunkList;
 use gap_index::GapIndex;
 use serde::Serialize;
 use std::cmp::Reverse;
 
+mod chunk_list;
 mod gap_index;
 
 /// At most this many moments of each kind are kept.
@@ -131,9 +133,12 @@ impl Glance {
 }
 
 /// The index: one list per kind, each in step order.
+///
+/// The lists are kept in chunks ([`ChunkList`]): once a kind is full, every push drops one
+/// moment from the middle of its older part, and one `Vec` moved the whole tail behind it.
 #[derive(Clone, Debug, Default)]
 pub struct Moments {
-    lists: [Vec<Moment>; 4],
+    lists: [ChunkList<Moment>; 4],
     /// Per list, which moment the thinning drops next ([`GapIndex`]).
     gaps: [GapIndex; 4],
 }
@@ -204,21 +209,23 @@ impl Moments {
             .push_and_thin(list, MOMENTS_PER_KIND_MAX, MOMENTS_RECENT, |m| m.step);
     }
 
-    /// The moments of `kind`, in step order.
-    pub fn of_kind(&self, kind: MomentKind) -> &[Moment] {
-        &self.lists[kind.index()]
+    /// The moments of `kind`, in step order (a copy: the page asks for the list only when it
+    /// shows it).
+    pub fn of_kind(&self, kind: MomentKind) -> Vec<Moment> {
+        self.lists[kind.index()].iter().cloned().collect()
     }
 
     /// The first moment of `kind` after step `from_step`.
     pub fn next(&self, kind: MomentKind, from_step: u64) -> Option<&Moment> {
-        let list = self.of_kind(kind);
+        let list = &self.lists[kind.index()];
         list.get(list.partition_point(|m| m.step <= from_step))
     }
 
     /// The last moment of `kind` before step `from_step`.
     pub fn previous(&self, kind: MomentKind, from_step: u64) -> Option<&Moment> {
-        let list = self.of_kind(kind);
-        list[..list.partition_point(|m| m.step < from_step)].last()
+        let list = &self.lists[kind.index()];
+        let before = list.partition_point(|m| m.step < from_step);
+        list.get(before.checked_sub(1)?)
     }
 
     /// Removes and returns the moments after step `step` (a fork dropped that future).
@@ -234,14 +241,14 @@ impl Moments {
     /// Appends `later` (all after the moments held).
     pub(super) fn extend(&mut self, later: Moments) {
         for (list, more) in self.lists.iter_mut().zip(later.lists) {
-            list.extend(more);
+            list.append(more);
         }
         self.gaps.iter_mut().for_each(GapIndex::invalidate);
     }
 
     /// How many moments are held, all kinds together.
     pub fn len(&self) -> usize {
-        self.lists.iter().map(Vec::len).sum()
+        self.lists.iter().map(ChunkList::len).sum()
     }
 
     /// Whether no moment is held.

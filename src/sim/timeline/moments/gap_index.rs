@@ -2,6 +2,7 @@
 //! neighbours are closest together (the oldest on a tie); this finds that item with a few map
 //! operations per push instead of a scan of the list.
 
+use super::chunk_list::ChunkList;
 use std::collections::BTreeSet;
 
 /// The merged gaps of a list's movable items: (gap, step), where the list is ordered by
@@ -25,7 +26,7 @@ impl GapIndex {
     /// at)` would, and keeps the index right.
     pub(super) fn push_and_thin<T>(
         &mut self,
-        items: &mut Vec<T>,
+        items: &mut ChunkList<T>,
         max: usize,
         recent: usize,
         at: impl Fn(&T) -> u64,
@@ -71,7 +72,7 @@ impl GapIndex {
 }
 
 /// The distance between item `i`'s neighbours (from 0 for the first item), as `thin` measures.
-fn merged_gap<T>(items: &[T], i: usize, at: &impl Fn(&T) -> u64) -> u64 {
+fn merged_gap<T>(items: &ChunkList<T>, i: usize, at: &impl Fn(&T) -> u64) -> u64 {
     let before = if i == 0 { 0 } else { at(&items[i - 1]) };
     at(&items[i + 1]).saturating_sub(before)
 }
@@ -88,7 +89,7 @@ mod tests {
         let mut rng = Stream::new(11, 0);
         for (max, recent) in [(64, 8), (16, 16), (8, 1), (5, 0), (2_048, 512), (40, 39)] {
             let mut plain: Vec<u64> = Vec::new();
-            let mut indexed: Vec<u64> = Vec::new();
+            let mut indexed: ChunkList<u64> = ChunkList::default();
             let mut index = GapIndex::default();
             let mut step = 0;
             for round in 0..6_000u64 {
@@ -97,7 +98,8 @@ mod tests {
                 crate::sim::timeline::thin(&mut plain, max, recent, |s| *s);
                 indexed.push(step);
                 index.push_and_thin(&mut indexed, max, recent, |s| *s);
-                assert_eq!(indexed, plain, "max {max}, recent {recent}, round {round}");
+                let held: Vec<u64> = indexed.iter().copied().collect();
+                assert_eq!(held, plain, "max {max}, recent {recent}, round {round}");
                 if round % 1_500 == 1_499 {
                     // A fork keeps the first part; an undo puts the rest back.
                     let cut = indexed.len() / 3;
@@ -105,10 +107,10 @@ mod tests {
                     plain.truncate(cut);
                     index.invalidate();
                     if round % 3_000 == 1_499 {
-                        indexed.extend(rest.iter().copied());
                         plain.extend(rest.iter().copied());
+                        indexed.append(rest);
                     }
-                    step = *indexed.last().unwrap_or(&0);
+                    step = indexed.iter().last().copied().unwrap_or(0);
                 }
             }
         }

@@ -1,0 +1,145 @@
+//! The monitors' forgetting: what no check can consult again is dropped after each step, so
+//! their memory follows the cluster's state, not the run's length. The bounds are minimums
+//! over the nodes, kept per node and re-read only for the nodes a step changed: reading every
+//! node after every step was a fifth of the monitors' cost (issue 13).
+
+use super::{Monitor, NodeView};
+use crate::raft::types::{Index, NodeId, Term};
+use crate::sim::node_map::Changed;
+use std::collections::BTreeMap;
+
+/// Each node's snapshot floor and durable term as last read, by id.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Floors {
+    /// (id, floor, term), in id order, one per node of the map last read.
+    by_node: Vec<(NodeId, Index, Term)>,
+}
+
+impl Floors {
+    /// Reads the `changed` nodes again (every node when all changed, or when the map's nodes
+    /// are not the ones held) and returns the lowest floor and the lowest durable term over
+    /// all nodes ((0, 0) for no node), as reading every node would.
+    pub(super) fn update<N: NodeView>(
+        &mut self,
+        nodes: &BTreeMap<NodeId, N>,
+        changed: Changed,
+    ) -> (Index, Term) {
+        if !self.read_changed(nodes, changed) {
+            self.by_node.clear();
+            self.by_node
+                .extend(nodes.values().map(|n| (n.id(), floor_of(n), term_of(n))));
+        }
+        let mut nodes = self.by_node.iter();
+        let Some(&(_, mut floor, mut term)) = nodes.next() else {
+            return (Index(0), Term(0));
+        };
+        for &(_, node_floor, node_term) in nodes {
+            floor = floor.min(node_floor);
+            term = term.min(node_term);
+        }
+        (floor, term)
+    }
+
+    /// Reads the changed nodes into their places; false when that cannot be done (all
+    /// changed, or a node that is not held: then everything must be read).
+    fn read_changed<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>, changed: Changed) -> bool {
+        let Some(ids) = changed.ids() else {
+            return false;
+        };
+        if self.by_node.len() != nodes.len() {
+            return false;
+        }
+        for id in ids {
+            let (Some(node), Some(at)) = (nodes.get(&id), self.position(id)) else {
+                // A changed id the map does not hold changes nothing; one the map holds but
+                // the floors do not means the node set changed.
+                if nodes.contains_key(&id) {
+                    return false;
+                }
+                continue;
+            };
+            self.by_node[at] = (id, floor_of(node), term_of(node));
+        }
+        true
+    }
+
+    /// Where node `id` is held: at `id - 1` when the ids are 1, 2, 3, ... (the simulator's),
+    /// else found by a binary search.
+    fn position(&self, id: NodeId) -> Option<usize> {
+        let guess = usize::try_from(id.0).ok()?.checked_sub(1);
+        if let Some(at) = guess
+            && self.by_node.get(at).is_some_and(|b| b.0 == id)
+        {
+            return Some(at);
+        }
+        self.by_node.binary_search_by_key(&id, |b| b.0).ok()
+    }
+}
+
+/// The lowest index below which node `n` can no longer persist, commit, apply or restore: its
+/// durable snapshot's index, or its running log's first index less one if that is lower.
+fn floor_of<N: NodeView>(n: &N) -> Index {
+    let durable = n.durable().map_or(Index(0), |d| d.first_index().prev());
+    let running = n
+        .running()
+        .map_or(durable, |r| r.raft().log().first_index().prev());
+    durable.min(running)
+}
+
+/// Node `n`'s durable term (0 when nothing is known).
+fn term_of<N: NodeView>(n: &N) -> Term {
+    n.durable().map_or(Term(0), |d| d.hard_state().term)
+}
+
+impl Monitor {
+    /// Forgets what no check can look at again, so the monitors' memory follows the state,
+    /// not the run. Every node (up or down, voter or spare) holds a durable snapshot at or
+    /// above `floor`, and a node only persists, commits, applies or restores above its
+    /// snapshot, so per-index records below `floor` are never consulted again (the newest
+    /// committed index is kept: reads compare with it). Likewise no node can vote or lead in a
+    /// term below every node's durable term. Both bounds are minimums over the nodes; a node
+    /// that did not change still has the floor and term read last time, so only the `changed`
+    /// nodes are read again ([`Floors`]).
+    pub(super) fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>, changed: Changed) {
+        let (floor, lowest_term) = self.floors.update(nodes, changed);
+        let newest_committed = self.committed.get_max().map(|(i, _)| *i);
+        if self.pruned != Some((floor, newest_committed)) {
+            self.pruned = Some((floor, newest_committed));
+            self.prune_below(floor, newest_committed);
+        }
+        while let Some(entry) = self.leaders.first_entry()
+            && *entry.key() < lowest_term
+        {
+            entry.remove();
+        }
+        if self.votes_min_term.is_some_and(|min| min < lowest_term) {
+            self.votes.retain(|(_, term), _| *term >= lowest_term);
+            self.votes_min_term = self.votes.keys().map(|(_, term)| *term).min();
+        }
+    }
+
+    /// Forgets the per-index records below `floor` (but the newest committed index).
+    fn prune_below(&mut self, floor: Index, newest_committed: Option<Index>) {
+        while let Some(&(index, _)) = self.committed.get_min()
+            && index < floor
+            && Some(index) != newest_committed
+        {
+            self.committed.remove(&index);
+        }
+        while let Some(&(key, _)) = self.seen.get_min()
+            && key.0 < floor
+        {
+            self.seen.remove(&key);
+        }
+        while let Some(&(index, _)) = self.applied.get_min()
+            && index < floor
+        {
+            self.applied.remove(&index);
+        }
+        while let Some(&(index, _)) = self.state_at.get_min()
+            && index < floor
+        {
+            self.state_at.remove(&index);
+        }
+    }
+}
