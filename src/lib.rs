@@ -8,6 +8,7 @@ pub mod bench;
 pub mod build_info;
 pub mod check;
 pub mod cli;
+pub mod json_text;
 pub mod kv;
 pub mod raft;
 pub mod scenario;
