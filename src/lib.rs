@@ -13,6 +13,7 @@ pub mod kv;
 pub mod raft;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod view;
 
 #[cfg(all(target_arch = "wasm32", feature = "bindings"))]

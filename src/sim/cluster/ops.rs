@@ -223,7 +223,7 @@ impl Sim {
             }
         }
         // In op id order, as the scan over the whole map served them.
-        ready.sort_by_key(|(op, _)| *op);
+        crate::sort::sort_by_key(&mut ready, |(op, _)| *op);
         for (op, request) in ready {
             self.serve_read_now(op, id, &request);
         }
