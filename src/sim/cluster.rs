@@ -483,7 +483,7 @@ fn raft_config_for(config: &SimConfig, id: NodeId, seed: u64) -> Config {
     } else {
         ReadOnlyOption::Safe
     };
-    raft.unsafe_switches = config.unsafe_switches.iter().collect();
+    raft.unsafe_switches.extend(config.unsafe_switches.iter());
     raft
 }
 

@@ -211,11 +211,11 @@ pub struct UnsafeSwitches(BTreeSet<UnsafeSwitch>);
 impl UnsafeSwitches {
     /// The switches with these names; an unknown name is an error that lists the known ones.
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<UnsafeSwitches, String> {
-        names
-            .iter()
-            .map(|name| parse_switch(name.as_ref()))
-            .collect::<Result<BTreeSet<_>, _>>()
-            .map(UnsafeSwitches)
+        let mut switches = BTreeSet::new();
+        for name in names {
+            switches.insert(parse_switch(name.as_ref())?);
+        }
+        Ok(UnsafeSwitches(switches))
     }
 
     /// Whether `switch` is on.
@@ -240,8 +240,12 @@ impl UnsafeSwitches {
 }
 
 impl FromIterator<UnsafeSwitch> for UnsafeSwitches {
+    /// Inserted one by one: `collect` into a set sorts first, a copy of the sort code in the
+    /// wasm (crate::sort).
     fn from_iter<I: IntoIterator<Item = UnsafeSwitch>>(switches: I) -> UnsafeSwitches {
-        UnsafeSwitches(switches.into_iter().collect())
+        let mut set = BTreeSet::new();
+        set.extend(switches);
+        UnsafeSwitches(set)
     }
 }
 
