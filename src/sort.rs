@@ -34,6 +34,15 @@ pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp);
 }
 
+/// The set of `items`, built by inserting them one by one. `collect` into a `BTreeSet` sorts the
+/// items first, with its own copy of the standard sort for each item type; a set of a few node
+/// ids is built as fast either way.
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> std::collections::BTreeSet<T> {
+    let mut set = std::collections::BTreeSet::new();
+    set.extend(items);
+    set
+}
+
 /// Sorts a short slice by `compare` in place, stably, without allocating: quadratic, so only
 /// for slices of a few elements (a node per element).
 pub fn insertion_sort_by<T>(items: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {

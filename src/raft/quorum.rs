@@ -91,11 +91,7 @@ impl JointConfig {
 
     /// Every voter of either half.
     pub fn ids(&self) -> BTreeSet<NodeId> {
-        self.incoming
-            .voters
-            .union(&self.outgoing.voters)
-            .copied()
-            .collect()
+        crate::sort::set_of(self.incoming.voters.union(&self.outgoing.voters).copied())
     }
 
     /// The largest index both halves have committed.

@@ -318,7 +318,7 @@ impl Sim {
     }
 
     fn node_set(&self) -> BTreeSet<NodeId> {
-        self.nodes.keys().copied().collect()
+        crate::sort::set_of(self.nodes.keys().copied())
     }
 
     fn node_mut(&mut self, id: NodeId) -> Result<&mut SimNode, ActionError> {
