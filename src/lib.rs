@@ -8,10 +8,12 @@ pub mod bench;
 pub mod build_info;
 pub mod check;
 pub mod cli;
+pub mod json_text;
 pub mod kv;
 pub mod raft;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod view;
 
 #[cfg(all(target_arch = "wasm32", feature = "bindings"))]

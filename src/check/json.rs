@@ -97,7 +97,7 @@ pub fn from_json(text: &str) -> Result<History, HistoryError> {
             actual: text.len(),
         });
     }
-    let raw: RawHistory = serde_json::from_str(text).map_err(syntax_error)?;
+    let raw: RawHistory = crate::json_text::from_text(text).map_err(syntax_error)?;
     if raw.version != FORMAT_VERSION {
         return Err(HistoryError::Version { found: raw.version });
     }

@@ -44,6 +44,7 @@
 //! - [`console`] the etcdctl console: parser, executor trait, etcdctl-like output.
 
 pub mod command;
+mod command_json;
 pub mod compare;
 pub mod console;
 pub mod history;

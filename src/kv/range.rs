@@ -80,7 +80,7 @@ pub fn sort_and_limit(mut kvs: Vec<KeyValue>, request: &RangeRequest) -> RangeRe
     };
     if order != SortOrder::None {
         // A stable sort keeps key order among equal targets, so output is deterministic.
-        kvs.sort_by(|a, b| {
+        crate::sort::sort_by(&mut kvs, |a, b| {
             let ordering = compare_by(a, b, request.sort_target);
             if order == SortOrder::Descend {
                 ordering.reverse()

@@ -319,7 +319,7 @@ impl MvccStore {
                 };
             }
         }
-        stamped.sort_by_key(|(stamp, _)| *stamp);
+        crate::sort::sort_by_key(&mut stamped, |(stamp, _)| *stamp);
         Ok(stamped.into_iter().map(|(_, event)| event).collect())
     }
 

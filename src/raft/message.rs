@@ -213,7 +213,7 @@ impl ConfState {
     /// A configuration of voters only.
     pub fn from_voters(voters: impl IntoIterator<Item = u64>) -> ConfState {
         ConfState {
-            voters: voters.into_iter().map(NodeId).collect(),
+            voters: crate::sort::set_of(voters.into_iter().map(NodeId)),
             ..ConfState::default()
         }
     }

@@ -44,7 +44,7 @@ impl MajorityConfig {
             .map(|&id| acked(id).unwrap_or_default())
             .collect();
         // Sorted descending, the (n/2 + 1)-th value is acknowledged by a majority.
-        matched.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::insertion_sort_by(&mut matched, |a, b| b.cmp(a));
         let quorum_position = self.voters.len() / 2;
         matched.get(quorum_position).copied().unwrap_or_default()
     }
@@ -91,11 +91,7 @@ impl JointConfig {
 
     /// Every voter of either half.
     pub fn ids(&self) -> BTreeSet<NodeId> {
-        self.incoming
-            .voters
-            .union(&self.outgoing.voters)
-            .copied()
-            .collect()
+        crate::sort::set_of(self.incoming.voters.union(&self.outgoing.voters).copied())
     }
 
     /// The largest index both halves have committed.

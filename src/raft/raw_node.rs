@@ -341,28 +341,25 @@ impl RawNode {
     /// The node's state for display.
     pub fn status(&self) -> Status {
         let raft = &self.raft;
-        let progress = if raft.role() == Role::Leader {
-            raft.tracker()
-                .progress
-                .iter()
-                .map(|(&id, pr)| {
-                    (
-                        id,
-                        ProgressStatus {
-                            matched: pr.matched,
-                            next: pr.next,
-                            state: pr.state,
-                            inflight_count: pr.inflights.count(),
-                            recent_active: pr.recent_active,
-                            is_learner: raft.tracker().config.is_learner(id),
-                            pending_snapshot: pr.pending_snapshot,
-                        },
-                    )
-                })
-                .collect()
-        } else {
-            BTreeMap::new()
-        };
+        // Inserted one by one: `collect` into a map sorts first, a copy of the sort code in the
+        // wasm (crate::sort).
+        let mut progress = BTreeMap::new();
+        if raft.role() == Role::Leader {
+            progress.extend(raft.tracker().progress.iter().map(|(&id, pr)| {
+                (
+                    id,
+                    ProgressStatus {
+                        matched: pr.matched,
+                        next: pr.next,
+                        state: pr.state,
+                        inflight_count: pr.inflights.count(),
+                        recent_active: pr.recent_active,
+                        is_learner: raft.tracker().config.is_learner(id),
+                        pending_snapshot: pr.pending_snapshot,
+                    },
+                )
+            }));
+        }
         Status {
             id: raft.id(),
             role: raft.role(),

@@ -639,7 +639,8 @@ pub(crate) fn parse_action(cmd: &Command, raw: &str) -> Result<Action, String> {
         "act-json" => {
             let json = raw.trim_start();
             let json = json.strip_prefix("act-json").unwrap_or(json).trim();
-            serde_json::from_str(json).map_err(|e| format!("act-json: not an action: {e}"))?
+            crate::json_text::from_text(json)
+                .map_err(|e| format!("act-json: not an action: {e}"))?
         }
         "crash" => Action::Crash { node: node(0)? },
         "restart" => Action::Restart { node: node(0)? },

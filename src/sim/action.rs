@@ -9,8 +9,8 @@ use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
 use serde::{Deserialize, Serialize};
 
-/// One intervention in a run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One intervention in a run. Read from JSON by hand (`action_json.rs`, for the wasm's size).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
     /// The node loses its volatile state (and, with the disk fault on, its unsynced writes).
@@ -152,8 +152,8 @@ pub fn change_config_line(
     line
 }
 
-/// A membership change a user can ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A membership change a user can ask for. Read from JSON by hand (`action_json.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum MembershipChange {
     /// Add a voter (or promote a learner).

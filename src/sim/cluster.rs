@@ -318,7 +318,7 @@ impl Sim {
     }
 
     fn node_set(&self) -> BTreeSet<NodeId> {
-        self.nodes.keys().copied().collect()
+        crate::sort::set_of(self.nodes.keys().copied())
     }
 
     fn node_mut(&mut self, id: NodeId) -> Result<&mut SimNode, ActionError> {
@@ -480,7 +480,7 @@ fn raft_config_for(config: &SimConfig, id: NodeId, seed: u64) -> Config {
     } else {
         ReadOnlyOption::Safe
     };
-    raft.unsafe_switches = config.unsafe_switches.iter().collect();
+    raft.unsafe_switches.extend(config.unsafe_switches.iter());
     raft
 }
 

@@ -211,11 +211,11 @@ pub struct UnsafeSwitches(BTreeSet<UnsafeSwitch>);
 impl UnsafeSwitches {
     /// The switches with these names; an unknown name is an error that lists the known ones.
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<UnsafeSwitches, String> {
-        names
-            .iter()
-            .map(|name| parse_switch(name.as_ref()))
-            .collect::<Result<BTreeSet<_>, _>>()
-            .map(UnsafeSwitches)
+        let mut switches = BTreeSet::new();
+        for name in names {
+            switches.insert(parse_switch(name.as_ref())?);
+        }
+        Ok(UnsafeSwitches(switches))
     }
 
     /// Whether `switch` is on.
@@ -240,8 +240,12 @@ impl UnsafeSwitches {
 }
 
 impl FromIterator<UnsafeSwitch> for UnsafeSwitches {
+    /// Inserted one by one: `collect` into a set sorts first, a copy of the sort code in the
+    /// wasm (crate::sort).
     fn from_iter<I: IntoIterator<Item = UnsafeSwitch>>(switches: I) -> UnsafeSwitches {
-        UnsafeSwitches(switches.into_iter().collect())
+        let mut set = BTreeSet::new();
+        set.extend(switches);
+        UnsafeSwitches(set)
     }
 }
 
@@ -315,22 +319,38 @@ mod tests {
     }
 }
 
-/// A seed as a JSON number or as a string of decimal digits (any u64).
+/// A seed as a JSON number or as a string of decimal digits (any u64). Read by a small visitor
+/// rather than an `#[serde(untagged)]` enum, which buffers the value in serde's `Content` and
+/// compiled to far more wasm (issue 13); the same values are read and refused.
 fn seed_from_number_or_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Seed {
-        Number(u64),
-        Text(String),
+    deserializer.deserialize_any(SeedVisitor)
+}
+
+/// The visitor behind [`seed_from_number_or_text`].
+struct SeedVisitor;
+
+impl serde::de::Visitor<'_> for SeedVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a whole number from 0 to 18446744073709551615, or one in a string")
     }
-    match Seed::deserialize(deserializer)? {
-        Seed::Number(n) => Ok(n),
-        Seed::Text(text) => text.trim().parse().map_err(|_| {
-            serde::de::Error::custom(format!(
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u64, E> {
+        Ok(n)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u64, E> {
+        u64::try_from(n).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<u64, E> {
+        text.trim().parse().map_err(|_| {
+            E::custom(format!(
                 "seed must be a whole number from 0 to 18446744073709551615, got '{}'",
                 text.chars().take(40).collect::<String>()
             ))
-        }),
+        })
     }
 }
 
@@ -351,5 +371,9 @@ mod seed_tests {
             "{bad}"
         );
         assert!(serde_json::from_str::<SimConfig>(r#"{"seed": "18446744073709551616"}"#).is_err());
+        for refused in ["-1", "1.5", "null", "true", "[1]", "{}"] {
+            let json = format!(r#"{{"seed": {refused}}}"#);
+            assert!(serde_json::from_str::<SimConfig>(&json).is_err(), "{json}");
+        }
     }
 }

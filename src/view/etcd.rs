@@ -44,7 +44,7 @@ pub fn etcd_command(sim: &Sim, id: NodeId) -> Option<String> {
     if !members.contains(&id.0) {
         members.push(id.0);
     }
-    members.sort_unstable();
+    crate::sort::sort(&mut members);
     members.dedup();
     let initial_cluster = members
         .iter()

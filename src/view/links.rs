@@ -28,8 +28,9 @@ pub struct LinkView {
 /// Every ordered pair of distinct nodes, by (from, to): n*(n-1) entries.
 pub fn build(sim: &Sim) -> Vec<LinkView> {
     let network = sim.network();
-    let custom: std::collections::BTreeSet<_> =
-        network.overrides().map(|(pair, _)| *pair).collect();
+    // Inserted one by one: `collect` into a set sorts first, a copy of the sort code (sort.rs).
+    let mut custom = std::collections::BTreeSet::new();
+    custom.extend(network.overrides().map(|(pair, _)| *pair));
     let ids: Vec<_> = sim.nodes().keys().copied().collect();
     let mut links = Vec::with_capacity(ids.len() * ids.len().saturating_sub(1));
     for &from in &ids {

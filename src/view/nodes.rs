@@ -148,7 +148,7 @@ fn node_view(node: &SimNode) -> NodeView {
         .chain(conf.voters_outgoing.iter())
         .map(|n| n.0)
         .collect();
-    voters.sort_unstable();
+    crate::sort::sort(&mut voters);
     voters.dedup();
     view.voters = voters;
     view.learners = conf.learners.iter().map(|n| n.0).collect();

@@ -12,8 +12,8 @@ use super::playground::{Playground, whole};
 /// its outcome (`{ events, committed, simMs, stateHash }`) as JSON.
 #[wasm_bindgen(js_name = benchWorkload)]
 pub fn bench_workload(spec: &str) -> Result<String, JsError> {
-    let spec: workload::Workload =
-        serde_json::from_str(spec).map_err(|e| JsError::new(&format!("bad workload: {e}")))?;
+    let spec: workload::Workload = crate::json_text::from_text(spec)
+        .map_err(|e| JsError::new(&format!("bad workload: {e}")))?;
     let outcome = workload::run(&spec).map_err(|e| JsError::new(&e))?;
     serde_json::to_string(&outcome).map_err(|e| JsError::new(&e.to_string()))
 }

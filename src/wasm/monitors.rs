@@ -90,9 +90,9 @@ pub fn evidence_pointers(evidence: &str) -> (Vec<u64>, Vec<u64>) {
             }
         }
     }
-    indexes.sort_unstable();
+    crate::sort::sort(&mut indexes);
     indexes.dedup();
-    terms.sort_unstable();
+    crate::sort::sort(&mut terms);
     terms.dedup();
     (indexes, terms)
 }

@@ -34,7 +34,7 @@ fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsError
             .and_then(|text| text.as_string())
             .ok_or_else(|| JsError::new(&format!("bad {what}: not a JSON value")))?,
     };
-    serde_json::from_str(&text).map_err(|e| JsError::new(&format!("bad {what}: {e}")))
+    crate::json_text::from_text(&text).map_err(|e| JsError::new(&format!("bad {what}: {e}")))
 }
 
 /// A JS number that must be a whole number from 0 to 2^53 (ids, times).

@@ -99,7 +99,7 @@ impl StepPlan {
                 "line" => plan.line = number(rest)? as usize,
                 "limit" => plan.limit_ms = number(rest)?,
                 "restart" => {
-                    let config = serde_json::from_str(rest)
+                    let config = crate::json_text::from_text(rest)
                         .map_err(|e| format!("a lesson step plan's config: {e}"))?;
                     plan.restart = Some(config);
                 }

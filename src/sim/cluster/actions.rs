@@ -70,8 +70,10 @@ impl Sim {
             }
             Action::Partition { groups } => {
                 let all = self.node_set();
-                let groups: Vec<BTreeSet<NodeId>> =
-                    groups.iter().map(|g| g.iter().copied().collect()).collect();
+                let groups: Vec<BTreeSet<NodeId>> = groups
+                    .iter()
+                    .map(|g| crate::sort::set_of(g.iter().copied()))
+                    .collect();
                 self.network.partition(&all, &groups);
             }
             Action::Isolate { node } => {

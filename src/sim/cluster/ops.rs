@@ -223,7 +223,7 @@ impl Sim {
             }
         }
         // In op id order, as the scan over the whole map served them.
-        ready.sort_by_key(|(op, _)| *op);
+        crate::sort::sort_by_key(&mut ready, |(op, _)| *op);
         for (op, request) in ready {
             self.serve_read_now(op, id, &request);
         }
@@ -448,15 +448,16 @@ impl Sim {
             .or_else(|| self.nodes.values().find_map(|n| n.raft()))
             .map(|r| r.raft().tracker().config.to_conf_state())
             .unwrap_or_default();
-        conf.voters
-            .iter()
-            .chain(conf.voters_outgoing.iter())
-            .chain(conf.learners.iter())
-            .copied()
-            .collect::<std::collections::BTreeSet<NodeId>>()
-            .into_iter()
-            .map(|id| client::member_info(id, conf.learners.contains(&id)))
-            .collect()
+        crate::sort::set_of(
+            conf.voters
+                .iter()
+                .chain(conf.voters_outgoing.iter())
+                .chain(conf.learners.iter())
+                .copied(),
+        )
+        .into_iter()
+        .map(|id| client::member_info(id, conf.learners.contains(&id)))
+        .collect()
     }
 
     fn endpoint_status(&self, node: NodeId) -> Result<EndpointStatus, ExecError> {

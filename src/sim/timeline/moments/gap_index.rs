@@ -37,9 +37,13 @@ impl GapIndex {
             if items.len() <= cap {
                 return;
             }
-            self.gaps = (0..items.len().saturating_sub(recent))
-                .map(|i| (merged_gap(items, i, &at), at(&items[i])))
-                .collect();
+            // Inserted one by one: `collect` into a set sorts first, a copy of the sort code
+            // in the wasm (sort.rs).
+            self.gaps = BTreeSet::new();
+            self.gaps.extend(
+                (0..items.len().saturating_sub(recent))
+                    .map(|i| (merged_gap(items, i, &at), at(&items[i]))),
+            );
             self.built = true;
         } else if let Some(new) = items.len().checked_sub(recent + 1) {
             // The pushed item makes one more item movable; no other gap of a movable item
