@@ -7,6 +7,7 @@
 //! give the same run, natively and in the browser.
 
 pub mod action;
+pub mod answer;
 pub mod app;
 pub mod client;
 pub mod cluster;

@@ -11,6 +11,7 @@ use crate::kv::types::{Event as KvEvent, Revision};
 use crate::kv::watch::WatchId;
 use crate::raft::node::Role;
 use crate::raft::types::NodeId;
+use crate::sim::answer::Answer;
 use crate::sim::app::envelope;
 use crate::sim::client::{self, ClientOp, OpState, Proposal, Route};
 use crate::sim::read_context::ReadContext;
@@ -54,7 +55,7 @@ impl Sim {
             ok: false,
             read_index: None,
             watch: None,
-            response: None,
+            answer: None,
         };
         self.next_op_id += 1;
         self.ops.insert(id, Arc::new(op));
@@ -145,7 +146,7 @@ impl Sim {
         retry.return_ms = None;
         retry.state = OpState::Pending;
         retry.output.clear();
-        retry.response = None;
+        retry.answer = None;
         self.ops.insert(id, Arc::new(retry));
         self.queue.push(
             self.later(self.config.client_timeout_ms),
@@ -257,7 +258,7 @@ impl Sim {
         if let (Some(pending), Ok(response)) = (self.ops.get_mut(&op).map(Arc::make_mut), result)
             && pending.state == OpState::Pending
         {
-            pending.response = Some(response.clone());
+            pending.answer = Some(Answer::of(response));
         }
     }
 
