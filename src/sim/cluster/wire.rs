@@ -135,7 +135,7 @@ impl Sim {
             .as_ref()
             .is_some_and(|s| s.metadata.index < applied);
         if stale && raft.compact(applied, data).is_ok() {
-            message.snapshot = Some(raft.storage().snapshot().clone());
+            message.snapshot = Some(Box::new(raft.storage().snapshot().clone()));
             self.trace.push(
                 self.now_ms,
                 TraceKind::Snapshot {
