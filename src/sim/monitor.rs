@@ -10,6 +10,7 @@ use crate::raft::node::{Event, Role};
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::queue::TimeMs;
+use by_index::{ByIndex, ByIndexAndTerm};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -70,6 +71,7 @@ impl std::fmt::Display for Violation {
     }
 }
 
+mod by_index;
 mod catalogue;
 #[cfg(test)]
 mod changed_check_tests;
@@ -101,12 +103,11 @@ pub struct Monitor {
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
     /// The four maps by index are persistent (`imbl::OrdMap`): a timeline checkpoint shares
     /// them with the live run, and each step copies only the paths it writes.
-    seen: imbl::OrdMap<(Index, Term), (Term, u64)>,
-    /// Committed entries: index -> term.
+    seen: ByIndexAndTerm<(Term, u64)>,
     /// Committed entries: index -> (entry term, term in which it was first seen committed).
-    committed: imbl::OrdMap<Index, (Term, Term)>,
+    committed: ByIndex<(Term, Term)>,
     /// Applied entries: index -> (term, data hash).
-    applied: imbl::OrdMap<Index, (Term, u64)>,
+    applied: ByIndex<(Term, u64)>,
     /// Application state hash after applying up to an index.
     state_at: imbl::OrdMap<Index, (u64, u64)>,
     nodes: BTreeMap<NodeId, NodeWatch>,
@@ -216,10 +217,7 @@ impl Monitor {
         if self.off {
             return;
         }
-        let committed = self
-            .committed
-            .get_max()
-            .map_or(Index(0), |(index, _)| *index);
+        let committed = self.committed.last_index().unwrap_or(Index(0));
         self.reads.entry(ctx.to_vec()).or_insert(committed);
     }
 
@@ -380,7 +378,7 @@ impl Monitor {
         }
         let floor = floor.unwrap_or(Index(0));
         let lowest_term = lowest_term.unwrap_or(Term(0));
-        let newest_committed = self.committed.get_max().map(|(i, _)| *i);
+        let newest_committed = self.committed.last_index();
         if self.pruned != Some((floor, newest_committed)) {
             self.pruned = Some((floor, newest_committed));
             self.prune_below(floor, newest_committed);
@@ -398,22 +396,12 @@ impl Monitor {
 
     /// Forgets the per-index records below `floor` (but the newest committed index).
     fn prune_below(&mut self, floor: Index, newest_committed: Option<Index>) {
-        while let Some(&(index, _)) = self.committed.get_min()
-            && index < floor
-            && Some(index) != newest_committed
-        {
-            self.committed.remove(&index);
-        }
-        while let Some(&(key, _)) = self.seen.get_min()
-            && key.0 < floor
-        {
-            self.seen.remove(&key);
-        }
-        while let Some(&(index, _)) = self.applied.get_min()
-            && index < floor
-        {
-            self.applied.remove(&index);
-        }
+        // The newest committed record stays even below the floor: it is the highest key, so
+        // stopping there forgets all below it.
+        self.committed
+            .remove_below(newest_committed.map_or(floor, |newest| newest.min(floor)));
+        self.seen.remove_below(floor);
+        self.applied.remove_below(floor);
         while let Some(&(index, _)) = self.state_at.get_min()
             && index < floor
         {
