@@ -101,15 +101,16 @@ struct NodeWatch {
 pub struct Monitor {
     leaders: BTreeMap<Term, NodeId>,
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
-    /// The four maps by index are persistent (`imbl::OrdMap`): a timeline checkpoint shares
-    /// them with the live run, and each step copies only the paths it writes.
+    /// The four maps by index are persistent ([`ByIndex`]: full blocks of consecutive
+    /// indexes behind `Arc`s): a timeline checkpoint shares them with the live run, and each
+    /// step copies only the blocks it writes.
     seen: ByIndexAndTerm<(Term, u64)>,
     /// Committed entries: index -> (entry term, term in which it was first seen committed).
     committed: ByIndex<(Term, Term)>,
     /// Applied entries: index -> (term, data hash).
     applied: ByIndex<(Term, u64)>,
     /// Application state hash after applying up to an index.
-    state_at: imbl::OrdMap<Index, (u64, u64)>,
+    state_at: ByIndex<(u64, u64)>,
     nodes: BTreeMap<NodeId, NodeWatch>,
     /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
     votes: BTreeMap<(NodeId, Term), NodeId>,
@@ -402,11 +403,7 @@ impl Monitor {
             .remove_below(newest_committed.map_or(floor, |newest| newest.min(floor)));
         self.seen.remove_below(floor);
         self.applied.remove_below(floor);
-        while let Some(&(index, _)) = self.state_at.get_min()
-            && index < floor
-        {
-            self.state_at.remove(&index);
-        }
+        self.state_at.remove_below(floor);
     }
 
     /// The per-node checks after a step, in the order that makes later ones meaningful: index

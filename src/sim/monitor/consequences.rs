@@ -98,7 +98,7 @@ impl Monitor {
         }
         let Some(app) = node.app_state() else { return };
         let state = (app.digest, app.entries);
-        match self.state_at.get(&app.applied) {
+        match self.state_at.get(app.applied) {
             Some(&seen) if seen != state => {
                 self.fire(
                     names::STATE_MACHINE_SAFETY,
@@ -112,7 +112,7 @@ impl Monitor {
             }
             Some(_) => {}
             None => {
-                self.state_at.insert(app.applied, state);
+                self.state_at.insert_new(app.applied, state);
             }
         }
     }
