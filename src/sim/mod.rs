@@ -21,6 +21,7 @@ pub mod network;
 pub mod node;
 pub mod node_id;
 pub mod node_map;
+pub mod op_queue;
 pub mod queue;
 pub mod read_context;
 pub mod rng;
