@@ -57,7 +57,7 @@ impl OpQueue {
         let (number, slot) = (self.head / BLOCK, (self.head % BLOCK) as usize);
         let id = self.blocks.get(&number).map(|block| block[slot]);
         self.head += 1;
-        if self.head % BLOCK == 0 || self.is_empty() {
+        if self.head.is_multiple_of(BLOCK) || self.is_empty() {
             // The head left this block (or the queue is empty): nobody reads it again.
             self.blocks.remove(&number);
         }

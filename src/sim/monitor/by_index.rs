@@ -99,10 +99,9 @@ impl<V: Copy + Default> ByIndex<V> {
             .range(first_number..)
             .flat_map(|(number, block)| {
                 let number = *number;
-                (0..BLOCK).filter_map(move |slot| {
-                    (block.present & (1 << slot) != 0)
-                        .then(|| (Index(number * BLOCK + slot), &block.values[slot as usize]))
-                })
+                (0..BLOCK)
+                    .filter(move |slot| block.present & (1 << slot) != 0)
+                    .map(move |slot| (Index(number * BLOCK + slot), &block.values[slot as usize]))
             })
             .filter(move |(index, _)| *index >= from)
     }
