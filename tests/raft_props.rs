@@ -314,7 +314,7 @@ fn arbitrary_message() -> impl Strategy<Value = Message> {
                     index: Index(index),
                     entries,
                     commit: Index(commit),
-                    snapshot,
+                    snapshot: snapshot.map(Box::new),
                     reject,
                     reject_hint: Index(hint),
                     context: Vec::new(),

@@ -46,9 +46,11 @@ impl KvStateMachine {
         &self.store
     }
 
-    /// Shares `other`'s equal MVCC history chunks ([`MvccStore::share_history_with`]).
+    /// Shares `other`'s equal MVCC history chunks ([`MvccStore::share_history_with`]) and
+    /// its sessions when equal ([`Sessions::share_with`]).
     pub fn share_history_with(&mut self, other: &KvStateMachine) {
         self.store.share_history_with(&other.store);
+        self.sessions.share_with(&other.sessions);
     }
 
     /// The sessions (for the page's view).

@@ -164,8 +164,11 @@ pub struct Message {
     pub entries: Vec<Entry>,
     /// The sender's commit index (MsgApp; MsgHeartbeat clamps it to the follower's match).
     pub commit: Index,
-    /// The snapshot of a MsgSnapshot.
-    pub snapshot: Option<Snapshot>,
+    /// The snapshot of a MsgSnapshot. Boxed: inline, its metadata (the configuration's four
+    /// lists) made every message 256 bytes where 128 carry the rest, and the simulator keeps
+    /// every sent message of its trace window (and each checkpoint's tail) while one in
+    /// thousands is a snapshot.
+    pub snapshot: Option<Box<Snapshot>>,
     /// Whether a response refuses the request.
     pub reject: bool,
     /// MsgAppResp rejection: the follower's suggestion for the next probe (its last index or

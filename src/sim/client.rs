@@ -11,6 +11,7 @@ use crate::kv::console::executor::{ClusterInfo, MemberInfo};
 use crate::kv::console::{self, ConsoleCommand};
 use crate::kv::request::Request;
 use crate::raft::types::NodeId;
+use crate::sim::answer::Answer;
 use crate::sim::queue::TimeMs;
 use serde::Serialize;
 
@@ -62,8 +63,9 @@ pub struct ClientOp {
     pub read_index: Option<u64>,
     /// The watch this operation opened on its node, while it streams events.
     pub watch: Option<i64>,
-    /// The structured answer, when it was a success (for the history checker).
-    pub response: Option<crate::kv::response::Response>,
+    /// What the history checker reads of the answer, when it was a success (the fact, not
+    /// the whole response: see [`Answer`]).
+    pub answer: Option<Answer>,
 }
 
 /// How a write was proposed: with the command, all it takes to encode the proposal again.

@@ -26,6 +26,7 @@ use crate::sim::monitor::{Monitor, Violation};
 use crate::sim::network::Network;
 use crate::sim::node::{Machine, SimNode};
 use crate::sim::node_map::NodeMap;
+use crate::sim::op_queue::OpQueue;
 use crate::sim::queue::{EventQueue, TimeMs};
 use crate::sim::rng::Streams;
 use crate::sim::trace::{Trace, TraceKind};
@@ -100,8 +101,8 @@ pub struct Sim {
     /// so that serving reads looks only at the reads due on one node.
     pending_reads: BTreeSet<(NodeId, u64, u64)>,
     /// Finished operations still in `ops`, oldest first: the ops window. Persistent
-    /// (`imbl::Vector`), so a timeline checkpoint shares it instead of copying 10,000 ids.
-    finished_ops: imbl::Vector<u64>,
+    /// ([`OpQueue`]), so a timeline checkpoint shares it instead of copying 10,000 ids.
+    finished_ops: OpQueue,
     /// Finished operations that left `ops` (the clients' history is truncated when non-zero).
     ops_forgotten: u64,
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
@@ -186,7 +187,7 @@ impl Sim {
             violation: None,
             ops: imbl::OrdMap::new(),
             pending_reads: BTreeSet::new(),
-            finished_ops: imbl::Vector::new(),
+            finished_ops: OpQueue::default(),
             ops_forgotten: 0,
             pending_snapshots: BTreeMap::new(),
             mvcc_compaction_proposed: BTreeMap::new(),

@@ -9,7 +9,7 @@
 
 use crate::check::{History, Input, Output, Recorder};
 use crate::kv::request::{CompareResult, CompareTarget, Request, RequestOp};
-use crate::kv::response::{Response, ResponseBody};
+use crate::sim::answer::Answer;
 use crate::sim::client::{ClientOp, OpState};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -193,17 +193,17 @@ fn shape(op: &ClientOp) -> Shape {
     }
 }
 
-fn output(input: &Input, response: &Response) -> Option<Output> {
-    match (input, &response.body) {
-        (Input::Put { .. }, ResponseBody::Put(_)) => Some(Output::Put),
-        (Input::Get, ResponseBody::Range(range)) => Some(Output::Get {
-            value: range.kvs.first().map(|kv| text(&kv.value)),
+fn output(input: &Input, answer: &Answer) -> Option<Output> {
+    match (input, answer) {
+        (Input::Put { .. }, Answer::Put) => Some(Output::Put),
+        (Input::Get, Answer::Range { first_value }) => Some(Output::Get {
+            value: first_value.as_deref().map(text),
         }),
-        (Input::Delete, ResponseBody::DeleteRange(del)) => Some(Output::Delete {
-            deleted: del.deleted.max(0) as u64,
+        (Input::Delete, Answer::DeleteRange { deleted }) => Some(Output::Delete {
+            deleted: (*deleted).max(0) as u64,
         }),
-        (Input::Cas { .. }, ResponseBody::Txn(txn)) => Some(Output::Cas {
-            succeeded: txn.succeeded,
+        (Input::Cas { .. }, Answer::Txn { succeeded }) => Some(Output::Cas {
+            succeeded: *succeeded,
         }),
         _ => None,
     }
@@ -244,9 +244,9 @@ pub fn client_history(ops: &imbl::OrdMap<u64, Arc<ClientOp>>) -> Result<ClientHi
             continue;
         }
         let reads_only = matches!(input, Input::Get);
-        match (op.state, op.return_ms, op.response.as_ref()) {
-            (OpState::Done, Some(ret), Some(response)) => {
-                let Some(out) = output(&input, response) else {
+        match (op.state, op.return_ms, op.answer.as_ref()) {
+            (OpState::Done, Some(ret), Some(answer)) => {
+                let Some(out) = output(&input, answer) else {
                     left_out.unjudged += 1;
                     continue;
                 };

@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod action_json;
+pub mod answer;
 pub mod app;
 pub mod client;
 pub mod cluster;
@@ -21,6 +22,7 @@ pub mod network;
 pub mod node;
 pub mod node_id;
 pub mod node_map;
+pub mod op_queue;
 pub mod queue;
 pub mod read_context;
 pub mod rng;

@@ -11,6 +11,7 @@ use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::node_map::Changed;
 use crate::sim::queue::TimeMs;
+use by_index::{ByIndex, ByIndexAndTerm};
 use prune::Floors;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -72,6 +73,7 @@ impl std::fmt::Display for Violation {
     }
 }
 
+mod by_index;
 mod catalogue;
 #[cfg(test)]
 mod changed_check_tests;
@@ -102,16 +104,16 @@ struct NodeWatch {
 pub struct Monitor {
     leaders: BTreeMap<Term, NodeId>,
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
-    /// The four maps by index are persistent (`imbl::OrdMap`): a timeline checkpoint shares
-    /// them with the live run, and each step copies only the paths it writes.
-    seen: imbl::OrdMap<(Index, Term), (Term, u64)>,
-    /// Committed entries: index -> term.
+    /// The four maps by index are persistent ([`ByIndex`]: full blocks of consecutive
+    /// indexes behind `Arc`s): a timeline checkpoint shares them with the live run, and each
+    /// step copies only the blocks it writes.
+    seen: ByIndexAndTerm<(Term, u64)>,
     /// Committed entries: index -> (entry term, term in which it was first seen committed).
-    committed: imbl::OrdMap<Index, (Term, Term)>,
+    committed: ByIndex<(Term, Term)>,
     /// Applied entries: index -> (term, data hash).
-    applied: imbl::OrdMap<Index, (Term, u64)>,
+    applied: ByIndex<(Term, u64)>,
     /// Application state hash after applying up to an index.
-    state_at: imbl::OrdMap<Index, (u64, u64)>,
+    state_at: ByIndex<(u64, u64)>,
     nodes: BTreeMap<NodeId, NodeWatch>,
     /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
     votes: BTreeMap<(NodeId, Term), NodeId>,
@@ -222,10 +224,7 @@ impl Monitor {
         if self.off {
             return;
         }
-        let committed = self
-            .committed
-            .get_max()
-            .map_or(Index(0), |(index, _)| *index);
+        let committed = self.committed.last_index().unwrap_or(Index(0));
         self.reads.entry(ctx.to_vec()).or_insert(committed);
     }
 

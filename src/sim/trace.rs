@@ -36,13 +36,12 @@ pub struct SendSummary(Option<Box<crate::raft::message::Message>>);
 impl SendSummary {
     /// The summary of `message`.
     pub fn of(message: &crate::raft::message::Message) -> SendSummary {
-        let snapshot = message
-            .snapshot
-            .as_ref()
-            .map(|s| crate::raft::message::Snapshot {
+        let snapshot = message.snapshot.as_ref().map(|s| {
+            Box::new(crate::raft::message::Snapshot {
                 data: std::sync::Arc::default(),
                 metadata: s.metadata.clone(),
-            });
+            })
+        });
         let kept = crate::raft::message::Message {
             msg_type: message.msg_type,
             from: message.from,

@@ -106,7 +106,9 @@ fn sessions(r: &mut Reader) -> Result<Sessions> {
         };
         clients.insert(client_id, entry);
     }
-    Ok(Sessions { clients })
+    Ok(Sessions {
+        clients: std::sync::Arc::new(clients),
+    })
 }
 
 fn response(r: &mut Reader) -> Result<Response> {

@@ -69,7 +69,7 @@ fn lessor(w: &mut Writer, lessor: &Lessor) {
 fn sessions(w: &mut Writer, sessions: &Sessions) {
     w.array(1);
     w.map(sessions.clients.len());
-    for (client_id, entry) in &sessions.clients {
+    for (client_id, entry) in sessions.clients.iter() {
         w.uint(*client_id);
         w.array(3);
         w.uint(entry.sequence);

@@ -162,7 +162,9 @@ fn sessions() -> impl Strategy<Value = Sessions> {
             outcome,
             last_index,
         });
-    prop::collection::btree_map(uint(), entry, 0..4).prop_map(|clients| Sessions { clients })
+    prop::collection::btree_map(uint(), entry, 0..4).prop_map(|clients| Sessions {
+        clients: std::sync::Arc::new(clients),
+    })
 }
 
 fn machine() -> impl Strategy<Value = KvStateMachine> {

@@ -144,7 +144,7 @@ impl Raft {
         if snapshot.metadata.index.0 == 0 || snapshot.metadata.term > m.term {
             return Err(StepError::Malformed("snapshot metadata"));
         }
-        let index = if self.restore(snapshot) {
+        let index = if self.restore(*snapshot) {
             self.log.last_index()
         } else {
             self.log.committed

@@ -282,7 +282,7 @@ impl Raft {
         self.send(Message {
             msg_type: MessageType::MsgSnapshot,
             to,
-            snapshot: Some(snapshot),
+            snapshot: Some(Box::new(snapshot)),
             ..Message::default()
         });
         true

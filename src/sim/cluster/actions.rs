@@ -95,7 +95,7 @@ impl Sim {
                     .in_flight
                     .remove(message)
                     .ok_or_else(|| no_message(*message))?;
-                self.dropped(flight, DropReason::User);
+                self.dropped(&flight, DropReason::User);
             }
             Action::DeliverNow { message } => {
                 if let Some(node) = self.deliver(*message, true) {
@@ -251,7 +251,7 @@ impl Sim {
         let parked = std::mem::take(&mut node.parked);
         for message in parked {
             if let Some(flight) = self.in_flight.remove(&message) {
-                self.dropped(flight, DropReason::NodeDown);
+                self.dropped(&flight, DropReason::NodeDown);
             }
         }
         self.monitor.on_crash(id);

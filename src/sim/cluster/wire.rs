@@ -26,7 +26,7 @@ impl Sim {
         let to = flight.message.to;
         let Some(node) = self.nodes.get_mut(&to) else {
             let flight = self.in_flight.remove(&id)?;
-            self.dropped(flight, DropReason::NodeDown);
+            self.dropped(&flight, DropReason::NodeDown);
             return None;
         };
         if node.is_up() && node.paused && !forced {
@@ -35,7 +35,7 @@ impl Sim {
         }
         let flight = self.in_flight.remove(&id)?;
         if !node.is_up() {
-            self.dropped(flight, DropReason::NodeDown);
+            self.dropped(&flight, DropReason::NodeDown);
             return None;
         }
         let is_snapshot = flight.message.msg_type == MessageType::MsgSnapshot;
@@ -86,8 +86,8 @@ impl Sim {
             message,
         });
         match self.network.fate(from, to, &mut self.rng.network) {
-            Fate::DroppedLinkDown => self.dropped(flight, DropReason::LinkDown),
-            Fate::DroppedLoss => self.dropped(flight, DropReason::Loss),
+            Fate::DroppedLinkDown => self.dropped(&flight, DropReason::LinkDown),
+            Fate::DroppedLoss => self.dropped(&flight, DropReason::Loss),
             Fate::Deliver { delay, duplicate } => {
                 // The last copy takes the message itself: cloning one (its entries) for every
                 // copy was a tenth of the allocations of a run with a client.
@@ -135,7 +135,7 @@ impl Sim {
             .as_ref()
             .is_some_and(|s| s.metadata.index < applied);
         if stale && raft.compact(applied, data).is_ok() {
-            message.snapshot = Some(raft.storage().snapshot().clone());
+            message.snapshot = Some(Box::new(raft.storage().snapshot().clone()));
             self.trace.push(
                 self.now_ms,
                 TraceKind::Snapshot {
@@ -146,7 +146,7 @@ impl Sim {
         }
     }
 
-    pub(super) fn dropped(&mut self, flight: Box<InFlight>, reason: DropReason) {
+    pub(super) fn dropped(&mut self, flight: &InFlight, reason: DropReason) {
         self.trace.push(
             self.now_ms,
             TraceKind::Drop {
@@ -154,7 +154,7 @@ impl Sim {
                 reason,
             },
         );
-        let message = flight.message;
+        let message = &flight.message;
         if message.msg_type == MessageType::MsgSnapshot {
             let (from, to) = (message.from, message.to);
             if let Some(sender) = self.nodes.get_mut(&from).and_then(SimNode::raft_mut) {

@@ -43,11 +43,11 @@ impl Monitor {
         // an older term may still win with votes cast before the commit happened.
         let missing = self
             .committed
-            .range(compacted_to.next()..)
+            .range_from(compacted_to.next())
             .find(|(index, (term, commit_term))| {
-                commit_term < to_term && log.term(**index) != Some(*term)
+                commit_term < to_term && log.term(*index) != Some(*term)
             })
-            .map(|(index, (term, _))| (*index, *term));
+            .map(|(index, (term, _))| (index, *term));
         if let Some((index, term)) = missing {
             let has = log
                 .term(index)
@@ -65,7 +65,7 @@ impl Monitor {
     pub(super) fn check_same_entries_applied(&mut self, id: NodeId, ready: &Ready, now: TimeMs) {
         for entry in &ready.committed_entries {
             let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
-            match self.applied.get(&entry.index) {
+            match self.applied.get(entry.index) {
                 Some(&(term, seen)) if (term, seen) != (entry.term, digest) => {
                     self.fire(
                         names::STATE_MACHINE_SAFETY,
@@ -79,7 +79,7 @@ impl Monitor {
                 }
                 Some(_) => {}
                 None => {
-                    self.applied.insert(entry.index, (entry.term, digest));
+                    self.applied.insert_new(entry.index, (entry.term, digest));
                 }
             }
         }
@@ -98,7 +98,7 @@ impl Monitor {
         }
         let Some(app) = node.app_state() else { return };
         let state = (app.digest, app.entries);
-        match self.state_at.get(&app.applied) {
+        match self.state_at.get(app.applied) {
             Some(&seen) if seen != state => {
                 self.fire(
                     names::STATE_MACHINE_SAFETY,
@@ -112,7 +112,7 @@ impl Monitor {
             }
             Some(_) => {}
             None => {
-                self.state_at.insert(app.applied, state);
+                self.state_at.insert_new(app.applied, state);
             }
         }
     }
@@ -155,7 +155,7 @@ impl Monitor {
         term: Term,
         now: TimeMs,
     ) -> bool {
-        match self.committed.get(&index).map(|(seen, _)| *seen) {
+        match self.committed.get(index).map(|(seen, _)| *seen) {
             Some(seen) if seen != term => {
                 self.fire(
                     names::COMMITTED_NEVER_CHANGES,
@@ -169,7 +169,7 @@ impl Monitor {
             }
             Some(_) => false,
             None => {
-                self.committed.insert(index, (term, raft.term()));
+                self.committed.insert_new(index, (term, raft.term()));
                 false
             }
         }

@@ -102,7 +102,7 @@ impl Monitor {
     /// nodes are read again ([`Floors`]).
     pub(super) fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>, changed: Changed) {
         let (floor, lowest_term) = self.floors.update(nodes, changed);
-        let newest_committed = self.committed.get_max().map(|(i, _)| *i);
+        let newest_committed = self.committed.last_index();
         if self.pruned != Some((floor, newest_committed)) {
             self.pruned = Some((floor, newest_committed));
             self.prune_below(floor, newest_committed);
@@ -120,26 +120,12 @@ impl Monitor {
 
     /// Forgets the per-index records below `floor` (but the newest committed index).
     fn prune_below(&mut self, floor: Index, newest_committed: Option<Index>) {
-        while let Some(&(index, _)) = self.committed.get_min()
-            && index < floor
-            && Some(index) != newest_committed
-        {
-            self.committed.remove(&index);
-        }
-        while let Some(&(key, _)) = self.seen.get_min()
-            && key.0 < floor
-        {
-            self.seen.remove(&key);
-        }
-        while let Some(&(index, _)) = self.applied.get_min()
-            && index < floor
-        {
-            self.applied.remove(&index);
-        }
-        while let Some(&(index, _)) = self.state_at.get_min()
-            && index < floor
-        {
-            self.state_at.remove(&index);
-        }
+        // The newest committed record stays even below the floor: it is the highest key, so
+        // stopping there forgets all below it.
+        self.committed
+            .remove_below(newest_committed.map_or(floor, |newest| newest.min(floor)));
+        self.seen.remove_below(floor);
+        self.applied.remove_below(floor);
+        self.state_at.remove_below(floor);
     }
 }

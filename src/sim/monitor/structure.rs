@@ -96,8 +96,8 @@ impl Monitor {
             .and_then(|e| raft.storage().term(e.index.prev()).ok());
         for entry in &ready.entries {
             let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
-            match (self.seen.get(&(entry.index, entry.term)), prev_term) {
-                (Some(&(seen_prev, seen_digest)), Some(prev_term))
+            match (self.seen.get(entry.index, entry.term), prev_term) {
+                (Some((seen_prev, seen_digest)), Some(prev_term))
                     if (seen_prev, seen_digest) != (prev_term, digest) =>
                 {
                     self.fire(
@@ -111,7 +111,7 @@ impl Monitor {
                     );
                 }
                 // The previous entry is compacted away: compare the entry alone.
-                (Some(&(_, seen_digest)), None) if seen_digest != digest => {
+                (Some((_, seen_digest)), None) if seen_digest != digest => {
                     self.fire(
                         names::LOG_MATCHING,
                         vec![id],
@@ -126,7 +126,7 @@ impl Monitor {
                 (None, prev) => {
                     if let Some(prev_term) = prev {
                         self.seen
-                            .insert((entry.index, entry.term), (prev_term, digest));
+                            .insert_new(entry.index, entry.term, (prev_term, digest));
                     }
                 }
             }
