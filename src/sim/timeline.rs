@@ -629,6 +629,7 @@ fn thin<T>(items: &mut Vec<T>, max: usize, recent: usize, at: impl Fn(&T) -> u64
 mod tests {
     use super::*;
     use crate::raft::types::NodeId;
+    use std::collections::BTreeSet;
 
     #[test]
     fn thinning_bounds_the_count_keeps_the_recent_and_spreads_the_old() {
@@ -676,6 +677,56 @@ mod tests {
                 checkpoint.steps()
             );
         }
+    }
+
+    /// A due checkpoint waits for a moment when the running nodes have applied and stored
+    /// the same entries ([`Sim::nodes_agree`]), at most [`CHECKPOINT_WAIT_STEPS_MAX`] steps:
+    /// under a stream of writes some checkpoints fall later than due, and every one is taken
+    /// when the nodes agree or when the wait ran out.
+    #[test]
+    fn a_due_checkpoint_waits_for_the_nodes_to_agree() {
+        let config = SimConfig {
+            voters: 5,
+            seed: 7,
+            ..SimConfig::default()
+        };
+        let mut timeline = Timeline::new(config).expect("config");
+        for i in 0..600u64 {
+            timeline.run_until(TimeMs(100 * (i + 1)));
+            let _ = timeline.act(Action::Console {
+                client: 1 + i % 3,
+                node: NodeId(1 + i % 5),
+                line: format!("put k{} v{i}", i % 11),
+            });
+        }
+        let checkpoints = &timeline.checkpoints;
+        assert!(checkpoints.len() >= 5, "{} checkpoints", checkpoints.len());
+        let mut waited = 0;
+        for pair in checkpoints.windows(2) {
+            let due = pair[0].steps() + CHECKPOINT_EVERY_STEPS;
+            let at = pair[1].steps();
+            assert!(
+                (due..=due + CHECKPOINT_WAIT_STEPS_MAX).contains(&at),
+                "due at step {due}, taken at {at}"
+            );
+            let applied: BTreeSet<_> = pair[1]
+                .nodes()
+                .values()
+                .filter_map(|n| {
+                    n.raft()
+                        .map(|r| (n.app.applied(), r.storage().last_index()))
+                })
+                .collect();
+            assert!(
+                applied.len() == 1 || at == due + CHECKPOINT_WAIT_STEPS_MAX,
+                "at step {at} the nodes differ ({applied:?}) before the wait ran out"
+            );
+            waited += usize::from(at > due);
+        }
+        assert!(
+            waited > 0,
+            "no checkpoint had to wait for the nodes to agree"
+        );
     }
 
     #[test]
