@@ -99,6 +99,43 @@ mod tests {
         seen.len()
     }
 
+    /// Each node takes its own snapshots, so equal snapshot bytes sit in one buffer per node
+    /// until the nodes share them: then there is one buffer per distinct snapshot.
+    #[test]
+    fn nodes_with_equal_snapshots_hold_one_buffer_after_sharing() {
+        let config = SimConfig {
+            voters: 5,
+            seed: 11,
+            snapshot_count: 150,
+            snapshot_catch_up: 30,
+            ..SimConfig::default()
+        };
+        let mut sim = Sim::new(config).expect("config");
+        for i in 0..400u64 {
+            sim.run_until(TimeMs(100 * (i + 1)), u64::MAX);
+            let _ = sim.apply_action(&Action::Console {
+                client: 1 + i % 3,
+                node: NodeId(1 + i % 5),
+                line: format!("put key{} value{i}", i % 23),
+            });
+        }
+        sim.run_until(TimeMs(45_000), u64::MAX);
+        let distinct: std::collections::BTreeSet<Vec<u8>> = sim
+            .nodes()
+            .values()
+            .filter_map(|node| node.raft())
+            .map(|raft| raft.storage().snapshot().data.to_vec())
+            .collect();
+        assert!(
+            snapshot_buffers(&sim) > distinct.len(),
+            "the nodes took their own snapshots: {} buffers for {} distinct",
+            snapshot_buffers(&sim),
+            distinct.len()
+        );
+        sim.share_equal_parts();
+        assert_eq!(snapshot_buffers(&sim), distinct.len());
+    }
+
     #[test]
     fn sharing_changes_no_hash_no_trace_line_and_no_verdict() {
         // Snapshots and MVCC compactions every few seconds, a crash and a restart, so every
