@@ -9,6 +9,36 @@ use crate::sim::network::LinkConfig;
 use crate::sim::queue::TimeMs;
 use serde::{Deserialize, Serialize};
 
+/// The `kind` words of [`Action`] (its serde tag), in declaration order: the JSON reader's
+/// unknown-variant message lists them, and a lesson's `controls` names them
+/// ([`crate::scenario::lesson::CONTROLS`]). A unit test keeps this list equal to the enum.
+pub const ACTION_KINDS: &[&str] = &[
+    "crash",
+    "restart",
+    "pause",
+    "resume",
+    "fire-timer",
+    "partition",
+    "isolate",
+    "heal",
+    "set-link-up",
+    "set-link",
+    "set-default-link",
+    "hold",
+    "release",
+    "drop",
+    "deliver-now",
+    "propose",
+    "transfer-leader",
+    "compact",
+    "read-index",
+    "console",
+    "retry",
+    "change-membership",
+    "change-config",
+    "leave-joint",
+];
+
 /// One intervention in a run. Read from JSON by hand (`action_json.rs`, for the wasm's size).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

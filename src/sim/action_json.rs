@@ -16,37 +16,9 @@
 //! written as an array (`["crash", 2]`), which serde accepted and no writer ever produced.
 
 use crate::raft::types::NodeId;
-use crate::sim::action::{Action, JointLeave, LinkConfigData, MembershipChange};
+use crate::sim::action::{ACTION_KINDS, Action, JointLeave, LinkConfigData, MembershipChange};
 use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
-
-/// The `kind` words of [`Action`], in declaration order (the unknown-variant message lists them).
-const ACTION_KINDS: &[&str] = &[
-    "crash",
-    "restart",
-    "pause",
-    "resume",
-    "fire-timer",
-    "partition",
-    "isolate",
-    "heal",
-    "set-link-up",
-    "set-link",
-    "set-default-link",
-    "hold",
-    "release",
-    "drop",
-    "deliver-now",
-    "propose",
-    "transfer-leader",
-    "compact",
-    "read-index",
-    "console",
-    "retry",
-    "change-membership",
-    "change-config",
-    "leave-joint",
-];
 
 /// The `op` words of [`MembershipChange`], in declaration order.
 const CHANGE_OPS: &[&str] = &["add-voter", "add-learner", "remove"];

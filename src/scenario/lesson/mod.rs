@@ -170,33 +170,8 @@ pub const MESSAGE_KINDS: &[(&str, &[&str])] = &[
 pub const PANELS: &[&str] = &["logs", "kv", "events", "spacetime", "monitors", "history"];
 
 /// The page controls a lesson may leave usable: the [`Action`](crate::sim::action::Action)
-/// kinds (their serde `kind`). A unit test keeps this list equal to the enum.
-pub const CONTROLS: &[&str] = &[
-    "crash",
-    "restart",
-    "pause",
-    "resume",
-    "fire-timer",
-    "partition",
-    "isolate",
-    "heal",
-    "set-link-up",
-    "set-link",
-    "set-default-link",
-    "hold",
-    "release",
-    "drop",
-    "deliver-now",
-    "propose",
-    "transfer-leader",
-    "compact",
-    "read-index",
-    "console",
-    "retry",
-    "change-membership",
-    "change-config",
-    "leave-joint",
-];
+/// kinds (their serde `kind`).
+pub const CONTROLS: &[&str] = crate::sim::action::ACTION_KINDS;
 
 impl Lesson {
     /// Parses and validates a lesson; the error names the line.
