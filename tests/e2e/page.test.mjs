@@ -72,6 +72,15 @@ test('keyboard alone: select, crash, restart, heal, console, help', async () => 
   const name = await page.getAttribute(`[data-node="${follower}"][role=button]`, 'aria-label');
   assert.match(name ?? '', new RegExp(`^n${follower}, follower, term \\d+`));
 
+  // Space on the node just selected plays / pauses (selecting it again would do nothing).
+  const playText = () => page.textContent('#play');
+  const before = await playText();
+  await page.keyboard.press('Space');
+  await page.waitForFunction((text) => document.getElementById('play')?.textContent !== text, before);
+  await page.keyboard.press('Space');
+  await page.waitForFunction((text) => document.getElementById('play')?.textContent === text, before);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-node')), String(follower));
+
   // x crashes it, r restarts it: the node's accessible name says so.
   await page.keyboard.press('x');
   await page.waitForFunction((id) => /crashed/.test(document.querySelector(`[data-node="${id}"][role=button]`)?.getAttribute('aria-label') ?? ''), follower);
@@ -143,4 +152,45 @@ test('Tab reaches every control, and each has an accessible name', async () => {
   assert.ok(labels.some((l) => /etcdctl command/.test(l)), 'the console is reachable');
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('the first-visit hint covers no control, and the first action closes it for good', async () => {
+  for (const size of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const { page, problems } = await openPage(browser);
+    await page.setViewportSize(size);
+    const url = new URL(baseUrl);
+    url.searchParams.set('autoplay', '0');
+    await page.goto(url.toString());
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    assert.equal(await page.isVisible('#first-visit'), true, `the hint shows at ${size.width} px`);
+    // No visible control outside the hint overlaps it, even by an edge.
+    const covered = await page.evaluate(() => {
+      const hint = document.getElementById('first-visit');
+      const h = hint?.getBoundingClientRect();
+      const out = [];
+      if (!h) return ['no hint'];
+      for (const el of document.querySelectorAll('button, input, select, [role=tab], [role=button]')) {
+        if (hint?.contains(el)) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || !el.checkVisibility()) continue;
+        const overlapX = Math.min(r.right, h.right) - Math.max(r.left, h.left);
+        const overlapY = Math.min(r.bottom, h.bottom) - Math.max(r.top, h.top);
+        if (overlapX > 0 && overlapY > 0) out.push(el.id || el.textContent?.trim() || el.tagName);
+      }
+      return out;
+    });
+    assert.deepEqual(covered, [], `controls under the hint at ${size.width} px`);
+    // Play / pause leaves it; an accepted action (here `h`, heal all) closes it, and a reload
+    // does not bring it back.
+    await page.locator('body').click({ position: { x: 1, y: 1 } }).catch(() => {});
+    await page.keyboard.press('Space');
+    assert.equal(await page.isVisible('#first-visit'), true, 'playing is not an action on the run');
+    await page.keyboard.press('h');
+    await page.waitForSelector('#first-visit', { state: 'hidden' });
+    await page.reload();
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+    assert.equal(await page.isVisible('#first-visit'), false, 'gone after a reload');
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
 });

@@ -5,7 +5,7 @@ import { showPanel } from './tabs.js';
 
 /** What the help dialog lists, in order. */
 export const SHORTCUTS = [
-  { keys: 'Space', what: 'play / pause' },
+  { keys: 'Space', what: 'play / pause (on a focused button: press it)' },
   { keys: '.', what: 'run one event (step forward)' },
   { keys: ',', what: 'go one event back (step back)' },
   { keys: 'c', what: 'go to the etcdctl console' },
@@ -51,7 +51,8 @@ export function setupKeyboard(root, ctx, hooks) {
     let handled = true;
     switch (e.key) {
       case ' ':
-        // Space on a focused button presses that button; elsewhere it plays / pauses.
+        // Space on a focused button presses that button; elsewhere (and on the ring's node that
+        // is already selected, see ring.js) it plays / pauses.
         if (e.target instanceof HTMLButtonElement) { handled = false; break; }
         if (ctx.allows('play')) ctx.togglePlay();
         break;

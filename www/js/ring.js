@@ -181,8 +181,12 @@ export function mount(root, ctx) {
     if (e.key !== 'Enter' && e.key !== ' ') return;
     const target = /** @type {Element} */ (e.target).closest('[data-node]');
     if (!target) return;
+    const id = Number(target.getAttribute('data-node'));
+    // Space on the node already selected (as after the `1`-`9` shortcuts, which move the focus
+    // here) would do nothing, so it is left to the page's shortcut: play / pause.
+    if (e.key === ' ' && ctx.selection.node === id) return;
     e.preventDefault();
-    selectNode(Number(target.getAttribute('data-node')));
+    selectNode(id);
   });
   msgLayer.addEventListener('click', (e) => {
     const target = /** @type {Element} */ (e.target).closest('[data-message]');
