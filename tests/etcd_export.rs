@@ -21,11 +21,24 @@ use raftlab::sim::queue::TimeMs;
 use raftlab::sim::timeline::Timeline;
 use std::io::Read;
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
+
+/// Forks of this test process and the writing of the executable stand-ins take turns. A child
+/// forked while a stand-in is still open for writing holds that file open until it execs, and
+/// running the stand-in meanwhile fails with "Text file busy" (ETXTBSY): the likely cause of
+/// the one flake this file had under load.
+static FORKS: Mutex<()> = Mutex::new(());
+
+fn no_fork_now() -> MutexGuard<'static, ()> {
+    FORKS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 const ETCD: &str = "/usr/bin/etcd";
 const ETCDCTL: &str = "/usr/bin/etcdctl";
@@ -142,7 +155,10 @@ fn run_script(script: &str, tmp: &Path, env: &[(&str, String)]) -> Output {
     // Its own process group, which every member and watch it starts joins: whatever happens
     // to the script or this test, the guard stops what is left of the group.
     command.process_group(0);
-    let mut child = command.spawn().expect("sh runs");
+    let mut child = {
+        let _turn = no_fork_now();
+        command.spawn().expect("sh runs")
+    };
     let _group = GroupGuard(child.id());
     let read_all = |mut pipe: Box<dyn Read + Send>| {
         let (sender, receiver) = mpsc::channel();
@@ -162,9 +178,12 @@ fn run_script(script: &str, tmp: &Path, env: &[(&str, String)]) -> Output {
         }
         if started.elapsed() > SCRIPT_TIMEOUT {
             // SIGTERM first, so the script's trap stops its members and removes its data.
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
+            {
+                let _turn = no_fork_now();
+                let _ = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+            }
             let _ = child.wait();
             panic!("the script ran over {SCRIPT_TIMEOUT:?}");
         }
@@ -189,6 +208,7 @@ struct GroupGuard(u32);
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
+        let _turn = no_fork_now();
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", self.0)])
             .stderr(Stdio::null())
@@ -345,9 +365,10 @@ fn hostile_console_lines_reach_etcdctl_as_data() {
     let bin = tmp.path().join("bin");
     std::fs::create_dir(&bin).expect("bin dir");
     for (name, text) in [("etcd", FAKE_ETCD), ("etcdctl", FAKE_ETCDCTL)] {
+        let _turn = no_fork_now();
         std::fs::write(bin.join(name), text).expect("write a stand-in");
-        let status = Command::new("chmod").arg("+x").arg(bin.join(name)).status();
-        assert!(status.is_ok_and(|s| s.success()), "chmod");
+        let executable = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(bin.join(name), executable).expect("chmod a stand-in");
     }
     let log = tmp.path().join("calls");
     let pids = tmp.path().join("pids");
@@ -416,6 +437,7 @@ fn hostile_console_lines_reach_etcdctl_as_data() {
         .collect();
     assert_eq!(started.len(), 2, "one member per voter");
     for pid in started {
+        let _turn = no_fork_now();
         let alive = Command::new("kill")
             .args(["-0", &pid])
             .stderr(Stdio::null())
