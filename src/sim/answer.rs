@@ -54,3 +54,62 @@ impl Answer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::response::{
+        DeleteRangeResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse,
+    };
+    use crate::kv::types::KeyValue;
+
+    fn response(body: ResponseBody) -> Response {
+        Response {
+            header: ResponseHeader::default(),
+            body,
+        }
+    }
+
+    fn kv(value: &str) -> KeyValue {
+        KeyValue {
+            key: b"k".to_vec(),
+            create_revision: 1,
+            mod_revision: 1,
+            version: 1,
+            value: value.as_bytes().to_vec(),
+            lease: 0,
+        }
+    }
+
+    #[test]
+    fn each_answer_keeps_the_one_fact_the_checker_reads() {
+        let put = response(ResponseBody::Put(PutResponse::default()));
+        assert_eq!(Answer::of(&put), Answer::Put);
+        let found = response(ResponseBody::Range(RangeResponse {
+            kvs: vec![kv("first"), kv("second")],
+            more: false,
+            count: 2,
+        }));
+        assert_eq!(
+            Answer::of(&found),
+            Answer::Range {
+                first_value: Some(b"first".to_vec().into_boxed_slice())
+            }
+        );
+        let missing = response(ResponseBody::Range(RangeResponse::default()));
+        assert_eq!(Answer::of(&missing), Answer::Range { first_value: None });
+        let deleted = response(ResponseBody::DeleteRange(DeleteRangeResponse {
+            deleted: 3,
+            prev_kvs: Vec::new(),
+        }));
+        assert_eq!(Answer::of(&deleted), Answer::DeleteRange { deleted: 3 });
+        for succeeded in [true, false] {
+            let txn = response(ResponseBody::Txn(TxnResponse {
+                succeeded,
+                responses: Vec::new(),
+            }));
+            assert_eq!(Answer::of(&txn), Answer::Txn { succeeded });
+        }
+        assert_eq!(Answer::of(&response(ResponseBody::Compact)), Answer::Other);
+    }
+}
