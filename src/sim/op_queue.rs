@@ -71,6 +71,15 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::VecDeque;
 
+    /// The blocks that hold queued ids: none when empty, else those from the head's to the
+    /// last id's (a block the head has left is dropped).
+    fn blocks_spanned(queue: &OpQueue) -> usize {
+        if queue.is_empty() {
+            return 0;
+        }
+        usize::try_from((queue.tail - 1) / BLOCK - queue.head / BLOCK + 1).unwrap_or(usize::MAX)
+    }
+
     proptest! {
         /// Pushes and pops, copies taken on the way: the queue behaves as a `VecDeque`, and a
         /// copy never sees later changes.
@@ -89,6 +98,7 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(queue.len(), model.len());
+                prop_assert_eq!(queue.blocks.len(), blocks_spanned(&queue), "a block left behind");
             }
             copies.push((queue, model));
             for (mut queue, mut model) in copies {
