@@ -143,8 +143,9 @@ impl Sim {
         let mut events = Vec::new();
         for entry in &ready.committed_entries {
             match node.app.apply(entry, &mut self.decoded) {
-                Some((Some(op), outcome)) => {
-                    events.extend(outcome.events.iter().cloned());
+                Some((Some(op), mut outcome)) => {
+                    // Moved, not copied: the answer reads only the response.
+                    events.append(&mut outcome.events);
                     answers.push((op, outcome));
                 }
                 Some((None, outcome)) => events.extend(outcome.events),
