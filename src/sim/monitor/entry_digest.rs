@@ -4,40 +4,19 @@
 //! Only ever compared with another digest made here, never shown and never part of a pinned
 //! hash, so it need not be the state hash's FNV-1a: that one feeds a byte at a time (about five
 //! instructions a byte), and every node digests every entry it stores and every entry it
-//! applies. This one takes eight bytes at a time. Equal entries always give equal digests;
-//! different ones differ but for a 64-bit collision, as before.
+//! applies. [`DigestHasher`] takes eight bytes a round. Equal entries always give equal
+//! digests; different ones differ but for a 64-bit collision, as before.
 
+use crate::kv::state_hash::{DigestHasher, Feed};
 use crate::raft::message::Entry;
-
-/// An odd 64-bit constant with well spread bits (the golden ratio's), the per-word multiplier.
-const MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// The digest of `entry`'s kind and bytes (not its index or term, which the monitors compare
 /// apart).
 pub(super) fn entry_digest(entry: &Entry) -> u64 {
-    let data: &[u8] = &entry.data;
-    let mut state = mix(u64::from(entry.entry_type as u8) ^ ((data.len() as u64) << 8));
-    let mut words = data.chunks_exact(8);
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        state = mix(state ^ u64::from_le_bytes(bytes));
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut bytes = [0u8; 8];
-        bytes[..rest.len()].copy_from_slice(rest);
-        state = mix(state ^ u64::from_le_bytes(bytes));
-    }
-    state
-}
-
-/// One round: multiply, then fold the high bits down so every input bit reaches every output
-/// bit within two rounds (the length is in the first word, so a short tail padded with zeros
-/// is not the same input as a longer one).
-fn mix(value: u64) -> u64 {
-    let product = value.wrapping_mul(MULTIPLIER);
-    product ^ (product >> 29)
+    let mut digest = DigestHasher::new();
+    digest.u64(entry.entry_type as u64);
+    digest.bytes(&entry.data);
+    digest.finish()
 }
 
 #[cfg(test)]
