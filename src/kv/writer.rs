@@ -220,13 +220,20 @@ impl<'s> Writer<'s> {
         if lease != 0 {
             self.store.leases.attach(lease, &request.key);
         }
+        // The previous key-value goes to the watch event, and is copied only when the response
+        // asks for it too (`--prev-kv`; a put rarely does).
+        let (event_prev, response_prev) = if request.prev_kv {
+            (previous.clone(), previous)
+        } else {
+            (previous, None)
+        };
         self.events.push(Event {
             kind: EventType::Put,
             kv,
-            prev_kv: previous.clone(),
+            prev_kv: event_prev,
         });
         PutResponse {
-            prev_kv: if request.prev_kv { previous } else { None },
+            prev_kv: response_prev,
         }
     }
 
