@@ -173,7 +173,17 @@ impl KeyHistory {
             );
         }
         match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push((stamp, change)),
+            Some(chunk) if chunk.len() < CHUNK => {
+                // A chunk shared with a checkpoint or another node is copied before the write,
+                // with room for a full chunk: `make_mut`'s exactly sized copy had to grow at
+                // once, a second allocation on most writes after a timeline checkpoint.
+                if Arc::get_mut(chunk).is_none() {
+                    let mut own = Vec::with_capacity(CHUNK);
+                    own.extend(chunk.iter().cloned());
+                    *chunk = Arc::new(own);
+                }
+                Arc::make_mut(chunk).push((stamp, change));
+            }
             _ => {
                 let mut chunk = Vec::with_capacity(CHUNK);
                 chunk.push((stamp, change));

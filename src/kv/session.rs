@@ -8,7 +8,7 @@
 //! which is what lets the playground show a retried "increment" txn applied twice.
 
 use super::response::Response;
-use super::state_hash::StateHasher;
+use super::state_hash::Feed;
 use super::types::KvError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -117,7 +117,7 @@ impl Sessions {
 
     /// Feed the sessions into the state hash (cached responses by their header and kind only:
     /// they are a function of the same applied log, so that is enough to tell states apart).
-    pub fn hash_into(&self, hasher: &mut StateHasher) {
+    pub fn hash_into<H: Feed>(&self, hasher: &mut H) {
         hasher.u64(self.clients.len() as u64);
         for (client_id, entry) in self.clients.iter() {
             hasher.u64(*client_id);

@@ -8,7 +8,7 @@ use super::lease::LEASE_ID_BASE;
 use super::request::{RangeRequest, Request};
 use super::response::{Response, ResponseBody, ResponseHeader};
 use super::session::{SessionVerdict, Sessions};
-use super::state_hash::StateHasher;
+use super::state_hash::{DigestHasher, Feed, StateHasher};
 use super::store::MvccStore;
 use super::types::{Event, KvError};
 
@@ -141,9 +141,10 @@ impl KvStateMachine {
 
     /// Like [`KvStateMachine::state_hash`] (equal on nodes that applied the same entries) but
     /// O(1) in the store's history: what the monitors compare after every apply. Sessions are
-    /// hashed in full; there are at most `SESSIONS_MAX` of them.
+    /// hashed in full; there are at most `SESSIONS_MAX` of them. A [`DigestHasher`]'s, eight
+    /// bytes a round: nothing but the monitors reads it.
     pub fn digest(&self) -> u64 {
-        let mut hasher = StateHasher::new();
+        let mut hasher = DigestHasher::new();
         hasher.u64(self.store.digest());
         self.sessions.hash_into(&mut hasher);
         hasher.finish()

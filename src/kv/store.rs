@@ -16,7 +16,7 @@ use super::response::{
     DeleteRangeResponse, LeaseTimeToLiveResponse, PutResponse, RangeResponse, ResponseBody,
     ResponseOp, TxnResponse,
 };
-use super::state_hash::StateHasher;
+use super::state_hash::{DigestHasher, Feed, StateHasher};
 use super::types::{Event, EventType, KeyValue, KvError, Revision};
 use super::writer::Writer;
 use std::collections::BTreeMap;
@@ -335,15 +335,17 @@ impl MvccStore {
     /// stores that hold the same revisions, changes and leases) but O(1) in the kept history:
     /// the changes enter through the running sum `changes_digest`. Leases are hashed in full;
     /// they are current state, bounded by [`crate::kv::lease::LEASES_MAX`], not history.
+    /// A [`DigestHasher`]'s, not the state hash's FNV-1a: the monitors compare it after every
+    /// apply, and nothing else reads it.
     pub fn digest(&self) -> u64 {
-        let mut hasher = StateHasher::new();
+        let mut hasher = DigestHasher::new();
         self.digest_into(&mut hasher, self.changes_digest);
         hasher.finish()
     }
 
     /// The digest computed from scratch (what the running sum must equal; tests check it).
     pub fn digest_from_scratch(&self) -> u64 {
-        let mut hasher = StateHasher::new();
+        let mut hasher = DigestHasher::new();
         self.digest_into(&mut hasher, self.changes_digest_from_scratch());
         hasher.finish()
     }
@@ -363,7 +365,7 @@ impl MvccStore {
         sum
     }
 
-    fn digest_into(&self, hasher: &mut StateHasher, changes: u64) {
+    fn digest_into(&self, hasher: &mut DigestHasher, changes: u64) {
         self.hash_leases(hasher);
         hasher.i64(self.current);
         hasher.i64(self.compacted);
@@ -371,7 +373,7 @@ impl MvccStore {
         hasher.u64(changes);
     }
 
-    fn hash_leases(&self, hasher: &mut StateHasher) {
+    fn hash_leases<H: Feed>(&self, hasher: &mut H) {
         hasher.u64(self.leases.len() as u64);
         for lease in self.leases.iter() {
             hasher.i64(lease.id);
@@ -432,11 +434,11 @@ impl MvccStore {
     }
 }
 
-/// The digest of one kept change of `key`: an FNV-1a hash of its explicit encoding (the same
-/// fields [`MvccStore::hash_into`] feeds), finished with a 64-bit mixer so that a wrapping sum
-/// of many of them does not let nearby inputs cancel out.
+/// The digest of one kept change of `key`: a [`DigestHasher`] over its explicit encoding (the
+/// same fields [`MvccStore::hash_into`] feeds), finished with a 64-bit mixer so that a wrapping
+/// sum of many of them does not let nearby inputs cancel out.
 pub(super) fn change_digest(key: &[u8], stamp: Stamp, change: &Change) -> u64 {
-    let mut hasher = StateHasher::new();
+    let mut hasher = DigestHasher::new();
     hasher.bytes(key);
     feed_change(&mut hasher, stamp, change);
     mix64(hasher.finish())
@@ -444,7 +446,7 @@ pub(super) fn change_digest(key: &[u8], stamp: Stamp, change: &Change) -> u64 {
 
 /// One kept change in its explicit byte encoding: shared by the full state hash and the
 /// running digest, so the two can never disagree on what a change is.
-fn feed_change(hasher: &mut StateHasher, stamp: Stamp, change: &Change) {
+fn feed_change<H: Feed>(hasher: &mut H, stamp: Stamp, change: &Change) {
     hasher.i64(stamp.main);
     hasher.i64(stamp.sub);
     match change {

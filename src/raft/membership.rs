@@ -264,7 +264,7 @@ impl ProgressTracker {
 
     /// Whether `id` may vote in this configuration.
     pub fn is_voter(&self, id: NodeId) -> bool {
-        self.config.voters.ids().contains(&id)
+        self.config.voters.contains(id)
     }
 
     /// Applies a validated change, replacing configuration and progress.

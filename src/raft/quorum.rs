@@ -89,6 +89,12 @@ impl JointConfig {
         !self.outgoing.voters.is_empty()
     }
 
+    /// Whether `id` votes in either half: [`JointConfig::ids`]`.contains(&id)` without building
+    /// the set (a leader asks at every tick).
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.incoming.voters.contains(&id) || self.outgoing.voters.contains(&id)
+    }
+
     /// Every voter of either half.
     pub fn ids(&self) -> BTreeSet<NodeId> {
         crate::sort::set_of(self.incoming.voters.union(&self.outgoing.voters).copied())
@@ -112,5 +118,42 @@ impl JointConfig {
             return VoteResult::Lost;
         }
         VoteResult::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn majority(ids: &[u64]) -> MajorityConfig {
+        MajorityConfig::new(ids.iter().map(|&id| NodeId(id)).collect())
+    }
+
+    #[test]
+    fn contains_is_membership_of_the_union_of_both_halves() {
+        let shapes = [
+            JointConfig::default(),
+            JointConfig {
+                incoming: majority(&[1, 2, 3]),
+                outgoing: majority(&[]),
+            },
+            JointConfig {
+                incoming: majority(&[1, 2, 4]),
+                outgoing: majority(&[1, 2, 3]),
+            },
+            JointConfig {
+                incoming: majority(&[5]),
+                outgoing: majority(&[2, 3]),
+            },
+        ];
+        for joint in &shapes {
+            for id in 0..7 {
+                assert_eq!(
+                    joint.contains(NodeId(id)),
+                    joint.ids().contains(&NodeId(id)),
+                    "{joint:?} n{id}"
+                );
+            }
+        }
     }
 }

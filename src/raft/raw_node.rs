@@ -328,6 +328,11 @@ impl RawNode {
         &self.raft
     }
 
+    /// Whether events wait to be taken ([`RawNode::take_events`]).
+    pub fn has_events(&self) -> bool {
+        self.raft.has_events()
+    }
+
     /// Takes the events recorded since the last call (role changes, config changes).
     pub fn take_events(&mut self) -> Vec<Event> {
         self.raft.take_events()

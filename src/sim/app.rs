@@ -6,6 +6,7 @@
 //! state). Entries proposed by simulated clients carry an envelope with the client operation's
 //! id, so the node the client talks to can answer that operation when it applies the entry.
 
+use crate::kv::state_hash::{DigestHasher, Feed};
 use crate::kv::state_machine::{ApplyOutcome, KvStateMachine};
 use crate::raft::message::{Entry, EntryType};
 use crate::raft::types::Index;
@@ -141,13 +142,14 @@ impl NodeApp {
     /// What the state-machine monitor compares after every apply: equal exactly when
     /// [`NodeApp::state_hash`] is (up to hash collisions), but O(1) in the run's history
     /// because the store keeps a running digest of its changes.
+    /// A [`DigestHasher`]'s, like the store's: nothing but the monitor reads it.
     pub fn digest(&self) -> u64 {
-        stable_hash(&(
-            self.applied.0,
-            self.chain,
-            self.applied_entries,
-            self.kv.digest(),
-        ))
+        let mut digest = DigestHasher::new();
+        digest.u64(self.applied.0);
+        digest.u64(self.chain);
+        digest.u64(self.applied_entries);
+        digest.u64(self.kv.digest());
+        digest.finish()
     }
 
     /// The last applied index.

@@ -43,8 +43,10 @@ pub enum Event {
     DiskDone { node: NodeId, epoch: u64 },
     /// With the lying-disk fault: the disk really writes what it acknowledged.
     Flush { node: NodeId, epoch: u64 },
-    /// A user action from the scenario's timeline.
-    Act(Action),
+    /// A user action from the scenario's timeline. Boxed: the queue's heap moves its events
+    /// on every push and pop, and the largest action made every event several times the size
+    /// of the common ones (ticks, deliveries, disk writes).
+    Act(Box<Action>),
     /// A client gives up waiting for operation `op`.
     ClientTimeout { op: u64 },
 }
@@ -209,7 +211,7 @@ impl Sim {
         for timed in actions {
             self.queue.push(
                 timed.at_ms.max(self.now_ms),
-                Event::Act(timed.action.clone()),
+                Event::Act(Box::new(timed.action.clone())),
             );
         }
     }

@@ -78,6 +78,7 @@ mod catalogue;
 #[cfg(test)]
 mod changed_check_tests;
 mod consequences;
+mod entry_digest;
 mod prune;
 mod rules;
 mod structure;

@@ -374,6 +374,8 @@ pub struct Trace {
     /// Whether the text hash is kept ([`Trace::stop_hashing`]): when not, no event is ever
     /// formatted for it and [`Trace::text_hash`] has no answer.
     hashing: bool,
+    /// Notes pushed so far, recorded or not ([`Trace::notes_pushed`]).
+    notes: u64,
 }
 
 impl Default for Trace {
@@ -400,6 +402,7 @@ impl Trace {
             sealed_hash: FNV_OFFSET,
             unfolded: 0,
             hashing: true,
+            notes: 0,
         }
     }
 
@@ -423,6 +426,9 @@ impl Trace {
     pub fn push(&mut self, at_ms: TimeMs, kind: TraceKind) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
+        if matches!(kind, TraceKind::Note { .. }) {
+            self.notes += 1;
+        }
         if self.recording {
             let event = TraceEvent { id, at_ms, kind };
             match self.chunks.back_mut() {
@@ -517,6 +523,13 @@ impl Trace {
     /// The id the next event will get.
     pub fn next_id(&self) -> u64 {
         self.next_id
+    }
+
+    /// How many notes were ever pushed (like [`Trace::next_id`], not only the kept ones): the
+    /// timeline looks for a client's answer among a step's events only when a note came, not
+    /// through every event of every step.
+    pub fn notes_pushed(&self) -> u64 {
+        self.notes
     }
 
     /// The recorded events still in the window, oldest first.

@@ -7,7 +7,7 @@
 //! contract the safety argument rests on, and it should be read and changed as one piece.
 
 use super::{Event, Sim};
-use crate::raft::raw_node::Ready;
+use crate::raft::raw_node::{RawNode, Ready};
 use crate::raft::types::NodeId;
 use crate::sim::node::{Machine, SimNode};
 use crate::sim::queue::TimeMs;
@@ -143,8 +143,9 @@ impl Sim {
         let mut events = Vec::new();
         for entry in &ready.committed_entries {
             match node.app.apply(entry, &mut self.decoded) {
-                Some((Some(op), outcome)) => {
-                    events.extend(outcome.events.iter().cloned());
+                Some((Some(op), mut outcome)) => {
+                    // Moved, not copied: the answer reads only the response.
+                    events.append(&mut outcome.events);
                     answers.push((op, outcome));
                 }
                 Some((None, outcome)) => events.extend(outcome.events),
@@ -198,6 +199,16 @@ impl Sim {
     }
 
     pub(super) fn record_events(&mut self, id: NodeId) {
+        // Called after every Ready, which rarely brings an event: look before taking the node
+        // out for change and its (empty) list of events.
+        if !self
+            .nodes
+            .get(&id)
+            .and_then(SimNode::raft)
+            .is_some_and(RawNode::has_events)
+        {
+            return;
+        }
         let Some(raft) = self.nodes.get_mut(&id).and_then(SimNode::raft_mut) else {
             return;
         };

@@ -19,21 +19,23 @@ impl Sim {
 
     /// Hands a message to its recipient. `forced` delivers even a held message.
     pub(super) fn deliver(&mut self, id: u64, forced: bool) -> Option<NodeId> {
-        let flight = self.in_flight.get(&id)?;
+        // Taken off the wire at once and put back in the rare case it stays (held, or its
+        // recipient paused): one search of the map per delivery, not a look and then a removal.
+        let flight = self.in_flight.remove(&id)?;
         if flight.held && !forced {
+            self.in_flight.insert(id, flight);
             return None;
         }
         let to = flight.message.to;
         let Some(node) = self.nodes.get_mut(&to) else {
-            let flight = self.in_flight.remove(&id)?;
             self.dropped(&flight, DropReason::NodeDown);
             return None;
         };
         if node.is_up() && node.paused && !forced {
             node.parked.push(id);
+            self.in_flight.insert(id, flight);
             return None;
         }
-        let flight = self.in_flight.remove(&id)?;
         if !node.is_up() {
             self.dropped(&flight, DropReason::NodeDown);
             return None;

@@ -2,12 +2,12 @@
 //! leaders, an acknowledged write lost or changed, replicas that disagree or a stale read. They
 //! are always on: with rule monitors off, they are what catches a teaching switch's bug.
 
+use super::entry_digest::entry_digest;
 use super::{Monitor, NodeView, names};
 use crate::raft::log::RaftLog;
 use crate::raft::node::Raft;
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
-use crate::sim::hash::stable_hash;
 use crate::sim::queue::TimeMs;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,7 +64,7 @@ impl Monitor {
     /// 5: every node applies the same entry at an index.
     pub(super) fn check_same_entries_applied(&mut self, id: NodeId, ready: &Ready, now: TimeMs) {
         for entry in &ready.committed_entries {
-            let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
+            let digest = entry_digest(entry);
             match self.applied.get(entry.index) {
                 Some(&(term, seen)) if (term, seen) != (entry.term, digest) => {
                     self.fire(

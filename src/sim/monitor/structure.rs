@@ -2,11 +2,11 @@
 //! bug in the core before it is a harm a client can see, so these fire early and point at the
 //! node whose bookkeeping went wrong.
 
+use super::entry_digest::entry_digest;
 use super::{Monitor, NodeWatch, names};
 use crate::raft::node::Role;
 use crate::raft::raw_node::{RawNode, Ready};
 use crate::raft::types::NodeId;
-use crate::sim::hash::stable_hash;
 use crate::sim::queue::TimeMs;
 
 impl Monitor {
@@ -95,7 +95,7 @@ impl Monitor {
             .first()
             .and_then(|e| raft.storage().term(e.index.prev()).ok());
         for entry in &ready.entries {
-            let digest = stable_hash(&(entry.entry_type as u8, &entry.data));
+            let digest = entry_digest(entry);
             match (self.seen.get(entry.index, entry.term), prev_term) {
                 (Some((seen_prev, seen_digest)), Some(prev_term))
                     if (seen_prev, seen_digest) != (prev_term, digest) =>

@@ -87,6 +87,8 @@ pub(super) struct Glance {
     leader: Option<(u64, u64)>,
     max_commit: u64,
     trace_id: u64,
+    /// [`crate::sim::trace::Trace::notes_pushed`]: a client's answer is a note.
+    notes: u64,
     violated: bool,
 }
 
@@ -120,6 +122,7 @@ impl Glance {
             leader,
             max_commit,
             trace_id: sim.trace().next_id(),
+            notes: sim.trace().notes_pushed(),
             violated: sim.violation().is_some(),
         }
     }
@@ -174,15 +177,20 @@ impl Moments {
                 format!("commit index {}", after.max_commit),
             );
         }
-        if after.trace_id > before.trace_id && sim.trace().is_recording() {
+        if after.notes > before.notes && sim.trace().is_recording() {
             for event in sim.trace().events_from(before.trace_id) {
                 if let TraceKind::Note { text, .. } = &event.kind
                     && text.starts_with("client c")
                     && text.contains(" answered")
                 {
                     let short = text.strip_prefix("client ").unwrap_or(text);
-                    let short: String = short.chars().take(60).collect();
-                    self.push(step, ms, MomentKind::Answer, short);
+                    // The first 60 characters, cut at a character boundary in place
+                    // rather than collected one by one.
+                    let end = short
+                        .char_indices()
+                        .nth(60)
+                        .map_or(short.len(), |(at, _)| at);
+                    self.push(step, ms, MomentKind::Answer, short[..end].to_string());
                     break;
                 }
             }
