@@ -152,13 +152,19 @@ impl<'s> Writer<'s> {
     }
 
     /// A put that keeps the key's value or lease (`ignore_value`, `ignore_lease`) needs the key.
+    /// A plain put (nearly every one) does not look the key up: that lookup was about 2% of a
+    /// timeline seek in wasm (Node's profiler), where it compares the key's bytes with the
+    /// map's keys for nothing.
     fn check_kept_key(&self, request: &PutRequest) -> Result<(), KvError> {
+        if !(request.ignore_value || request.ignore_lease) {
+            return Ok(());
+        }
         let exists = self
             .store
             .keys
             .get(&request.key)
             .is_some_and(|history| history.latest().is_some());
-        if (request.ignore_value || request.ignore_lease) && !exists {
+        if !exists {
             return Err(KvError::KeyNotFound);
         }
         Ok(())
