@@ -43,8 +43,10 @@ pub enum Event {
     DiskDone { node: NodeId, epoch: u64 },
     /// With the lying-disk fault: the disk really writes what it acknowledged.
     Flush { node: NodeId, epoch: u64 },
-    /// A user action from the scenario's timeline.
-    Act(Action),
+    /// A user action from the scenario's timeline. Boxed: an action is several times the size
+    /// of every other event, and the queue moves its slots about on every push and pop (and a
+    /// timeline checkpoint copies them), while scheduled actions are rare.
+    Act(Box<Action>),
     /// A client gives up waiting for operation `op`.
     ClientTimeout { op: u64 },
 }
@@ -209,7 +211,7 @@ impl Sim {
         for timed in actions {
             self.queue.push(
                 timed.at_ms.max(self.now_ms),
-                Event::Act(timed.action.clone()),
+                Event::Act(Box::new(timed.action.clone())),
             );
         }
     }
