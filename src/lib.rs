@@ -13,6 +13,8 @@ pub mod kv;
 pub mod raft;
 pub mod scenario;
 pub mod sim;
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod small_alloc;
 pub mod sort;
 pub mod view;
 

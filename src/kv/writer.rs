@@ -152,9 +152,10 @@ impl<'s> Writer<'s> {
     }
 
     /// A put that keeps the key's value or lease (`ignore_value`, `ignore_lease`) needs the key.
+    /// A plain put (nearly every one) does not look the key up: that lookup was about 2% of a
+    /// timeline seek in wasm (Node's profiler), where it compares the key's bytes with the
+    /// map's keys for nothing.
     fn check_kept_key(&self, request: &PutRequest) -> Result<(), KvError> {
-        // The key is looked up only for a put that keeps its value or lease: every other put
-        // (nearly all) paid a search of the key map here for nothing.
         if !(request.ignore_value || request.ignore_lease) {
             return Ok(());
         }

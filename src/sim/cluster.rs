@@ -43,9 +43,9 @@ pub enum Event {
     DiskDone { node: NodeId, epoch: u64 },
     /// With the lying-disk fault: the disk really writes what it acknowledged.
     Flush { node: NodeId, epoch: u64 },
-    /// A user action from the scenario's timeline. Boxed: the queue's heap moves its events
-    /// on every push and pop, and the largest action made every event several times the size
-    /// of the common ones (ticks, deliveries, disk writes).
+    /// A user action from the scenario's timeline. Boxed: an action is several times the size
+    /// of every other event, and the queue moves its slots about on every push and pop (and a
+    /// timeline checkpoint copies them), while scheduled actions are rare.
     Act(Box<Action>),
     /// A client gives up waiting for operation `op`.
     ClientTimeout { op: u64 },
