@@ -14,6 +14,7 @@ pub mod raft;
 pub mod scenario;
 pub mod sim;
 pub mod sort;
+pub mod vec_map;
 pub mod view;
 
 #[cfg(all(target_arch = "wasm32", feature = "bindings"))]
