@@ -205,6 +205,46 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     }
 }
 
+/// As a map, exactly as a `BTreeMap` writes itself (a map of its length, entries in order):
+/// the KV snapshot's tests compare the hand-written codec with `rmp_serde`'s bytes.
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// From a map, as a `BTreeMap` reads itself (a later value for a key replaces an earlier one).
+impl<'de, K, V> serde::Deserialize<'de> for VecMap<K, V>
+where
+    K: Ord + serde::Deserialize<'de>,
+    V: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<K, V>(std::marker::PhantomData<(K, V)>);
+        impl<'de, K, V> serde::de::Visitor<'de> for MapVisitor<K, V>
+        where
+            K: Ord + serde::Deserialize<'de>,
+            V: serde::Deserialize<'de>,
+        {
+            type Value = VecMap<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = VecMap::new();
+                while let Some((k, v)) = access.next_entry()? {
+                    map.insert(k, v);
+                }
+                Ok(map)
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(std::marker::PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::VecMap;
@@ -262,6 +302,22 @@ mod tests {
         assert_ne!(
             build.hash_one(&ours),
             build.hash_one(VecMap::<u64, u64>::new())
+        );
+    }
+
+    /// Written and read as a `BTreeMap` is, byte for byte.
+    #[test]
+    fn serializes_like_a_btree_map() {
+        let pairs = [(3u64, "c".to_string()), (1, "a".to_string())];
+        let ours: VecMap<_, _> = pairs.clone().into_iter().collect();
+        let reference: BTreeMap<_, _> = pairs.into_iter().collect();
+        let bytes = rmp_serde::to_vec(&ours).expect("writes");
+        assert_eq!(bytes, rmp_serde::to_vec(&reference).expect("writes"));
+        let back: VecMap<u64, String> = rmp_serde::from_slice(&bytes).expect("reads");
+        assert_eq!(back, ours);
+        assert_eq!(
+            serde_json::to_string(&ours).expect("writes"),
+            serde_json::to_string(&reference).expect("writes")
         );
     }
 
