@@ -16,6 +16,7 @@ pub mod sim;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod small_alloc;
 pub mod sort;
+pub mod vec_map;
 pub mod view;
 
 #[cfg(all(target_arch = "wasm32", feature = "bindings"))]

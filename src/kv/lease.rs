@@ -9,8 +9,9 @@
 //! each expired lease, which then commits and applies like any write (etcd does the same).
 
 use super::types::KvError;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// A lease id (etcd's int64; printed in hex by etcdctl).
 pub type LeaseId = i64;
@@ -46,7 +47,7 @@ impl Lease {
 /// All leases of a store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lessor {
-    pub(super) leases: BTreeMap<LeaseId, Lease>,
+    pub(super) leases: VecMap<LeaseId, Lease>,
 }
 
 impl Lessor {
@@ -68,7 +69,7 @@ impl Lessor {
             expiry_ms,
             keys: BTreeSet::new(),
         };
-        Ok(self.leases.entry(id).or_insert(lease))
+        Ok(self.leases.get_or_insert_with(id, || lease))
     }
 
     /// Renew a lease for its full TTL from `now_ms`.

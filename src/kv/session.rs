@@ -10,8 +10,8 @@
 use super::response::Response;
 use super::state_hash::Feed;
 use super::types::KvError;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Most sessions kept; beyond this the least recently used one is forgotten (deterministically:
@@ -56,7 +56,7 @@ pub(super) struct SessionEntry {
 /// checkpoints were 1.3 MB of the one-hour bench run).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sessions {
-    pub(super) clients: Arc<BTreeMap<u64, SessionEntry>>,
+    pub(super) clients: Arc<VecMap<u64, SessionEntry>>,
 }
 
 impl Sessions {

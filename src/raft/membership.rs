@@ -11,7 +11,8 @@
 //! pending change at a time" and "a new leader first commits an entry of its own term" this is
 //! safe; an uncommitted configuration entry that a new leader truncates never took effect.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::VecMap;
+use std::collections::BTreeSet;
 
 use super::message::{ConfChangeSingle, ConfChangeType, ConfChangeV2, ConfState};
 use super::progress::Progress;
@@ -164,9 +165,9 @@ pub struct ProgressTracker {
     /// The active configuration.
     pub config: Configuration,
     /// Progress of every member (voters and learners).
-    pub progress: BTreeMap<NodeId, Progress>,
+    pub progress: VecMap<NodeId, Progress>,
     /// Votes received in the current election.
-    pub votes: BTreeMap<NodeId, bool>,
+    pub votes: VecMap<NodeId, bool>,
     /// Flow control: appends in flight per follower.
     pub inflight_count_max: usize,
     /// Flow control: bytes in flight per follower (0 = unlimited).
@@ -178,8 +179,8 @@ impl ProgressTracker {
     pub fn new(inflight_count_max: usize, inflight_bytes_max: u64) -> ProgressTracker {
         ProgressTracker {
             config: Configuration::default(),
-            progress: BTreeMap::new(),
-            votes: BTreeMap::new(),
+            progress: VecMap::new(),
+            votes: VecMap::new(),
             inflight_count_max,
             inflight_bytes_max,
         }
@@ -188,7 +189,7 @@ impl ProgressTracker {
     /// Replaces the configuration by a snapshot's, with fresh progress for every member.
     pub fn restore(&mut self, conf: &ConfState, next: Index) -> Result<(), MembershipError> {
         let config = Configuration::from_conf_state(conf)?;
-        let mut progress = BTreeMap::new();
+        let mut progress = VecMap::new();
         for id in config.member_ids() {
             let pr = Progress::new(next, self.inflight_count_max, self.inflight_bytes_max);
             progress.insert(id, pr);
@@ -225,7 +226,7 @@ impl ProgressTracker {
 
     /// Records a vote; the first answer of a voter counts.
     pub fn record_vote(&mut self, id: NodeId, granted: bool) {
-        self.votes.entry(id).or_insert(granted);
+        self.votes.get_or_insert_with(id, || granted);
     }
 
     /// Counts the votes: (granted, rejected, result).
@@ -268,7 +269,7 @@ impl ProgressTracker {
     }
 
     /// Applies a validated change, replacing configuration and progress.
-    pub fn apply(&mut self, config: Configuration, progress: BTreeMap<NodeId, Progress>) {
+    pub fn apply(&mut self, config: Configuration, progress: VecMap<NodeId, Progress>) {
         self.config = config;
         self.progress = progress;
     }
@@ -279,7 +280,7 @@ impl ProgressTracker {
         &self,
         change: &ConfChangeV2,
         next: Index,
-    ) -> Result<(Configuration, BTreeMap<NodeId, Progress>), MembershipError> {
+    ) -> Result<(Configuration, VecMap<NodeId, Progress>), MembershipError> {
         let mut changer = Changer {
             config: self.config.clone(),
             progress: self.progress.clone(),
@@ -307,7 +308,7 @@ impl ProgressTracker {
 /// Working copy for one configuration change (etcd's `confchange.Changer`).
 struct Changer {
     config: Configuration,
-    progress: BTreeMap<NodeId, Progress>,
+    progress: VecMap<NodeId, Progress>,
     next: Index,
     inflight_count_max: usize,
     inflight_bytes_max: u64,

@@ -10,7 +10,8 @@
 //! timeout minus a margin) and falls back to the read-index round otherwise. The lease rests
 //! on the followers' check-quorum promise not to vote; without check-quorum it is unsafe.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vec_map::VecMap;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::message::Message;
 use super::types::{Index, NodeId};
@@ -50,7 +51,7 @@ pub struct ReadIndexStatus {
 pub struct ReadOnly {
     /// Confirmation mode.
     pub option: ReadOnlyOption,
-    pending: BTreeMap<Vec<u8>, ReadIndexStatus>,
+    pending: VecMap<Vec<u8>, ReadIndexStatus>,
     queue: VecDeque<Vec<u8>>,
 }
 
@@ -62,7 +63,7 @@ impl ReadOnly {
     pub fn new(option: ReadOnlyOption) -> ReadOnly {
         ReadOnly {
             option,
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             queue: VecDeque::new(),
         }
     }

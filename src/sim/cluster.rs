@@ -30,6 +30,7 @@ use crate::sim::op_queue::OpQueue;
 use crate::sim::queue::{EventQueue, TimeMs};
 use crate::sim::rng::Streams;
 use crate::sim::trace::{Trace, TraceKind};
+use crate::vec_map::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Something scheduled to happen.
@@ -109,10 +110,10 @@ pub struct Sim {
     ops_forgotten: u64,
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
     /// Volatile: a crash loses it. Shared, so a timeline checkpoint does not copy the state.
-    pending_snapshots: BTreeMap<NodeId, (crate::raft::types::Index, std::sync::Arc<[u8]>)>,
+    pending_snapshots: VecMap<NodeId, (crate::raft::types::Index, std::sync::Arc<[u8]>)>,
     /// Per node, the highest MVCC compaction revision it proposed (so a leader proposes each
     /// automatic compaction once).
-    mvcc_compaction_proposed: BTreeMap<NodeId, i64>,
+    mvcc_compaction_proposed: VecMap<NodeId, i64>,
     next_op_id: u64,
     /// Per client: the last session sequence number used.
     client_seq: BTreeMap<u64, u64>,
@@ -191,8 +192,8 @@ impl Sim {
             pending_reads: BTreeSet::new(),
             finished_ops: OpQueue::default(),
             ops_forgotten: 0,
-            pending_snapshots: BTreeMap::new(),
-            mvcc_compaction_proposed: BTreeMap::new(),
+            pending_snapshots: VecMap::new(),
+            mvcc_compaction_proposed: VecMap::new(),
             next_op_id: 0,
             client_seq: BTreeMap::new(),
             decoded: DecodedCommands::default(),

@@ -11,6 +11,7 @@ use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::node_map::Changed;
 use crate::sim::queue::TimeMs;
+use crate::vec_map::VecMap;
 use by_index::{ByIndex, ByIndexAndTerm};
 use prune::Floors;
 use serde::Serialize;
@@ -103,7 +104,7 @@ struct NodeWatch {
 /// The monitors' memory of the run.
 #[derive(Clone, Debug, Default)]
 pub struct Monitor {
-    leaders: BTreeMap<Term, NodeId>,
+    leaders: VecMap<Term, NodeId>,
     /// Every persisted entry: (index, term) -> (term of the previous entry, data hash).
     /// The four maps by index are persistent ([`ByIndex`]: full blocks of consecutive
     /// indexes behind `Arc`s): a timeline checkpoint shares them with the live run, and each
@@ -115,15 +116,15 @@ pub struct Monitor {
     applied: ByIndex<(Term, u64)>,
     /// Application state hash after applying up to an index.
     state_at: ByIndex<(u64, u64)>,
-    nodes: BTreeMap<NodeId, NodeWatch>,
+    nodes: VecMap<NodeId, NodeWatch>,
     /// Votes granted: (voter, term) -> candidate. Survives crashes: a vote is forever.
-    votes: BTreeMap<(NodeId, Term), NodeId>,
+    votes: VecMap<(NodeId, Term), NodeId>,
     /// The lowest term in `votes` (`None` when empty). The map is ordered by voter first, so
     /// its lowest term is not its first key; knowing it lets [`Monitor::prune`] skip walking
     /// every vote at every step when none is old enough to forget.
     votes_min_term: Option<Term>,
     /// Reads in progress: request context -> highest index committed when it was asked.
-    reads: BTreeMap<Vec<u8>, Index>,
+    reads: VecMap<Vec<u8>, Index>,
     pending: Option<Violation>,
     /// The floor and the newest committed index of the last prune: while both stay, the four
     /// maps by index hold nothing to forget (every record is made at or above the floor).
@@ -202,7 +203,7 @@ impl Monitor {
         if self.off {
             return;
         }
-        let watch = self.nodes.entry(node.id()).or_default();
+        let watch = self.nodes.get_or_insert_with(node.id(), NodeWatch::default);
         if let Some(raft) = node.running() {
             watch.term = raft.raft().term();
             watch.vote = raft.raft().vote();
@@ -226,7 +227,7 @@ impl Monitor {
             return;
         }
         let committed = self.committed.last_index().unwrap_or(Index(0));
-        self.reads.entry(ctx.to_vec()).or_insert(committed);
+        self.reads.get_or_insert_with(ctx.to_vec(), || committed);
     }
 
     /// A read became servable at `index` on node `id` (10).
@@ -242,7 +243,7 @@ impl Monitor {
         if self.off {
             return;
         }
-        let watch = self.nodes.entry(id).or_default();
+        let watch = self.nodes.get_or_insert_with(id, NodeWatch::default);
         watch.leading = None;
     }
 
@@ -254,7 +255,7 @@ impl Monitor {
         let Some(raft) = nodes.get(&id).and_then(N::running) else {
             return;
         };
-        let watch = self.nodes.entry(id).or_default();
+        let watch = self.nodes.get_or_insert_with(id, NodeWatch::default);
         watch.commit = raft.raft().log().committed;
         watch.applied = raft.raft().log().applied;
         watch.leading = None;
@@ -278,7 +279,7 @@ impl Monitor {
         else {
             return;
         };
-        let watch = self.nodes.entry(id).or_default();
+        let watch = self.nodes.get_or_insert_with(id, NodeWatch::default);
         watch.leading = None;
         if *to_role != Role::Leader {
             return;

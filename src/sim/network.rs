@@ -8,7 +8,8 @@
 use crate::raft::types::NodeId;
 use crate::sim::queue::TimeMs;
 use crate::sim::rng::Stream;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::VecMap;
+use std::collections::BTreeSet;
 
 /// The behaviour of one direction of one link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,7 +58,7 @@ pub enum Fate {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Network {
     default: LinkConfig,
-    overrides: BTreeMap<(NodeId, NodeId), LinkConfig>,
+    overrides: VecMap<(NodeId, NodeId), LinkConfig>,
 }
 
 impl Network {
@@ -65,7 +66,7 @@ impl Network {
     pub fn new(default: LinkConfig) -> Network {
         Network {
             default,
-            overrides: BTreeMap::new(),
+            overrides: VecMap::new(),
         }
     }
 

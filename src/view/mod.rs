@@ -32,6 +32,7 @@ pub use spacetime::{ArrowView, MarkView, SpacetimeView};
 
 use crate::sim::cluster::Sim;
 use crate::sim::timeline::Timeline;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// Bounds on what one view carries.
@@ -259,15 +260,15 @@ impl View {
 /// with the key it was built for (one per node: bounded).
 #[derive(Clone, Debug, Default)]
 pub struct ViewCache {
-    logs: std::collections::BTreeMap<u64, (u64, String)>,
-    kv: std::collections::BTreeMap<u64, (u64, String)>,
+    logs: VecMap<u64, (u64, String)>,
+    kv: VecMap<u64, (u64, String)>,
     commands: logs::CommandTexts,
 }
 
 /// What [`View::json_changes`] last sent for each node: the keys of its log window and KV
 /// state.
 #[derive(Debug, Default)]
-pub struct ViewSent(std::collections::BTreeMap<u64, (u64, u64)>);
+pub struct ViewSent(VecMap<u64, (u64, u64)>);
 
 /// Appends one node's item to a JSON array's text: `json`, or a "same as before" marker.
 fn push_item(list: &mut String, id: u64, json: &str, same: bool) {

@@ -6,8 +6,8 @@ use crate::raft::types::NodeId;
 use crate::sim::cluster::Sim;
 use crate::sim::queue::TimeMs;
 use crate::sim::trace::{DropReason, TraceKind};
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// How far before the window the trace is read for sends whose arrow reaches into it (ms),
 /// beyond the slowest link's largest delay now. Messages still on the wire always show; a
@@ -221,13 +221,13 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
     let to_ms = to_ms.min(now);
     let from_ms = from_ms.min(to_ms);
     let trace = sim.trace();
-    let mut arrows: BTreeMap<u64, ArrowView> = BTreeMap::new();
+    let mut arrows: VecMap<u64, ArrowView> = VecMap::new();
     let mut open = 0usize;
     let mut marks: Vec<MarkView> = Vec::new();
-    let mut committed: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut committed: VecMap<u64, u64> = VecMap::new();
     // Messages that ended inside the window but were sent before the part of the trace read
     // (held by the user, then released or dropped): id -> (end ms, end, drop reason).
-    let mut sent_earlier: BTreeMap<u64, (u64, &'static str, Option<DropReason>)> = BTreeMap::new();
+    let mut sent_earlier: VecMap<u64, (u64, &'static str, Option<DropReason>)> = VecMap::new();
     let horizon = to_ms.saturating_add(LOOKAHEAD_MS);
     let network = sim.network();
     let slowest = network
@@ -284,9 +284,7 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                         open = open.saturating_sub(1);
                     }
                 } else if at >= from_ms && at <= to_ms {
-                    sent_earlier
-                        .entry(*message)
-                        .or_insert((at, "delivered", None));
+                    sent_earlier.get_or_insert_with(*message, || (at, "delivered", None));
                 }
             }
             TraceKind::Drop { message, reason } => {
@@ -298,9 +296,7 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                         open = open.saturating_sub(1);
                     }
                 } else if at >= from_ms && at <= to_ms {
-                    sent_earlier
-                        .entry(*message)
-                        .or_insert((at, "dropped", Some(*reason)));
+                    sent_earlier.get_or_insert_with(*message, || (at, "dropped", Some(*reason)));
                 }
             }
             _ => {}
@@ -313,7 +309,7 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
             // applied (the leader learns of a commit while stepping an answer, so only its
             // apply shows it).
             if let Some(index) = mark.index {
-                let known = committed.entry(mark.node).or_insert(0);
+                let known = committed.get_or_insert_with(mark.node, || 0);
                 if index <= *known {
                     continue;
                 }

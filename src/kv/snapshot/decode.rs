@@ -12,6 +12,7 @@ use crate::kv::response::{
 use crate::kv::session::{SessionEntry, Sessions};
 use crate::kv::store::MvccStore;
 use crate::kv::types::{KeyValue, KvError};
+use crate::vec_map::VecMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -66,7 +67,7 @@ fn key_history(r: &mut Reader) -> Result<KeyHistory> {
 
 fn lessor(r: &mut Reader) -> Result<Lessor> {
     r.array_of(1, "the leases")?;
-    let mut leases = BTreeMap::new();
+    let mut leases = VecMap::new();
     for _ in 0..r.map()? {
         let id = r.sint()?;
         r.array_of(4, "a lease")?;
@@ -89,7 +90,7 @@ fn lessor(r: &mut Reader) -> Result<Lessor> {
 
 fn sessions(r: &mut Reader) -> Result<Sessions> {
     r.array_of(1, "the sessions")?;
-    let mut clients = BTreeMap::new();
+    let mut clients = VecMap::new();
     for _ in 0..r.map()? {
         let client_id = r.uint()?;
         r.array_of(3, "a session")?;

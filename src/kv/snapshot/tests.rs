@@ -152,7 +152,9 @@ fn lessor() -> impl Strategy<Value = Lessor> {
             expiry_ms,
             keys,
         });
-    prop::collection::btree_map(int(), lease, 0..3).prop_map(|leases| Lessor { leases })
+    prop::collection::btree_map(int(), lease, 0..3).prop_map(|leases| Lessor {
+        leases: leases.into_iter().collect(),
+    })
 }
 
 fn sessions() -> impl Strategy<Value = Sessions> {
@@ -163,7 +165,7 @@ fn sessions() -> impl Strategy<Value = Sessions> {
             last_index,
         });
     prop::collection::btree_map(uint(), entry, 0..4).prop_map(|clients| Sessions {
-        clients: std::sync::Arc::new(clients),
+        clients: std::sync::Arc::new(clients.into_iter().collect()),
     })
 }
 

@@ -24,7 +24,7 @@
 //! once this leader sent MsgTimeoutNow, none for the rest of its term: the transferee's forced
 //! campaign (CAMPAIGN_TRANSFER) is granted votes regardless of the promises.
 
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 use super::*;
 
@@ -45,7 +45,7 @@ pub const LEASE_MARGIN_TICKS: u64 = 2;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LeaderLease {
     /// Per follower: the highest heartbeat send-tick it echoed in this term.
-    acks: BTreeMap<NodeId, u64>,
+    acks: VecMap<NodeId, u64>,
     /// This leader sent MsgTimeoutNow in this term: no lease reads until the term ends.
     transfer_sent: bool,
 }
@@ -85,7 +85,7 @@ impl Raft {
         if tick == 0 || tick > self.clock_ticks || from == self.id {
             return;
         }
-        let ack = self.lease.acks.entry(from).or_insert(0);
+        let ack = self.lease.acks.get_or_insert_with(from, || 0);
         *ack = (*ack).max(tick);
     }
 

@@ -3,7 +3,7 @@
 //! are always on: with rule monitors off, they are what catches a teaching switch's bug.
 
 use super::entry_digest::entry_digest;
-use super::{Monitor, NodeView, names};
+use super::{Monitor, NodeView, NodeWatch, names};
 use crate::raft::log::RaftLog;
 use crate::raft::node::Raft;
 use crate::raft::raw_node::Ready;
@@ -126,7 +126,7 @@ impl Monitor {
         now: TimeMs,
     ) -> Option<Index> {
         let log = &raft.log();
-        let watch = self.nodes.entry(id).or_default();
+        let watch = self.nodes.get_or_insert_with(id, NodeWatch::default);
         let (commit_before, applied_before) = (watch.commit, watch.applied);
         if log.committed < commit_before || log.applied < applied_before {
             self.fire(

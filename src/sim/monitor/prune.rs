@@ -107,11 +107,7 @@ impl Monitor {
             self.pruned = Some((floor, newest_committed));
             self.prune_below(floor, newest_committed);
         }
-        while let Some(entry) = self.leaders.first_entry()
-            && *entry.key() < lowest_term
-        {
-            entry.remove();
-        }
+        self.leaders.remove_below(&lowest_term);
         if self.votes_min_term.is_some_and(|min| min < lowest_term) {
             self.votes.retain(|(_, term), _| *term >= lowest_term);
             self.votes_min_term = self.votes.keys().map(|(_, term)| *term).min();
