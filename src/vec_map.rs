@@ -279,14 +279,28 @@ mod tests {
                 }
                 _ => {
                     assert_eq!(ours.get(&key), reference.get(&key));
+                    assert_eq!(ours.get_mut(&key), reference.get_mut(&key));
                     assert_eq!(ours.contains_key(&key), reference.contains_key(&key));
                 }
             }
+            if step % 500 == 250 {
+                ours.clear();
+                reference.clear();
+            }
             assert_eq!(ours.len(), reference.len());
+            assert_eq!(ours.is_empty(), reference.is_empty());
             assert!(ours.iter().eq(reference.iter()));
+            assert!(ours.keys().eq(reference.keys()));
+            assert!(ours.values().eq(reference.values()));
             assert_eq!(ours.first_key_value(), reference.first_key_value());
             assert_eq!(ours.last_key_value(), reference.last_key_value());
         }
+        assert!(!ours.is_empty());
+        ours.values_mut().for_each(|v| *v += 1);
+        reference.values_mut().for_each(|v| *v += 1);
+        ours.iter_mut().for_each(|(k, v)| *v *= k);
+        reference.iter_mut().for_each(|(k, v)| *v *= k);
+        assert!(ours.into_values().eq(reference.into_values()));
     }
 
     /// A struct's derived hash stays the same when its `BTreeMap` becomes a `VecMap` (state
@@ -319,6 +333,15 @@ mod tests {
             serde_json::to_string(&ours).expect("writes"),
             serde_json::to_string(&reference).expect("writes")
         );
+    }
+
+    /// Anything but a map is refused, and the error says a map was expected.
+    #[test]
+    fn reading_a_non_map_says_what_it_expected() {
+        let error = serde_json::from_str::<VecMap<u64, u64>>("[1, 2]")
+            .expect_err("a list is not a map")
+            .to_string();
+        assert!(error.contains("expected a map"), "{error}");
     }
 
     #[test]

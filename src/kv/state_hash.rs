@@ -150,6 +150,20 @@ mod tests {
         digest.finish()
     }
 
+    /// The finisher is SplitMix64's: from the states its generator reaches from seed 0 (one
+    /// and two golden-ratio steps), the generator's published first two outputs.
+    #[test]
+    fn the_finisher_is_splitmix64s() {
+        let after = |steps: u64| {
+            DigestHasher {
+                state: DIGEST_MULTIPLIER.wrapping_mul(steps),
+            }
+            .finish()
+        };
+        assert_eq!(after(1), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(after(2), 0x6e78_9e6a_a1b9_65f4);
+    }
+
     #[test]
     fn the_digest_tells_every_one_bit_change_length_and_padding_apart() {
         let bytes = b"put key1 value1 and a few more bytes".to_vec();
