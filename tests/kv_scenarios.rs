@@ -5,8 +5,9 @@
 
 use raftlab::kv::console::{LocalExecutor, run_line};
 use raftlab::kv::{
-    Command, Compare, CompareResult, CompareTarget, KvError, KvStateMachine, MvccStore, PutRequest,
-    REQUEST_BYTES_MAX, RangeRequest, Request, RequestOp, ResponseBody, TxnRequest, WatchHub,
+    Command, Compare, CompareResult, CompareTarget, KvError, KvStateMachine, LeaseGrantRequest,
+    MvccStore, PutRequest, REQUEST_BYTES_MAX, RangeRequest, Request, RequestOp, ResponseBody,
+    TxnRequest, WatchHub,
 };
 
 fn put(key: &str, value: &str) -> Request {
@@ -225,6 +226,46 @@ fn state_hash_tells_different_states_apart_and_survives_clone() {
     let before = store.state_hash();
     store.compact(2).expect("compact at the current revision");
     assert_ne!(before, store.state_hash());
+}
+
+/// Two stores whose keys agree but whose leases or sessions differ hash differently: the state
+/// hash covers the lessor (its numbers as well as its keys) and every session's numbers.
+#[test]
+fn state_hash_covers_leases_and_sessions() {
+    let grant = |ttl_seconds| {
+        let mut machine = KvStateMachine::new();
+        let request = Request::LeaseGrant(LeaseGrantRequest {
+            id: 7,
+            ttl_seconds,
+            now_ms: 0,
+        });
+        machine.apply(1, &Command::new(request).encode());
+        machine
+    };
+    assert_ne!(grant(10).state_hash(), grant(20).state_hash());
+    let with_session = |client, sequence| {
+        let mut machine = KvStateMachine::new();
+        machine.apply(
+            1,
+            &Command::with_session(put("k", "v"), client, sequence).encode(),
+        );
+        machine
+    };
+    let plain = {
+        let mut machine = KvStateMachine::new();
+        machine.apply(1, &Command::new(put("k", "v")).encode());
+        machine
+    };
+    assert_eq!(with_session(1, 1).store(), plain.store());
+    assert_ne!(with_session(1, 1).state_hash(), plain.state_hash());
+    assert_ne!(
+        with_session(1, 1).state_hash(),
+        with_session(2, 1).state_hash()
+    );
+    assert_ne!(
+        with_session(1, 1).state_hash(),
+        with_session(1, 2).state_hash()
+    );
 }
 
 #[test]
