@@ -10,124 +10,204 @@
 //! stretch gets a record), so the blocks are full.
 
 use crate::raft::types::{Index, Term};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Consecutive indexes per block.
 const BLOCK: u64 = 16;
 
-/// The records of [`BLOCK`] consecutive indexes; never empty while in a map.
-#[derive(Clone, Debug)]
-struct Block<V> {
-    /// Bit `i` set: `values[i]` is the record of the block's `i`-th index.
-    present: u16,
-    values: [V; BLOCK as usize],
+/// A record a [`ByIndex`] keeps, as the `WORDS` words its blocks store. Every record type
+/// shares one block type, so the wasm carries one copy of the `imbl::OrdMap` code behind the
+/// maps instead of one per record type (each copy was about 8 KB of the page's raw wasm, if
+/// little once gzipped).
+pub(super) trait Record: Copy {
+    /// The words one record takes.
+    const WORDS: usize;
+    /// Writes the record into `out` (`WORDS` words).
+    fn write(self, out: &mut [u64]);
+    /// Reads back a record [`Record::write`] wrote.
+    fn read(words: &[u64]) -> Self;
 }
 
-/// A persistent map from log index to a record (see the module's doc). Records are only ever
-/// added and forgotten below a floor, never changed, which is all the monitors do.
-#[derive(Clone, Debug)]
-pub(super) struct ByIndex<V> {
-    blocks: imbl::OrdMap<u64, Arc<Block<V>>>,
+impl Record for u64 {
+    const WORDS: usize = 1;
+    fn write(self, out: &mut [u64]) {
+        out[0] = self;
+    }
+    fn read(words: &[u64]) -> Self {
+        words[0]
+    }
+}
+
+impl Record for Term {
+    const WORDS: usize = 1;
+    fn write(self, out: &mut [u64]) {
+        out[0] = self.0;
+    }
+    fn read(words: &[u64]) -> Self {
+        Term(words[0])
+    }
+}
+
+/// A pair as its first part's words, then its second's: the monitors' records are pairs of
+/// terms and digests, and [`ByIndexAndTerm`] pairs a term with each record.
+impl<A: Record, B: Record> Record for (A, B) {
+    const WORDS: usize = A::WORDS + B::WORDS;
+    fn write(self, out: &mut [u64]) {
+        self.0.write(&mut out[..A::WORDS]);
+        self.1.write(&mut out[A::WORDS..]);
+    }
+    fn read(words: &[u64]) -> Self {
+        (A::read(&words[..A::WORDS]), B::read(&words[A::WORDS..]))
+    }
+}
+
+/// The blocks of [`BLOCK`] consecutive indexes of one map, whatever its record type, by
+/// block number; never an empty block. A block's word 0 is its presence mask (bit `i` set:
+/// the block's `i`-th index has a record), then its [`BLOCK`] records of `width` words each.
+#[derive(Clone, Debug, Default)]
+struct Blocks {
+    map: imbl::OrdMap<u64, Arc<[u64]>>,
     len: usize,
 }
 
-impl<V> Default for ByIndex<V> {
-    fn default() -> Self {
-        ByIndex {
-            blocks: imbl::OrdMap::new(),
-            len: 0,
-        }
-    }
-}
-
-/// The block number of `index` and its bit in the block.
-fn place(index: Index) -> (u64, u16) {
-    (index.0 / BLOCK, 1 << (index.0 % BLOCK))
-}
-
-impl<V: Copy + Default> ByIndex<V> {
-    /// The number of records.
-    pub(super) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// The record of `index`.
-    pub(super) fn get(&self, index: Index) -> Option<&V> {
+impl Blocks {
+    /// The words of the record of `index`.
+    fn get(&self, index: Index, width: usize) -> Option<&[u64]> {
         let (number, bit) = place(index);
-        let block = self.blocks.get(&number)?;
-        (block.present & bit != 0).then(|| &block.values[(index.0 % BLOCK) as usize])
+        let block = self.map.get(&number)?;
+        let start = 1 + (index.0 % BLOCK) as usize * width;
+        (block[0] & bit != 0).then(|| &block[start..start + width])
     }
 
-    /// Records `value` at `index` unless it already has a record (the one kept stays).
-    pub(super) fn insert_new(&mut self, index: Index, value: V) {
+    /// Records `words` at `index` unless it already has a record (the one kept stays).
+    fn insert_new(&mut self, index: Index, words: &[u64]) {
+        let width = words.len();
         let (number, bit) = place(index);
-        let slot = (index.0 % BLOCK) as usize;
-        match self.blocks.get_mut(&number) {
-            Some(block) if block.present & bit != 0 => return,
+        let start = 1 + (index.0 % BLOCK) as usize * width;
+        match self.map.get_mut(&number) {
+            Some(block) if block[0] & bit != 0 => return,
             Some(block) => {
                 let block = Arc::make_mut(block);
-                block.present |= bit;
-                block.values[slot] = value;
+                block[0] |= bit;
+                block[start..start + width].copy_from_slice(words);
             }
             None => {
-                let mut values = [V::default(); BLOCK as usize];
-                values[slot] = value;
-                self.blocks.insert(
-                    number,
-                    Arc::new(Block {
-                        present: bit,
-                        values,
-                    }),
-                );
+                let mut block = vec![0; 1 + BLOCK as usize * width];
+                block[0] = bit;
+                block[start..start + width].copy_from_slice(words);
+                self.map.insert(number, Arc::from(block));
             }
         }
         self.len += 1;
     }
 
     /// The highest index with a record.
-    pub(super) fn last_index(&self) -> Option<Index> {
-        let (number, block) = self.blocks.get_max()?;
+    fn last_index(&self) -> Option<Index> {
+        let (number, block) = self.map.get_max()?;
         Some(Index(
-            number * BLOCK + u64::from(15 - block.present.leading_zeros()),
+            number * BLOCK + u64::from(63 - block[0].leading_zeros()),
         ))
     }
 
-    /// The records at `from` and above, in index order.
-    pub(super) fn range_from(&self, from: Index) -> impl Iterator<Item = (Index, &V)> {
+    /// The records at `from` and above, in index order, as their words.
+    fn range_from(&self, from: Index, width: usize) -> impl Iterator<Item = (Index, &[u64])> {
         let (first_number, _) = place(from);
-        self.blocks
+        self.map
             .range(first_number..)
-            .flat_map(|(number, block)| {
+            .flat_map(move |(number, block)| {
                 let number = *number;
                 (0..BLOCK)
-                    .filter(move |slot| block.present & (1 << slot) != 0)
-                    .map(move |slot| (Index(number * BLOCK + slot), &block.values[slot as usize]))
+                    .filter(move |slot| block[0] & (1 << slot) != 0)
+                    .map(move |slot| {
+                        let start = 1 + slot as usize * width;
+                        (Index(number * BLOCK + slot), &block[start..start + width])
+                    })
             })
             .filter(move |(index, _)| *index >= from)
     }
 
     /// Forgets every record below `floor`.
-    pub(super) fn remove_below(&mut self, floor: Index) {
+    fn remove_below(&mut self, floor: Index) {
         let (floor_number, _) = place(floor);
-        while let Some((number, present)) = self.blocks.get_min().map(|(n, b)| (*n, b.present)) {
+        while let Some((number, present)) = self.map.get_min().map(|(n, b)| (*n, b[0])) {
             if number < floor_number {
                 self.len -= present.count_ones() as usize;
-                self.blocks.remove(&number);
+                self.map.remove(&number);
                 continue;
             }
             // The floor's own block: clear the bits below the floor's.
-            let below = (1u16 << (floor.0 % BLOCK)) - 1;
+            let below = (1u64 << (floor.0 % BLOCK)) - 1;
             if number == floor_number && present & below != 0 {
                 self.len -= (present & below).count_ones() as usize;
                 if present & !below == 0 {
-                    self.blocks.remove(&number);
-                } else if let Some(block) = self.blocks.get_mut(&number) {
-                    Arc::make_mut(block).present &= !below;
+                    self.map.remove(&number);
+                } else if let Some(block) = self.map.get_mut(&number) {
+                    Arc::make_mut(block)[0] &= !below;
                 }
             }
             break;
         }
     }
+}
+
+/// A persistent map from log index to a record (see the module's doc). Records are only ever
+/// added and forgotten below a floor, never changed, which is all the monitors do.
+#[derive(Clone, Debug)]
+pub(super) struct ByIndex<V> {
+    blocks: Blocks,
+    record: PhantomData<V>,
+}
+
+impl<V> Default for ByIndex<V> {
+    fn default() -> Self {
+        ByIndex {
+            blocks: Blocks::default(),
+            record: PhantomData,
+        }
+    }
+}
+
+impl<V: Record> ByIndex<V> {
+    /// The number of records.
+    pub(super) fn len(&self) -> usize {
+        self.blocks.len
+    }
+
+    /// The record of `index`.
+    pub(super) fn get(&self, index: Index) -> Option<V> {
+        self.blocks.get(index, V::WORDS).map(V::read)
+    }
+
+    /// Records `value` at `index` unless it already has a record (the one kept stays).
+    pub(super) fn insert_new(&mut self, index: Index, value: V) {
+        const { assert!(V::WORDS <= 4, "a record of more than 4 words") };
+        let mut words = [0; 4];
+        value.write(&mut words[..V::WORDS]);
+        self.blocks.insert_new(index, &words[..V::WORDS]);
+    }
+
+    /// The highest index with a record.
+    pub(super) fn last_index(&self) -> Option<Index> {
+        self.blocks.last_index()
+    }
+
+    /// The records at `from` and above, in index order.
+    pub(super) fn range_from(&self, from: Index) -> impl Iterator<Item = (Index, V)> {
+        self.blocks
+            .range_from(from, V::WORDS)
+            .map(|(index, words)| (index, V::read(words)))
+    }
+
+    /// Forgets every record below `floor`.
+    pub(super) fn remove_below(&mut self, floor: Index) {
+        self.blocks.remove_below(floor);
+    }
+}
+
+/// The block number of `index` and its bit in the block's presence mask.
+fn place(index: Index) -> (u64, u64) {
+    (index.0 / BLOCK, 1 << (index.0 % BLOCK))
 }
 
 /// Records by (index, term), for entries stored anywhere: almost always one term per index,
@@ -141,7 +221,7 @@ pub(super) struct ByIndexAndTerm<V> {
     others: imbl::OrdMap<(Index, Term), V>,
 }
 
-impl<V: Copy + Default> ByIndexAndTerm<V> {
+impl<V: Record> ByIndexAndTerm<V> {
     /// The number of records.
     pub(super) fn len(&self) -> usize {
         self.first.len() + self.others.len()
@@ -150,7 +230,7 @@ impl<V: Copy + Default> ByIndexAndTerm<V> {
     /// The record of `index` in `term`.
     pub(super) fn get(&self, index: Index, term: Term) -> Option<V> {
         match self.first.get(index) {
-            Some(&(first, value)) if first == term => Some(value),
+            Some((first, value)) if first == term => Some(value),
             Some(_) => self.others.get(&(index, term)).copied(),
             None => None,
         }
@@ -160,7 +240,7 @@ impl<V: Copy + Default> ByIndexAndTerm<V> {
     pub(super) fn insert_new(&mut self, index: Index, term: Term, value: V) {
         match self.first.get(index) {
             None => self.first.insert_new(index, (term, value)),
-            Some(&(first, _)) if first == term => {}
+            Some((first, _)) if first == term => {}
             Some(_) => {
                 self.others.entry((index, term)).or_insert(value);
             }
@@ -206,7 +286,7 @@ mod tests {
                 }
                 prop_assert_eq!(map.len(), model.len());
                 let from = index / 2;
-                let ranged: Vec<(Index, u64)> = map.range_from(Index(from)).map(|(i, v)| (i, *v)).collect();
+                let ranged: Vec<(Index, u64)> = map.range_from(Index(from)).collect();
                 let expected: Vec<(Index, u64)> = model.range(from..).map(|(&i, &v)| (Index(i), v)).collect();
                 prop_assert_eq!(ranged, expected);
                 prop_assert_eq!(map.last_index(), model.keys().next_back().map(|&i| Index(i)));
@@ -215,7 +295,7 @@ mod tests {
             for (map, model) in &copies {
                 prop_assert_eq!(map.len(), model.len());
                 for index in 0..210 {
-                    prop_assert_eq!(map.get(Index(index)), model.get(&index));
+                    prop_assert_eq!(map.get(Index(index)), model.get(&index).copied());
                 }
             }
         }

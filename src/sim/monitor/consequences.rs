@@ -47,7 +47,7 @@ impl Monitor {
             .find(|(index, (term, commit_term))| {
                 commit_term < to_term && log.term(*index) != Some(*term)
             })
-            .map(|(index, (term, _))| (index, *term));
+            .map(|(index, (term, _))| (index, term));
         if let Some((index, term)) = missing {
             let has = log
                 .term(index)
@@ -66,7 +66,7 @@ impl Monitor {
         for entry in &ready.committed_entries {
             let digest = entry_digest(entry);
             match self.applied.get(entry.index) {
-                Some(&(term, seen)) if (term, seen) != (entry.term, digest) => {
+                Some((term, seen)) if (term, seen) != (entry.term, digest) => {
                     self.fire(
                         names::STATE_MACHINE_SAFETY,
                         vec![id],
@@ -99,7 +99,7 @@ impl Monitor {
         let Some(app) = node.app_state() else { return };
         let state = (app.digest, app.entries);
         match self.state_at.get(app.applied) {
-            Some(&seen) if seen != state => {
+            Some(seen) if seen != state => {
                 self.fire(
                     names::STATE_MACHINE_SAFETY,
                     vec![id],
@@ -155,7 +155,7 @@ impl Monitor {
         term: Term,
         now: TimeMs,
     ) -> bool {
-        match self.committed.get(index).map(|(seen, _)| *seen) {
+        match self.committed.get(index).map(|(seen, _)| seen) {
             Some(seen) if seen != term => {
                 self.fire(
                     names::COMMITTED_NEVER_CHANGES,
