@@ -49,8 +49,29 @@ pub struct KeyHistory {
 }
 
 impl PartialEq for KeyHistory {
+    /// The same changes in the same order, whatever the chunking. When both histories are cut
+    /// into chunks of the same lengths (nodes that applied the same changes, the case of every
+    /// timeline checkpoint's sharing pass), they are compared chunk by chunk, and a chunk the
+    /// two share is equal without reading it: the item-by-item walk of every key's whole
+    /// history at each checkpoint compared each `KeyValue`'s bytes, a byte at a time in wasm.
     fn eq(&self, other: &KeyHistory) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        if self.len != other.len {
+            return false;
+        }
+        let same_cuts = self.chunks.len() == other.chunks.len()
+            && self
+                .chunks
+                .iter()
+                .zip(&other.chunks)
+                .all(|(mine, theirs)| mine.len() == theirs.len());
+        if same_cuts {
+            return self
+                .chunks
+                .iter()
+                .zip(&other.chunks)
+                .all(|(mine, theirs)| Arc::ptr_eq(mine, theirs) || **mine == **theirs);
+        }
+        self.iter().eq(other.iter())
     }
 }
 
@@ -288,6 +309,43 @@ mod tests {
         assert_eq!(back, c);
         back.compact(20, |_, _| {});
         assert_ne!(back, c);
+    }
+
+    #[test]
+    fn histories_cut_alike_compare_chunk_by_chunk_and_shared_chunks_are_equal() {
+        let build = |last_value: u8| {
+            let mut history = KeyHistory::default();
+            for rev in 2..12 {
+                let value = if rev == 11 { last_value } else { 1 };
+                history.push(Stamp { main: rev, sub: 0 }, put(rev, value));
+            }
+            history
+        };
+        let (a, b, other) = (build(1), build(1), build(2));
+        assert_eq!(a.chunks.len(), 3, "cut alike: 4 + 4 + 2 changes");
+        assert_eq!(a, b, "equal changes, no chunk shared");
+        assert_ne!(a, other, "the last change differs");
+        let mut shared = b.clone();
+        shared.share_chunks_with(&a);
+        assert!(
+            shared
+                .chunks
+                .iter()
+                .zip(&a.chunks)
+                .all(|(x, y)| Arc::ptr_eq(x, y))
+        );
+        assert_eq!(shared, a);
+        assert_ne!(shared, other);
+        // Cut otherwise (compacted, then the same changes again): compared change by change.
+        let mut compacted = build(1);
+        compacted.compact(4, |_, _| {});
+        let mut recut = KeyHistory::default();
+        for (stamp, change) in compacted.iter() {
+            recut.push(*stamp, change.clone());
+        }
+        assert_ne!(compacted.chunks.len(), recut.chunks.len());
+        assert_eq!(compacted, recut);
+        assert_ne!(compacted, a);
     }
 
     #[test]
