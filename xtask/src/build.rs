@@ -21,9 +21,15 @@ use wasm_bindgen_cli_support::Bindgen;
 
 const TARGET: &str = "wasm32-unknown-unknown";
 
-/// The cargo profile of the wasm build: Cargo.toml's `[profile.wasm-release]` (the release
-/// profile tuned for size); the native CLI and tests keep `release`.
+/// The cargo profile of the modules that run the simulator: Cargo.toml's
+/// `[profile.wasm-release]` (opt-level 2, inlining held back; the measurements are there); the
+/// native CLI and tests keep `release`.
 const WASM_PROFILE: &str = "wasm-release";
+
+/// The cargo profile of the small on-demand module: `[profile.wasm-small]` (opt-level "s":
+/// the checker and the lesson parser are fast enough, and its own output folder keeps the two
+/// tools-wasm builds from overwriting each other).
+const WASM_SMALL_PROFILE: &str = "wasm-small";
 
 /// wasm-opt's arguments. `-Oz` optimizes for size; without `-g` wasm-opt also drops the name
 /// section (function names, about 200 KB; a panic's message still says what went wrong), and
@@ -40,6 +46,8 @@ struct Module {
     /// `None`: the package's default features; `Some(list)`: only those.
     features: Option<&'static str>,
     name: &'static str,
+    /// The cargo profile it is built with ([`WASM_PROFILE`] or [`WASM_SMALL_PROFILE`]).
+    profile: &'static str,
 }
 
 /// The features of tools-wasm/ in the small on-demand module (`raftlab_check`): the ones whose
@@ -51,26 +59,28 @@ pub const SMALL_TOOLS_FEATURES: &str = "checker,lessons";
 /// is opened; and the big one (tools-wasm/ with every feature, a copy of the simulator in it),
 /// which the Share & export dialog loads when first opened. They are compiled one at a time:
 /// together, cargo would unify the library's features and give the tools modules the page's
-/// exports too. Both tools builds write the same `raftlab_tools.wasm`, so each is turned into
-/// its bindings before the next build replaces it.
+/// exports too. The two tools builds write `raftlab_tools.wasm` in their own profiles' folders.
 const MODULES: &[Module] = &[
     Module {
         package: "raftlab",
         lib: "raftlab",
         features: None,
         name: "raftlab",
+        profile: WASM_PROFILE,
     },
     Module {
         package: "raftlab-tools",
         lib: "raftlab_tools",
         features: Some(SMALL_TOOLS_FEATURES),
         name: "raftlab_check",
+        profile: WASM_SMALL_PROFILE,
     },
     Module {
         package: "raftlab-tools",
         lib: "raftlab_tools",
         features: None,
         name: "raftlab_tools",
+        profile: WASM_PROFILE,
     },
 ];
 
@@ -78,7 +88,7 @@ const MODULES: &[Module] = &[
 fn raw_wasm_path(module: &Module) -> PathBuf {
     target_dir()
         .join(TARGET)
-        .join(WASM_PROFILE)
+        .join(module.profile)
         .join(format!("{}.wasm", module.lib))
 }
 
@@ -109,7 +119,7 @@ fn ensure_wasm_target() -> Result<(), String> {
     })
 }
 
-/// Compiles a module for wasm32 with [`WASM_PROFILE`], with the git commit as build id.
+/// Compiles a module for wasm32 with its profile, with the git commit as build id.
 fn compile_wasm(module: &Module) -> Result<PathBuf, String> {
     ensure_wasm_target()?;
     let build_id =
@@ -119,7 +129,7 @@ fn compile_wasm(module: &Module) -> Result<PathBuf, String> {
         "build",
         "--lib",
         "--profile",
-        WASM_PROFILE,
+        module.profile,
         "--target",
         TARGET,
         "--package",
@@ -130,12 +140,13 @@ fn compile_wasm(module: &Module) -> Result<PathBuf, String> {
     }
     run_step_with(
         &format!(
-            "build the wasm module {} ({}, profile {WASM_PROFILE})",
+            "build the wasm module {} ({}, profile {})",
             module.name,
             module.features.map_or_else(
                 || format!("package {}", module.package),
                 |features| format!("package {} with {features}", module.package)
-            )
+            ),
+            module.profile
         ),
         cargo.env("RAFTLAB_BUILD_ID", build_id),
     )?;
