@@ -155,7 +155,7 @@ test('Tab reaches every control, and each has an accessible name', async () => {
 });
 
 test('the first-visit hint covers no control, and the first action closes it for good', async () => {
-  for (const size of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+  for (const size of [{ width: 1280, height: 800 }, { width: 800, height: 600 }, { width: 390, height: 844 }]) {
     const { page, problems } = await openPage(browser);
     await page.setViewportSize(size);
     const url = new URL(baseUrl);
