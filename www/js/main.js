@@ -12,12 +12,8 @@ import { setupKeyboard, SHORTCUTS } from './keyboard.js';
 import { createNarrator } from './narration.js';
 import * as ring from './ring.js';
 import * as nodePanel from './node-panel.js';
-import * as network from './network.js';
-import * as settings from './settings.js';
 import * as consoleView from './console.js';
 import * as logs from './logs.js';
-import * as kv from './kv.js';
-import * as events from './events.js';
 import * as timeline from './timeline.js';
 import * as monitors from './monitors.js';
 import { linkFromHash, linkUrl, setupShare, storedRun } from './share.js';
@@ -182,12 +178,12 @@ async function start() {
   const mounts = [
     ring.mount(byId('ring-view'), ctx),
     nodePanel.mount(byId('node-view'), ctx),
-    network.mount(byId('network-view'), ctx),
-    settings.mount(byId('settings-view'), ctx),
+    viewOnDemand(byId('network-view'), ctx, 'Network', () => import('./network.js')),
+    viewOnDemand(byId('settings-view'), ctx, 'Settings', () => import('./settings.js')),
     consoleView.mount(byId('console-view'), ctx),
     logs.mount(byId('logs-view'), ctx),
-    kv.mount(byId('kv-view'), ctx),
-    events.mount(byId('events-view'), ctx),
+    viewOnDemand(byId('kv-view'), ctx, 'Key-value', () => import('./kv.js')),
+    viewOnDemand(byId('events-view'), ctx, 'Events', () => import('./events.js')),
     timeline.mount(byId('timeline-view'), ctx),
     viewOnDemand(byId('spacetime-view'), ctx, 'Space-time', () => import('./spacetime.js')),
     monitors.mount(byId('monitors-view'), ctx),
@@ -262,7 +258,8 @@ async function start() {
 
 /**
  * A tab's view imported when its panel is first shown (History: history.js with its checker
- * worker; Space-time: spacetime.js), so a visit that never opens the tab does not download it.
+ * worker; Space-time: spacetime.js; Key-value: kv.js; Events: events.js; Network: network.js;
+ * Settings: settings.js), so a visit that never opens the tab does not download it.
  * Until then the stub keeps the newest view model; once mounted the view draws it and the page
  * refreshes, so the tab's first sight is as current as any other view's (and the History tab,
  * paused, checks its history at once).
