@@ -50,7 +50,8 @@ test('the checker and the run\'s text exports are not in the core module, which 
     assert.equal(typeof checker[name], 'function', name);
     assert.equal(typeof tools[name], 'function', name);
   }
-  for (const name of ['replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript']) {
+  for (const name of ['replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript',
+    'benchWorkload', 'benchRaftCycles']) {
     assert.equal(core[name], undefined, name);
     assert.equal(typeof tools[name], 'function', name);
   }
