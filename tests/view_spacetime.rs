@@ -284,3 +284,69 @@ fn the_answer_is_bounded_to_the_newest() {
     let _ = spacetime::build(timeline.sim(), 0, now, 5_000);
     assert_eq!(timeline.sim().state_hash(), hash);
 }
+
+/// A message held for seconds, then released and delivered, was on the wire through every
+/// window between its send and its delivery. Written against the mutants of
+/// `spacetime::build`'s `at >= from_ms && at <= to_ms` (a delivery of a message sent before the
+/// part of the trace read), it found that the window before the delivery leaves the arrow out.
+// Bug, not fixed here (tests only): `build` finds a message sent before the part of the trace
+// it reads only while it is on the wire (`sim.in_flight()`) or by a delivery or drop inside the
+// window; once delivered after `to_ms` it is neither, so a past window drops its arrow (here
+// m88, held about 5 s, is missing from the 200 ms before its delivery).
+#[test]
+#[ignore = "bug: spacetime::build leaves out a message sent before its lookback and ended after to_ms"]
+fn a_released_message_shows_in_a_window_while_it_was_held() {
+    let mut timeline = elected(3);
+    put(&mut timeline, "a");
+    while timeline.sim().in_flight().is_empty() {
+        assert!(timeline.step());
+    }
+    let held = *timeline.sim().in_flight().keys().next().expect("one");
+    timeline.act(Action::Hold { message: held }).expect("hold");
+    let now = timeline.sim().now_ms();
+    timeline.run_until(now + TimeMs(5_000));
+    timeline
+        .act(Action::Release { message: held })
+        .expect("release");
+    while timeline.sim().in_flight().contains_key(&held) {
+        assert!(timeline.step());
+    }
+    let ended = timeline.sim().now_ms().0;
+    let now = timeline.sim().now_ms();
+    timeline.run_until(now + TimeMs(500));
+    // Through the oracle: sent before the window, ended after it.
+    check_against_oracle(&timeline, ended - 300, ended - 100);
+}
+
+/// Kills the mutants of `spacetime::build`'s `at >= from_ms && at <= to_ms` in the `Drop` arm
+/// (`>=` as `<`, `<=` as `>`): a message held for seconds, then dropped by the user, ends
+/// dropped inside a late window, its arrow from its send long before the trace read.
+#[test]
+fn a_held_message_dropped_seconds_later_shows_dropped_in_a_late_window() {
+    let mut timeline = elected(3);
+    put(&mut timeline, "a");
+    while timeline.sim().in_flight().is_empty() {
+        assert!(timeline.step());
+    }
+    let held = *timeline.sim().in_flight().keys().next().expect("one");
+    timeline.act(Action::Hold { message: held }).expect("hold");
+    let sent = oracle(&timeline)[&held].2;
+    let now = timeline.sim().now_ms();
+    timeline.run_until(now + TimeMs(5_000));
+    timeline.act(Action::Drop { message: held }).expect("drop");
+    let at = timeline.sim().now_ms().0;
+    assert!(at - sent > spacetime::LOOKBACK_MS + 1_000);
+    let now = timeline.sim().now_ms();
+    timeline.run_until(now + TimeMs(20));
+    let data = check_against_oracle(&timeline, at - 50, at + 10);
+    let arrow = data
+        .arrows
+        .iter()
+        .find(|a| a.id == held)
+        .expect("dropped arrow");
+    assert_eq!(
+        (arrow.sent_ms, arrow.end_ms, arrow.end.as_str()),
+        (sent, Some(at), "dropped")
+    );
+    assert_eq!(arrow.reason.as_deref(), Some("user"));
+}

@@ -919,4 +919,43 @@ mod tests {
             plain.sim().trace().text_hash()
         );
     }
+
+    /// Kills the mutant of `Moments::observe` that looks for a client's answer only when no
+    /// note came in the step (`after.notes > before.notes` as `==`; `<` fails it too): the
+    /// answer to a put is one moment, in the step that answered it, and a quiet run has none.
+    #[test]
+    fn a_client_answer_is_recorded_as_a_moment_in_its_step() {
+        let config = SimConfig {
+            voters: 3,
+            seed: 5,
+            ..SimConfig::default()
+        };
+        let mut timeline = Timeline::new(config).expect("config");
+        assert_eq!(timeline.run_until(TimeMs(3_000)), RunEnd::Reached);
+        assert!(timeline.moments().of_kind(MomentKind::Answer).is_empty());
+        let leader = timeline.sim().leader().expect("a leader by 3 s");
+        timeline
+            .act(Action::Console {
+                client: 1,
+                node: leader,
+                line: "put k v".into(),
+            })
+            .expect("console");
+        assert_eq!(timeline.run_until(TimeMs(6_000)), RunEnd::Reached);
+        let answers = timeline.moments().of_kind(MomentKind::Answer);
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        let answer = &answers[0];
+        assert!(answer.text.starts_with("c1: "), "{}", answer.text);
+        assert!(answer.ms > TimeMs(3_000) && answer.ms < TimeMs(6_000));
+        let answered = timeline
+            .sim()
+            .trace()
+            .events()
+            .find(|e| {
+                matches!(&e.kind, crate::sim::trace::TraceKind::Note { text, .. }
+                    if text.starts_with("client c1") && text.contains(" answered"))
+            })
+            .expect("the answer's note");
+        assert_eq!(answer.ms, answered.at_ms);
+    }
 }

@@ -893,4 +893,36 @@ mod tests {
         assert_eq!(copy.kept_len(), 3000, "the copy does not see later events");
         assert_eq!(trace.kept_len(), 3001);
     }
+
+    /// Kills the mutants of `Trace::push` that stop counting notes (`self.notes += 1` as
+    /// `*= 1`) and of `Trace::notes_pushed` made a constant (0 or 1): the count moves with
+    /// every note, recorded or not, and with no other event.
+    #[test]
+    fn notes_pushed_counts_every_note_and_only_notes() {
+        let note = |text: &str| TraceKind::Note {
+            node: NodeId(2),
+            text: text.to_string(),
+        };
+        let mut recorded = Trace::new(true);
+        let mut unrecorded = Trace::new(false);
+        for trace in [&mut recorded, &mut unrecorded] {
+            assert_eq!(trace.notes_pushed(), 0);
+            fill(trace, 3);
+            assert_eq!(trace.notes_pushed(), 0, "commits are not notes");
+            for n in 1..=3 {
+                trace.push(TimeMs(10), note("client c1 answered"));
+                assert_eq!(trace.notes_pushed(), n);
+            }
+            fill(trace, 4);
+            assert_eq!(trace.notes_pushed(), 3, "no note since");
+            assert_eq!(trace.next_id(), 10);
+        }
+        assert_eq!(
+            recorded
+                .events()
+                .filter(|e| matches!(e.kind, TraceKind::Note { .. }))
+                .count(),
+            3
+        );
+    }
 }
