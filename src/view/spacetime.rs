@@ -5,7 +5,7 @@
 use crate::raft::types::NodeId;
 use crate::sim::cluster::Sim;
 use crate::sim::queue::TimeMs;
-use crate::sim::trace::{DropReason, TraceKind};
+use crate::sim::trace::{DropReason, TraceEvent, TraceKind};
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 
@@ -213,6 +213,30 @@ fn arrow_of(id: u64, m: &crate::raft::message::Message, sent_ms: u64) -> ArrowVi
     }
 }
 
+/// Notes `event`, after the window, in `sent_earlier` when it ends a message that is not an
+/// arrow and was sent before the part of the trace read: an id below `first_late_send`, the
+/// first message sent after the window (which a send event after the window sets).
+fn note_late_end(
+    event: &TraceEvent,
+    arrows: &VecMap<u64, ArrowView>,
+    first_late_send: &mut Option<u64>,
+    sent_earlier: &mut VecMap<u64, (u64, &'static str, Option<DropReason>)>,
+) {
+    let (message, end, reason) = match &event.kind {
+        TraceKind::Send { message, .. } => {
+            first_late_send.get_or_insert(*message);
+            return;
+        }
+        TraceKind::Deliver { message, .. } => (message, "delivered", None),
+        TraceKind::Drop { message, reason } => (message, "dropped", Some(*reason)),
+        _ => return,
+    };
+    if arrows.contains_key(message) || first_late_send.is_some_and(|first| *message >= first) {
+        return;
+    }
+    sent_earlier.get_or_insert_with(*message, || (event.at_ms.0, end, reason));
+}
+
 /// The arrows and marks of `from_ms..=to_ms` (`to_ms` clipped to now), at most `max` of each
 /// (and at most [`ARROWS_MAX`]): the newest when there are more.
 pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
@@ -246,10 +270,22 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
             );
         }
     }
-    for event in trace.events_from_ms(TimeMs(start)) {
+    // Messages sent before `start` that ended after the window (held by the user for longer
+    // than the lookback, released or dropped later) were on the wire all through it, but are
+    // neither on the wire now nor ended inside it: their end is found after `to_ms`, and their
+    // send in the second pass below like `sent_earlier`'s. Message ids are given in send order,
+    // so an id below the first one sent after the window and not among the arrows was sent
+    // before `start`.
+    let mut first_late_send: Option<u64> = None;
+    let mut events = trace.events_from_ms(TimeMs(start));
+    for event in events.by_ref() {
         let at = event.at_ms.0;
         if at > horizon || (at > to_ms && open == 0) {
+            note_late_end(event, &arrows, &mut first_late_send, &mut sent_earlier);
             break;
+        }
+        if at > to_ms {
+            note_late_end(event, &arrows, &mut first_late_send, &mut sent_earlier);
         }
         match &event.kind {
             TraceKind::Send {
@@ -323,6 +359,11 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                 marks.push(mark);
             }
         }
+    }
+    // The rest of the trace, for the late ends of messages sent before `start` (only a window
+    // in the past has a rest: one pass over the newer events, reading message ids).
+    for event in events {
+        note_late_end(event, &arrows, &mut first_late_send, &mut sent_earlier);
     }
     if !sent_earlier.is_empty() {
         for event in trace.events().take_while(|e| e.at_ms.0 < start) {
