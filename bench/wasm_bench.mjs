@@ -2,8 +2,7 @@
 // the module path) on the Node build of the wasm module and prints the results as one JSON
 // line. The native command starts it (`node bench/wasm_bench.mjs MODULE PLAN`) and times the
 // same workloads itself, so both columns come from one run. The workloads are the library's
-// own (src/bench/, through src/wasm/bench.rs and tools-wasm/src/bench.rs); this file only times
-// them. Asserts nothing.
+// own (src/bench/, through src/wasm/bench.rs); this file only times them. Asserts nothing.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -16,9 +15,6 @@ const core = createRequire(import.meta.url)(modulePath);
 // The checker is in the small on-demand wasm module (tools-wasm/ built as `raftlab_check`, what
 // the History tab's worker loads), generated beside the core.
 const checkModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_check.js'));
-// The simulation and Raft-core workloads are in the big on-demand module (tools-wasm/ built as
-// `raftlab_tools`, the same library and profile), so the page's module does not carry them.
-const toolsModule = createRequire(import.meta.url)(join(dirname(modulePath), 'raftlab_tools.js'));
 const plan = JSON.parse(planText);
 
 /** Runs `work` `repeats` times; returns the best (least) wall time in ms and the last result
@@ -51,12 +47,12 @@ run.free();
 
 const workloads = plan.workloads.map((spec) => {
   const text = JSON.stringify(spec);
-  const { wallMs, result } = timed(plan.repeats, () => toolsModule.benchWorkload(text));
+  const { wallMs, result } = timed(plan.repeats, () => core.benchWorkload(text));
   return { outcome: JSON.parse(result), wallMs };
 });
 
 const raft = plan.raftSizes.map((size) => {
-  const { wallMs, result } = timed(plan.repeats, () => toolsModule.benchRaftCycles(size, plan.raftCycles));
+  const { wallMs, result } = timed(plan.repeats, () => core.benchRaftCycles(size, plan.raftCycles));
   return { size, applied: result, wallMs };
 });
 

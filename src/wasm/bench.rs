@@ -1,15 +1,31 @@
-//! The benchmark workloads for `raftlab bench`'s wasm column that must run on the page's own
-//! module (bench/wasm_bench.mjs times them in Node): the recorded run, its seek targets and the
-//! linear memory it takes. Each runs the same function the native side runs (src/bench/) and
-//! returns what it did, never how long it took: the timing is the caller's. The simulation and
-//! Raft-core workloads (`benchWorkload`, `benchRaftCycles`: the big on-demand module's) and the
-//! checker's reference history (`benchHistoryJson`, beside the checker) are in tools-wasm/, so
-//! the page's first download does not carry them.
+//! The benchmark workloads for `raftlab bench`'s wasm column (bench/wasm_bench.mjs times them
+//! in Node). Each runs the same function the native side runs (src/bench/) and returns what it
+//! did, never how long it took: the timing is the caller's. The checker's reference history
+//! (`benchHistoryJson`) is the on-demand module's, beside the checker (tools-wasm/).
 
-use crate::bench::recorded;
+use crate::bench::{raft_cycle, recorded, workload};
 use wasm_bindgen::prelude::*;
 
 use super::playground::{Playground, whole};
+
+/// Runs a simulation workload (`{ nodes, monitors, seconds, putsPerSecond, seed }`) and returns
+/// its outcome (`{ events, committed, simMs, stateHash }`) as JSON.
+#[wasm_bindgen(js_name = benchWorkload)]
+pub fn bench_workload(spec: &str) -> Result<String, JsError> {
+    let spec: workload::Workload = crate::json_text::from_text(spec)
+        .map_err(|e| JsError::new(&format!("bad workload: {e}")))?;
+    let outcome = workload::run(&spec).map_err(|e| JsError::new(&e))?;
+    serde_json::to_string(&outcome).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Runs `cycles` propose -> commit -> apply cycles on a fresh in-memory Raft cluster of `size`
+/// nodes; returns the entries applied over all nodes.
+#[wasm_bindgen(js_name = benchRaftCycles)]
+pub fn bench_raft_cycles(size: f64, cycles: f64) -> Result<f64, JsError> {
+    let applied = raft_cycle::run(whole(size, "size")?, whole(cycles, "cycles")?)
+        .map_err(|e| JsError::new(&e))?;
+    Ok(applied as f64)
+}
 
 /// `count` seek targets over `0..=end_ms`, the same sequence the native benchmark uses.
 #[wasm_bindgen(js_name = benchSeekTargets)]

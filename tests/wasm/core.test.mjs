@@ -50,8 +50,7 @@ test('the checker and the run\'s text exports are not in the core module, which 
     assert.equal(typeof checker[name], 'function', name);
     assert.equal(typeof tools[name], 'function', name);
   }
-  for (const name of ['replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript',
-    'benchWorkload', 'benchRaftCycles']) {
+  for (const name of ['replayScript', 'etcdScript', 'rustTest', 'scriptScenarioJson', 'runScript']) {
     assert.equal(core[name], undefined, name);
     assert.equal(typeof tools[name], 'function', name);
   }

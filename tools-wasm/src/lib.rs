@@ -18,15 +18,11 @@
 //!   (`src/scenario/lesson/step_plan.rs`).
 //! - `scenario`: the run as a replay script, an etcd shell script or a Rust test, a script file
 //!   recorded as a run, and the headless script runner. Runs cross as scenario JSON.
-//! - `bench`: the simulation and Raft-core workloads of `raftlab bench`'s wasm column, which no
-//!   visitor of the page runs.
 //!
 //! The page's module and these share no memory and no objects. The exports keep the names and
 //! behaviour they had in the page's module (a run's exports take its scenario JSON where they
 //! were methods of `Playground`).
 
-#[cfg(all(target_arch = "wasm32", feature = "bench"))]
-mod bench;
 #[cfg(all(target_arch = "wasm32", feature = "checker"))]
 mod checker;
 #[cfg(all(target_arch = "wasm32", feature = "lessons"))]

@@ -30,12 +30,12 @@ use std::path::{Component, Path, PathBuf};
 /// the page reached, rounded up a little. Issue 13's goal is 120 KB; the README's "Page size"
 /// says how far off that is and why. Lower this when the page shrinks; raise it only with a
 /// reason in the commit message.
-pub const FIRST_LOAD_BUDGET: u64 = 430 * 1024;
+pub const FIRST_LOAD_BUDGET: u64 = 438 * 1024;
 
 /// The budget for the core wasm alone after wasm-opt, gzipped (part of the first load above).
 /// The on-demand modules (`pkg/raftlab_check_bg.wasm`, `pkg/raftlab_tools_bg.wasm`) are not
 /// held to it.
-pub const WASM_BUDGET: u64 = 386 * 1024;
+pub const WASM_BUDGET: u64 = 392 * 1024;
 
 /// The budget for the small on-demand module's wasm after wasm-opt, gzipped
 /// (`pkg/raftlab_check_bg.wasm`: the checker and the lesson parser). Not part of the first load,
