@@ -285,6 +285,21 @@ fn the_answer_is_bounded_to_the_newest() {
     assert_eq!(timeline.sim().state_hash(), hash);
 }
 
+/// A 3-node run with a leader and a put, whose first message on the wire the user holds for
+/// `held_ms`: the run and the held message's id.
+fn held_for(held_ms: u64) -> (Timeline, u64) {
+    let mut timeline = elected(3);
+    put(&mut timeline, "a");
+    while timeline.sim().in_flight().is_empty() {
+        assert!(timeline.step());
+    }
+    let held = *timeline.sim().in_flight().keys().next().expect("one");
+    timeline.act(Action::Hold { message: held }).expect("hold");
+    let now = timeline.sim().now_ms();
+    timeline.run_until(now + TimeMs(held_ms));
+    (timeline, held)
+}
+
 /// A message held for seconds, then released and delivered, was on the wire through every
 /// window between its send and its delivery. Written against the mutants of
 /// `spacetime::build`'s `at >= from_ms && at <= to_ms` (a delivery of a message sent before the
@@ -295,15 +310,7 @@ fn the_answer_is_bounded_to_the_newest() {
 #[test]
 fn a_released_message_shows_in_a_window_while_it_was_held() {
     for held_ms in [5_000, 15_000] {
-        let mut timeline = elected(3);
-        put(&mut timeline, "a");
-        while timeline.sim().in_flight().is_empty() {
-            assert!(timeline.step());
-        }
-        let held = *timeline.sim().in_flight().keys().next().expect("one");
-        timeline.act(Action::Hold { message: held }).expect("hold");
-        let now = timeline.sim().now_ms();
-        timeline.run_until(now + TimeMs(held_ms));
+        let (mut timeline, held) = held_for(held_ms);
         timeline
             .act(Action::Release { message: held })
             .expect("release");
@@ -324,21 +331,14 @@ fn a_released_message_shows_in_a_window_while_it_was_held() {
     }
 }
 
-/// Kills the mutants of `spacetime::build`'s `at >= from_ms && at <= to_ms` in the `Drop` arm
-/// (`>=` as `<`, `<=` as `>`): a message held for seconds, then dropped by the user, ends
-/// dropped inside a late window, its arrow from its send long before the trace read.
+/// Written against the mutants of `spacetime::build`'s window check on a drop of a message
+/// sent before the part of the trace read (now `note_earlier_end`'s `at >= from_ms`): a
+/// message held for seconds, then dropped by the user, ends dropped inside a late window, its
+/// arrow from its send long before the trace read.
 #[test]
 fn a_held_message_dropped_seconds_later_shows_dropped_in_a_late_window() {
-    let mut timeline = elected(3);
-    put(&mut timeline, "a");
-    while timeline.sim().in_flight().is_empty() {
-        assert!(timeline.step());
-    }
-    let held = *timeline.sim().in_flight().keys().next().expect("one");
-    timeline.act(Action::Hold { message: held }).expect("hold");
+    let (mut timeline, held) = held_for(5_000);
     let sent = oracle(&timeline)[&held].2;
-    let now = timeline.sim().now_ms();
-    timeline.run_until(now + TimeMs(5_000));
     timeline.act(Action::Drop { message: held }).expect("drop");
     let at = timeline.sim().now_ms().0;
     assert!(at - sent > spacetime::LOOKBACK_MS + 1_000);

@@ -213,18 +213,22 @@ fn arrow_of(id: u64, m: &crate::raft::message::Message, sent_ms: u64) -> ArrowVi
     }
 }
 
-/// Notes `event`, after the window, in `sent_earlier` when it ends a message that is not an
-/// arrow and was sent before the part of the trace read: an id below `first_late_send`, the
-/// first message sent after the window (which a send event after the window sets).
-fn note_late_end(
+/// Notes `event`, at `from_ms` or later, in `sent_earlier` when it ends a message that is not
+/// an arrow and was sent before the part of the trace read: inside the window every such end
+/// is one, after it an id below `first_late_send`, the first message sent after the window
+/// (which a send event after `to_ms` sets).
+fn note_earlier_end(
     event: &TraceEvent,
+    to_ms: u64,
     arrows: &VecMap<u64, ArrowView>,
     first_late_send: &mut Option<u64>,
     sent_earlier: &mut VecMap<u64, (u64, &'static str, Option<DropReason>)>,
 ) {
     let (message, end, reason) = match &event.kind {
         TraceKind::Send { message, .. } => {
-            first_late_send.get_or_insert(*message);
+            if event.at_ms.0 > to_ms {
+                first_late_send.get_or_insert(*message);
+            }
             return;
         }
         TraceKind::Deliver { message, .. } => (message, "delivered", None),
@@ -249,8 +253,8 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
     let mut open = 0usize;
     let mut marks: Vec<MarkView> = Vec::new();
     let mut committed: VecMap<u64, u64> = VecMap::new();
-    // Messages that ended inside the window but were sent before the part of the trace read
-    // (held by the user, then released or dropped): id -> (end ms, end, drop reason).
+    // Messages that ended inside the window or after it but were sent before the part of the
+    // trace read (held by the user, then released or dropped): id -> (end ms, end, drop reason).
     let mut sent_earlier: VecMap<u64, (u64, &'static str, Option<DropReason>)> = VecMap::new();
     let horizon = to_ms.saturating_add(LOOKAHEAD_MS);
     let network = sim.network();
@@ -270,22 +274,25 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
             );
         }
     }
-    // Messages sent before `start` that ended after the window (held by the user for longer
-    // than the lookback, released or dropped later) were on the wire all through it, but are
-    // neither on the wire now nor ended inside it: their end is found after `to_ms`, and their
-    // send in the second pass below like `sent_earlier`'s. Message ids are given in send order,
-    // so an id below the first one sent after the window and not among the arrows was sent
-    // before `start`.
+    // Messages sent before `start` and held by the user past the lookback end inside the window
+    // or after it (neither on the wire now): `note_earlier_end` finds their ends, the second
+    // pass below their sends. Message ids are given in send order, so after the window an id
+    // below the first one sent after it, not among the arrows, was sent before `start`.
     let mut first_late_send: Option<u64> = None;
     let mut events = trace.events_from_ms(TimeMs(start));
     for event in events.by_ref() {
         let at = event.at_ms.0;
-        if at > horizon || (at > to_ms && open == 0) {
-            note_late_end(event, &arrows, &mut first_late_send, &mut sent_earlier);
-            break;
+        if at >= from_ms {
+            note_earlier_end(
+                event,
+                to_ms,
+                &arrows,
+                &mut first_late_send,
+                &mut sent_earlier,
+            );
         }
-        if at > to_ms {
-            note_late_end(event, &arrows, &mut first_late_send, &mut sent_earlier);
+        if at > to_ms && (at > horizon || open == 0) {
+            break;
         }
         match &event.kind {
             TraceKind::Send {
@@ -319,8 +326,6 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                         arrow.end = "delivered".to_string();
                         open = open.saturating_sub(1);
                     }
-                } else if at >= from_ms && at <= to_ms {
-                    sent_earlier.get_or_insert_with(*message, || (at, "delivered", None));
                 }
             }
             TraceKind::Drop { message, reason } => {
@@ -331,8 +336,6 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                         arrow.reason = Some(reason_name(*reason).to_string());
                         open = open.saturating_sub(1);
                     }
-                } else if at >= from_ms && at <= to_ms {
-                    sent_earlier.get_or_insert_with(*message, || (at, "dropped", Some(*reason)));
                 }
             }
             _ => {}
@@ -363,7 +366,13 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
     // The rest of the trace, for the late ends of messages sent before `start` (only a window
     // in the past has a rest: one pass over the newer events, reading message ids).
     for event in events {
-        note_late_end(event, &arrows, &mut first_late_send, &mut sent_earlier);
+        note_earlier_end(
+            event,
+            to_ms,
+            &arrows,
+            &mut first_late_send,
+            &mut sent_earlier,
+        );
     }
     if !sent_earlier.is_empty() {
         for event in trace.events().take_while(|e| e.at_ms.0 < start) {
