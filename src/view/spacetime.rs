@@ -320,22 +320,22 @@ pub fn build(sim: &Sim, from_ms: u64, to_ms: u64, max: usize) -> SpacetimeView {
                 }
             }
             TraceKind::Deliver { message, .. } => {
-                if let Some(arrow) = arrows.get_mut(message) {
-                    if arrow.end_ms.is_none() {
-                        arrow.end_ms = Some(at);
-                        arrow.end = "delivered".to_string();
-                        open = open.saturating_sub(1);
-                    }
+                if let Some(arrow) = arrows.get_mut(message)
+                    && arrow.end_ms.is_none()
+                {
+                    arrow.end_ms = Some(at);
+                    arrow.end = "delivered".to_string();
+                    open = open.saturating_sub(1);
                 }
             }
             TraceKind::Drop { message, reason } => {
-                if let Some(arrow) = arrows.get_mut(message) {
-                    if arrow.end_ms.is_none() {
-                        arrow.end_ms = Some(at);
-                        arrow.end = "dropped".to_string();
-                        arrow.reason = Some(reason_name(*reason).to_string());
-                        open = open.saturating_sub(1);
-                    }
+                if let Some(arrow) = arrows.get_mut(message)
+                    && arrow.end_ms.is_none()
+                {
+                    arrow.end_ms = Some(at);
+                    arrow.end = "dropped".to_string();
+                    arrow.reason = Some(reason_name(*reason).to_string());
+                    open = open.saturating_sub(1);
                 }
             }
             _ => {}
