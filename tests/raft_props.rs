@@ -211,8 +211,9 @@ fn brute_vote(voters: &BTreeSet<NodeId>, votes: &BTreeMap<NodeId, bool>) -> Vote
     }
 }
 
+/// Up to 24 voters: past the 16 that `committed_index` counts on the stack.
 fn id_set() -> impl Strategy<Value = BTreeSet<NodeId>> {
-    proptest::collection::btree_set((1u64..8).prop_map(NodeId), 0..6)
+    proptest::collection::btree_set((1u64..30).prop_map(NodeId), 0..24)
 }
 
 proptest! {
@@ -222,8 +223,8 @@ proptest! {
     fn quorum_matches_brute_force(
         incoming in id_set(),
         outgoing in id_set(),
-        acked in proptest::collection::btree_map((1u64..8).prop_map(NodeId), 0u64..20, 0..8),
-        votes in proptest::collection::btree_map((1u64..8).prop_map(NodeId), any::<bool>(), 0..8),
+        acked in proptest::collection::btree_map((1u64..30).prop_map(NodeId), 0u64..20, 0..30),
+        votes in proptest::collection::btree_map((1u64..30).prop_map(NodeId), any::<bool>(), 0..30),
     ) {
         let majority = MajorityConfig::new(incoming.clone());
         let got = majority.committed_index(|id| acked.get(&id).map(|&i| Index(i)));

@@ -209,18 +209,19 @@ impl RaftLog {
         if low >= high {
             return Ok(Vec::new());
         }
-        let mut out = Vec::new();
+        // One pass over the stored entries, then the unstable ones, copying each kept entry
+        // once (the leader slices for every append it sends).
         let split = self.unstable.offset;
+        let unstable = if high > split {
+            self.unstable.slice(low.max(split), high)
+        } else {
+            &[]
+        };
         if low < split {
-            out = self.storage.entries(low, high.min(split), bytes_max)?;
-            if (out.len() as u64) < high.min(split).count_from(low) {
-                return Ok(out);
-            }
+            let stored = self.storage.entries_in(low, high.min(split))?;
+            return Ok(limit_size(stored.chain(unstable), bytes_max));
         }
-        if high > split {
-            out.extend_from_slice(self.unstable.slice(low.max(split), high));
-        }
-        Ok(limit_size(&out, bytes_max))
+        Ok(limit_size(unstable, bytes_max))
     }
 
     /// Entries from `low` to the end, limited by bytes and count.

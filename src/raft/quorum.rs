@@ -19,6 +19,9 @@ pub enum VoteResult {
     Won,
 }
 
+/// Configurations up to this many voters count their acknowledgements on the stack.
+const STACK_VOTERS: usize = 16;
+
 /// A set of voters deciding by simple majority.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MajorityConfig {
@@ -38,14 +41,23 @@ impl MajorityConfig {
         if self.voters.is_empty() {
             return Index::MAX;
         }
-        let mut matched: Vec<Index> = self
-            .voters
-            .iter()
-            .map(|&id| acked(id).unwrap_or_default())
-            .collect();
-        // Sorted descending, the (n/2 + 1)-th value is acknowledged by a majority.
-        crate::sort::insertion_sort_by(&mut matched, |a, b| b.cmp(a));
+        // Sorted descending, the (n/2 + 1)-th value is acknowledged by a majority. The values
+        // sit on the stack for the sizes a run has (the leader counts after every
+        // acknowledgement); larger configurations take a vector.
         let quorum_position = self.voters.len() / 2;
+        let acked = self.voters.iter().map(|&id| acked(id).unwrap_or_default());
+        let mut on_stack = [Index::default(); STACK_VOTERS];
+        let mut on_heap = Vec::new();
+        let matched: &mut [Index] = if self.voters.len() <= STACK_VOTERS {
+            for (slot, index) in on_stack.iter_mut().zip(acked) {
+                *slot = index;
+            }
+            &mut on_stack[..self.voters.len()]
+        } else {
+            on_heap.extend(acked);
+            &mut on_heap
+        };
+        crate::sort::insertion_sort_by(matched, |a, b| b.cmp(a));
         matched.get(quorum_position).copied().unwrap_or_default()
     }
 

@@ -150,6 +150,16 @@ impl MemStorage {
         high: Index,
         bytes_max: u64,
     ) -> Result<Vec<Entry>, StorageError> {
+        Ok(limit_size(self.entries_in(low, high)?, bytes_max))
+    }
+
+    /// The entries in `[low, high)`, borrowed, with [`MemStorage::entries`]'s errors: the log
+    /// chains them with its unstable entries and copies once.
+    pub fn entries_in(
+        &self,
+        low: Index,
+        high: Index,
+    ) -> Result<impl Iterator<Item = &Entry>, StorageError> {
         if low < self.first_index() {
             return Err(StorageError::Compacted);
         }
@@ -158,13 +168,7 @@ impl MemStorage {
         }
         let start = low.count_from(self.first_index()) as usize;
         let end = (high.count_from(self.first_index()) as usize).min(self.entries.len());
-        if start >= end {
-            return Ok(Vec::new());
-        }
-        Ok(limit_size(
-            self.entries.focus().narrow(start..end),
-            bytes_max,
-        ))
+        Ok(self.entries.focus().narrow(start.min(end)..end).into_iter())
     }
 
     /// Appends entries, replacing any stored suffix from the first entry's index on.
@@ -245,8 +249,10 @@ impl MemStorage {
 
 /// The longest prefix of `entries` within `bytes_max` (at least one entry).
 pub fn limit_size<'a>(entries: impl IntoIterator<Item = &'a Entry>, bytes_max: u64) -> Vec<Entry> {
+    let entries = entries.into_iter();
     let mut total_bytes = 0u64;
-    let mut out = Vec::new();
+    // Sized once for the range (a message carries at most `msg_entries_max` of them).
+    let mut out = Vec::with_capacity(entries.size_hint().0);
     for entry in entries {
         total_bytes = total_bytes.saturating_add(entry.size_bytes());
         if !out.is_empty() && total_bytes > bytes_max {
