@@ -233,7 +233,7 @@ fn check_watch_replay(store: &MvccStore, model: &Model) -> Result<(), TestCaseEr
             );
             last_revision = event.kv.mod_revision;
             match event.kind {
-                EventType::Put => state.insert(event.kv.key.clone(), event.kv),
+                EventType::Put => state.insert(event.kv.key.clone(), (*event.kv).clone()),
                 EventType::Delete => state.remove(&event.kv.key),
             };
         }

@@ -155,6 +155,11 @@ impl KeyHistory {
 
     /// The latest key-value, if the key is live now.
     pub fn latest(&self) -> Option<&KeyValue> {
+        self.latest_shared().map(|kv| &**kv)
+    }
+
+    /// [`KeyHistory::latest`] as the history holds it, to share rather than copy.
+    pub fn latest_shared(&self) -> Option<&Arc<KeyValue>> {
         match self.last() {
             Some((_, Change::Put(kv))) => Some(kv),
             _ => None,

@@ -20,6 +20,7 @@ use super::state_hash::{DigestHasher, Feed, StateHasher};
 use super::types::{Event, EventType, KeyValue, KvError, Revision};
 use super::writer::Writer;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// etcd 3.4's compacted revision before the first compaction (raftlab keeps 0 there; only
 /// negative watch starts can tell the two apart).
@@ -308,7 +309,7 @@ impl MvccStore {
         let selector = RangeSelector::new(key, range_end);
         let mut stamped: Vec<(Stamp, Event)> = Vec::new();
         for (key, history) in selector.select(&self.keys) {
-            let mut previous: Option<&KeyValue> = None;
+            let mut previous: Option<&Arc<KeyValue>> = None;
             for (stamp, change) in history.iter() {
                 if stamp.main >= start {
                     stamped.push((*stamp, event_of(key, *stamp, change, previous)));
@@ -472,23 +473,23 @@ fn mix64(mut x: u64) -> u64 {
 }
 
 /// The watch event for one change; `previous` is the key-value before it, if kept.
-fn event_of(key: &[u8], stamp: Stamp, change: &Change, previous: Option<&KeyValue>) -> Event {
+fn event_of(key: &[u8], stamp: Stamp, change: &Change, previous: Option<&Arc<KeyValue>>) -> Event {
     match change {
         Change::Put(kv) => Event {
             kind: EventType::Put,
-            kv: KeyValue::clone(kv),
+            kv: Arc::clone(kv),
             prev_kv: previous.cloned(),
         },
         Change::Tombstone => Event {
             kind: EventType::Delete,
-            kv: KeyValue {
+            kv: Arc::new(KeyValue {
                 key: key.to_vec(),
                 create_revision: 0,
                 mod_revision: stamp.main,
                 version: 0,
                 value: Vec::new(),
                 lease: 0,
-            },
+            }),
             prev_kv: previous.cloned(),
         },
     }

@@ -44,10 +44,11 @@ pub struct Event {
     /// Put or delete.
     pub kind: EventType,
     /// For a put, the new key-value; for a delete, only `key` and `mod_revision` (the delete's
-    /// revision) are set, like etcd.
-    pub kv: KeyValue,
-    /// The key-value before this event, when the history still holds it.
-    pub prev_kv: Option<KeyValue>,
+    /// revision) are set, like etcd. Shared with the key's history (`Change::Put`), which holds
+    /// the same key-value: every node builds the event of every put it applies, watched or not.
+    pub kv: std::sync::Arc<KeyValue>,
+    /// The key-value before this event, when the history still holds it (shared likewise).
+    pub prev_kv: Option<std::sync::Arc<KeyValue>>,
 }
 
 /// Errors the state machine returns to clients. These are operating errors (caused by input),

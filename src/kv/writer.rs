@@ -5,12 +5,13 @@
 
 use super::REQUEST_BYTES_MAX;
 use super::compare::all_hold;
-use super::history::{Change, Stamp};
+use super::history::{Change, KeyHistory, Stamp};
 use super::range::RangeSelector;
 use super::request::{DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest};
 use super::response::{DeleteRangeResponse, PutResponse, RangeResponse, ResponseOp, TxnResponse};
 use super::store::{MvccStore, change_digest};
 use super::types::{Event, EventType, KeyValue, KvError, Revision};
+use std::sync::Arc;
 
 /// An open write transaction. Call [`Writer::finish`] to commit its revision.
 pub struct Writer<'s> {
@@ -182,13 +183,19 @@ impl<'s> Writer<'s> {
         self.store.range_at(request, read_revision)
     }
 
-    /// Record a put (already validated).
+    /// Record a put (already validated). The new key-value is built once and shared by the
+    /// key's history and the watch event, and the previous one is shared, not copied: every
+    /// node applies every put, and those copies were most of a put's allocations.
     fn apply_put(&mut self, request: &PutRequest) -> PutResponse {
         let stamp = self.next_stamp();
-        let history = std::sync::Arc::make_mut(&mut self.store.keys)
-            .entry(request.key.clone())
-            .or_default();
-        let previous = history.latest().cloned();
+        let keys = Arc::make_mut(&mut self.store.keys);
+        if !keys.contains_key(&request.key) {
+            keys.insert(request.key.clone(), KeyHistory::default());
+        }
+        let Some(history) = keys.get_mut(&request.key) else {
+            unreachable!("the key's history was inserted above")
+        };
+        let previous = history.latest_shared().cloned();
         // Validated: with `ignore_*` the key exists, so `previous` is there to keep from.
         let value = match (&previous, request.ignore_value) {
             (Some(kv), true) => kv.value.clone(),
@@ -198,7 +205,7 @@ impl<'s> Writer<'s> {
             (Some(kv), true) => kv.lease,
             _ => request.lease,
         };
-        let kv = KeyValue {
+        let kv = Arc::new(KeyValue {
             key: request.key.clone(),
             create_revision: previous
                 .as_ref()
@@ -207,8 +214,8 @@ impl<'s> Writer<'s> {
             version: previous.as_ref().map_or(1, |kv| kv.version + 1),
             value,
             lease,
-        };
-        let change = Change::Put(std::sync::Arc::new(kv.clone()));
+        });
+        let change = Change::Put(Arc::clone(&kv));
         self.store.changes_digest =
             self.store
                 .changes_digest
@@ -221,17 +228,17 @@ impl<'s> Writer<'s> {
         if lease != 0 {
             self.store.leases.attach(lease, &request.key);
         }
-        // The previous key-value goes to the watch event, and is copied only when the response
-        // asks for it too (`--prev-kv`; a put rarely does).
-        let (event_prev, response_prev) = if request.prev_kv {
-            (previous.clone(), previous)
+        // The response copies the previous key-value only when it asks for it (`--prev-kv`; a
+        // put rarely does).
+        let response_prev = if request.prev_kv {
+            previous.as_deref().cloned()
         } else {
-            (previous, None)
+            None
         };
         self.events.push(Event {
             kind: EventType::Put,
             kv,
-            prev_kv: event_prev,
+            prev_kv: previous,
         });
         PutResponse {
             prev_kv: response_prev,
@@ -268,8 +275,8 @@ impl<'s> Writer<'s> {
             };
             self.events.push(Event {
                 kind: EventType::Delete,
-                kv: tombstone,
-                prev_kv: Some(kv.clone()),
+                kv: Arc::new(tombstone),
+                prev_kv: Some(Arc::new(kv.clone())),
             });
         }
         let deleted = doomed.len() as i64;

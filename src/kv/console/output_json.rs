@@ -241,7 +241,7 @@ pub fn watch(header: JsonHeader, events: &[Event]) -> String {
                 EventType::Delete => 1,
             },
             kv: json_kv(&event.kv),
-            prev_kv: event.prev_kv.as_ref().map(json_kv),
+            prev_kv: event.prev_kv.as_deref().map(json_kv),
         })
         .collect();
     to_line(&JsonWatch {
