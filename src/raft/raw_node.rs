@@ -161,6 +161,13 @@ impl RawNode {
     /// Delivers a message from the network. Malformed messages are refused with an error and
     /// change nothing; stale ones are ignored or answered, per the protocol.
     pub fn step(&mut self, m: Message) -> Result<(), StepError> {
+        self.raft.step(&m)
+    }
+
+    /// [`RawNode::step`] of a borrowed message: what the core keeps of it (entries, a
+    /// snapshot, a read context) it copies. The simulator delivers messages it also keeps in
+    /// its trace, shared, so no copy of a whole message is made per delivery.
+    pub fn step_ref(&mut self, m: &Message) -> Result<(), StepError> {
         self.raft.step(m)
     }
 

@@ -63,8 +63,9 @@ pub struct InFlight {
     pub due_ms: TimeMs,
     /// Held by the user: it stays until released or dropped.
     pub held: bool,
-    /// The message.
-    pub message: Message,
+    /// The message, shared with the trace's record of its send (`SendSummary`): one copy
+    /// per message, however long the trace keeps it, and none made to deliver it.
+    pub message: std::sync::Arc<Message>,
 }
 
 /// An error from a user action: the run is unchanged.
@@ -86,10 +87,8 @@ pub struct Sim {
     nodes: NodeMap,
     network: Network,
     rng: Streams,
-    /// Boxed: a message is a few hundred bytes, and the map moves its values about on every
-    /// insert and remove (a message sent, a message delivered); boxed, it moves pointers
-    /// (the map's removals were 5% of a run with a client, mostly moving messages).
-    in_flight: BTreeMap<u64, Box<InFlight>>,
+    /// Not boxed: the message itself is behind an `Arc`, so a value here is a few words.
+    in_flight: BTreeMap<u64, InFlight>,
     next_message_id: u64,
     trace: Trace,
     monitor: Monitor,
@@ -339,10 +338,7 @@ impl Sim {
     }
 
     fn flight_mut(&mut self, id: u64) -> Result<&mut InFlight, ActionError> {
-        self.in_flight
-            .get_mut(&id)
-            .map(|flight| &mut **flight)
-            .ok_or_else(|| no_message(id))
+        self.in_flight.get_mut(&id).ok_or_else(|| no_message(id))
     }
 
     fn check_monitors(&mut self) {
@@ -399,7 +395,7 @@ impl Sim {
         &self.nodes
     }
     /// Messages on the wire by id.
-    pub fn in_flight(&self) -> &BTreeMap<u64, Box<InFlight>> {
+    pub fn in_flight(&self) -> &BTreeMap<u64, InFlight> {
         &self.in_flight
     }
     /// The network's links.

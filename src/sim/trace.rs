@@ -31,33 +31,25 @@ pub enum DropReason {
 /// serializes as its text, exactly like the string it replaces. A snapshot's data is left out
 /// (the description names only its index, term and configuration).
 #[derive(Clone, Debug, Default)]
-pub struct SendSummary(Option<Box<crate::raft::message::Message>>);
+pub struct SendSummary(Option<std::sync::Arc<crate::raft::message::Message>>);
 
 impl SendSummary {
-    /// The summary of `message`.
-    pub fn of(message: &crate::raft::message::Message) -> SendSummary {
-        let snapshot = message.snapshot.as_ref().map(|s| {
-            Box::new(crate::raft::message::Snapshot {
-                data: std::sync::Arc::default(),
-                metadata: s.metadata.clone(),
-            })
-        });
-        let kept = crate::raft::message::Message {
-            msg_type: message.msg_type,
-            from: message.from,
-            to: message.to,
-            term: message.term,
-            log_term: message.log_term,
-            index: message.index,
-            entries: message.entries.clone(),
-            commit: message.commit,
-            snapshot,
-            reject: message.reject,
-            reject_hint: message.reject_hint,
-            context: message.context.clone(),
-            lease_tick: message.lease_tick,
+    /// The summary of `message`: the message itself, shared with the wire (its copy on the
+    /// wire and this record were two allocations and a copy of its entries per message). A
+    /// snapshot message is kept as a copy without the snapshot's data, which the trace would
+    /// otherwise hold for as long as the event stays in its window.
+    pub fn of(message: &std::sync::Arc<crate::raft::message::Message>) -> SendSummary {
+        let Some(snapshot) = &message.snapshot else {
+            return SendSummary(Some(std::sync::Arc::clone(message)));
         };
-        SendSummary(Some(Box::new(kept)))
+        let kept = crate::raft::message::Message {
+            snapshot: Some(Box::new(crate::raft::message::Snapshot {
+                data: std::sync::Arc::default(),
+                metadata: snapshot.metadata.clone(),
+            })),
+            ..crate::raft::message::Message::clone(message)
+        };
+        SendSummary(Some(std::sync::Arc::new(kept)))
     }
 
     /// The message as sent (without a snapshot's data); `None` for [`SendSummary::default`]
@@ -684,17 +676,54 @@ mod tests {
             term: crate::raft::types::Term(4),
             ..heartbeat.clone()
         };
-        let a = SendSummary::of(&heartbeat);
+        let a = SendSummary::of(&std::sync::Arc::new(heartbeat.clone()));
         let text = crate::raft::message::describe_message(&heartbeat);
         assert_eq!(a.text(), text);
         assert_eq!(a.to_string(), text);
-        assert_eq!(a, SendSummary::of(&heartbeat.clone()));
+        assert_eq!(a, SendSummary::of(&std::sync::Arc::new(heartbeat.clone())));
         assert_eq!(stable_hash(&a), stable_hash(&text), "hashes as its text");
-        let b = SendSummary::of(&other_term);
+        let b = SendSummary::of(&std::sync::Arc::new(other_term));
         assert_ne!(a, b);
         assert_ne!(stable_hash(&a), stable_hash(&b));
         assert_eq!(SendSummary::default().text(), "");
         assert_ne!(a, SendSummary::default());
+    }
+
+    #[test]
+    fn a_summary_shares_the_message_but_keeps_no_snapshot_data() {
+        use crate::raft::message::{Message, MessageType, Snapshot};
+        let append = std::sync::Arc::new(Message {
+            msg_type: MessageType::MsgApp,
+            ..Message::default()
+        });
+        let kept = SendSummary::of(&append);
+        assert!(
+            kept.0
+                .as_ref()
+                .is_some_and(|m| std::sync::Arc::ptr_eq(m, &append)),
+            "the wire's message itself, not a copy"
+        );
+        let mut snapshot = Snapshot::default();
+        snapshot.metadata.index = crate::raft::types::Index(7);
+        snapshot.data = std::sync::Arc::from(&b"the whole store"[..]);
+        let install = std::sync::Arc::new(Message {
+            msg_type: MessageType::MsgSnapshot,
+            snapshot: Some(Box::new(snapshot)),
+            ..Message::default()
+        });
+        let kept = SendSummary::of(&install);
+        let message = kept.message().expect("kept");
+        let data = message.snapshot.as_ref().map(|s| s.data.len());
+        assert_eq!(data, Some(0), "the data is left out");
+        assert_eq!(
+            message.snapshot.as_ref().map(|s| s.metadata.index.0),
+            Some(7)
+        );
+        assert_eq!(
+            kept.text(),
+            crate::raft::message::describe_message(&install),
+            "the same description"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ impl Raft {
         }
     }
 
-    pub(super) fn step_candidate(&mut self, m: Message) -> Result<(), StepError> {
+    pub(super) fn step_candidate(&mut self, m: &Message) -> Result<(), StepError> {
         let my_response = if self.role == Role::PreCandidate {
             MessageType::MsgPreVoteResp
         } else {
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn rejecting_a_later_term_vote_keeps_the_election_timer() {
         let mut raft = follower(8, 7);
-        raft.step(vote_request(6)).expect("step");
+        raft.step(&vote_request(6)).expect("step");
         assert_eq!(raft.term, Term(2), "the term still moves");
         assert_eq!(raft.vote, None, "log 1/6 is behind 1/8: refused");
         assert_eq!(
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn granting_a_vote_restarts_the_election_timer() {
         let mut raft = follower(6, 7);
-        raft.step(vote_request(8)).expect("step");
+        raft.step(&vote_request(8)).expect("step");
         assert_eq!(raft.vote, Some(NodeId(2)));
         assert_eq!(raft.election_elapsed_ticks, 0);
     }

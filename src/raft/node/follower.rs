@@ -4,7 +4,7 @@
 use super::*;
 
 impl Raft {
-    pub(super) fn step_follower(&mut self, m: Message) -> Result<(), StepError> {
+    pub(super) fn step_follower(&mut self, m: &Message) -> Result<(), StepError> {
         match m.msg_type {
             MessageType::MsgApp => {
                 self.election_elapsed_ticks = 0;
@@ -45,7 +45,7 @@ impl Raft {
             MessageType::MsgReadIndexResp => {
                 self.read_states.push(ReadState {
                     index: m.index,
-                    request_ctx: m.context,
+                    request_ctx: m.context.clone(),
                 });
                 Ok(())
             }
@@ -75,8 +75,8 @@ impl Raft {
     }
 
     /// §5.3 AppendEntries receiver.
-    pub(super) fn handle_append(&mut self, m: Message) -> Result<(), StepError> {
-        Self::check_append_shape(&m)?;
+    pub(super) fn handle_append(&mut self, m: &Message) -> Result<(), StepError> {
+        Self::check_append_shape(m)?;
         if m.index < self.log.committed {
             // Everything up to our commit is settled; tell the leader where we are.
             let committed = self.log.committed;
@@ -123,7 +123,7 @@ impl Raft {
         Ok(())
     }
 
-    pub(super) fn handle_heartbeat(&mut self, m: Message) {
+    pub(super) fn handle_heartbeat(&mut self, m: &Message) {
         // The leader clamps the commit to what it knows we hold; never go beyond our log.
         if m.commit <= self.log.last_index() {
             self.log.commit_to(m.commit);
@@ -131,20 +131,20 @@ impl Raft {
         self.send(Message {
             msg_type: MessageType::MsgHeartbeatResp,
             to: m.from,
-            context: m.context,
+            context: m.context.clone(),
             lease_tick: m.lease_tick,
             ..Message::default()
         });
     }
 
-    pub(super) fn handle_snapshot(&mut self, m: Message) -> Result<(), StepError> {
-        let Some(snapshot) = m.snapshot else {
+    pub(super) fn handle_snapshot(&mut self, m: &Message) -> Result<(), StepError> {
+        let Some(snapshot) = &m.snapshot else {
             return Err(StepError::Malformed("snapshot missing"));
         };
         if snapshot.metadata.index.0 == 0 || snapshot.metadata.term > m.term {
             return Err(StepError::Malformed("snapshot metadata"));
         }
-        let index = if self.restore(*snapshot) {
+        let index = if self.restore(Snapshot::clone(snapshot)) {
             self.log.last_index()
         } else {
             self.log.committed

@@ -47,23 +47,23 @@ impl Raft {
         }
     }
 
-    pub(super) fn step_leader(&mut self, m: Message) -> Result<(), StepError> {
+    pub(super) fn step_leader(&mut self, m: &Message) -> Result<(), StepError> {
         match m.msg_type {
             MessageType::MsgProp => {
                 // Errors of forwarded proposals are the forwarding client's timeout to handle.
-                let _ = self.propose_as_leader(m.entries);
+                let _ = self.propose_as_leader(m.entries.clone());
                 Ok(())
             }
             MessageType::MsgReadIndex => {
-                self.leader_read_index(m);
+                self.leader_read_index(m.clone());
                 Ok(())
             }
             MessageType::MsgAppResp => {
-                self.handle_append_response(&m);
+                self.handle_append_response(m);
                 Ok(())
             }
             MessageType::MsgHeartbeatResp => {
-                self.handle_heartbeat_response(&m);
+                self.handle_heartbeat_response(m);
                 Ok(())
             }
             MessageType::MsgTransferLeader => {

@@ -326,7 +326,7 @@ mod tests {
             term: Term(4),
             ..Message::default()
         };
-        raft.step(vote.clone()).expect("well formed");
+        raft.step(&vote).expect("well formed");
         assert_eq!(raft.term, Term(3), "vote ignored, term unchanged");
         assert!(raft.take_messages().is_empty(), "no vote granted");
         raft.campaign_requested();

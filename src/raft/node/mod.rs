@@ -523,14 +523,14 @@ impl Raft {
     // ----- step ----------------------------------------------------------------------------
 
     /// Handles a message from another node (§5.1: terms first, then the role's handler).
-    pub fn step(&mut self, m: Message) -> Result<(), StepError> {
+    pub fn step(&mut self, m: &Message) -> Result<(), StepError> {
         let committed_before = self.log.committed;
         let result = self.step_message(m);
         self.debug_assert_invariants(committed_before);
         result
     }
 
-    fn step_message(&mut self, m: Message) -> Result<(), StepError> {
+    fn step_message(&mut self, m: &Message) -> Result<(), StepError> {
         if m.to != self.id {
             return Err(StepError::WrongRecipient);
         }
@@ -555,16 +555,16 @@ impl Raft {
                 self.randomized_election_timeout_ticks,
             ));
         if m.term.0 != 0 && m.term > self.term {
-            if !self.step_higher_term(&m) {
+            if !self.step_higher_term(m) {
                 return Ok(());
             }
         } else if m.term.0 != 0 && m.term < self.term {
-            self.step_lower_term(&m);
+            self.step_lower_term(m);
             return Ok(());
         }
         match m.msg_type {
             MessageType::MsgVote | MessageType::MsgPreVote => {
-                self.handle_vote_request(&m);
+                self.handle_vote_request(m);
                 if let Some((elapsed, timeout)) = timer
                     && self.vote != Some(m.from)
                 {
