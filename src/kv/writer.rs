@@ -192,9 +192,9 @@ impl<'s> Writer<'s> {
         if !keys.contains_key(&request.key) {
             keys.insert(request.key.clone(), KeyHistory::default());
         }
-        let Some(history) = keys.get_mut(&request.key) else {
-            unreachable!("the key's history was inserted above")
-        };
+        let history = keys
+            .get_mut(&request.key)
+            .expect("the key's history exists: inserted above when missing");
         let previous = history.latest_shared().cloned();
         // Validated: with `ignore_*` the key exists, so `previous` is there to keep from.
         let value = match (&previous, request.ignore_value) {

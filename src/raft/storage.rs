@@ -251,7 +251,7 @@ impl MemStorage {
 pub fn limit_size<'a>(entries: impl IntoIterator<Item = &'a Entry>, bytes_max: u64) -> Vec<Entry> {
     let entries = entries.into_iter();
     let mut total_bytes = 0u64;
-    // Sized once for the range (a message carries at most `msg_entries_max` of them).
+    // Sized once for the range: the leader slices for every append it sends.
     let mut out = Vec::with_capacity(entries.size_hint().0);
     for entry in entries {
         total_bytes = total_bytes.saturating_add(entry.size_bytes());
