@@ -279,3 +279,85 @@ impl RaftLog {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::message::ConfState;
+
+    /// Entries `first..=last` of term 1, each carrying `size` bytes of data (16 more count).
+    fn entries(first: u64, last: u64, size: usize) -> Vec<Entry> {
+        (first..=last)
+            .map(|index| Entry {
+                term: Term(1),
+                index: Index(index),
+                data: vec![0; size].into(),
+                ..Entry::default()
+            })
+            .collect()
+    }
+
+    fn indexes(entries: &[Entry]) -> Vec<u64> {
+        entries.iter().map(|entry| entry.index.0).collect()
+    }
+
+    /// A log of entries 1 to 3 stored and 4 to 6 not yet durable: a slice reads the stored
+    /// part, the unstable part, and across the two, and the byte limit counts over both.
+    #[test]
+    fn slice_reads_stored_and_unstable_entries_and_across_the_split() {
+        let mut storage = MemStorage::new_with_conf_state(ConfState::from_voters([1]));
+        storage
+            .append(&entries(1, 3, 4))
+            .expect("storage appends 1 to 3");
+        let mut log = RaftLog::new(storage);
+        log.append(&entries(4, 6, 4));
+        assert_eq!(log.unstable.offset, Index(4));
+        let slice = |low: u64, high: u64, bytes_max: u64| {
+            indexes(
+                &log.slice(Index(low), Index(high), bytes_max)
+                    .expect("in range"),
+            )
+        };
+        assert_eq!(slice(1, 4, u64::MAX), [1, 2, 3]);
+        assert_eq!(slice(2, 3, u64::MAX), [2]);
+        assert_eq!(slice(4, 7, u64::MAX), [4, 5, 6]);
+        assert_eq!(slice(5, 6, u64::MAX), [5]);
+        assert_eq!(slice(2, 6, u64::MAX), [2, 3, 4, 5]);
+        assert_eq!(slice(1, 7, u64::MAX), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(slice(3, 3, u64::MAX), Vec::<u64>::new());
+        // 20 bytes an entry: the limit stops in the stored part, at the split, in the
+        // unstable part, and at least one entry comes back.
+        assert_eq!(slice(1, 7, 40), [1, 2]);
+        assert_eq!(slice(1, 7, 60), [1, 2, 3]);
+        assert_eq!(slice(2, 7, 60), [2, 3, 4]);
+        assert_eq!(slice(4, 7, 40), [4, 5]);
+        assert_eq!(slice(3, 7, 0), [3]);
+        assert_eq!(slice(5, 7, 0), [5]);
+        assert!(log.slice(Index(0), Index(2), u64::MAX).is_err());
+        assert!(log.slice(Index(1), Index(8), u64::MAX).is_err());
+    }
+
+    /// A snapshot not yet durable, ahead of the stored entries, with entries after it: a
+    /// slice from the snapshot's next index reads only the unstable entries (the storage,
+    /// which ends before it, is not asked for them).
+    #[test]
+    fn slice_after_a_pending_snapshot_reads_only_the_unstable_entries() {
+        let mut storage = MemStorage::new_with_conf_state(ConfState::from_voters([1]));
+        storage
+            .append(&entries(1, 3, 4))
+            .expect("storage appends 1 to 3");
+        let mut log = RaftLog::new(storage);
+        log.restore(Snapshot {
+            metadata: crate::raft::message::SnapshotMetadata {
+                conf_state: ConfState::from_voters([1]),
+                index: Index(10),
+                term: Term(1),
+            },
+            ..Snapshot::default()
+        });
+        log.append(&entries(11, 12, 4));
+        assert_eq!(log.first_index(), Index(11));
+        let slice = log.slice(Index(11), Index(13), u64::MAX).expect("in range");
+        assert_eq!(indexes(&slice), [11, 12]);
+    }
+}

@@ -446,6 +446,33 @@ mod tests {
         tracker.apply(config, progress);
     }
 
+    /// Voters 1 to 3 and learners 4 and 5: learners count towards the commit index and the
+    /// election only with the count-learners switch on.
+    #[test]
+    fn learners_count_towards_commit_and_votes_only_with_the_switch() {
+        let mut tracker = ProgressTracker::new(4, 0);
+        let conf = ConfState {
+            voters: [1, 2, 3].into_iter().map(NodeId).collect(),
+            learners: [4, 5].into_iter().map(NodeId).collect(),
+            ..ConfState::default()
+        };
+        tracker.restore(&conf, Index(1)).expect("valid");
+        for id in [1, 4, 5] {
+            tracker
+                .progress
+                .get_mut(&NodeId(id))
+                .expect("a member")
+                .matched = Index(7);
+        }
+        assert_eq!(tracker.committed(false), Index(0));
+        assert_eq!(tracker.committed(true), Index(7));
+        for id in [1, 4, 5] {
+            tracker.record_vote(NodeId(id), true);
+        }
+        assert_eq!(tracker.tally_votes(false), (1, 0, VoteResult::Pending));
+        assert_eq!(tracker.tally_votes(true), (1, 0, VoteResult::Won));
+    }
+
     #[test]
     fn a_demoted_outgoing_voter_becomes_a_learner_only_when_the_joint_config_is_left() {
         let mut tracker = ProgressTracker::new(4, 0);

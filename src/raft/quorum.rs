@@ -141,6 +141,37 @@ mod tests {
         MajorityConfig::new(ids.iter().map(|&id| NodeId(id)).collect())
     }
 
+    /// Every size from 1 to 24 voters, either side of the 16 counted on the stack: the
+    /// committed index is the highest a majority acknowledged, whatever the order of the
+    /// acknowledgements, and a voter with none counts as index 0.
+    #[test]
+    fn committed_index_is_the_highest_a_majority_acknowledged_at_every_size() {
+        for size in 1..=24u64 {
+            let config = majority(&(1..=size).collect::<Vec<_>>());
+            // Voter `id` acknowledged `10 * (7 * id % 31)`: distinct, not in the voters' order.
+            let acked = |id: NodeId| Some(Index((id.0 * 7 % 31) * 10));
+            let mut all: Vec<u64> = (1..=size).map(|id| (id * 7 % 31) * 10).collect();
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            let expected = Index(all[(size / 2) as usize]);
+            assert_eq!(config.committed_index(acked), expected, "{size} voters");
+            // Voter 1's acknowledgement (70) missing: it counts as 0.
+            let silent = |id: NodeId| (id.0 != 1).then(|| Index((id.0 * 7 % 31) * 10));
+            let mut with_zero = all.clone();
+            let one = with_zero
+                .iter()
+                .position(|&v| v == 70)
+                .expect("voter 1 is there");
+            with_zero[one] = 0;
+            with_zero.sort_unstable_by(|a, b| b.cmp(a));
+            let expected = Index(with_zero[(size / 2) as usize]);
+            assert_eq!(
+                config.committed_index(silent),
+                expected,
+                "{size} voters, 1 silent"
+            );
+        }
+    }
+
     #[test]
     fn contains_is_membership_of_the_union_of_both_halves() {
         let shapes = [

@@ -331,6 +331,26 @@ mod tests {
             .collect()
     }
 
+    /// `entries` reads `[low, high)` within the byte limit (at least one entry), and refuses
+    /// a range below the first stored index or past the last.
+    #[test]
+    fn entries_reads_the_range_within_the_byte_limit() {
+        let mut storage = MemStorage::new_with_conf_state(ConfState::from_voters([1]));
+        storage.append(&entries(1..=5, 1)).expect("appends 1 to 5");
+        let read = |low: u64, high: u64, bytes_max: u64| {
+            let got = storage.entries(Index(low), Index(high), bytes_max);
+            got.map(|got| got.iter().map(|entry| entry.index.0).collect::<Vec<_>>())
+        };
+        assert_eq!(read(2, 5, u64::MAX), Ok(vec![2, 3, 4]));
+        assert_eq!(read(1, 6, u64::MAX), Ok(vec![1, 2, 3, 4, 5]));
+        assert_eq!(read(3, 3, u64::MAX), Ok(vec![]));
+        // 24 bytes an entry (8 of data and 16 more).
+        assert_eq!(read(1, 6, 48), Ok(vec![1, 2]));
+        assert_eq!(read(2, 6, 0), Ok(vec![2]));
+        assert_eq!(read(0, 3, u64::MAX), Err(StorageError::Compacted));
+        assert_eq!(read(1, 7, u64::MAX), Err(StorageError::Unavailable));
+    }
+
     fn store(list: &[Entry]) -> MemStorage {
         let mut storage = MemStorage::new_with_conf_state(ConfState::from_voters([1, 2, 3]));
         storage.append(list).expect("appends");

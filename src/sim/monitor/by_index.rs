@@ -264,6 +264,29 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
+    /// The block of `number` in `map`, which must have it.
+    fn block_of(map: &ByIndex<u64>, number: u64) -> &Arc<[u64]> {
+        map.blocks.map.get(&number).expect("the block is there")
+    }
+
+    /// A prune whose floor forgets no record of the floor's block leaves that block shared
+    /// with a copy taken before (a block is copied only when one of its records goes): the
+    /// floor at the first record of a block, and at a block's first slot.
+    #[test]
+    fn a_prune_that_forgets_nothing_of_the_floors_block_keeps_it_shared() {
+        let mut map: ByIndex<u64> = ByIndex::default();
+        for index in 20..40 {
+            map.insert_new(Index(index), index);
+        }
+        let copy = map.clone();
+        map.remove_below(Index(20));
+        assert!(Arc::ptr_eq(block_of(&map, 1), block_of(&copy, 1)));
+        map.remove_below(Index(32));
+        assert!(Arc::ptr_eq(block_of(&map, 2), block_of(&copy, 2)));
+        assert_eq!(map.len(), 8);
+        assert_eq!(map.range_from(Index(0)).next(), Some((Index(32), 32)));
+    }
+
     proptest! {
         /// Inserts and prunes, copies taken on the way: the map reads like a `BTreeMap` with
         /// the same operations, and a copy never sees later changes.
