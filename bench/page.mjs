@@ -9,7 +9,8 @@
 //       work of each animation frame (all requestAnimationFrame callbacks of one frame: the
 //       controller's advance + view, every view's render) and the wall time between frames.
 //   (b) Simulated seconds per wall second, 5 nodes, one client sending 10 requests per virtual
-//       second (advance 100 ms, send a put, repeat, over 60 virtual s): the engine alone (the
+//       second (advance 100 ms, send a put, repeat, over 60 virtual s; then ten warm minutes
+//       each timed, median, best and worst): the engine alone (the
 //       page's `playground`, as a headless model is measured; three minutes in a row, the first
 //       on a cold page whose wasm is not yet optimized) and through the page's controller (each
 //       step also renders every view).
@@ -199,6 +200,25 @@ async function open(params) {
       }
       runs.page = { virtualMs: ctx.view.nowMs - startMs, wallMs: performance.now() - started };
     }
+    // Warm (after the page's minute, so that one runs on the state it always ran on): ten
+    // more minutes of the engine alone, each timed. One minute is about 50 ms of wall time
+    // here, short enough for a collection or a tier-up to halve it, so the minutes' median
+    // and best are the figures to read against the 4,650 target.
+    {
+      const p = ctx.playground;
+      const rates = [];
+      for (let minute = 0; minute < 10; minute++) {
+        const startMs = p.nowMs();
+        const started = performance.now();
+        for (let i = 0; i < 600; i++) {
+          p.advanceMs(100);
+          p.console(1, leader, `put key-${i % 50} value-${i}`);
+        }
+        rates.push((p.nowMs() - startMs) / (performance.now() - started));
+      }
+      rates.sort((a, b) => a - b);
+      runs.warm = { median: (rates[4] + rates[5]) / 2, best: rates[9], worst: rates[0] };
+    }
     const ops = ctx.view.clients.find((c) => c.client === 1);
     runs.answered = ops ? ops.ops.filter((o) => o.state === 'done').length : 0;
     return runs;
@@ -210,6 +230,9 @@ async function open(params) {
     console.log(`(b) 5 nodes, 10 puts per virtual s, ${(r.virtualMs / 1000).toFixed(0)} virtual s, ${name}: ` +
       `${r.wallMs.toFixed(0)} ms wall, ${rate.toFixed(0)} sim s per wall s`);
   }
+  const w = result.warm;
+  console.log('(b) 5 nodes, 10 puts per virtual s, engine alone, warm, ten minutes each timed: ' +
+    `median ${w.median.toFixed(0)}, best ${w.best.toFixed(0)}, worst ${w.worst.toFixed(0)} sim s per wall s`);
   if (errors.length) console.log(`    console errors: ${errors.slice(0, 3).join(' | ')}`);
   await page.close();
 }
