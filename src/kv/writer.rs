@@ -245,16 +245,24 @@ impl<'s> Writer<'s> {
         }
     }
 
-    /// Record tombstones for every live key in the range (already validated).
+    /// Record tombstones for every live key in the range (already validated). Each deleted
+    /// key-value is shared with the watch event, as a put shares its previous one; the response
+    /// copies them only when it asks for them (`--prev-kv`).
     fn apply_delete(&mut self, request: &DeleteRangeRequest) -> DeleteRangeResponse {
         let selector = RangeSelector::new(&request.key, &request.range_end);
-        let doomed: Vec<KeyValue> = selector
+        let doomed: Vec<Arc<KeyValue>> = selector
             .select(&self.store.keys)
-            .filter_map(|(_, history)| history.latest().cloned())
+            .filter_map(|(_, history)| history.latest_shared().cloned())
             .collect();
-        for kv in &doomed {
+        let deleted = doomed.len() as i64;
+        let prev_kvs = if request.prev_kv {
+            doomed.iter().map(|kv| (**kv).clone()).collect()
+        } else {
+            Vec::new()
+        };
+        for kv in doomed {
             let stamp = self.next_stamp();
-            if let Some(history) = std::sync::Arc::make_mut(&mut self.store.keys).get_mut(&kv.key) {
+            if let Some(history) = Arc::make_mut(&mut self.store.keys).get_mut(&kv.key) {
                 history.push(stamp, Change::Tombstone);
                 self.store.changes_digest = self.store.changes_digest.wrapping_add(change_digest(
                     &kv.key,
@@ -276,14 +284,10 @@ impl<'s> Writer<'s> {
             self.events.push(Event {
                 kind: EventType::Delete,
                 kv: Arc::new(tombstone),
-                prev_kv: Some(Arc::new(kv.clone())),
+                prev_kv: Some(kv),
             });
         }
-        let deleted = doomed.len() as i64;
-        DeleteRangeResponse {
-            deleted,
-            prev_kvs: if request.prev_kv { doomed } else { Vec::new() },
-        }
+        DeleteRangeResponse { deleted, prev_kvs }
     }
 
     /// The stamp for the next change of this txn.
