@@ -88,7 +88,7 @@ pub struct Sim {
     network: Network,
     rng: Streams,
     /// Not boxed: the message itself is behind an `Arc`, so a value here is a few words.
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: crate::sim::wire_map::WireMap,
     next_message_id: u64,
     trace: Trace,
     monitor: Monitor,
@@ -181,7 +181,7 @@ impl Sim {
             nodes: NodeMap::new(nodes),
             network,
             rng,
-            in_flight: BTreeMap::new(),
+            in_flight: Default::default(),
             next_message_id: 0,
             trace,
             monitor,
@@ -395,7 +395,7 @@ impl Sim {
         &self.nodes
     }
     /// Messages on the wire by id.
-    pub fn in_flight(&self) -> &BTreeMap<u64, InFlight> {
+    pub fn in_flight(&self) -> &crate::sim::wire_map::WireMap {
         &self.in_flight
     }
     /// The network's links.

@@ -28,6 +28,7 @@ pub mod read_context;
 pub mod rng;
 pub mod timeline;
 pub mod trace;
+pub mod wire_map;
 
 pub use cluster::Sim;
 pub use config::SimConfig;

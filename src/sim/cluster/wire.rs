@@ -19,23 +19,23 @@ impl Sim {
 
     /// Hands a message to its recipient. `forced` delivers even a held message.
     pub(super) fn deliver(&mut self, id: u64, forced: bool) -> Option<NodeId> {
-        // Taken off the wire at once and put back in the rare case it stays (held, or its
-        // recipient paused): one search of the map per delivery, not a look and then a removal.
-        let flight = self.in_flight.remove(&id)?;
+        // Looked at first and taken off the wire only when it leaves it: a held message, or
+        // one whose recipient is paused, stays where it is.
+        let flight = self.in_flight.get(&id)?;
         if flight.held && !forced {
-            self.in_flight.insert(id, flight);
             return None;
         }
         let to = flight.message.to;
         let Some(node) = self.nodes.get_mut(&to) else {
+            let flight = self.in_flight.remove(&id)?;
             self.dropped(&flight, DropReason::NodeDown);
             return None;
         };
         if node.is_up() && node.paused && !forced {
             node.parked.push(id);
-            self.in_flight.insert(id, flight);
             return None;
         }
+        let flight = self.in_flight.remove(&id)?;
         if !node.is_up() {
             self.dropped(&flight, DropReason::NodeDown);
             return None;
@@ -117,7 +117,7 @@ impl Sim {
         flight.due_ms = self.later(delay);
         self.queue
             .push(flight.due_ms, Event::Deliver { message: flight.id });
-        self.in_flight.insert(flight.id, flight);
+        self.in_flight.insert(flight);
     }
 
     /// Sends the sender's current state instead of an older stored snapshot, as etcd's server
