@@ -9,6 +9,7 @@
 use super::{Event, Sim};
 use crate::raft::raw_node::{RawNode, Ready};
 use crate::raft::types::NodeId;
+use crate::sim::client::OpState;
 use crate::sim::node::{Machine, SimNode};
 use crate::sim::queue::TimeMs;
 use crate::sim::trace::TraceKind;
@@ -139,17 +140,27 @@ impl Sim {
             .nodes
             .get_mut(&id)
             .expect("node exists: looked up above");
+        // Every node applies every write, but only the node the client asked answers it: the
+        // others keep no answer (and allocate no list for it). The first entry's watch events
+        // become the list rather than being copied into a new one.
         let mut answers = Vec::new();
         let mut events = Vec::new();
         for entry in &ready.committed_entries {
-            match node.app.apply(entry, &mut self.decoded) {
-                Some((Some(op), mut outcome)) => {
-                    // Moved, not copied: the answer reads only the response.
-                    events.append(&mut outcome.events);
-                    answers.push((op, outcome));
-                }
-                Some((None, outcome)) => events.extend(outcome.events),
-                None => {}
+            let Some((op, mut outcome)) = node.app.apply(entry, &mut self.decoded) else {
+                continue;
+            };
+            if events.is_empty() {
+                events = std::mem::take(&mut outcome.events);
+            } else {
+                events.append(&mut outcome.events);
+            }
+            if let Some(op) = op
+                && self
+                    .ops
+                    .get(&op)
+                    .is_some_and(|pending| pending.node == id && pending.state == OpState::Pending)
+            {
+                answers.push((op, outcome));
             }
         }
         let commit_after = node
@@ -193,8 +204,12 @@ impl Sim {
             self.auto_compact(id);
         }
         self.record_events(id);
-        for message in ready.messages {
+        let mut messages = ready.messages;
+        for message in messages.drain(..) {
             self.send(message);
+        }
+        if let Some(raft) = self.nodes.get_mut(&id).and_then(SimNode::raft_mut) {
+            raft.recycle_messages(messages);
         }
     }
 
