@@ -104,3 +104,61 @@ fn refusals_are_errors_not_panics() {
     };
     assert!(RawNode::new(&bad_config, MemStorage::default()).is_err());
 }
+
+/// A Ready's message list handed back after sending is reused for the node's next messages,
+/// and never sends what it held again.
+#[test]
+fn a_recycled_message_list_is_reused_and_emptied() {
+    // Without pre-vote, one vote round makes a leader.
+    let mut config = Config::new(NodeId(1));
+    config.pre_vote = false;
+    let mut n = RawNode::new(
+        &config,
+        MemStorage::new_with_conf_state(ConfState::from_voters([1, 2, 3])),
+    )
+    .expect("valid config");
+    n.campaign().expect("voter");
+    let rd = n.ready();
+    let votes: Vec<MessageType> = rd.messages.iter().map(|m| m.msg_type).collect();
+    assert_eq!(votes, [MessageType::MsgVote, MessageType::MsgVote]);
+    n.advance(&rd);
+    // Handed back still holding the vote requests, with room for many more.
+    let mut list = Vec::with_capacity(64);
+    list.extend(rd.messages.iter().cloned());
+    n.recycle_messages(list);
+    let grant = Message {
+        msg_type: MessageType::MsgVoteResp,
+        from: NodeId(2),
+        to: NodeId(1),
+        term: rd.messages[0].term,
+        ..Message::default()
+    };
+    n.step(grant).expect("a vote");
+    assert_eq!(n.status().role, Role::Leader);
+    let rd = n.ready();
+    assert!(rd.messages.capacity() >= 64, "the handed-back list");
+    assert!(
+        !rd.messages.is_empty()
+            && rd
+                .messages
+                .iter()
+                .all(|m| m.msg_type == MessageType::MsgApp),
+        "the new leader's appends only, no vote request again: {:?}",
+        rd.messages
+    );
+    // A list handed back after the node started a new one is dropped, not swapped in.
+    n.advance(&rd);
+    for _ in 0..config.heartbeat_interval_ticks {
+        n.tick();
+    }
+    let mut stale = Vec::with_capacity(128);
+    stale.extend(rd.messages.iter().cloned());
+    n.recycle_messages(stale);
+    let next = n.ready();
+    assert!(next.messages.capacity() < 128);
+    let beats: Vec<MessageType> = next.messages.iter().map(|m| m.msg_type).collect();
+    assert_eq!(
+        beats,
+        [MessageType::MsgHeartbeat, MessageType::MsgHeartbeat]
+    );
+}

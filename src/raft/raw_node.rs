@@ -254,6 +254,13 @@ impl RawNode {
         ready
     }
 
+    /// Gives back a Ready's message list once its messages are sent, emptied or not: the node's
+    /// next messages reuse the allocation. Optional; a caller that drops the list loses
+    /// nothing but the allocation.
+    pub fn recycle_messages(&mut self, list: Vec<Message>) {
+        self.raft.recycle_messages(list);
+    }
+
     /// The Ready's writes are durable and its committed entries are (being) applied: record
     /// them in storage, count the leader's own acknowledgement, apply configuration changes.
     pub fn advance(&mut self, ready: &Ready) {

@@ -291,6 +291,17 @@ impl Raft {
         std::mem::take(&mut self.msgs)
     }
 
+    /// Hands back a list taken with [`Raft::take_messages`], emptied, so that the next
+    /// messages reuse its allocation (kept only when no new list has been started since).
+    /// Nearly every step sends a message or two, and a new list for each was a tenth of the
+    /// simulator's allocations (callgrind, the page's recorded run).
+    pub fn recycle_messages(&mut self, mut list: Vec<Message>) {
+        if self.msgs.capacity() == 0 {
+            list.clear();
+            self.msgs = list;
+        }
+    }
+
     /// Whether messages wait to be sent.
     pub fn has_messages(&self) -> bool {
         !self.msgs.is_empty()
