@@ -2,20 +2,19 @@
 //! in it; on a missing key, version/create/mod read as 0 and a value compare is always false
 //! (etcd cannot tell a missing value from an empty one otherwise).
 
-use super::history::KeyHistory;
 use super::range::live_in_range;
 use super::request::{Compare, CompareResult, CompareTarget};
+use super::store::KeyMap;
 use super::types::KeyValue;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 /// True when every compare holds on the latest state of `keys`.
-pub fn all_hold(keys: &BTreeMap<Vec<u8>, KeyHistory>, compares: &[Compare]) -> bool {
+pub fn all_hold(keys: &KeyMap, compares: &[Compare]) -> bool {
     compares.iter().all(|compare| holds(keys, compare))
 }
 
 /// Evaluate one compare.
-fn holds(keys: &BTreeMap<Vec<u8>, KeyHistory>, compare: &Compare) -> bool {
+fn holds(keys: &KeyMap, compare: &Compare) -> bool {
     let live = live_in_range(keys, &compare.key, &compare.range_end);
     if live.is_empty() {
         if matches!(compare.target, CompareTarget::Value(_)) {

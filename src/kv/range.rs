@@ -3,9 +3,9 @@
 use super::history::KeyHistory;
 use super::request::{RangeRequest, SortOrder, SortTarget};
 use super::response::RangeResponse;
+use super::store::KeyMap;
 use super::types::KeyValue;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 /// Which keys a `(key, range_end)` pair names, in etcd's encoding.
@@ -39,10 +39,10 @@ impl<'a> RangeSelector<'a> {
     }
 
     /// The entries of `map` whose keys are in the range, in key order.
-    pub fn select<'m, V>(
+    pub fn select<'m>(
         &self,
-        map: &'m BTreeMap<Vec<u8>, V>,
-    ) -> Box<dyn Iterator<Item = (&'m Vec<u8>, &'m V)> + 'm> {
+        map: &'m KeyMap,
+    ) -> Box<dyn Iterator<Item = (&'m std::sync::Arc<[u8]>, &'m KeyHistory)> + 'm> {
         match *self {
             RangeSelector::Single(key) => Box::new(map.get_key_value(key).into_iter()),
             RangeSelector::From(from) => {
@@ -57,11 +57,7 @@ impl<'a> RangeSelector<'a> {
 }
 
 /// Live keys of a history map in a range, as of `revision` (helper for compares and deletes).
-pub fn live_in_range<'m>(
-    keys: &'m BTreeMap<Vec<u8>, KeyHistory>,
-    key: &[u8],
-    range_end: &[u8],
-) -> Vec<&'m KeyValue> {
+pub fn live_in_range<'m>(keys: &'m KeyMap, key: &[u8], range_end: &[u8]) -> Vec<&'m KeyValue> {
     RangeSelector::new(key, range_end)
         .select(keys)
         .filter_map(|(_, history)| history.latest())

@@ -26,6 +26,11 @@ use std::sync::Arc;
 /// negative watch starts can tell the two apart).
 const ETCD_NEVER_COMPACTED: Revision = -1;
 
+/// Every key's history, by the key's bytes. A key is shared (`Arc`): every node's first write
+/// after a timeline checkpoint copies its map, and a copied key cost an allocation (and its
+/// drop a free), about a tenth of the page's engine's allocations (callgrind).
+pub type KeyMap = BTreeMap<std::sync::Arc<[u8]>, KeyHistory>;
+
 /// The key space at every kept revision.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MvccStore {
@@ -37,7 +42,7 @@ pub struct MvccStore {
     /// Every key with a kept history, by key bytes. Behind an `Arc` (copied on write, and
     /// serialized as the plain map): a timeline checkpoint shares the map with the run until
     /// the next write, and nodes holding equal maps share one ([`MvccStore::share_history_with`]).
-    pub(super) keys: std::sync::Arc<BTreeMap<Vec<u8>, KeyHistory>>,
+    pub(super) keys: std::sync::Arc<KeyMap>,
     /// Leases and the keys attached to them.
     pub(super) leases: Lessor,
     /// Running digest of `keys`: the wrapping sum of [`change_digest`] over every kept change,

@@ -163,7 +163,7 @@ impl<'s> Writer<'s> {
         let exists = self
             .store
             .keys
-            .get(&request.key)
+            .get(request.key.as_slice())
             .is_some_and(|history| history.latest().is_some());
         if !exists {
             return Err(KvError::KeyNotFound);
@@ -189,11 +189,11 @@ impl<'s> Writer<'s> {
     fn apply_put(&mut self, request: &PutRequest) -> PutResponse {
         let stamp = self.next_stamp();
         let keys = Arc::make_mut(&mut self.store.keys);
-        if !keys.contains_key(&request.key) {
-            keys.insert(request.key.clone(), KeyHistory::default());
+        if !keys.contains_key(request.key.as_slice()) {
+            keys.insert(Arc::from(request.key.as_slice()), KeyHistory::default());
         }
         let history = keys
-            .get_mut(&request.key)
+            .get_mut(request.key.as_slice())
             .expect("the key's history exists: inserted above when missing");
         let previous = history.latest_shared().cloned();
         // Validated: with `ignore_*` the key exists, so `previous` is there to keep from.
@@ -262,7 +262,7 @@ impl<'s> Writer<'s> {
         };
         for kv in doomed {
             let stamp = self.next_stamp();
-            if let Some(history) = Arc::make_mut(&mut self.store.keys).get_mut(&kv.key) {
+            if let Some(history) = Arc::make_mut(&mut self.store.keys).get_mut(kv.key.as_slice()) {
                 history.push(stamp, Change::Tombstone);
                 self.store.changes_digest = self.store.changes_digest.wrapping_add(change_digest(
                     &kv.key,

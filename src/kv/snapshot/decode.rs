@@ -33,7 +33,7 @@ fn store(r: &mut Reader) -> Result<MvccStore> {
     let mut keys = BTreeMap::new();
     for _ in 0..r.map()? {
         let key = r.bytes()?;
-        keys.insert(key, key_history(r)?);
+        keys.insert(std::sync::Arc::from(key), key_history(r)?);
     }
     Ok(MvccStore {
         current,

@@ -183,7 +183,9 @@ fn machine() -> impl Strategy<Value = KvStateMachine> {
                 let mut store = MvccStore {
                     current,
                     compacted,
-                    keys: std::sync::Arc::new(keys),
+                    keys: std::sync::Arc::new(
+                        keys.into_iter().map(|(k, h)| (k.into(), h)).collect(),
+                    ),
                     leases,
                     changes_digest: 0,
                 };
