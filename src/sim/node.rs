@@ -12,12 +12,17 @@ use crate::raft::types::NodeId;
 use crate::sim::app::NodeApp;
 
 /// Whether the machine is running.
+///
+/// The Ready on its way to disk is held in place, not boxed: a machine stays inside its node
+/// and is not moved around, and a box for each disk write was 8% of the simulator's
+/// allocations (callgrind, the page's recorded run).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Machine {
     /// Running: the Raft node, and a Ready whose writes are on their way to disk.
     Up {
         raft: Box<RawNode>,
-        writing: Option<Box<Ready>>,
+        writing: Option<Ready>,
     },
     /// Crashed: only the disk survives.
     Down { disk: Box<MemStorage> },

@@ -27,7 +27,7 @@ impl Sim {
             return None;
         };
         let ready = writing.take()?;
-        self.finish_ready(id, *ready);
+        self.finish_ready(id, ready);
         Some(id)
     }
 
@@ -67,7 +67,7 @@ impl Sim {
                         .get_mut(&id)
                         .expect("node exists: looked up above");
                     if let Machine::Up { writing, .. } = &mut node.machine {
-                        *writing = Some(Box::new(ready));
+                        *writing = Some(ready);
                     }
                     let epoch = node.epoch;
                     self.queue
