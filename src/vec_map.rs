@@ -210,6 +210,15 @@ impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
     }
 }
 
+/// `map[&key]`, as a `BTreeMap` has it: for callers that checked the key is there.
+impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> std::ops::Index<&Q> for VecMap<K, V> {
+    type Output = V;
+
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry for the key in the VecMap")
+    }
+}
+
 impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     /// By inserting one by one (a later value for a key replaces an earlier one, as in a
     /// `BTreeMap`): no sort is compiled for the pair type.
@@ -305,6 +314,9 @@ mod tests {
                     assert_eq!(ours.get(&key), reference.get(&key));
                     assert_eq!(ours.get_mut(&key), reference.get_mut(&key));
                     assert_eq!(ours.contains_key(&key), reference.contains_key(&key));
+                    if reference.contains_key(&key) {
+                        assert_eq!(ours[&key], reference[&key]);
+                    }
                 }
             }
             if step % 500 == 250 {

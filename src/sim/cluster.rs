@@ -134,7 +134,7 @@ impl Sim {
         config.validate()?;
         let mut rng = Streams::new(config.seed);
         let voters: Vec<u64> = (1..=config.voters).collect();
-        let mut nodes = BTreeMap::new();
+        let mut nodes = crate::vec_map::VecMap::new();
         let mut queue = EventQueue::default();
         for id in config.node_ids() {
             let raft_config = raft_config_for(&config, id, rng.nodes.next_u64());
@@ -391,7 +391,7 @@ impl Sim {
         self.steps
     }
     /// The nodes by id.
-    pub fn nodes(&self) -> &BTreeMap<NodeId, SimNode> {
+    pub fn nodes(&self) -> &crate::vec_map::VecMap<NodeId, SimNode> {
         &self.nodes
     }
     /// Messages on the wire by id.

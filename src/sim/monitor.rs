@@ -15,7 +15,6 @@ use crate::vec_map::VecMap;
 use by_index::{ByIndex, ByIndexAndTerm};
 use prune::Floors;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A broken invariant, with the evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -189,7 +188,7 @@ impl Monitor {
     }
 
     /// Records the starting state of every node.
-    pub fn observe_all<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>) {
+    pub fn observe_all<N: NodeView>(&mut self, nodes: &VecMap<NodeId, N>) {
         if self.off {
             return;
         }
@@ -248,7 +247,7 @@ impl Monitor {
     }
 
     /// A restart: commit and applied restart from what the node recovered.
-    pub fn on_restart<N: NodeView>(&mut self, id: NodeId, nodes: &BTreeMap<NodeId, N>) {
+    pub fn on_restart<N: NodeView>(&mut self, id: NodeId, nodes: &VecMap<NodeId, N>) {
         if self.off {
             return;
         }
@@ -267,7 +266,7 @@ impl Monitor {
         &mut self,
         id: NodeId,
         event: &Event,
-        nodes: &BTreeMap<NodeId, N>,
+        nodes: &VecMap<NodeId, N>,
         now: TimeMs,
     ) {
         if self.off {
@@ -299,7 +298,7 @@ impl Monitor {
         &mut self,
         id: NodeId,
         ready: &Ready,
-        nodes: &BTreeMap<NodeId, N>,
+        nodes: &VecMap<NodeId, N>,
         now: TimeMs,
     ) {
         if self.off {
@@ -322,7 +321,7 @@ impl Monitor {
     /// The checks that look at every node after each step; returns the first violation.
     pub fn check<N: NodeView>(
         &mut self,
-        nodes: &BTreeMap<NodeId, N>,
+        nodes: &VecMap<NodeId, N>,
         now: TimeMs,
         event_id: u64,
     ) -> Option<Violation> {
@@ -342,7 +341,7 @@ impl Monitor {
     /// and the pruning reads only them too (see [`prune`]).
     pub fn check_changed<N: NodeView>(
         &mut self,
-        nodes: &BTreeMap<NodeId, N>,
+        nodes: &VecMap<NodeId, N>,
         changed: Changed,
         now: TimeMs,
         event_id: u64,
@@ -381,7 +380,7 @@ impl Monitor {
     /// ordering (9), indexes never going back (7), then for each newly committed index: the
     /// leader commits its own term (12), the entry agrees with earlier commits (7) and is on a
     /// quorum's disks (6). The first violation ends the node's checks.
-    fn check_node<N: NodeView>(&mut self, node: &N, nodes: &BTreeMap<NodeId, N>, now: TimeMs) {
+    fn check_node<N: NodeView>(&mut self, node: &N, nodes: &VecMap<NodeId, N>, now: TimeMs) {
         let Some(raw) = node.running() else { return };
         let id = node.id();
         if self.check_ordering(id, raw, now) {

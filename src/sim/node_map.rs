@@ -11,13 +11,14 @@
 
 use crate::raft::types::NodeId;
 use crate::sim::node::SimNode;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
-/// Nodes by id (read through `Deref` as the `BTreeMap` they are), with the set of nodes changed
+/// Nodes by id (read through `Deref` as the [`VecMap`] they are: a few nodes looked up many
+/// times a step, where a `BTreeMap`'s lookups were 2.5% of the page's engine in Node's profiler), with the set of nodes changed
 /// since [`NodeMap::take_changed`].
 #[derive(Clone, Debug, Default)]
 pub struct NodeMap {
-    nodes: BTreeMap<NodeId, SimNode>,
+    nodes: VecMap<NodeId, SimNode>,
     changed: Changed,
 }
 
@@ -67,7 +68,7 @@ impl Changed {
 
 impl NodeMap {
     /// `nodes`, every one of them counted as changed (the monitors have not looked yet).
-    pub fn new(nodes: BTreeMap<NodeId, SimNode>) -> NodeMap {
+    pub fn new(nodes: VecMap<NodeId, SimNode>) -> NodeMap {
         NodeMap {
             nodes,
             changed: Changed::ALL,
@@ -93,9 +94,9 @@ impl NodeMap {
 }
 
 impl std::ops::Deref for NodeMap {
-    type Target = BTreeMap<NodeId, SimNode>;
+    type Target = VecMap<NodeId, SimNode>;
 
-    fn deref(&self) -> &BTreeMap<NodeId, SimNode> {
+    fn deref(&self) -> &VecMap<NodeId, SimNode> {
         &self.nodes
     }
 }
@@ -123,7 +124,7 @@ mod tests {
 
     #[test]
     fn take_changed_starts_a_new_count() {
-        let mut map = NodeMap::new(BTreeMap::new());
+        let mut map = NodeMap::new(VecMap::new());
         assert_eq!(map.take_changed(), Changed::ALL, "new: all");
         assert_eq!(map.take_changed(), Changed::default());
         let _ = map.get_mut(&NodeId(5));

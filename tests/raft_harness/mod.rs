@@ -52,7 +52,7 @@ const NOW_MS: TimeMs = TimeMs::ZERO;
 
 /// The cluster under test.
 pub struct Cluster {
-    pub slots: BTreeMap<NodeId, Slot>,
+    pub slots: raftlab::vec_map::VecMap<NodeId, Slot>,
     /// Messages sent and not yet delivered, in send order.
     pub pending: Vec<Message>,
     /// Groups that can talk among themselves; empty = fully connected.
@@ -68,7 +68,7 @@ pub struct Cluster {
 impl Default for Cluster {
     fn default() -> Cluster {
         Cluster {
-            slots: BTreeMap::new(),
+            slots: raftlab::vec_map::VecMap::new(),
             pending: Vec::new(),
             partition: Vec::new(),
             // Rule monitors off: the scripts with teaching switches show the harm each switch

@@ -9,7 +9,8 @@ use crate::raft::node::Raft;
 use crate::raft::raw_node::Ready;
 use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::queue::TimeMs;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::VecMap;
+use std::collections::BTreeSet;
 
 impl Monitor {
     /// 1: at most one leader per term.
@@ -183,7 +184,7 @@ impl Monitor {
         raft: &Raft,
         index: Index,
         term: Term,
-        nodes: &BTreeMap<NodeId, N>,
+        nodes: &VecMap<NodeId, N>,
         now: TimeMs,
     ) -> bool {
         let config = &raft.tracker().config.voters;

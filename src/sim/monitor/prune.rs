@@ -6,7 +6,7 @@
 use super::{Monitor, NodeView};
 use crate::raft::types::{Index, NodeId, Term};
 use crate::sim::node_map::Changed;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 /// Each node's snapshot floor and durable term as last read, by id.
 #[derive(Clone, Debug, Default)]
@@ -21,7 +21,7 @@ impl Floors {
     /// all nodes ((0, 0) for no node), as reading every node would.
     pub(super) fn update<N: NodeView>(
         &mut self,
-        nodes: &BTreeMap<NodeId, N>,
+        nodes: &VecMap<NodeId, N>,
         changed: Changed,
     ) -> (Index, Term) {
         if !self.read_changed(nodes, changed) {
@@ -42,7 +42,7 @@ impl Floors {
 
     /// Reads the changed nodes into their places; false when that cannot be done (all
     /// changed, or a node that is not held: then everything must be read).
-    fn read_changed<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>, changed: Changed) -> bool {
+    fn read_changed<N: NodeView>(&mut self, nodes: &VecMap<NodeId, N>, changed: Changed) -> bool {
         let Some(ids) = changed.ids() else {
             return false;
         };
@@ -100,7 +100,7 @@ impl Monitor {
     /// term below every node's durable term. Both bounds are minimums over the nodes; a node
     /// that did not change still has the floor and term read last time, so only the `changed`
     /// nodes are read again ([`Floors`]).
-    pub(super) fn prune<N: NodeView>(&mut self, nodes: &BTreeMap<NodeId, N>, changed: Changed) {
+    pub(super) fn prune<N: NodeView>(&mut self, nodes: &VecMap<NodeId, N>, changed: Changed) {
         let (floor, lowest_term) = self.floors.update(nodes, changed);
         let newest_committed = self.committed.last_index();
         if self.pruned != Some((floor, newest_committed)) {
