@@ -270,3 +270,42 @@ fn seeking_after_compaction_equals_a_straight_run() {
     assert_eq!(t.sim().state_hash(), end_hash);
     assert_eq!(t.sim().trace().text_hash(), end_trace);
 }
+
+/// Crashes the leader every 3 s from 2 s to `to_ms` and restarts it 1.5 s later; returns the
+/// highest term any node reached.
+fn leader_crashes(sim: &mut Sim, to_ms: u64) -> u64 {
+    let mut at = 2_000;
+    while at <= to_ms {
+        sim.run_until(TimeMs(at), u64::MAX);
+        if let Some(leader) = sim.leader() {
+            sim.apply_action(&Action::Crash { node: leader })
+                .expect("crash");
+            sim.run_until(TimeMs(at + 1_500), u64::MAX);
+            sim.apply_action(&Action::Restart { node: leader })
+                .expect("restart");
+        }
+        at += 3_000;
+    }
+    sim.run_until(TimeMs(to_ms + 3_000), u64::MAX);
+    sim.nodes()
+        .values()
+        .filter_map(|n| n.durable())
+        .map(|d| d.hard_state().term.0)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Leaders and votes of terms below every node's durable term are forgotten, so elections
+/// leave a bounded window of them, however many terms a run goes through.
+#[test]
+fn many_elections_leave_a_bounded_window_of_leaders_and_votes() {
+    let mut sim = Sim::new(small_thresholds()).expect("config");
+    let term = leader_crashes(&mut sim, 60_000);
+    assert!(sim.violation().is_none(), "{:?}", sim.violation());
+    assert!(term >= 15, "only {term} terms");
+    let sizes = sim.monitor().sizes();
+    for (name, bound) in [("leaders", 4), ("votes", 12)] {
+        let size = sizes.iter().find(|s| s.0 == name).expect("a map").1;
+        assert!(size <= bound, "{name}: {size} after {term} terms");
+    }
+}
