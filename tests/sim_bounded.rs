@@ -3,10 +3,12 @@
 //! snapshot, and the trace, operations and monitors stay in bounded windows without changing
 //! what a run is (same hashes, same ids, seeking still equals a straight run).
 
+use raftlab::raft::config::UnsafeSwitch;
 use raftlab::raft::types::NodeId;
 use raftlab::sim::SimConfig;
 use raftlab::sim::action::Action;
 use raftlab::sim::cluster::Sim;
+use raftlab::sim::monitor::names;
 use raftlab::sim::queue::TimeMs;
 use raftlab::sim::timeline::Timeline;
 
@@ -269,4 +271,100 @@ fn seeking_after_compaction_equals_a_straight_run() {
     t.seek_ms(TimeMs(45_000));
     assert_eq!(t.sim().state_hash(), end_hash);
     assert_eq!(t.sim().trace().text_hash(), end_trace);
+}
+
+/// Crashes the leader every 3 s from 2 s to `to_ms` and restarts it 1.5 s later; returns the
+/// highest term any node reached.
+fn leader_crashes(sim: &mut Sim, to_ms: u64) -> u64 {
+    let mut at = 2_000;
+    while at <= to_ms {
+        sim.run_until(TimeMs(at), u64::MAX);
+        if let Some(leader) = sim.leader() {
+            sim.apply_action(&Action::Crash { node: leader })
+                .expect("crash");
+            sim.run_until(TimeMs(at + 1_500), u64::MAX);
+            sim.apply_action(&Action::Restart { node: leader })
+                .expect("restart");
+        }
+        at += 3_000;
+    }
+    sim.run_until(TimeMs(to_ms + 3_000), u64::MAX);
+    sim.nodes()
+        .values()
+        .filter_map(|n| n.durable())
+        .map(|d| d.hard_state().term.0)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Leaders and votes of terms below every node's durable term are forgotten, so elections
+/// leave a bounded window of them, however many terms a run goes through.
+#[test]
+fn many_elections_leave_a_bounded_window_of_leaders_and_votes() {
+    let mut sim = Sim::new(small_thresholds()).expect("config");
+    let term = leader_crashes(&mut sim, 60_000);
+    assert!(sim.violation().is_none(), "{:?}", sim.violation());
+    assert!(term >= 15, "only {term} terms");
+    let sizes = sim.monitor().sizes();
+    for (name, bound) in [("leaders", 4), ("votes", 12)] {
+        let size = sizes.iter().find(|s| s.0 == name).expect("a map").1;
+        assert!(size <= bound, "{name}: {size} after {term} terms");
+    }
+}
+
+/// Forgetting old votes keeps the votes a node can still break: after many terms of leader
+/// crashes, a node that forgot its vote (the no-persist-vote switch) votes twice in the new
+/// term, and monitor 11 still sees the first vote.
+#[test]
+fn after_old_votes_are_forgotten_a_second_vote_in_a_new_term_is_still_caught() {
+    let mut sim = Sim::new(SimConfig {
+        seed: 1,
+        pre_vote: false,
+        check_quorum: false,
+        unsafe_switches: [UnsafeSwitch::NoPersistVote].into_iter().collect(),
+        ..small_thresholds()
+    })
+    .expect("config");
+    let term = leader_crashes(&mut sim, 20_000);
+    assert!(term >= 5, "only {term} terms");
+    assert!(sim.violation().is_none(), "{:?}", sim.violation());
+    // The two-campaigns story: x and y cannot hear each other; z votes for x, crashes before
+    // x's first append reaches it, restarts without its vote, and votes for y in the same term.
+    let z = sim.leader().expect("a leader");
+    let others: Vec<NodeId> = (1..=3).map(NodeId).filter(|&n| n != z).collect();
+    let (x, y) = (others[0], others[1]);
+    for (from, to) in [(x, y), (y, x)] {
+        sim.apply_action(&Action::SetLinkUp {
+            from,
+            to,
+            up: false,
+        })
+        .expect("cut");
+    }
+    sim.apply_action(&Action::FireTimer { node: x })
+        .expect("campaign");
+    let campaign = sim.now_ms().0;
+    while sim.leader() != Some(x) {
+        assert!(sim.now_ms().0 < campaign + 1_000, "n{x} won no election");
+        let next = TimeMs(sim.now_ms().0 + 1);
+        sim.run_until(next, u64::MAX);
+    }
+    for action in [
+        Action::SetLinkUp {
+            from: x,
+            to: z,
+            up: false,
+        },
+        Action::Crash { node: z },
+        Action::Restart { node: z },
+        Action::FireTimer { node: y },
+    ] {
+        sim.apply_action(&action).expect("applies");
+    }
+    let until = TimeMs(sim.now_ms().0 + 200);
+    sim.run_until(until, u64::MAX);
+    let violation = sim.violation().expect("a violation");
+    assert_eq!(violation.invariant, names::ONE_VOTE, "{violation}");
+    let evidence = format!("n{z} voted for n{x} and then for n{y} in term {}", term + 1);
+    assert_eq!(violation.evidence, evidence);
 }
