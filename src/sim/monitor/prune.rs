@@ -185,7 +185,7 @@ mod tests {
 
     /// The nodes `ids` noted as changed, as the simulator's node map notes them.
     fn changed(ids: &[u64]) -> Changed {
-        let mut map = NodeMap::new(BTreeMap::new());
+        let mut map = NodeMap::new(VecMap::new());
         let _ = map.take_changed();
         for &id in ids {
             let _ = map.get_mut(&NodeId(id));
@@ -197,7 +197,9 @@ mod tests {
     /// changed: reading every node after every step was a fifth of the monitors' cost.
     #[test]
     fn a_step_reads_only_the_nodes_it_changed() {
-        let nodes: BTreeMap<NodeId, Disk> = [disk(1, 4, 2), disk(2, 6, 3), disk(3, 8, 2)].into();
+        let nodes: VecMap<NodeId, Disk> = [disk(1, 4, 2), disk(2, 6, 3), disk(3, 8, 2)]
+            .into_iter()
+            .collect();
         let mut floors = Floors::default();
         assert_eq!(floors.update(&nodes, Changed::ALL), (Index(4), Term(2)));
         assert!(
@@ -216,8 +218,9 @@ mod tests {
     /// and the monitors would forget records n3 can still restore above.
     #[test]
     fn a_changed_node_is_read_into_its_own_place_when_the_ids_have_gaps() {
-        let mut nodes: BTreeMap<NodeId, Disk> =
-            [disk(2, 9, 4), disk(3, 5, 3), disk(5, 7, 4)].into();
+        let mut nodes: VecMap<NodeId, Disk> = [disk(2, 9, 4), disk(3, 5, 3), disk(5, 7, 4)]
+            .into_iter()
+            .collect();
         let mut floors = Floors::default();
         assert_eq!(floors.update(&nodes, Changed::ALL), (Index(5), Term(3)));
         nodes.insert(NodeId(2), disk(2, 20, 6).1);
@@ -239,7 +242,9 @@ mod tests {
     /// can vote or lead in it again); those of that term and above stay.
     #[test]
     fn leaders_and_votes_below_every_nodes_durable_term_are_forgotten() {
-        let nodes: BTreeMap<NodeId, Disk> = [disk(1, 0, 3), disk(2, 0, 4), disk(3, 0, 3)].into();
+        let nodes: VecMap<NodeId, Disk> = [disk(1, 0, 3), disk(2, 0, 4), disk(3, 0, 3)]
+            .into_iter()
+            .collect();
         let mut monitor = Monitor::default();
         for term in 1..=4 {
             monitor.leaders.insert(Term(term), NodeId(term % 3 + 1));
