@@ -105,30 +105,13 @@ impl<K, V> VecMap<K, V> {
     }
 }
 
-/// Maps of up to this many entries are searched by a scan (see `VecMap::position`): the
-/// simulator's nine nodes at most.
-const SCAN_LEN: usize = 9;
-
 impl<K: Ord, V> VecMap<K, V> {
-    /// Where `key` is (`Ok`), or where it would go (`Err`). A map of a few entries (one per
-    /// node: the most looked-up maps) is scanned from the front, which in wasm is several
-    /// times cheaper than a binary search's bookkeeping: those searches were 4% of the page's
-    /// engine in Node's profiler. In a longer map the last entry is tried first (keys that
-    /// grow, terms and ids, are found or appended without a search), then a binary search.
+    /// Where `key` is (`Ok`), or where it would go (`Err`). The last entry is tried first:
+    /// keys that grow (terms, ids) are found or appended without a search.
     fn position<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,
     {
-        if self.entries.len() <= SCAN_LEN {
-            for (at, (k, _)) in self.entries.iter().enumerate() {
-                match k.borrow().cmp(key) {
-                    std::cmp::Ordering::Less => {}
-                    std::cmp::Ordering::Equal => return Ok(at),
-                    std::cmp::Ordering::Greater => return Err(at),
-                }
-            }
-            return Err(self.entries.len());
-        }
         match self.entries.last() {
             None => Err(0),
             Some((last, _)) if last.borrow() < key => Err(self.entries.len()),
@@ -280,7 +263,7 @@ mod tests {
     /// operations, keys in and out of order.
     #[test]
     fn behaves_like_a_btree_map() {
-        // Key spaces that keep the map within the scan's length, around it, and past it.
+        // Key spaces that keep the map to a few entries (one per node), and past that.
         for key_space in [6, 12, 64] {
             behaves_like_a_btree_map_over(key_space);
         }
