@@ -101,6 +101,7 @@ mod tests {
     use super::*;
     use crate::raft::message::Message;
     use crate::sim::queue::TimeMs;
+    use rand_core::{Rng, SeedableRng};
     use std::collections::BTreeMap;
     use std::sync::Arc;
 
@@ -121,14 +122,8 @@ mod tests {
 
     #[test]
     fn answers_as_a_btree_map_under_random_sends_deliveries_and_holds() {
-        // A small xorshift: the test needs no simulator stream.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(27);
+        let mut next = move || rng.next_u64();
         let mut map = WireMap::default();
         let mut model: BTreeMap<u64, bool> = BTreeMap::new();
         let mut next_id = 1;
