@@ -318,3 +318,71 @@ fn check_put(request: &PutRequest) -> Result<(), KvError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: &str, value: &str) -> PutRequest {
+        PutRequest {
+            key: key.as_bytes().to_vec(),
+            value: value.as_bytes().to_vec(),
+            ..PutRequest::default()
+        }
+    }
+
+    fn live(store: &MvccStore) -> Vec<(Vec<u8>, Vec<u8>)> {
+        store
+            .live()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect()
+    }
+
+    /// A put that keeps the key's value or lease needs the key (etcd's `ErrKeyNotFound`): a
+    /// missing or deleted key refuses it, and the refused put writes nothing, in a txn too.
+    /// The plain put skips the lookup; this is what that shortcut must keep refusing.
+    #[test]
+    fn a_put_keeping_the_value_or_lease_needs_a_live_key() {
+        let mut store = MvccStore::new();
+        let keep_value = PutRequest {
+            ignore_value: true,
+            ..put("k", "")
+        };
+        let keep_lease = PutRequest {
+            ignore_lease: true,
+            ..put("k", "new")
+        };
+        for request in [&keep_value, &keep_lease] {
+            assert_eq!(store.put(request).err(), Some(KvError::KeyNotFound));
+        }
+        let txn = TxnRequest {
+            success: vec![RequestOp::Put(keep_value.clone())],
+            ..TxnRequest::default()
+        };
+        assert_eq!(
+            Writer::begin(&mut store).txn(&txn).err(),
+            Some(KvError::KeyNotFound)
+        );
+        assert_eq!(store.revision(), 1);
+        assert!(live(&store).is_empty());
+
+        store.put(&put("k", "old")).expect("plain put");
+        store.put(&keep_value).expect("the key exists");
+        assert_eq!(live(&store), vec![(b"k".to_vec(), b"old".to_vec())]);
+        store.put(&keep_lease).expect("the key exists");
+        assert_eq!(live(&store), vec![(b"k".to_vec(), b"new".to_vec())]);
+        assert_eq!(store.revision(), 4);
+
+        store
+            .delete_range(&DeleteRangeRequest {
+                key: b"k".to_vec(),
+                ..DeleteRangeRequest::default()
+            })
+            .expect("delete");
+        for request in [&keep_value, &keep_lease] {
+            assert_eq!(store.put(request).err(), Some(KvError::KeyNotFound));
+        }
+        assert_eq!(store.revision(), 5);
+        assert!(live(&store).is_empty());
+    }
+}

@@ -165,3 +165,38 @@ impl Sim {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::sim::action::Action;
+    use crate::sim::cluster::Sim;
+    use crate::sim::config::SimConfig;
+    use crate::sim::queue::TimeMs;
+
+    /// A held message stays on the wire past its due time, however long the run goes on, and
+    /// `DeliverNow` delivers it all the same: delivery looks at the message before taking it
+    /// off the wire, and only a forced delivery passes a hold.
+    #[test]
+    fn a_held_message_stays_until_delivered_now() {
+        let mut sim = Sim::new(SimConfig::default()).expect("config");
+        while sim.in_flight().is_empty() {
+            assert!(sim.step(), "a message is sent");
+        }
+        let id = *sim.in_flight().keys().next().expect("a message");
+        sim.apply_action(&Action::Hold { message: id })
+            .expect("holds");
+        let due = sim.in_flight().get(&id).expect("on the wire").due_ms;
+        sim.run_until(due.saturating_add(TimeMs(5_000)), 100_000);
+        assert!(
+            sim.now_ms() > due,
+            "the run went past the message's due time"
+        );
+        assert!(
+            sim.in_flight().get(&id).is_some_and(|flight| flight.held),
+            "the held message m{id} is still on the wire"
+        );
+        sim.apply_action(&Action::DeliverNow { message: id })
+            .expect("delivers");
+        assert!(!sim.in_flight().contains_key(&id), "m{id} delivered");
+    }
+}
