@@ -87,6 +87,12 @@ pub enum Proposal {
 }
 
 impl ClientOp {
+    /// Whether node `id` answers this write when it applies it: the op still waits and the
+    /// client sent it to this node (every node applies a write; one answers it).
+    pub fn answered_at(&self, id: NodeId) -> bool {
+        self.node == id && self.state == OpState::Pending
+    }
+
     /// The request the command makes, if any, stamped with [`ClientOp::request_ms`]: the
     /// request that was sent (derived from the command rather than kept; see [`Proposal`]).
     pub fn request(&self) -> Option<Request> {

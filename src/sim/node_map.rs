@@ -14,8 +14,8 @@ use crate::sim::node::SimNode;
 use crate::vec_map::VecMap;
 
 /// Nodes by id (read through `Deref` as the [`VecMap`] they are: a few nodes looked up many
-/// times a step, where a `BTreeMap`'s lookups were 2.5% of the page's engine in Node's profiler), with the set of nodes changed
-/// since [`NodeMap::take_changed`].
+/// times a step, where a `BTreeMap`'s lookups were 2.5% of the page's engine in Node's
+/// profiler), with the set of nodes changed since [`NodeMap::take_changed`].
 #[derive(Clone, Debug, Default)]
 pub struct NodeMap {
     nodes: VecMap<NodeId, SimNode>,

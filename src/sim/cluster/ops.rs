@@ -174,7 +174,8 @@ impl Sim {
             let Some(pending) = self.ops.get(&op) else {
                 continue;
             };
-            if pending.node != id || pending.state != OpState::Pending {
+            // Asked again: an op proposed twice (a retry) is answered by its first entry.
+            if !pending.answered_at(id) {
                 continue;
             }
             let command = pending.command.clone();

@@ -9,7 +9,6 @@
 use super::{Event, Sim};
 use crate::raft::raw_node::{RawNode, Ready};
 use crate::raft::types::NodeId;
-use crate::sim::client::OpState;
 use crate::sim::node::{Machine, SimNode};
 use crate::sim::queue::TimeMs;
 use crate::sim::trace::TraceKind;
@@ -158,7 +157,7 @@ impl Sim {
                 && self
                     .ops
                     .get(&op)
-                    .is_some_and(|pending| pending.node == id && pending.state == OpState::Pending)
+                    .is_some_and(|pending| pending.answered_at(id))
             {
                 answers.push((op, outcome));
             }
