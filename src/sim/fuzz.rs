@@ -149,6 +149,13 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
     {
         actions.extend(shape.actions);
         t = t.max(shape.end_ms);
+        // The shape turned check-quorum off. Lease reads rest on it (the simulator refuses
+        // the config otherwise), so they go too, with the coups staged against them, unless
+        // the planted bug is that very lease.
+        if options.unsafe_switch != Some(UnsafeSwitch::LeaseWithoutCheckQuorum) {
+            config.lease_reads = false;
+            swarm.coup = 0;
+        }
     }
     let nodes: Vec<NodeId> = config.node_ids().collect();
     let mut down: BTreeSet<NodeId> = BTreeSet::new();
