@@ -110,6 +110,8 @@ pub struct Sim {
     /// Automatic snapshots waiting for their catch-up margin: node -> (index, app state there).
     /// Volatile: a crash loses it. Shared, so a timeline checkpoint does not copy the state.
     pending_snapshots: VecMap<NodeId, (crate::raft::types::Index, std::sync::Arc<[u8]>)>,
+    /// The last automatic snapshot's state and bytes, for the nodes that reach it equal.
+    snapshot_memo: compaction::SnapshotMemo,
     /// Per node, the highest MVCC compaction revision it proposed (so a leader proposes each
     /// automatic compaction once).
     mvcc_compaction_proposed: VecMap<NodeId, i64>,
@@ -192,6 +194,7 @@ impl Sim {
             finished_ops: OpQueue::default(),
             ops_forgotten: 0,
             pending_snapshots: VecMap::new(),
+            snapshot_memo: Default::default(),
             mvcc_compaction_proposed: VecMap::new(),
             next_op_id: 0,
             client_seq: BTreeMap::new(),

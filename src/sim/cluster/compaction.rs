@@ -20,9 +20,53 @@ use crate::kv::command::Command;
 use crate::kv::request::{CompactionRequest, Request};
 use crate::raft::node::Role;
 use crate::raft::types::NodeId;
+use crate::sim::app::NodeApp;
 use crate::sim::trace::TraceKind;
+use std::sync::Arc;
+
+/// The last automatic snapshot's application state and its encoding.
+///
+/// Nodes that agree reach each snapshot index with equal states, so the five nodes of a
+/// healthy cluster used to encode the same store five times (each encoding walks every retained
+/// MVCC revision: 2% of a long run's instructions, and more of its cache misses). A node whose
+/// state equals the last one encoded takes those bytes. Equal means equal in every field
+/// ([`NodeApp`]'s `==`: applied index, the chain hash of applied entries, and the whole KV
+/// state), not equal by hash, so a node whose state diverged (a teaching switch) still encodes
+/// its own. The bytes are a function of that state, so nothing a user sees changes.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SnapshotMemo {
+    /// Shared, so a timeline checkpoint does not copy the state.
+    last: Option<Arc<(NodeApp, Arc<[u8]>)>>,
+    /// Every node encodes its own (the tests of the checkpoints' sharing pass).
+    off: bool,
+}
+
+impl SnapshotMemo {
+    /// The snapshot payload of `app`: the last one's bytes when `app` equals its state.
+    fn data_for(&mut self, app: &NodeApp) -> Arc<[u8]> {
+        if let Some(last) = &self.last
+            && last.0 == *app
+        {
+            return Arc::clone(&last.1);
+        }
+        let data: Arc<[u8]> = app.snapshot_data().into();
+        if !self.off {
+            self.last = Some(Arc::new((app.clone(), Arc::clone(&data))));
+        }
+        data
+    }
+}
 
 impl Sim {
+    /// Every node encodes its own automatic snapshots (see [`SnapshotMemo`]).
+    #[cfg(test)]
+    pub(super) fn encode_each_snapshot(&mut self) {
+        self.snapshot_memo = SnapshotMemo {
+            last: None,
+            off: true,
+        };
+    }
+
     /// Called after node `id` applied entries: snapshot and compact its log, and (as leader)
     /// propose an MVCC compaction, when the thresholds say so.
     pub(super) fn auto_compact(&mut self, id: NodeId) {
@@ -66,7 +110,7 @@ impl Sim {
             }
             Some(_) => {}
             None if applied.0 >= snapshot_index.0.saturating_add(count) => {
-                let data: std::sync::Arc<[u8]> = node.app.snapshot_data().into();
+                let data = self.snapshot_memo.data_for(&node.app);
                 self.pending_snapshots.insert(id, (applied, data));
                 // With no margin the snapshot is taken at once.
                 if catch_up == 0 {
@@ -117,5 +161,128 @@ impl Sim {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SnapshotMemo;
+    use crate::raft::message::Entry;
+    use crate::raft::types::{Index, NodeId, Term};
+    use crate::sim::action::Action;
+    use crate::sim::app::{NodeApp, envelope};
+    use crate::sim::cluster::Sim;
+    use crate::sim::config::SimConfig;
+    use crate::sim::decoded::DecodedCommands;
+    use crate::sim::queue::TimeMs;
+    use std::sync::Arc;
+
+    fn applied(entries: &[&[u8]]) -> NodeApp {
+        let mut app = NodeApp::default();
+        for (i, data) in entries.iter().enumerate() {
+            let entry = Entry {
+                index: Index(i as u64 + 1),
+                term: Term(1),
+                data: envelope(i as u64, data).into(),
+                ..Entry::default()
+            };
+            app.apply(&entry, &mut DecodedCommands::default());
+        }
+        app
+    }
+
+    #[test]
+    fn an_equal_state_takes_the_last_bytes_and_any_other_encodes_its_own() {
+        let mut memo = SnapshotMemo::default();
+        let a = applied(&[b"x", b"y"]);
+        let first = memo.data_for(&a);
+        assert_eq!(*first, *a.snapshot_data());
+        let again = memo.data_for(&a.clone());
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "an equal state shares the bytes"
+        );
+        // The same index with other entries, and the same entries one index further.
+        for other in [applied(&[b"x", b"z"]), applied(&[b"x", b"y", b"w"])] {
+            let data = memo.data_for(&other);
+            assert!(!Arc::ptr_eq(&first, &data));
+            assert_eq!(*data, *other.snapshot_data());
+        }
+        // Off, every state encodes its own.
+        let mut off = SnapshotMemo {
+            last: None,
+            off: true,
+        };
+        let one = off.data_for(&a);
+        let two = off.data_for(&a);
+        assert!(!Arc::ptr_eq(&one, &two));
+        assert_eq!(one, two);
+    }
+
+    /// Distinct snapshot byte buffers the nodes' storages hold, and their distinct contents.
+    fn buffers_and_contents(sim: &Sim) -> (usize, usize) {
+        let datas: Vec<Arc<[u8]>> = sim
+            .nodes()
+            .values()
+            .filter_map(|node| node.raft())
+            .map(|raft| Arc::clone(&raft.storage().snapshot().data))
+            .collect();
+        let mut pointers: Vec<*const u8> = datas.iter().map(|d| Arc::as_ptr(d).cast()).collect();
+        pointers.sort();
+        pointers.dedup();
+        let contents: std::collections::BTreeSet<&[u8]> = datas.iter().map(|d| &d[..]).collect();
+        (pointers.len(), contents.len())
+    }
+
+    /// With the memo, the nodes that agree hold one buffer per distinct snapshot without the
+    /// checkpoints' sharing pass, and the run is the run every node encoding its own makes.
+    #[test]
+    fn agreeing_nodes_share_one_encoding_and_the_run_is_unchanged() {
+        let config = SimConfig {
+            voters: 5,
+            seed: 11,
+            snapshot_count: 150,
+            snapshot_catch_up: 30,
+            mvcc_retention: 200,
+            ..SimConfig::default()
+        };
+        let mut memo = Sim::new(config.clone()).expect("config");
+        let mut each = Sim::new(config).expect("config");
+        each.encode_each_snapshot();
+        for i in 0..500u64 {
+            let at_ms = TimeMs(100 * (i + 1));
+            for sim in [&mut memo, &mut each] {
+                sim.run_until(at_ms, u64::MAX);
+                let action = match i {
+                    200 => Action::Crash { node: NodeId(4) },
+                    320 => Action::Restart { node: NodeId(4) },
+                    _ => Action::Console {
+                        client: 1 + i % 3,
+                        node: NodeId(1 + i % 5),
+                        line: format!("put key{} value{i}", i % 23),
+                    },
+                };
+                let _ = sim.apply_action(&action);
+            }
+            assert_eq!(memo.state_hash(), each.state_hash(), "at {at_ms:?}");
+            assert_eq!(memo.trace().text_hash(), each.trace().text_hash());
+        }
+        assert!(memo.violation().is_none());
+        assert_eq!(memo.steps(), each.steps());
+        let (buffers, contents) = buffers_and_contents(&memo);
+        assert!(
+            memo.nodes()
+                .values()
+                .filter_map(|node| node.raft())
+                .all(|raft| raft.storage().snapshot().metadata.index > Index(0)),
+            "every node took a snapshot"
+        );
+        assert_eq!(buffers, contents, "one buffer per distinct snapshot");
+        let (each_buffers, each_contents) = buffers_and_contents(&each);
+        assert_eq!(each_contents, contents);
+        assert!(
+            each_buffers > contents,
+            "without the memo each node holds its own"
+        );
     }
 }

@@ -111,6 +111,8 @@ mod tests {
             ..SimConfig::default()
         };
         let mut sim = Sim::new(config).expect("config");
+        // The sharing pass is under test, not the snapshot memo (which shares at encoding).
+        sim.encode_each_snapshot();
         for i in 0..400u64 {
             sim.run_until(TimeMs(100 * (i + 1)), u64::MAX);
             let _ = sim.apply_action(&Action::Console {
@@ -150,6 +152,8 @@ mod tests {
         };
         let mut plain = Sim::new(config.clone()).expect("config");
         let mut shared = Sim::new(config).expect("config");
+        plain.encode_each_snapshot();
+        shared.encode_each_snapshot();
         for i in 0..600u64 {
             let at_ms = TimeMs(100 * (i + 1));
             for sim in [&mut plain, &mut shared] {
