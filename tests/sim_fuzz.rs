@@ -123,6 +123,45 @@ fn every_planned_config_is_valid() {
     }
 }
 
+/// A share of the seeds set the automatic snapshot and MVCC compaction thresholds low enough
+/// that both happen within the run: snapshots taken with their catch-up margin and MVCC
+/// compactions proposed by the leader (the page's defaults need more writes than a seed makes).
+#[test]
+fn some_seeds_take_automatic_snapshots_and_compact_their_stores() {
+    use raftlab::sim::fuzz::run_seed_then;
+    let options = FuzzOptions::default();
+    let (mut low, mut snapshotted, mut compacted) = (0, 0, 0);
+    for seed in 0..60 {
+        let (report, (snapshot, compaction)) = run_seed_then(seed, &options, |sim| {
+            let nodes = sim.map(|sim| sim.nodes().values().collect::<Vec<_>>());
+            let nodes = nodes.unwrap_or_default();
+            let snapshot = nodes
+                .iter()
+                .filter_map(|node| node.raft())
+                .any(|raft| raft.storage().snapshot().metadata.index.0 > 0);
+            let compaction = nodes
+                .iter()
+                .any(|node| node.app.kv().store().compact_revision() > 0);
+            (snapshot, compaction)
+        });
+        assert_eq!(report.verdict, Verdict::Ok, "seed {seed}");
+        if report.config.snapshot_count < 2_000 {
+            low += 1;
+            snapshotted += u32::from(snapshot);
+            compacted += u32::from(compaction);
+        }
+    }
+    assert!(low >= 10, "{low} of 60 seeds set low thresholds");
+    assert!(
+        snapshotted * 2 > low,
+        "{snapshotted} of {low} took a snapshot"
+    );
+    assert!(
+        compacted * 4 > low,
+        "{compacted} of {low} compacted their stores"
+    );
+}
+
 #[test]
 fn a_seed_replays_identically() {
     let options = FuzzOptions::default();

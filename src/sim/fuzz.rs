@@ -20,6 +20,8 @@ use std::collections::BTreeSet;
 
 /// Share (parts per million) of check-quorum seeds that run lease reads.
 const LEASE_READS_PPM: u32 = 400_000;
+/// Share (parts per million) of seeds with low automatic snapshot and compaction thresholds.
+const COMPACTION_PPM: u32 = 333_333;
 
 mod shapes;
 
@@ -115,6 +117,17 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         if lease_rng.chance_ppm(500_000) {
             coup = lease_rng.between(20, 60);
         }
+    }
+    // Automatic snapshots and MVCC compaction: the defaults (the page's) wait for 2,000 entries
+    // and 5,000 revisions, more than a seed's minute writes, so they never ran here. A third
+    // of the seeds set them low, so that snapshots with their catch-up margin, followers that
+    // fall behind a compacted log, crashes with a snapshot pending and compaction proposals
+    // all happen within the run. A stream of their own, as for the lease.
+    let mut compaction_rng = Stream::new(seed, 102);
+    if compaction_rng.chance_ppm(COMPACTION_PPM) {
+        config.snapshot_count = compaction_rng.between(2, 12);
+        config.snapshot_catch_up = compaction_rng.between(0, 6);
+        config.mvcc_retention = compaction_rng.between(1, 5);
     }
     if let Some(switch) = options.unsafe_switch {
         config.unsafe_switches = [switch].into_iter().collect();
