@@ -119,10 +119,10 @@ pub fn plan(seed: u64, options: &FuzzOptions) -> (SimConfig, Vec<TimedAction>) {
         }
     }
     // Automatic snapshots and MVCC compaction: the defaults (the page's) wait for 2,000 entries
-    // and 5,000 revisions, more than a seed's minute writes, so they never ran here. A third
-    // of the seeds set them low, so that snapshots with their catch-up margin, followers that
-    // fall behind a compacted log, crashes with a snapshot pending and compaction proposals
-    // all happen within the run. A stream of their own, as for the lease.
+    // and 5,000 revisions, more than a seed's 12-second fault phase writes, so they never ran.
+    // A third of the seeds set them low, so that snapshots with their catch-up margin,
+    // followers that fall behind a compacted log, crashes with a snapshot pending and
+    // compaction proposals all happen within the run. A stream of their own, as for the lease.
     let mut compaction_rng = Stream::new(seed, 102);
     if compaction_rng.chance_ppm(COMPACTION_PPM) {
         config.snapshot_count = compaction_rng.between(2, 12);
