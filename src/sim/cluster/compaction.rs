@@ -219,6 +219,65 @@ mod tests {
         assert_eq!(one, two);
     }
 
+    /// The lowest applied index of the nodes, and the highest index any of them snapshotted.
+    fn applied_and_snapshotted(sim: &Sim) -> (u64, u64) {
+        let applied = sim.nodes().values().map(|n| n.app.applied().0).min();
+        let snapshotted = sim
+            .nodes()
+            .values()
+            .filter_map(|node| node.raft())
+            .map(|raft| raft.storage().snapshot().metadata.index.0)
+            .max();
+        (applied.unwrap_or(0), snapshotted.unwrap_or(0))
+    }
+
+    /// A node snapshots once it applied `snapshot_count` entries past its last snapshot, not
+    /// before: with 40, nothing is snapshotted at 30 applied entries, and the first snapshot
+    /// is at 40 or just past it (entries apply in batches).
+    #[test]
+    fn a_node_snapshots_once_it_applied_snapshot_count_entries_not_before() {
+        let config = SimConfig {
+            voters: 3,
+            seed: 5,
+            snapshot_count: 40,
+            snapshot_catch_up: 0,
+            mvcc_retention: 0,
+            ..SimConfig::default()
+        };
+        let mut sim = Sim::new(config).expect("config");
+        let mut at_ms = 2_000;
+        let mut checked_below = false;
+        for i in 0..200u64 {
+            sim.run_until(TimeMs(at_ms), u64::MAX);
+            let (applied, snapshotted) = applied_and_snapshotted(&sim);
+            if (30..40).contains(&applied) {
+                assert_eq!(snapshotted, 0, "a snapshot at {applied} applied entries");
+                assert!(sim.pending_snapshots.is_empty());
+                checked_below = true;
+            }
+            if applied >= 45 {
+                assert!(checked_below, "the run passed 30 applied entries");
+                for node in sim.nodes().values() {
+                    let raft = node.raft().expect("up");
+                    let index = raft.storage().snapshot().metadata.index.0;
+                    assert!(
+                        (40..=45).contains(&index),
+                        "n{} snapshotted at {index}",
+                        node.id
+                    );
+                }
+                return;
+            }
+            let _ = sim.apply_action(&Action::Console {
+                client: 1,
+                node: NodeId(1 + i % 3),
+                line: format!("put key{i} value{i}"),
+            });
+            at_ms += 100;
+        }
+        panic!("the nodes did not apply 45 entries");
+    }
+
     /// Distinct snapshot byte buffers the nodes' storages hold, and their distinct contents.
     fn buffers_and_contents(sim: &Sim) -> (usize, usize) {
         let datas: Vec<Arc<[u8]>> = sim
