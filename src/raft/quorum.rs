@@ -199,4 +199,104 @@ mod tests {
             }
         }
     }
+
+    /// Every assignment of granted, refused and missing votes for 1 to 6 voters: won with
+    /// more than half granted, lost once more than half cannot grant, pending otherwise.
+    #[test]
+    fn vote_result_is_decided_by_a_strict_majority() {
+        for size in 1..=6u32 {
+            let config = majority(&(1..=u64::from(size)).collect::<Vec<_>>());
+            for assignment in 0..3u32.pow(size) {
+                // Voter i's vote is digit i-1 of `assignment` in base 3.
+                let vote = |id: NodeId| match assignment / 3u32.pow(id.0 as u32 - 1) % 3 {
+                    0 => Some(true),
+                    1 => Some(false),
+                    _ => None,
+                };
+                let granted = (1..=size).filter(|&i| vote(NodeId(i.into())) == Some(true));
+                let granted = granted.count() as u32;
+                let refused = (1..=size).filter(|&i| vote(NodeId(i.into())) == Some(false));
+                let refused = refused.count() as u32;
+                let expected = if 2 * granted > size {
+                    VoteResult::Won
+                } else if 2 * refused >= size {
+                    VoteResult::Lost
+                } else {
+                    VoteResult::Pending
+                };
+                assert_eq!(
+                    config.vote_result(vote),
+                    expected,
+                    "{size} voters, {granted} granted, {refused} refused"
+                );
+            }
+        }
+    }
+
+    /// An empty half is neutral: it wins every vote and constrains no commit.
+    #[test]
+    fn an_empty_configuration_is_neutral() {
+        let empty = majority(&[]);
+        assert_eq!(empty.vote_result(|_| Some(false)), VoteResult::Won);
+        assert_eq!(empty.committed_index(|_| Some(Index(3))), Index::MAX);
+        let single = JointConfig {
+            incoming: majority(&[1, 2, 3]),
+            outgoing: majority(&[]),
+        };
+        assert!(!single.is_joint());
+        let acked = |id: NodeId| Some(Index(id.0 * 10));
+        assert_eq!(single.committed_index(acked), Index(20));
+        let votes = |id: NodeId| (id.0 != 3).then_some(id.0 == 1);
+        assert_eq!(single.vote_result(votes), VoteResult::Pending);
+    }
+
+    /// A joint decision needs both halves: won only if both won, lost if either lost, and the
+    /// committed index is the lower of the two halves'.
+    #[test]
+    fn a_joint_configuration_needs_both_halves() {
+        // Voters 1, 2, 3 in the incoming half; 3, 4, 5 in the outgoing one.
+        let joint = JointConfig {
+            incoming: majority(&[1, 2, 3]),
+            outgoing: majority(&[3, 4, 5]),
+        };
+        assert!(joint.is_joint());
+        assert_eq!(joint.ids(), BTreeSet::from([1, 2, 3, 4, 5].map(NodeId)));
+        // Each half's outcome from votes of its two own voters (voter 3 silent).
+        let votes = |incoming: [Option<bool>; 2], outgoing: [Option<bool>; 2]| {
+            move |id: NodeId| match id.0 {
+                1 | 2 => incoming[id.0 as usize - 1],
+                4 | 5 => outgoing[id.0 as usize - 4],
+                _ => None,
+            }
+        };
+        let won = [Some(true), Some(true)];
+        let lost = [Some(false), Some(false)];
+        let pending = [Some(true), None];
+        let cases = [
+            (won, won, VoteResult::Won),
+            (won, pending, VoteResult::Pending),
+            (pending, won, VoteResult::Pending),
+            (pending, pending, VoteResult::Pending),
+            (won, lost, VoteResult::Lost),
+            (lost, won, VoteResult::Lost),
+            (pending, lost, VoteResult::Lost),
+            (lost, pending, VoteResult::Lost),
+            (lost, lost, VoteResult::Lost),
+        ];
+        for (incoming, outgoing, expected) in cases {
+            assert_eq!(
+                joint.vote_result(votes(incoming, outgoing)),
+                expected,
+                "{incoming:?} {outgoing:?}"
+            );
+        }
+        // Incoming commits 20 (voters 2 and 3 at 20 or more), outgoing 40 (4 and 5).
+        let acked = |id: NodeId| Some(Index([0, 10, 20, 30, 40, 50][id.0 as usize]));
+        assert_eq!(joint.committed_index(acked), Index(20), "the lower half");
+        let swapped = JointConfig {
+            incoming: joint.outgoing.clone(),
+            outgoing: joint.incoming.clone(),
+        };
+        assert_eq!(swapped.committed_index(acked), Index(20));
+    }
 }

@@ -122,3 +122,115 @@ impl ReadOnly {
         self.queue.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(from: u64, ctx: &[u8]) -> Message {
+        Message {
+            from: NodeId(from),
+            context: ctx.to_vec(),
+            ..Message::default()
+        }
+    }
+
+    fn contexts(released: &[ReadIndexStatus]) -> Vec<Vec<u8>> {
+        released.iter().map(|s| s.request.context.clone()).collect()
+    }
+
+    /// A context is pending once: a duplicate is refused while the first waits, and accepted
+    /// again once it has been released.
+    #[test]
+    fn a_pending_context_is_registered_once() {
+        let mut reads = ReadOnly::new(ReadOnlyOption::Safe);
+        assert_eq!(reads.pending_count(), 0);
+        assert!(reads.add_request(Index(3), request(1, b"a")));
+        assert!(
+            !reads.add_request(Index(4), request(2, b"a")),
+            "a duplicate"
+        );
+        assert!(reads.add_request(Index(4), request(2, b"b")));
+        assert_eq!(reads.pending_count(), 2);
+        let released = reads.advance(b"a");
+        assert_eq!(released.len(), 1);
+        assert_eq!(
+            (released[0].index, released[0].request.from),
+            (Index(3), NodeId(1)),
+            "the first request is kept, not the duplicate"
+        );
+        assert!(reads.add_request(Index(5), request(3, b"a")), "a again");
+        assert_eq!(reads.pending_count(), 2);
+    }
+
+    /// At most `READS_PENDING_MAX` requests wait; the next is refused until one is released.
+    #[test]
+    fn pending_requests_are_bounded() {
+        let mut reads = ReadOnly::new(ReadOnlyOption::Safe);
+        for n in 0..READS_PENDING_MAX {
+            let ctx = (n as u64).to_be_bytes();
+            assert!(reads.add_request(Index(1), request(1, &ctx)), "request {n}");
+        }
+        assert_eq!(reads.pending_count(), READS_PENDING_MAX);
+        assert!(!reads.add_request(Index(1), request(1, b"one more")));
+        assert_eq!(reads.pending_count(), READS_PENDING_MAX);
+        assert_eq!(reads.advance(&0u64.to_be_bytes()).len(), 1);
+        assert!(reads.add_request(Index(1), request(1, b"one more")));
+    }
+
+    /// Acks accumulate per context, once per node; an unknown context has none.
+    #[test]
+    fn acks_are_counted_per_context_and_node() {
+        let mut reads = ReadOnly::new(ReadOnlyOption::Safe);
+        reads.add_request(Index(3), request(1, b"a"));
+        reads.add_request(Index(3), request(1, b"b"));
+        assert_eq!(reads.recv_ack(NodeId(9), b"none"), None);
+        let acks = reads.recv_ack(NodeId(2), b"a").cloned();
+        assert_eq!(acks, Some(BTreeSet::from([NodeId(2)])));
+        reads.recv_ack(NodeId(3), b"a");
+        let acks = reads.recv_ack(NodeId(2), b"a").cloned();
+        assert_eq!(acks, Some(BTreeSet::from([NodeId(2), NodeId(3)])));
+        let acks = reads.recv_ack(NodeId(3), b"b").cloned();
+        assert_eq!(acks, Some(BTreeSet::from([NodeId(3)])), "b's own acks");
+    }
+
+    /// A confirmed context releases itself and every request before it, in arrival order,
+    /// and leaves the later ones pending; an unknown context releases nothing.
+    #[test]
+    fn advance_releases_the_context_and_everything_before_it() {
+        let mut reads = ReadOnly::new(ReadOnlyOption::Safe);
+        for (index, ctx) in [(3, b"a"), (4, b"b"), (5, b"c"), (6, b"d")] {
+            reads.add_request(Index(index), request(1, ctx));
+        }
+        assert!(reads.advance(b"x").is_empty());
+        assert_eq!(reads.pending_count(), 4);
+        assert_eq!(reads.last_pending_request_ctx(), Some(b"d".to_vec()));
+        let released = reads.advance(b"b");
+        assert_eq!(contexts(&released), [b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(released[1].index, Index(4));
+        assert_eq!(reads.pending_count(), 2);
+        assert_eq!(reads.recv_ack(NodeId(2), b"a"), None, "a is gone");
+        assert!(reads.recv_ack(NodeId(2), b"c").is_some(), "c still waits");
+        assert!(reads.advance(b"a").is_empty(), "already released");
+        let released = reads.advance(b"d");
+        assert_eq!(contexts(&released), [b"c".to_vec(), b"d".to_vec()]);
+        assert_eq!(reads.pending_count(), 0);
+        assert_eq!(reads.last_pending_request_ctx(), None);
+    }
+
+    #[test]
+    fn reset_drops_every_pending_request() {
+        let mut reads = ReadOnly::new(ReadOnlyOption::LeaseBased);
+        reads.add_request(Index(3), request(1, b"a"));
+        reads.add_request(Index(3), request(1, b"b"));
+        reads.reset();
+        assert_eq!(reads.pending_count(), 0);
+        assert_eq!(reads.last_pending_request_ctx(), None);
+        assert_eq!(reads.recv_ack(NodeId(2), b"a"), None);
+        assert!(reads.advance(b"b").is_empty());
+        assert!(
+            reads.add_request(Index(4), request(1, b"a")),
+            "a may wait again"
+        );
+    }
+}
