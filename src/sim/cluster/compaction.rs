@@ -172,6 +172,7 @@ mod tests {
     use crate::sim::action::Action;
     use crate::sim::app::{NodeApp, envelope};
     use crate::sim::cluster::Sim;
+    use crate::sim::cluster::sharing::tests::{churn, snapshot_buffers};
     use crate::sim::config::SimConfig;
     use crate::sim::decoded::DecodedCommands;
     use crate::sim::queue::TimeMs;
@@ -278,19 +279,15 @@ mod tests {
         panic!("the nodes did not apply 45 entries");
     }
 
-    /// Distinct snapshot byte buffers the nodes' storages hold, and their distinct contents.
-    fn buffers_and_contents(sim: &Sim) -> (usize, usize) {
-        let datas: Vec<Arc<[u8]>> = sim
+    /// Distinct snapshot contents the nodes' storages hold.
+    fn snapshot_contents(sim: &Sim) -> usize {
+        let contents: std::collections::BTreeSet<Vec<u8>> = sim
             .nodes()
             .values()
             .filter_map(|node| node.raft())
-            .map(|raft| Arc::clone(&raft.storage().snapshot().data))
+            .map(|raft| raft.storage().snapshot().data.to_vec())
             .collect();
-        let mut pointers: Vec<*const u8> = datas.iter().map(|d| Arc::as_ptr(d).cast()).collect();
-        pointers.sort();
-        pointers.dedup();
-        let contents: std::collections::BTreeSet<&[u8]> = datas.iter().map(|d| &d[..]).collect();
-        (pointers.len(), contents.len())
+        contents.len()
     }
 
     /// With the memo, the nodes that agree hold one buffer per distinct snapshot without the
@@ -312,23 +309,14 @@ mod tests {
             let at_ms = TimeMs(100 * (i + 1));
             for sim in [&mut memo, &mut each] {
                 sim.run_until(at_ms, u64::MAX);
-                let action = match i {
-                    200 => Action::Crash { node: NodeId(4) },
-                    320 => Action::Restart { node: NodeId(4) },
-                    _ => Action::Console {
-                        client: 1 + i % 3,
-                        node: NodeId(1 + i % 5),
-                        line: format!("put key{} value{i}", i % 23),
-                    },
-                };
-                let _ = sim.apply_action(&action);
+                let _ = sim.apply_action(&churn(i, 320));
             }
             assert_eq!(memo.state_hash(), each.state_hash(), "at {at_ms:?}");
             assert_eq!(memo.trace().text_hash(), each.trace().text_hash());
         }
         assert!(memo.violation().is_none());
         assert_eq!(memo.steps(), each.steps());
-        let (buffers, contents) = buffers_and_contents(&memo);
+        let (buffers, contents) = (snapshot_buffers(&memo), snapshot_contents(&memo));
         assert!(
             memo.nodes()
                 .values()
@@ -337,7 +325,7 @@ mod tests {
             "every node took a snapshot"
         );
         assert_eq!(buffers, contents, "one buffer per distinct snapshot");
-        let (each_buffers, each_contents) = buffers_and_contents(&each);
+        let (each_buffers, each_contents) = (snapshot_buffers(&each), snapshot_contents(&each));
         assert_eq!(each_contents, contents);
         assert!(
             each_buffers > contents,

@@ -78,7 +78,7 @@ impl Sim {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::raft::types::NodeId;
     use crate::sim::action::Action;
     use crate::sim::cluster::Sim;
@@ -87,7 +87,7 @@ mod tests {
     use std::sync::Arc;
 
     /// Distinct snapshot byte buffers the nodes' storages hold.
-    fn snapshot_buffers(sim: &Sim) -> usize {
+    pub(in crate::sim::cluster) fn snapshot_buffers(sim: &Sim) -> usize {
         let mut seen: Vec<*const u8> = sim
             .nodes()
             .values()
@@ -138,6 +138,20 @@ mod tests {
         assert_eq!(snapshot_buffers(&sim), distinct.len());
     }
 
+    /// Action `i` of a 5-node run with snapshots: n4 crashes at 200 and restarts at
+    /// `restart_at`; every other action is a put through one of the five nodes.
+    pub(in crate::sim::cluster) fn churn(i: u64, restart_at: u64) -> Action {
+        match i {
+            200 => Action::Crash { node: NodeId(4) },
+            _ if i == restart_at => Action::Restart { node: NodeId(4) },
+            _ => Action::Console {
+                client: 1 + i % 3,
+                node: NodeId(1 + i % 5),
+                line: format!("put key{} value{i}", i % 23),
+            },
+        }
+    }
+
     #[test]
     fn sharing_changes_no_hash_no_trace_line_and_no_verdict() {
         // Snapshots and MVCC compactions every few seconds, a crash and a restart, so every
@@ -158,16 +172,7 @@ mod tests {
             let at_ms = TimeMs(100 * (i + 1));
             for sim in [&mut plain, &mut shared] {
                 sim.run_until(at_ms, u64::MAX);
-                let action = match i {
-                    200 => Action::Crash { node: NodeId(4) },
-                    350 => Action::Restart { node: NodeId(4) },
-                    _ => Action::Console {
-                        client: 1 + i % 3,
-                        node: NodeId(1 + i % 5),
-                        line: format!("put key{} value{i}", i % 23),
-                    },
-                };
-                let _ = sim.apply_action(&action);
+                let _ = sim.apply_action(&churn(i, 350));
             }
             if i % 7 == 0 {
                 shared.share_equal_parts();
